@@ -1,0 +1,569 @@
+"""Tests of workbench.experiments: specs, modifications, sweeps, resuming, executors, stats, CLI, notebook."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import workbench
+from workbench.experiments import Modification, Spec, SpecError, load_spec, run_experiment, spec_from_dict
+from workbench.experiments import modifications as mods
+from workbench.experiments import run as run_mod
+from workbench.experiments.run import FIGURES, VOLATILE_COLUMNS, load_results
+from workbench.experiments.stats import mean_ci, paired_difference, summarize
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_SOLVE = workbench.solve  # before any test wraps it
+SMALL = {"volunteers": 15, "citizens": 30, "weeks": 1}
+
+
+@pytest.fixture(scope="module")
+def city() -> workbench.Scenario:
+    """A small generated city (with a vetted/unvetted mix, phone and in-person requests)."""
+    return workbench.generate(volunteers=20, citizens=40, weeks=1, seed=3)
+
+
+def half_up(x: float) -> int:
+    """Counts after scaling round half up (22.5 → 23)."""
+    return math.floor(x + 0.5 + 1e-9)
+
+
+def tiny_spec(**kw: object) -> Spec:
+    args: dict = {
+        "base": SMALL,
+        "modifications": {"baseline": [], "supply=1.5": [Modification("supply", 1.5)]},
+        "seeds": [0, 1],
+        "methods": ["greedy"],
+        "time_limit": 5.0,
+        "name": "tiny",
+    }
+    args.update(kw)
+    return Spec(**args)
+
+
+# --------------------------------------------------------------------------- spec
+
+
+def test_toml_spec_builds_variants_grid_and_runs(tmp_path: Path) -> None:
+    """A TOML spec crosses named variants with the grid, orders modifications canonically and counts runs."""
+    (tmp_path / "spec.toml").write_text(
+        """
+name = "t"
+seeds = 3
+methods = ["greedy", "cpsat"]
+time_limit = 4
+
+[base]
+generate = { volunteers = 15, citizens = 30, weeks = 1 }
+
+[variants.baseline]
+[variants.lockdown]
+lockdown = true
+vetting_share = 0.5
+
+[grid]
+supply = [0.5, 1.5]
+""",
+        encoding="utf-8",
+    )
+    spec = load_spec(tmp_path / "spec.toml")
+    assert spec.variants == [
+        "baseline | supply=0.5",
+        "baseline | supply=1.5",
+        "lockdown | supply=0.5",
+        "lockdown | supply=1.5",
+    ]
+    assert [m.kind for m in spec.modifications["lockdown | supply=1.5"]] == [
+        "supply",
+        "vetting_share",
+        "lockdown",
+    ]
+    assert spec.seeds == (0, 1, 2) and spec.methods == ("greedy", "cpsat") and spec.time_limit == 4
+    assert len(spec.runs()) == 4 * 3 * 2 == len(spec)
+    params = spec.parameters("baseline | supply=0.5")
+    assert params["supply"] == 0.5 and params["lockdown"] is False and math.isnan(params["vetting_share"])
+    assert spec.parameters("lockdown | supply=1.5") == {"supply": 1.5, "vetting_share": 0.5, "lockdown": True}
+
+
+def test_spec_path_base_is_relative_to_the_spec_file(tmp_path: Path) -> None:
+    """base.path is resolved against the spec file's folder, and a spec without variants has one baseline."""
+    workbench.save(workbench.generate(volunteers=5, citizens=5, weeks=1, seed=0), tmp_path / "data" / "city")
+    (tmp_path / "spec.toml").write_text('[base]\npath = "data/city"\n', encoding="utf-8")
+    spec = load_spec(tmp_path / "spec.toml")
+    assert spec.base == str((tmp_path / "data" / "city").resolve())
+    assert spec.variants == ["baseline"] and spec.methods == ("greedy",)
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('colour = "red"\n[base]\ndataset = "demo"', "colour"),
+        ("[base]\ngenerate = { volunteers = 15 }\n[variants.x]\nsupply = -1", "variants.x.supply"),
+        ("[base]\ngenerate = { volunteers = 15 }\n[variants.x]\nteleport = 2", "variants.x.teleport"),
+        ("[base]\ngenerate = { volunteers = 15 }\n[grid]\nsupply = 1.5", "grid.supply"),
+        ("[base]\ngenerate = { volunteers = 15 }\n[grid]\nphone_share = [0.5, 1.5]", "grid.phone_share"),
+        ('methods = ["magic"]\n[base]\ngenerate = { volunteers = 15 }', "methods"),
+        ('seeds = "many"\n[base]\ngenerate = { volunteers = 15 }', "seeds"),
+        ("time_limit = 0\n[base]\ngenerate = { volunteers = 15 }", "time_limit"),
+        ('[base]\ndataset = "no-such-city"', "base.dataset"),
+        ('[base]\npath = "missing/folder"', "base.path"),
+        ("[base]\ngenerate = { volunteers = 15, seed = 3 }", "base.generate.seed"),
+        ("[base]\ngenerate = { volunteers = 0 }", "base.generate.volunteers"),
+        ('[base]\ndataset = "demo"\npath = "x"', "base"),
+        ("seeds = 2", "base"),
+        (
+            '[base]\ngenerate = { volunteers = 15 }\n[variants.x]\nlockdown = { suspended = "maybe" }',
+            "variants.x.lockdown",
+        ),
+        (
+            "[base]\ngenerate = { volunteers = 15 }\n[variants.x]\nsupply = 2\n[grid]\nsupply = [1.0]",
+            "variants.x",
+        ),
+    ],
+)
+def test_spec_errors_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    """Every invalid spec raises SpecError whose message names the file and the offending key."""
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert err.value.key == key
+    assert str(err.value).startswith(f"{path}: {key}")
+
+
+def test_spec_rejects_broken_toml_and_missing_file(tmp_path: Path) -> None:
+    """Invalid TOML and a missing file are SpecErrors too (the CLI turns them into exit code 2)."""
+    (tmp_path / "broken.toml").write_text("seeds = [1,", encoding="utf-8")
+    with pytest.raises(SpecError, match="not valid TOML"):
+        load_spec(tmp_path / "broken.toml")
+    with pytest.raises(SpecError, match="no such file"):
+        load_spec(tmp_path / "absent.toml")
+    with pytest.raises(SpecError, match="seeds repeat"):
+        spec_from_dict({"base": {"generate": SMALL}, "seeds": [1, 1]})
+
+
+# --------------------------------------------------------------------------- modifications
+
+
+def test_supply_scales_the_pool_and_cleans_references(city: workbench.Scenario) -> None:
+    """supply ×1.5 gives 1.5× volunteers with copied availability; ×0.5 removes half and their references."""
+    more = mods.supply(city, 1.5, np.random.default_rng(0))
+    assert len(more.volunteers) == half_up(1.5 * len(city.volunteers))
+    clones = set(more.volunteers["volunteer_id"]) - set(city.volunteers["volunteer_id"])
+    assert clones and clones <= set(more.volunteer_availability["volunteer_id"])
+
+    first = city.volunteers["volunteer_id"].iloc[0]
+    cit = city.citizens.copy()
+    cit["preferred_volunteers"] = [(first,)] * len(cit)
+    marked = city.replace(citizens=cit)
+    fewer = mods.supply(marked, 0.5, np.random.default_rng(1))
+    kept = set(fewer.volunteers["volunteer_id"])
+    assert len(kept) == half_up(0.5 * len(city.volunteers))
+    assert set(fewer.volunteer_availability["volunteer_id"]) <= kept
+    prefs = {v for items in fewer.citizens["preferred_volunteers"] for v in items}
+    assert prefs <= kept and (first in kept) == bool(prefs)
+
+
+def test_supply_uses_common_random_numbers(city: workbench.Scenario) -> None:
+    """With one seed, a smaller pool is a subset of a larger one, and the same seed gives the same pool."""
+    small = mods.apply(city, [Modification("supply", 0.4)], seed=7)
+    large = mods.apply(city, [Modification("supply", 0.8)], seed=7)
+    again = mods.apply(city, [Modification("supply", 0.4)], seed=7)
+    other = mods.apply(city, [Modification("supply", 0.4)], seed=8)
+    small, large, again, other = (set(s.volunteers["volunteer_id"]) for s in (small, large, again, other))
+    assert small < large and small == again and small != other
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(factor=st.floats(0.05, 3.0), share=st.floats(0.0, 1.0), seed=st.integers(0, 2**31))
+def test_supply_and_vetting_hit_their_targets_for_any_parameter(
+    city: workbench.Scenario, factor: float, share: float, seed: int
+) -> None:
+    """Any factor, share, seed: half_up(n·k) volunteers, half_up(s·n) of them vetted, no dangling ids."""
+    out = mods.apply(city, [Modification("supply", factor), Modification("vetting_share", share)], seed)
+    n = half_up(factor * len(city.volunteers))
+    assert len(out.volunteers) == n
+    assert sum(out.volunteers["vetted"]) == half_up(share * n)
+    ids = set(out.volunteers["volunteer_id"])
+    assert set(out.volunteer_availability["volunteer_id"]) <= ids and len(ids) == n
+
+
+def test_vetting_share_sets_the_share(city: workbench.Scenario) -> None:
+    """vetting_share s leaves half_up(s·n) volunteers vetted, upwards and downwards."""
+    n = len(city.volunteers)
+    for share in (0.0, 0.8, 1.0):
+        out = mods.vetting_share(city, share, np.random.default_rng(0))
+        assert sum(out.volunteers["vetted"]) == half_up(share * n)
+
+
+def test_travel_radius_multiplies_max_travel_km(city: workbench.Scenario) -> None:
+    """travel_radius ×2 doubles every max_travel_km; no limit stays no limit."""
+    limits = list(city.volunteers["max_travel_km"])
+    assert any(math.isinf(x) for x in limits) and any(math.isfinite(x) for x in limits)  # both cases present
+    out = mods.travel_radius(city, 2.0, np.random.default_rng(0))
+    for before, after in zip(limits, out.volunteers["max_travel_km"]):
+        assert (math.isinf(before) and math.isinf(after)) or after == pytest.approx(2 * before)
+
+
+def test_adhoc_helpers_join_as_local_unvetted_walkers(city: workbench.Scenario) -> None:
+    """adhoc_helpers adds n unvetted walkers, one session a week, free on dates inside the horizon."""
+    out = mods.adhoc_helpers(city, {"count": 4, "days": 2}, np.random.default_rng(0))
+    new = out.volunteers[~out.volunteers["volunteer_id"].isin(city.volunteers["volunteer_id"])]
+    assert len(new) == 4
+    assert (
+        not any(new["vetted"])
+        and set(new["travel_mode"]) == {"walk"}
+        and set(new["max_sessions_per_week"]) == {1}
+    )
+    avail = out.volunteer_availability[out.volunteer_availability["volunteer_id"].isin(new["volunteer_id"])]
+    assert len(avail) == 8
+    horizon = {d.isoformat() for d in city.settings.dates}
+    assert set(avail["day"]) <= horizon
+
+
+def test_phone_share_sets_share_among_phone_capable_requests(city: workbench.Scenario) -> None:
+    """phone_share 1.0 makes every visit/it_help accept calls; 0.0 none; other activities are untouched."""
+    capable = city.requests["activity"].isin(mods.PHONE_ACTIVITIES)
+    all_ok = mods.phone_share(city, 1.0, np.random.default_rng(0)).requests
+    assert (all_ok.loc[capable.to_numpy(), "mode"] != "in_person").all()
+    none_ok = mods.phone_share(city, 0.0, np.random.default_rng(0)).requests
+    assert (none_ok.loc[capable.to_numpy(), "mode"] == "in_person").all()
+    for out in (all_ok, none_ok):
+        assert list(out.loc[~capable.to_numpy(), "mode"]) == list(city.requests.loc[~capable, "mode"])
+    half = mods.phone_share(city, 0.5, np.random.default_rng(0)).requests
+    assert (half.loc[capable.to_numpy(), "mode"] != "in_person").sum() == half_up(0.5 * capable.sum())
+
+
+def test_lockdown_turns_visits_into_calls_and_suspends_the_rest(city: workbench.Scenario) -> None:
+    """Lock-down: what can be a call becomes phone-only; walks/escorts stay demanded but are never served."""
+    out = mods.lockdown(city, True, np.random.default_rng(0))
+    req, before = out.requests, city.requests
+    can_call = (before["mode"] != "in_person") | before["activity"].isin(mods.PHONE_ACTIVITIES)
+    assert (req.loc[can_call.to_numpy(), "mode"] == "phone").all()
+    suspended = req.loc[~can_call.to_numpy()]
+    assert len(suspended) > 0 and suspended["activity"].str.endswith(mods.SUSPENDED_SUFFIX).all()
+    assert int(out.demand().sum()) == int(city.demand().sum())  # coverage stays comparable with the baseline
+    result = workbench.solve(out, method="greedy")
+    assert set(result.schedule["mode"]) <= {"phone"}
+    assert not set(result.schedule["request_id"]) & set(suspended["request_id"])
+    dropped = mods.lockdown(city, {"suspended": "drop"}, np.random.default_rng(0))
+    assert len(dropped.requests) == int(can_call.sum())
+
+
+def test_modification_parameters_are_checked() -> None:
+    """Invalid parameters are rejected when the Modification is made, naming the kind."""
+    for kind, value in [
+        ("supply", 0),
+        ("vetting_share", 1.2),
+        ("travel_radius", "far"),
+        ("adhoc_helpers", -1),
+        ("phone_share", {"share": 0.5, "activities": "visit"}),
+        ("lockdown", "yes"),
+        ("adhoc_helpers", {"days": 2}),
+    ]:
+        with pytest.raises(SpecError, match=kind):
+            Modification(kind, value)
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def test_tiny_sweep_on_local_processes_gives_one_row_per_run(tmp_path: Path) -> None:
+    """2 variants × 2 seeds × greedy on 2 local processes: 4 rows with every contract figure, all stored."""
+    spec = tiny_spec()
+    table = run_experiment(spec, tmp_path, workers=2, progress=True)
+    assert len(table) == 4 and list(table["variant"]) == ["baseline"] * 2 + ["supply=1.5"] * 2
+    assert (table["status"] != "ERROR").all(), table["error"].tolist()
+    for figure in FIGURES:
+        assert figure in table.columns
+    for figure in (
+        "demand_sessions",
+        "served_sessions",
+        "coverage",
+        "weighted_coverage",
+        "citizens_with_demand",
+        "citizens_served",
+        "travel_km",
+        "min_district_coverage",
+        "solve_seconds",
+    ):
+        assert table[figure].notna().all(), figure
+    assert table["coverage"].between(0, 1).all()
+    assert list(table["n_volunteers"]) == [15, 15, 23, 23] and list(table["supply"]) == [1.0, 1.0, 1.5, 1.5]
+    assert any(c.startswith("district_coverage.") for c in table.columns)
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 4
+    on_disk = pd.read_csv(tmp_path / "results.csv")
+    assert list(on_disk["run_id"]) == list(table["run_id"])
+    assert json.loads((tmp_path / "spec.json").read_text())["name"] == "tiny"
+    pd.testing.assert_frame_equal(load_results(tmp_path, spec), table)
+
+
+def _counting_solve(monkeypatch: pytest.MonkeyPatch, fail: object = None) -> list[tuple[int, str]]:
+    """Replace workbench.solve by a wrapper that records calls and can fail (in this process only)."""
+    calls: list[tuple[int, str]] = []
+    real = REAL_SOLVE
+
+    def solve(scenario: workbench.Scenario, **kw: object) -> object:
+        calls.append((kw["seed"], kw["method"]))
+        if callable(fail):
+            fail(len(calls), kw)
+        return real(scenario, **kw)
+
+    monkeypatch.setattr(workbench, "solve", solve)
+    return calls
+
+
+def test_interrupted_sweep_resumes_where_it_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C after two runs keeps them; the rerun solves only the two missing runs; a third solves none."""
+
+    def interrupt_third(n: int, kw: dict) -> None:
+        if n == 3:
+            raise KeyboardInterrupt
+
+    spec = tiny_spec()
+    calls = _counting_solve(monkeypatch, interrupt_third)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(spec, tmp_path, workers=0, progress=False)
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 2
+    assert len(pd.read_csv(tmp_path / "results.csv")) == 2
+
+    calls = _counting_solve(monkeypatch)
+    table = run_experiment(spec, tmp_path, workers=0, progress=False)
+    assert len(calls) == 2 and len(table) == 4 and (table["status"] != "ERROR").all()
+    calls = _counting_solve(monkeypatch)
+    run_experiment(spec, tmp_path, workers=0, progress=False)
+    assert calls == []
+    changed = tiny_spec(time_limit=6.0)  # a different definition is not mistaken for the finished one
+    calls = _counting_solve(monkeypatch)
+    run_experiment(changed, tmp_path, workers=0, progress=False)
+    assert len(calls) == 4
+
+
+def test_failing_run_is_recorded_and_the_others_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that raises becomes an ERROR row with its error; the others finish; retry_failed reruns it."""
+
+    def fail_seed_1(n: int, kw: dict) -> None:
+        if kw["seed"] == 1:
+            raise ValueError("boom")
+
+    spec = tiny_spec()
+    _counting_solve(monkeypatch, fail_seed_1)
+    table = run_experiment(spec, tmp_path, workers=0, progress=False)
+    failed = table[table["status"] == "ERROR"]
+    assert list(failed["seed"]) == [1, 1] and failed["error"].str.contains("ValueError: boom").all()
+    assert (table.loc[table["seed"] == 0, "coverage"].notna()).all()
+    stored = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
+    assert sorted(r["status"] == "ERROR" for r in stored) == [False, False, True, True]
+    assert all("Traceback" in r["traceback"] for r in stored if r["status"] == "ERROR")
+
+    calls = _counting_solve(monkeypatch)
+    run_experiment(spec, tmp_path, workers=0, progress=False)
+    assert calls == []  # a failure counts as finished ...
+    table = run_experiment(spec, tmp_path, workers=0, progress=False, retry_failed=True)
+    assert len(calls) == 2 and (table["status"] != "ERROR").all()  # ... until asked to retry
+
+
+def test_a_dying_worker_process_loses_no_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker dying mid-run (crash, out of memory) breaks the pool; the sweep replaces it and finishes."""
+    marker = tmp_path / "crashed"
+
+    def crash_once(n: int, kw: dict) -> None:
+        if kw["seed"] == 1 and not marker.exists():
+            marker.touch()
+            os._exit(1)
+
+    _counting_solve(monkeypatch, crash_once)
+    monkeypatch.setattr(run_mod, "MP_CONTEXT", "fork")  # so the workers see the patched solver
+    table = run_experiment(tiny_spec(), tmp_path / "out", workers=2, progress=False)
+    assert marker.exists()
+    assert len(table) == 4 and (table["status"] != "ERROR").all(), table["error"].tolist()
+
+
+def test_dask_local_cluster_gives_the_same_table_as_local_processes(tmp_path: Path) -> None:
+    """The same spec on a dask LocalCluster (2 worker processes) and on local processes: the same table."""
+    distributed = pytest.importorskip("distributed")
+    spec = tiny_spec()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = run_experiment(
+            spec, tmp_path / "dask", executor=client.get_executor(pure=False), progress=False
+        )
+    local = run_experiment(spec, tmp_path / "local", workers=2, progress=False)
+    assert (on_dask["status"] != "ERROR").all(), on_dask["error"].tolist()
+    pd.testing.assert_frame_equal(
+        on_dask.drop(columns=list(VOLATILE_COLUMNS)), local.drop(columns=list(VOLATILE_COLUMNS))
+    )
+
+
+def test_dataset_base_runs_with_modification_seeds(tmp_path: Path) -> None:
+    """With a dataset base, seeds drive the modifications: different seeds clone different volunteers."""
+    workbench.save(workbench.generate(volunteers=10, citizens=20, weeks=1, seed=4), tmp_path / "city")
+    spec = Spec(
+        base=str(tmp_path / "city"), modifications={"more": [Modification("supply", 1.5)]}, seeds=[0, 1]
+    )
+    table = run_experiment(spec, tmp_path / "out", workers=0, progress=False)
+    assert list(table["n_volunteers"]) == [15, 15] and (table["status"] != "ERROR").all()
+    a, b = (run_mod.build_scenario(spec, k) for k in spec.runs())
+    assert set(a.volunteers["volunteer_id"]) == set(b.volunteers["volunteer_id"])  # same ids (clone-1..5) ...
+    assert not a.volunteers.set_index("volunteer_id")["lat"].equals(
+        b.volunteers.set_index("volunteer_id")["lat"]
+    )
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_mean_ci_matches_the_student_t_interval() -> None:
+    """mean_ci([1..5]) = 3 ± t(0.975, 4)·sd/√5 = 3 ± 1.9632; one value has no interval."""
+    m, lo, hi = mean_ci([1, 2, 3, 4, 5])
+    assert m == 3 and lo == pytest.approx(1.03675, abs=1e-4) and hi == pytest.approx(4.96325, abs=1e-4)
+    m, lo, hi = mean_ci([0.5])
+    assert m == 0.5 and math.isnan(lo) and math.isnan(hi)
+    assert mean_ci([2, 2, None, float("nan")]) == (2, 2, 2)
+
+
+def test_summarize_and_paired_difference_on_known_numbers() -> None:
+    """Per-group means/CIs skip failed runs (counted); paired cpsat−greedy differences use the same seeds."""
+    runs = pd.DataFrame(
+        {
+            "variant": ["a"] * 6,
+            "method": ["cpsat", "greedy"] * 3,
+            "seed": [0, 0, 1, 1, 2, 2],
+            "coverage": [0.8, 0.7, 0.9, 0.7, 0.7, 0.6],
+            "status": ["OPTIMAL", "FEASIBLE"] * 3,
+        }
+    )
+    runs.loc[len(runs)] = ["a", "greedy", 3, np.nan, "ERROR"]
+    s = summarize(runs, ["coverage"], by=["variant", "method"]).set_index("method")
+    assert s.loc["cpsat", "mean"] == pytest.approx(0.8) and s.loc["cpsat", "n"] == 3
+    assert s.loc["greedy", "errors"] == 1 and s.loc["greedy", "n"] == 3
+    assert s.loc["cpsat", "ci_high"] - 0.8 == pytest.approx(4.302653 * 0.1 / math.sqrt(3), rel=1e-5)
+    d = paired_difference(runs, "coverage").iloc[0]
+    # differences 0.1, 0.2, 0.1: mean 0.1333, sd 0.0577
+    assert d["n"] == 3 and d["diff"] == pytest.approx(0.13333, abs=1e-4)
+    assert d["ci_high"] - d["diff"] == pytest.approx(4.302653 * 0.057735 / math.sqrt(3), rel=1e-4)
+    assert d["a_better"] == 1.0 and d["p_value"] == pytest.approx(0.05719, abs=1e-4)  # t = 4 on 2 df
+
+
+def test_plots_show_means_with_ci_error_bars() -> None:
+    """Each plot has one trace per series with asymmetric CI error bars of the right length."""
+    from workbench.experiments import plots
+
+    rows = []
+    for supply in (0.5, 1.0, 1.5):
+        for seed in range(3):
+            for method in ("cpsat", "greedy"):
+                cov = 0.4 * supply + 0.01 * seed + (0.05 if method == "cpsat" else 0)
+                rows.append(
+                    {
+                        "variant": f"s{supply}",
+                        "supply": supply,
+                        "seed": seed,
+                        "method": method,
+                        "coverage": cov,
+                        "status": "OPTIMAL",
+                        "district_coverage.A": cov,
+                        "district_coverage.B": cov / 2,
+                    }
+                )
+    runs = pd.DataFrame(rows)
+    fig = plots.coverage_vs_supply(runs)
+    assert [t.name for t in fig.data] == ["cpsat", "greedy"]
+    assert list(fig.data[0].x) == [0.5, 1.0, 1.5] and len(fig.data[0].error_y.array) == 3
+    assert fig.data[0].error_y.array[0] == pytest.approx(4.302653 * 0.01 / math.sqrt(3), rel=1e-4)
+    equity = plots.district_equity(runs)
+    assert len(equity.data) == 3 and list(equity.data[0].x) == ["B", "A"]  # worst district first
+    comparison = plots.method_comparison(runs)
+    assert [t.name for t in comparison.data] == ["cpsat", "greedy"] and len(comparison.data[0].x) == 3
+
+
+# --------------------------------------------------------------------------- CLI and notebook
+
+
+def _cli(argv: list[str]) -> int:
+    from workbench.experiments import cli
+
+    parser = argparse.ArgumentParser(prog="workbench")
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    return cli.run(parser.parse_args(["experiment", *argv]))
+
+
+def test_cli_bad_spec_exits_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad spec gives exit code 2 and one clear line on stderr naming the key, no traceback."""
+    (tmp_path / "bad.toml").write_text("[base]\ngenerate = { volunteers = 15 }\n[variants.x]\nsupply = -2\n")
+    assert _cli([str(tmp_path / "bad.toml"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "variants.x.supply" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_runs_a_spec_and_writes_results_and_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`workbench experiment SPEC --out DIR` runs the sweep, writes results.csv and summary.csv, exits 0."""
+    (tmp_path / "spec.toml").write_text(
+        "seeds = 2\n[base]\ngenerate = { volunteers = 10, citizens = 20, weeks = 1 }\n"
+        "[variants.today]\n[variants.lockdown]\nlockdown = true\n"
+    )
+    out = tmp_path / "out"
+    assert _cli([str(tmp_path / "spec.toml"), "--out", str(out), "--workers", "0", "--no-progress"]) == 0
+    assert len(pd.read_csv(out / "results.csv")) == 4
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"variant", "method", "metric", "mean", "ci_low", "ci_high"} <= set(summary.columns)
+    assert "lockdown" in capsys.readouterr().out
+
+
+def test_notebook_is_built_from_its_script() -> None:
+    """The committed notebook equals what build_experiments_notebook.py generates, with a parameters cell."""
+    import importlib.util
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location(
+        "build_nb", ROOT / "notebooks" / "build_experiments_notebook.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = module.build()
+    on_disk = nbformat.read(ROOT / "notebooks" / "04-experiments.ipynb", as_version=4)
+    assert [c.source for c in on_disk.cells] == [c.source for c in built.cells]
+    assert sum("parameters" in c.metadata.get("tags", []) for c in on_disk.cells) == 1
+
+
+def test_notebook_runs_under_papermill_with_other_parameters(tmp_path: Path) -> None:
+    """papermill executes the notebook with different (small) parameters, and the run uses them."""
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "runs"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "04-experiments.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        parameters={
+            "base": {"volunteers": 10, "citizens": 20, "weeks": 1},
+            "supply": [1.0, 2.0],
+            "seeds": 2,
+            "workers": 0,
+            "out_dir": str(out),
+        },
+        cwd=str(ROOT / "notebooks"),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    table = pd.read_csv(out / "results.csv")
+    # today, supply ×2, lock-down, lock-down ×2, calls OK, travel, vetted, helpers = 8 versions × 2 seeds
+    assert len(table) == 16 and set(table["seed"]) == {0, 1} and (table["status"] != "ERROR").all()
+    assert set(table.loc[table["variant"] == "supply ×2", "n_volunteers"]) == {20}

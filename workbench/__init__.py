@@ -1,0 +1,28 @@
+"""workbench: volunteer-to-citizen visit scheduling with OR-Tools CP-SAT.
+
+The data flow reads off the package::
+
+    scenario (load/validate/generate) → candidates → model → solve → schedule → kpis/explain
+
+``import workbench`` does not import ipywidgets (only ``workbench.ui`` does).
+"""
+
+from __future__ import annotations
+
+from .errors import InputError, Problem
+from .kpis import compute_kpis
+from .objective import Weights
+from .result import Progress, Result
+from . import datasets
+from .datasets import load_dataset
+from .scenario import Scenario, Settings, load, save
+from .scenario.generate import generate
+from .solver import solve
+from .validate import Violation, read_schedule, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InputError", "Problem", "Progress", "Result", "Scenario", "Settings", "Violation", "Weights", "compute_kpis",
+    "datasets", "generate", "load", "load_dataset", "read_schedule", "save", "solve", "validate",
+]

@@ -1,0 +1,396 @@
+"""What an experiment is: a base scenario, named variants of it, seeds and methods.
+
+A :class:`Spec` describes a family of scenarios and the grid of runs over it:
+every variant × every seed × every method is one run. It is plain, picklable
+data, so a worker on another machine can rebuild any run from (spec, run key)
+alone.
+
+The same thing as a TOML file (``workbench experiment SPEC.toml --out DIR``)::
+
+    name = "supply and lock-down"
+    seeds = 5                      # 0..4, or a list such as [11, 12, 13]
+    methods = ["greedy", "cpsat"]  # default ["greedy"]
+    time_limit = 5.0               # seconds per solve (default 10)
+    workers_per_run = 1            # CP-SAT threads per run (default 1: one core per run)
+
+    [base]
+    dataset = "demo"               # a bundled dataset ...
+    # path = "../data/city"        # ... or a scenario folder/workbook, relative to this file ...
+    # generate = { volunteers = 40, citizens = 80, weeks = 2 }   # ... or generator settings
+
+    [variants.baseline]            # no modification
+    [variants.lockdown]
+    lockdown = true
+    [variants.more-phone]
+    phone_share = 0.6
+    travel_radius = 1.5
+
+    [grid]                         # optional; every combination becomes a variant
+    supply = [0.5, 1.0, 1.5, 2.0]
+
+With both ``[variants]`` and ``[grid]``, every variant is crossed with every
+grid point (``lockdown | supply=1.5``). The modifications of a variant are
+applied in the fixed order of :data:`MODIFICATION_ORDER`, whatever the order in
+the file, so ``supply = 1.5`` with ``vetting_share = 0.8`` means 80% of the
+enlarged pool is vetted. See :mod:`workbench.experiments.modifications` for what
+each modification does and which parameters it takes.
+
+"Seed" means: for a generator base, the generator's seed (each seed is a
+different city); for a dataset base, the seed of the randomised modifications
+and of the solver (the city stays the same). Modification randomness is also
+seeded by it in both cases.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import modifications as _mods
+
+METHODS = ("cpsat", "greedy")
+MODIFICATION_ORDER: tuple[str, ...] = _mods.ORDER
+GENERATOR_KEYS = ("volunteers", "citizens", "weeks", "start_date", "name")
+_TOP_KEYS = ("name", "base", "variants", "grid", "seeds", "methods", "time_limit", "workers_per_run")
+
+
+class SpecError(ValueError):
+    """An experiment spec is invalid; the message names the offending key."""
+
+    def __init__(self, key: str, message: str, source: str | None = None) -> None:
+        self.key = key
+        self.message = message
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}{key}: {message}" if key else f"{where}{message}")
+
+
+@dataclass(frozen=True)
+class Modification:
+    """One change to a scenario: ``kind`` (e.g. ``"supply"``) with its parameter ``value``."""
+
+    kind: str
+    value: Any = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in _mods.MODIFICATIONS:
+            raise SpecError(self.kind, f"unknown modification; known: {', '.join(MODIFICATION_ORDER)}")
+        try:
+            _mods.check_parameter(self.kind, self.value)
+        except ValueError as e:
+            raise SpecError(self.kind, str(e)) from None
+
+    def label(self) -> str:
+        """Short text such as ``supply=1.5``, used to name grid variants."""
+        return f"{self.kind}={_format_value(self.value)}"
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Which run of the grid: a variant, a seed and a method."""
+
+    variant: str
+    seed: int
+    method: str
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A family of scenarios and the grid of runs over it (see the module docstring).
+
+    ``base`` is a bundled dataset name, a scenario path, or a dict of generator
+    settings (``volunteers``, ``citizens``, ``weeks``; the seed comes from
+    ``seeds``). ``modifications`` maps a variant name to the modifications
+    applied, in list order, to the base scenario.
+    """
+
+    base: str | Mapping[str, Any]
+    modifications: Mapping[str, Sequence[Modification]] = field(default_factory=lambda: {"baseline": ()})
+    seeds: Sequence[int] = (0,)
+    methods: Sequence[str] = ("greedy",)
+    time_limit: float = 10.0
+    workers_per_run: int = 1
+    name: str = "experiment"
+
+    def __post_init__(self) -> None:
+        # Normalise to immutable, hashable containers so a Spec is safe to share between processes.
+        object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
+        methods = (self.methods,) if isinstance(self.methods, str) else self.methods
+        object.__setattr__(self, "methods", tuple(methods))
+        object.__setattr__(
+            self, "modifications", {str(k): tuple(v) for k, v in dict(self.modifications).items()}
+        )
+        if isinstance(self.base, Mapping):
+            object.__setattr__(self, "base", dict(self.base))
+        self._check()
+
+    def _check(self) -> None:
+        if isinstance(self.base, dict):
+            unknown = sorted(set(self.base) - set(GENERATOR_KEYS))
+            if unknown:
+                raise SpecError(
+                    "base.generate",
+                    f"unknown generator setting(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(GENERATOR_KEYS)} (the seed comes from 'seeds')",
+                )
+            for k in ("volunteers", "citizens", "weeks"):
+                v = self.base.get(k)
+                if v is not None and (not _is_int(v) or v < 1):
+                    raise SpecError(f"base.generate.{k}", f"expected a whole number ≥ 1, got {v!r}")
+            start = self.base.get("start_date")
+            if start is not None and (
+                not isinstance(start, date) or isinstance(start, datetime) or start.weekday() != 0
+            ):
+                raise SpecError(
+                    "base.generate.start_date", f"expected a Monday such as 2026-01-05, got {start!r}"
+                )
+        elif not isinstance(self.base, str) or not self.base:
+            raise SpecError("base", "expected a dataset name, a scenario path or generator settings")
+        else:
+            from .. import datasets
+
+            if self.base not in datasets.names() and not Path(self.base).exists():
+                raise SpecError(
+                    "base",
+                    f"{self.base!r} is neither a bundled dataset "
+                    f"({', '.join(datasets.names()) or 'none'}) nor an existing scenario path",
+                )
+        if not self.modifications:
+            raise SpecError("variants", "at least one variant is needed (an empty one is the baseline)")
+        for name, mods in self.modifications.items():
+            if not name:
+                raise SpecError("variants", "a variant name must not be empty")
+            for m in mods:
+                if not isinstance(m, Modification):
+                    raise SpecError(f"variants.{name}", f"expected Modification objects, got {m!r}")
+        if not self.seeds:
+            raise SpecError("seeds", "at least one seed is needed")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise SpecError("seeds", "seeds repeat")
+        if not self.methods:
+            raise SpecError("methods", "at least one method is needed")
+        for m in self.methods:
+            if m not in METHODS:
+                raise SpecError("methods", f"unknown method {m!r}; known: {', '.join(METHODS)}")
+        if len(set(self.methods)) != len(self.methods):
+            raise SpecError("methods", "methods repeat")
+        if (
+            not isinstance(self.time_limit, int | float)
+            or isinstance(self.time_limit, bool)
+            or not math.isfinite(self.time_limit)
+            or self.time_limit <= 0
+        ):
+            raise SpecError("time_limit", f"expected seconds > 0, got {self.time_limit!r}")
+        if not _is_int(self.workers_per_run) or self.workers_per_run < 1:
+            raise SpecError("workers_per_run", f"expected a whole number ≥ 1, got {self.workers_per_run!r}")
+
+    # ------------------------------------------------------------------ the grid
+
+    @property
+    def variants(self) -> list[str]:
+        return list(self.modifications)
+
+    def runs(self) -> list[RunKey]:
+        """Every run of the grid, variant-major (the order of the results table)."""
+        return [RunKey(v, s, m) for v in self.modifications for s in self.seeds for m in self.methods]
+
+    def __len__(self) -> int:
+        return len(self.modifications) * len(self.seeds) * len(self.methods)
+
+    @property
+    def kinds(self) -> list[str]:
+        """The modification kinds used by any variant, in the canonical order."""
+        used = {m.kind for mods in self.modifications.values() for m in mods}
+        return [k for k in MODIFICATION_ORDER if k in used]
+
+    def parameters(self, variant: str) -> dict[str, Any]:
+        """One scalar per modification kind of the spec, for the results table.
+
+        A kind the variant does not use gets its neutral value (supply 1.0,
+        lockdown False, ...) so that e.g. coverage can be plotted against supply
+        across every variant.
+        """
+        own = {m.kind: _mods.column_value(m.kind, m.value) for m in self.modifications[variant]}
+        return {k: own.get(k, _mods.NEUTRAL[k]) for k in self.kinds}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able description (written next to the results for provenance)."""
+        return {
+            "name": self.name,
+            "base": self.base,
+            "variants": {
+                k: [{"kind": m.kind, "value": m.value} for m in v] for k, v in self.modifications.items()
+            },
+            "seeds": list(self.seeds),
+            "methods": list(self.methods),
+            "time_limit": self.time_limit,
+            "workers_per_run": self.workers_per_run,
+        }
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read a spec from a TOML file; :class:`SpecError` names the file and the bad key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError("", "no such file", source=str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SpecError("", f"not valid TOML: {e}", source=str(path)) from None
+    try:
+        return spec_from_dict(raw, root=path.parent)
+    except SpecError as e:
+        raise SpecError(e.key, e.message, source=str(path)) from None
+
+
+def spec_from_dict(raw: Mapping[str, Any], root: str | Path | None = None) -> Spec:
+    """Build a spec from the TOML structure (see the module docstring); paths are relative to ``root``."""
+    unknown = sorted(set(raw) - set(_TOP_KEYS))
+    if unknown:
+        raise SpecError(unknown[0], f"unknown key; known: {', '.join(_TOP_KEYS)}")
+    base = _base(raw.get("base"), Path(root) if root is not None else None)
+    named = _variants(raw.get("variants"))
+    grid = _grid(raw.get("grid"))
+    modifications: dict[str, tuple[Modification, ...]] = {}
+    if named and grid:
+        for (vname, vmods), (gname, gmods) in itertools.product(named.items(), grid.items()):
+            clash = {m.kind for m in vmods} & {m.kind for m in gmods}
+            if clash:
+                raise SpecError(
+                    f"variants.{vname}", f"sets {', '.join(sorted(clash))}, which [grid] also varies"
+                )
+            modifications[f"{vname} | {gname}"] = _ordered(vmods + gmods)
+    else:
+        modifications = named or grid or {"baseline": ()}
+
+    seeds_raw = raw.get("seeds", [0])
+    if _is_int(seeds_raw):
+        if seeds_raw < 1:
+            raise SpecError("seeds", f"expected a count ≥ 1 or a list of seeds, got {seeds_raw!r}")
+        seeds: list[int] = list(range(seeds_raw))
+    elif isinstance(seeds_raw, list) and all(_is_int(s) for s in seeds_raw):
+        seeds = list(seeds_raw)
+    else:
+        raise SpecError("seeds", f"expected a count or a list of whole numbers, got {seeds_raw!r}")
+
+    methods = raw.get("methods", ["greedy"])
+    if isinstance(methods, str):
+        methods = [methods]
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        raise SpecError("methods", f'expected a list such as ["greedy", "cpsat"], got {methods!r}')
+    name = raw.get("name", "experiment")
+    if not isinstance(name, str):
+        raise SpecError("name", f"expected text, got {name!r}")
+    return Spec(
+        base=base,
+        modifications=modifications,
+        seeds=seeds,
+        methods=methods,
+        time_limit=raw.get("time_limit", 10.0),
+        workers_per_run=raw.get("workers_per_run", 1),
+        name=name,
+    )
+
+
+def _base(raw: Any, root: Path | None) -> str | dict[str, Any]:
+    if raw is None:
+        raise SpecError("base", "missing; give [base] with dataset = ..., path = ... or generate = {...}")
+    if isinstance(raw, str):  # shorthand: base = "demo"
+        raw = {"dataset": raw}
+    if not isinstance(raw, dict):
+        raise SpecError("base", f"expected a table, got {raw!r}")
+    given = [k for k in ("dataset", "path", "generate") if k in raw]
+    unknown = sorted(set(raw) - {"dataset", "path", "generate"})
+    if unknown:
+        raise SpecError(f"base.{unknown[0]}", "unknown key; use one of dataset, path, generate")
+    if len(given) != 1:
+        raise SpecError("base", "give exactly one of dataset, path, generate")
+    key = given[0]
+    value = raw[key]
+    if key == "generate":
+        if not isinstance(value, dict):
+            raise SpecError("base.generate", f"expected a table of generator settings, got {value!r}")
+        if "seed" in value:
+            raise SpecError("base.generate.seed", "the generator seed comes from 'seeds'; remove it here")
+        return dict(value)
+    if not isinstance(value, str) or not value:
+        raise SpecError(f"base.{key}", f"expected text, got {value!r}")
+    if key == "dataset":
+        from .. import datasets
+
+        if value not in datasets.names():
+            raise SpecError(
+                "base.dataset", f"no bundled dataset {value!r}; have: {', '.join(datasets.names()) or 'none'}"
+            )
+        return value
+    p = Path(value)
+    if not p.is_absolute() and root is not None:
+        p = root / p
+    if not p.exists():
+        raise SpecError("base.path", f"{str(p)!r} does not exist")
+    return str(p.resolve())
+
+
+def _variants(raw: Any) -> dict[str, tuple[Modification, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecError("variants", "expected tables such as [variants.lockdown]")
+    out: dict[str, tuple[Modification, ...]] = {}
+    for name, params in raw.items():
+        if not isinstance(params, dict):
+            raise SpecError(f"variants.{name}", f"expected a table of modifications, got {params!r}")
+        out[name] = _ordered(tuple(_modification(f"variants.{name}.{k}", k, v) for k, v in params.items()))
+    return out
+
+
+def _grid(raw: Any) -> dict[str, tuple[Modification, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        raise SpecError("grid", "expected a table of modification = [values]")
+    axes: list[list[Modification]] = []
+    for kind, values in raw.items():
+        if not isinstance(values, list) or not values:
+            raise SpecError(f"grid.{kind}", f"expected a non-empty list of values, got {values!r}")
+        axes.append([_modification(f"grid.{kind}", kind, v) for v in values])
+    out: dict[str, tuple[Modification, ...]] = {}
+    for combo in itertools.product(*axes):
+        out[",".join(m.label() for m in combo)] = _ordered(tuple(combo))
+    return out
+
+
+def _modification(key: str, kind: str, value: Any) -> Modification:
+    try:
+        return Modification(kind, value)
+    except SpecError as e:
+        raise SpecError(key, e.message) from None
+
+
+def _ordered(mods: tuple[Modification, ...]) -> tuple[Modification, ...]:
+    return tuple(sorted(mods, key=lambda m: MODIFICATION_ORDER.index(m.kind)))
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _format_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:.1f}"
+    if isinstance(v, dict):
+        return "(" + ",".join(f"{k}={_format_value(x)}" for k, x in v.items()) + ")"
+    if isinstance(v, list | tuple):
+        return "+".join(str(x) for x in v)
+    return str(v)

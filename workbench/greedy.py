@@ -1,0 +1,148 @@
+"""The baseline: what a careful coordinator does by hand.
+
+Most urgent citizens first (priority, then those with the fewest possible
+volunteers), week by week; for each request the first suitable volunteer
+(one already serving it, then the citizen's preferred, then the nearest), at
+the earliest time that keeps every rule. Agreed sessions (pins, then the
+previous plan's sessions that still fit) are placed before anything else.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from .candidates import Candidates
+from .plan import Plan, Session
+from .scenario.model import Scenario
+from .timeutil import parse_date, parse_time
+
+
+def triples_by_request(cands: Candidates) -> dict[int, list[int]]:
+    """Candidate triple positions per request, nearest volunteer first (then volunteer, date)."""
+    out: dict[int, list[int]] = defaultdict(list)
+    order = np.lexsort((cands.day, cands.vol, np.round(cands.distance_km, 3), cands.req))
+    for i in order.tolist():
+        out[int(cands.req[i])].append(i)
+    return out
+
+
+def place_agreed(plan: Plan, sessions: pd.DataFrame, *, force: bool) -> int:
+    """Place agreed sessions (request_id, volunteer_id, date, start[, mode]) that are candidates.
+
+    ``force``: pins, already proven to fit together, are placed without re-checking
+    the linking rules. Returns how many were placed.
+    """
+    sc, cands = plan.scenario, plan.cands
+    rpos = {r: i for i, r in enumerate(sc.requests["request_id"])}
+    vpos = {v: i for i, v in enumerate(sc.volunteers["volunteer_id"])}
+    dpos = {d: i for i, d in enumerate(cands.dates)}
+    index = {(int(r), int(v), int(d)): i for i, (r, v, d) in enumerate(zip(cands.req, cands.vol, cands.day))}
+    placed = 0
+    for row in sessions.itertuples(index=False):
+        day = row.date if not isinstance(row.date, str) else parse_date(row.date)
+        start = row.start if not isinstance(row.start, str) else parse_time(row.start)
+        r, v, d = rpos.get(row.request_id), vpos.get(row.volunteer_id), dpos.get(day)
+        if r is None or v is None or d is None or start is None:
+            continue
+        i = index.get((r, v, d))
+        if i is None or not any(lo <= start <= hi for lo, hi in cands.starts[i]):
+            continue
+        mode = getattr(row, "mode", None)
+        wants_phone = mode == "phone" or (mode is None and not cands.in_person[i])
+        in_person = bool(cands.in_person[i]) and not wants_phone
+        if not in_person and not cands.phone[i]:
+            continue
+        if force:
+            plan.add(Session(r, v, d, int(start), in_person))
+            placed += 1
+        elif plan.capacity_ok(r, v, d) and plan.fits_at(r, v, d, int(start), in_person):
+            plan.add(Session(r, v, d, int(start), in_person))
+            placed += 1
+    return placed
+
+
+def place_pins(plan: Plan) -> None:
+    """Place every pin. Pins were checked together at load time with ``either`` pins as phone calls,
+    so those are placed last and in person only where that still keeps every rule."""
+    pins = plan.scenario.pins
+    if pins.empty:
+        return
+    mode = pins["request_id"].map(dict(zip(plan.scenario.requests["request_id"], plan.scenario.requests["mode"])))
+    place_agreed(plan, pins[mode != "either"], force=True)
+    either = pins[mode == "either"]
+    if len(either):
+        placed = place_agreed(plan, either.assign(mode="in_person"), force=False)
+        if placed < len(either):
+            have = {(s.req, s.day) for s in plan.sessions}
+            rpos = {r: i for i, r in enumerate(plan.scenario.requests["request_id"])}
+            dpos = {d: i for i, d in enumerate(plan.cands.dates)}
+            rest = either[[(rpos[r], dpos.get(d)) not in have for r, d in zip(either["request_id"], either["date"])]]
+            place_agreed(plan, rest.assign(mode="phone"), force=True)
+
+
+def volunteer_order(plan: Plan, req: int, triples: list[int], serving: dict[int, list[int]]) -> list[int]:
+    """Triples of ``req`` in a coordinator's order: current volunteer, preferred, then nearest.
+
+    ``triples`` arrive sorted by distance, volunteer and date (see :func:`triples_by_request`),
+    so a stable partition suffices.
+    """
+    sc, cands = plan.scenario, plan.cands
+    preferred = set(sc.citizens["preferred_volunteers"].iat[plan.req_cit[req]])
+    current = serving.get(req, [])
+    if not preferred and not current:
+        return triples
+    vid = sc.volunteers["volunteer_id"].to_numpy(object)
+    first = [i for i in triples if int(cands.vol[i]) in current]
+    second = [i for i in triples if int(cands.vol[i]) not in current and vid[int(cands.vol[i])] in preferred]
+    chosen = set(first) | set(second)
+    return first + second + [i for i in triples if i not in chosen]
+
+
+def fill(plan: Plan, weeks: list[int] | None = None, request_order: list[int] | None = None) -> int:
+    """Greedily add sessions wherever demand is left; returns how many were added."""
+    cands = plan.cands
+    by_req = triples_by_request(cands)
+    if request_order is None:
+        request_order = urgent_first(plan, by_req)
+    weeks = weeks if weeks is not None else sorted({int(d) // 7 for d in cands.day})
+    serving: dict[int, list[int]] = defaultdict(list)
+    for s in plan.sessions:
+        if s.vol not in serving[s.req]:
+            serving[s.req].append(s.vol)
+    added = 0
+    for w in weeks:
+        for r in request_order:
+            if plan.remaining(r, w) <= 0:
+                continue
+            for i in volunteer_order(plan, r, [i for i in by_req.get(r, ()) if int(cands.day[i]) // 7 == w], serving):
+                s = plan.try_add(r, int(cands.vol[i]), int(cands.day[i]), cands.starts[i], bool(cands.in_person[i]),
+                                 bool(cands.phone[i]))
+                if s is not None:
+                    added += 1
+                    if s.vol not in serving[r]:
+                        serving[r].append(s.vol)
+                    if plan.remaining(r, w) <= 0:
+                        break
+    return added
+
+
+def urgent_first(plan: Plan, by_req: dict[int, list[int]]) -> list[int]:
+    """Requests by priority (highest first), then fewest candidate volunteers, then file order."""
+    n = len(plan.priority)
+    options = np.array([len({int(plan.cands.vol[i]) for i in by_req.get(r, ())}) for r in range(n)])
+    return sorted(range(n), key=lambda r: (-int(plan.priority[r]), int(options[r]), r))
+
+
+def solve_greedy(scenario: Scenario, cands: Candidates, previous: pd.DataFrame | None = None) -> Plan:
+    """The coordinator's schedule: pins, then what still fits of ``previous``, then urgent-first filling."""
+    plan = Plan(scenario, cands)
+    place_pins(plan)
+    if previous is not None and len(previous):
+        prio = dict(zip(scenario.requests["request_id"], plan.priority))
+        prev = previous.assign(_p=previous["request_id"].map(prio).fillna(0)).sort_values("_p", ascending=False)
+        place_agreed(plan, prev, force=False)
+    fill(plan)
+    return plan

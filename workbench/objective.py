@@ -1,0 +1,59 @@
+"""The objective, documented in one place.
+
+Aims, in order of importance:
+
+1. **Priority-weighted sessions served** (the primary aim): each session of a
+   citizen with priority *p* is worth *p*. The optimiser first maximises this
+   alone; everything below is then optimised *without giving any of it up*
+   (a lexicographic objective: the primary value found is kept as a constraint).
+2. The secondary aims, traded against each other by the weights below:
+
+   - ``continuity``: a recurring request is served by the same volunteer
+     (a visiting friend is the same person every week): a bonus for every
+     session whose volunteer already serves that request in an earlier week,
+     and within a week for keeping one volunteer per request;
+   - ``preferred``: the citizen's own choice of contact person;
+   - ``interests``: per shared interest between citizen and volunteer (capped at 3);
+   - ``travel``: a penalty per road km of an in-person visit (there and back);
+   - ``fair_load``: a penalty per session above half a volunteer's weekly limit,
+     so nobody is loaded far above the others relative to their own limit;
+   - ``equity`` (optional, 0 by default): a bonus per percentage point of the
+     least-covered district's coverage;
+   - ``stability``: when re-planning against ``previous``, a bonus for every
+     agreed session kept (same request, volunteer and date; more when also at
+     the same start), so that as few agreed sessions as possible move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the secondary aims (integers; the UI shows them as sliders)."""
+
+    continuity: int = 20
+    preferred: int = 30
+    interests: int = 3
+    travel: int = 2
+    fair_load: int = 5
+    equity: int = 0
+    stability: int = 50
+
+    @classmethod
+    def of(cls, value: Weights | dict[str, Any] | None) -> Weights:
+        """Weights from a Weights, a dict of some of the fields, or None (defaults)."""
+        if value is None:
+            return cls()
+        if isinstance(value, Weights):
+            return value
+        names = {f.name for f in fields(cls)}
+        unknown = set(value) - names
+        if unknown:
+            raise ValueError(f"unknown weight(s) {sorted(unknown)}; known: {sorted(names)}")
+        return cls(**{k: int(v) for k, v in value.items()})
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
