@@ -9,11 +9,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import BASE
 
 import workbench
 from workbench.errors import InputError
-
-from conftest import BASE
 
 
 def _problems(folder: Path) -> list[str]:
@@ -58,7 +57,8 @@ BAD = [
      ["citizens.csv, row 2, column 'languages'", "must not be empty"]),
     ("non-numeric cell", {"volunteers.csv": BASE["volunteers.csv"].replace("v2,Bo,55.700", "v2,Bo,north")},
      ["volunteers.csv, row 3, column 'lat'", "'north'"]),
-    ("start without date", {"requests.csv": "request_id,citizen_id,activity,duration_min,start\nr1,c1,visit,60,10:00\n"},
+    ("start without date",
+     {"requests.csv": "request_id,citizen_id,activity,duration_min,start\nr1,c1,visit,60,10:00\n"},
      ["requests.csv, row 2, column 'start'", "start without date"]),
     ("impossible pin", {"pins.csv": "request_id,volunteer_id,date,start\nr1,v2,2026-01-05,09:00\n"},
      ["pins.csv, row 2", "pin breaks hard rule"]),

@@ -6,11 +6,10 @@ import threading
 
 import pandas as pd
 import pytest
+from conftest import csv_frame
 
 import workbench
 from workbench.scenario.read import scenario_from_tables
-
-from conftest import csv_frame
 
 SETTINGS = {"name": "tiny", "start_date": "2026-01-05", "weeks": 1}
 NEAR, FAR = "55.680,12.570", "55.700,12.570"  # 2.2 km apart

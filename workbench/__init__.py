@@ -9,12 +9,12 @@ The data flow reads off the package::
 
 from __future__ import annotations
 
+from . import datasets
+from .datasets import load_dataset
 from .errors import InputError, Problem
 from .kpis import compute_kpis
 from .objective import Weights
 from .result import Progress, Result
-from . import datasets
-from .datasets import load_dataset
 from .scenario import Scenario, Settings, load, save
 from .scenario.generate import generate
 from .solver import solve

@@ -260,7 +260,7 @@ def thin_by_relaxation(scenario: Scenario, cands: Candidates, nearest: int,
     rank = np.arange(n) - np.searchsorted(grp, grp)
     near = np.zeros(n, bool)
     near[order[rank < nearest]] = True
-    forced = np.array([(int(r), int(v)) in keep_pairs for r, v in zip(p_req, p_vol)], bool) if keep_pairs else near & False
+    forced = np.array([(int(r), int(v)) in keep_pairs for r, v in zip(p_req, p_vol)], bool)
     keep_key = pair_key[used | near | forced]
     mask = np.isin(key, keep_key)
     idx = np.flatnonzero(mask)

@@ -64,8 +64,8 @@ def reason(scenario: Scenario, cands: Candidates, plan: Plan, r: int, week: int)
     steps = [
         ("language", lambda n: f"no volunteer offering {act} speaks {' or '.join(cit['languages'])}"),
         ("vetting", lambda n: f"none of the {n} volunteers offering {act} in a shared language is vetted"),
-        ("gender", lambda n: f"none of the {n} suitable volunteers is {'a woman' if cit['gender_preference'] == 'f' else 'a man'}"
-                             " as the citizen wishes"),
+        ("gender", lambda n: f"none of the {n} suitable volunteers is "
+                             f"{'a woman' if cit['gender_preference'] == 'f' else 'a man'} as the citizen wishes"),
         ("excluded", lambda n: f"the citizen has excluded all {n} suitable volunteers"),
     ]
     for key, message in steps:

@@ -43,8 +43,6 @@ from .objective import Weights
 from .plan import Plan
 from .scenario.model import Scenario
 
-PRIMARY_SCALE = 1  # the primary aim is the plain priority sum; phases keep aims apart
-
 
 @dataclass
 class WeekModel:

@@ -204,7 +204,8 @@ def rule_7_mode_and_reach(s: Sessions) -> Found:
     if t.empty:
         return out
     m_ok = mode_ok(t["request_mode"].tolist(), t["mode"].tolist())
-    d_ok = distance_ok(t["mode"].tolist(), t["distance_km"].to_numpy(float), t["volunteer_max_travel_km"].to_numpy(float))
+    d_ok = distance_ok(t["mode"].tolist(), t["distance_km"].to_numpy(float),
+                       t["volunteer_max_travel_km"].to_numpy(float))
     for i in range(len(t)):
         r = t.iloc[i]
         if not m_ok[i]:
@@ -236,9 +237,9 @@ def rule_8_time(s: Sessions) -> Found:
         if r.volunteer_known:
             if (r.volunteer_id, r.date) in av.absent:
                 out.append((i, f"volunteer {r.volunteer_id} is absent on {r.date}"))
-            elif not covers(av.volunteer_windows(r.volunteer_id, r.date), r.start, r.end):
+            elif not covers(free := av.volunteer_windows(r.volunteer_id, r.date), r.start, r.end):
                 out.append((i, f"{format_time(r.start)}-{format_time(r.end)} on {r.date} is outside volunteer "
-                               f"{r.volunteer_id}'s availability {_windows_text(av.volunteer_windows(r.volunteer_id, r.date))}"))
+                               f"{r.volunteer_id}'s availability {_windows_text(free)}"))
         if r.citizen_known and not covers(av.citizen_windows(r.citizen_id, r.date), r.start, r.end):
             out.append((i, f"{format_time(r.start)}-{format_time(r.end)} on {r.date} is outside citizen "
                            f"{r.citizen_id}'s availability {_windows_text(av.citizen_windows(r.citizen_id, r.date))}"))

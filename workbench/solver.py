@@ -83,8 +83,10 @@ def solve(
     ``method``: ``"cpsat"`` (the optimiser) or ``"greedy"`` (the coordinator's baseline).
     ``time_limit``: seconds for the whole call (the optimiser keeps a margin to
     check and return). ``previous``: an agreed schedule (contract columns) to
-    stay close to. ``seed``/``workers``: CP-SAT's random seed and thread count
-    (default: every core); the same seed and workers give the same schedule.
+    stay close to: agreed sessions that still fit are kept first. ``seed``:
+    CP-SAT's random seed; ``workers``: weeks solved side by side, each by a
+    single-threaded (deterministic) search (default: every core). The same seed
+    gives the same schedule unless the time limit cuts a search short.
     ``on_progress``: called with :class:`Progress` while solving.
     ``stop``: a ``threading.Event``; once set, the search ends and the best
     schedule so far is returned.
@@ -101,6 +103,7 @@ def solve(
     log.debug("candidates: %d triples (thinned: %s) at %.2fs", len(cands), cands.pruned, clock.elapsed())
     greedy_plan = solve_greedy(scenario, cands, previous)
     log.debug("greedy: %d weighted at %.2fs", greedy_plan.weighted(), clock.elapsed())
+    full = cands
     if method == "cpsat" and max_triples is not None and len(cands) > max_triples:
         cands = _thin(scenario, cands, greedy_plan, always)
         log.debug("thinned to %d triples at %.2fs", len(cands), clock.elapsed())
@@ -115,17 +118,26 @@ def solve(
     log.debug("validated at %.2fs", clock.elapsed())
     if broken:  # never hand out a schedule that breaks a rule; this is a bug if it happens
         raise RuntimeError("internal error: the schedule breaks hard rules:\n" + "\n".join(map(str, broken[:20])))
-    unassigned = explain_unassigned(scenario, cands, plan)
+    unassigned = explain_unassigned(scenario, full, plan)  # reasons from every candidate, not the thinned ones
     log.debug("explained at %.2fs", clock.elapsed())
     seconds = clock.elapsed()
     objective = float(plan.weighted())
     kpis = compute_kpis(scenario, schedule, solve_seconds=round(seconds, 3), status=status, objective_bound=bound,
                         extra={"method": method, "objective": objective, "candidates": len(cands),
                                "candidates_thinned": cands.pruned, "greedy_objective": float(greedy_plan.weighted()),
+                               "relaxation_bound": _relaxation_bound(cands),
                                "gap": (bound - objective) / bound if bound else (0.0 if bound is not None else None),
                                "secondary": secondary})
     return Result(schedule=schedule, unassigned=unassigned, kpis=kpis, status=status, objective=objective,
                   bound=bound, method=method, seconds=seconds, secondary=secondary)
+
+
+def _relaxation_bound(cands: Candidates) -> float | None:
+    """The linear relaxation's bound over every compatible pair, when thinning computed it over all of them."""
+    value = cands.funnel.get("relaxation_bound")
+    if value is None or not len(value) or value[0] != value[0]:
+        return None
+    return float(value[0])
 
 
 def _thin(scenario: Scenario, cands: Candidates, greedy_plan: Plan, agreed: set[tuple[str, str]]) -> Candidates:
@@ -197,11 +209,10 @@ class _Tracker:
 class _Reporter(cp_model.CpSolverSolutionCallback):
     """Reports a phase-1 incumbent and bound, and honours the stop event."""
 
-    def __init__(self, clock: _Clock, tracker: _Tracker, week: int, agreed: list | None = None,
-                 big: int = 0) -> None:
+    def __init__(self, clock: _Clock, tracker: _Tracker, week: int, agreed: list, big: int) -> None:
         super().__init__()
         self.clock, self.tracker, self.week = clock, tracker, week
-        self.agreed, self.big = agreed or [], big
+        self.agreed, self.big = agreed, big
 
     def on_solution_callback(self) -> None:
         if self.clock.stop is not None and self.clock.stop.is_set():
@@ -332,14 +343,26 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
               budget)
     keep_primary = wm.model.add(wm.primary_expr() >= 0)
     # Re-planning: agreed sessions are promises made to people, so they come first: keep as
-    # many as still fit, then serve the most priority. Lexicographic in one objective:
-    # big·kept + primary with big > any primary value. The bound reported is then on the
-    # priority served among schedules that keep that many agreed sessions.
+    # many as still fit, then serve the most priority. Lexicographic in one objective,
+    # big·kept + primary with big above any primary value; the bound reported is then on
+    # the priority served among schedules that keep that many agreed sessions.
     agreed = [j for j, t in enumerate(wm.triples) if int(t) in prev_pos] if w.stability else []
-    big = sum(wm.primary_coeffs) + 1
-    phase1 = cp_model.LinearExpr.weighted_sum(
-        wm.x, [c + (big if j in set(agreed) else 0) for j, c in enumerate(wm.primary_coeffs)]) \
-        if agreed else wm.primary_expr()
+    big = sum(wm.primary_coeffs) + 1 if agreed else 0
+    coeffs = list(wm.primary_coeffs)
+    for j in agreed:
+        coeffs[j] += big
+    phase1 = cp_model.LinearExpr.weighted_sum(wm.x, coeffs)
+    # Continuity first among the secondary aims: a cheap objective of its own, so the weeks
+    # agree on one visiting friend (the request's anchor) even when the full phase 2 runs
+    # out of time.
+    anchored = [wm.x[j] for j, t in enumerate(wm.triples) if int(cands.vol[t]) in anchor.get(int(cands.req[t]), ())]
+    anchored_pos = [j for j, t in enumerate(wm.triples) if int(cands.vol[t]) in anchor.get(int(cands.req[t]), ())]
+    stages = []
+    if w.continuity and anchored:
+        stages.append(("continuity_anchor", cp_model.LinearExpr.sum(anchored)))
+    if wm.secondary:
+        stages.append(("secondary", wm.secondary_expr()))
+    keep_anchor = wm.model.add(cp_model.LinearExpr.sum(anchored) >= 0)
     keep_agreed = wm.model.add(cp_model.LinearExpr.sum([wm.x[j] for j in agreed]) >= 0)
     hint = [pos[t] for t in greedy_triples if t in pos]
     best: list[Session] | None = None
@@ -364,7 +387,7 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
         solver = cp_model.CpSolver()
         _params(solver, left * 0.7, seed)
         agreed_x = [wm.x[j] for j in agreed]
-        st = solver.solve(wm.model, _Reporter(clock, tracker, week, agreed_x, big))
+        st = solver.solve(wm.model, _Reporter(clock, tracker, week, agreed_x, big))  # noqa: B023
         if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         kept_value = big * sum(solver.value(x) for x in agreed_x)
@@ -387,35 +410,58 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
             wm.model.add_bool_or([~wm.x[pos[t]] for t in group])
         hint = [pos[t] for t in _triples_of(placed, cands)]
     optimal = fitted and phase1_optimal
-    # Phase 2: the secondary aims, keeping the primary value the timing proved reachable.
-    p2_end = time.monotonic() + 0.5 * (t_end - time.monotonic())
-    for _round in range(3):
-        if not (fitted and wm.secondary and p2_end - time.monotonic() > 0.1 and not clock.stopped()):
-            break
-        wm.model.clear_hints()
-        for j in _triples_pos(best or [], cands, pos):
-            wm.model.add_hint(wm.x[j], 1)
-        _set_bounds(keep_primary, best_value, cp_model.INT32_MAX)
-        if agreed:  # nor any of the agreed sessions kept
-            kept = len(set(_triples_pos(best or [], cands, pos)) & set(agreed))
-            _set_bounds(keep_agreed, kept, cp_model.INT32_MAX)
-        wm.model.maximize(wm.secondary_expr())
-        s2 = cp_model.CpSolver()
-        _params(s2, max(0.05, p2_end - time.monotonic()), seed)
-        st2 = s2.solve(wm.model)
-        if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-        chosen2 = [int(wm.triples[j]) for j in range(len(wm.x)) if s2.value(wm.x[j])]
-        placed, failed_groups = _time_week(scenario, cands, chosen2, pinned, prev_pos, w, seed, clock)
-        if not failed_groups:
-            best = placed
-            secondary = {name: float(sum(c * s2.value(v) for v, c in zip(vs, cs)))
-                         for name, (vs, cs) in wm.secondary.items()}
-            break
-        for group in failed_groups:
-            wm.model.add_bool_or([~wm.x[pos[t]] for t in group])
+    # Phase 2: the secondary aims, keeping the primary value the timing proved reachable
+    # and every agreed session kept; a stage's answer counts only once its timing fits.
+    p2_end = time.monotonic() + 0.8 * (t_end - time.monotonic())
+    for stage, (name, objective) in enumerate(stages):
+        stage_end = time.monotonic() + (p2_end - time.monotonic()) / (len(stages) - stage)
+        for _round in range(10):
+            if not (fitted and stage_end - time.monotonic() > 0.05 and not clock.stopped()):
+                break
+            wm.model.clear_hints()
+            for j in _triples_pos(best or [], cands, pos):
+                wm.model.add_hint(wm.x[j], 1)
+            _set_bounds(keep_primary, best_value, cp_model.INT32_MAX)
+            best_pos = set(_triples_pos(best or [], cands, pos))
+            if agreed:
+                _set_bounds(keep_agreed, len(best_pos & set(agreed)), cp_model.INT32_MAX)
+            if name == "secondary" and anchored:  # continuity reached in its own stage is kept
+                _set_bounds(keep_anchor, len(best_pos & set(anchored_pos)), cp_model.INT32_MAX)
+            wm.model.maximize(objective)
+            s2 = cp_model.CpSolver()
+            _params(s2, max(0.05, stage_end - time.monotonic()), seed)
+            st2 = s2.solve(wm.model)
+            if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+            chosen2 = [int(wm.triples[j]) for j in range(len(wm.x)) if s2.value(wm.x[j])]
+            placed, failed_groups = _time_week(scenario, cands, chosen2, pinned, prev_pos, w, seed, clock)
+            log.debug("week %d %s: %s %s ≤ %s, %d conflicts at %.2fs", week + 1, name, s2.status_name(st2),
+                      s2.objective_value, s2.best_objective_bound, len(failed_groups), clock.elapsed())
+            if failed_groups:
+                # Salvage: what did fit, topped up by the greedy inserter, if it loses no priority.
+                placed = _top_up(scenario, cands, placed, week)
+            if sum(int(plan.priority[s.req]) for s in placed) >= best_value:
+                best = placed
+                if name == "secondary":
+                    secondary = {n: float(sum(c * s2.value(v) for v, c in zip(vs, cs)))
+                                 for n, (vs, cs) in wm.secondary.items()}
+                if not failed_groups:
+                    break
+            for group in failed_groups:
+                wm.model.add_bool_or([~wm.x[pos[t]] for t in group])
     tracker.update(week, done=True)
+    log.debug("week %d: %d sessions, %d with their anchor volunteer", week + 1, len(best or []),
+              sum(1 for s in best or [] if s.vol in anchor.get(s.req, ())))
     return _WeekOutcome(sessions=best or [], bound=bound, optimal=optimal, secondary=secondary)
+
+
+def _top_up(scenario: Scenario, cands: Candidates, placed: list[Session], week: int) -> list[Session]:
+    """``placed`` plus whatever the greedy inserter can still add in ``week``."""
+    plan = Plan(scenario, cands)
+    for s in placed:
+        plan.add(s)
+    fill(plan, weeks=[week])
+    return plan.sessions
 
 
 def _triples_pos(sessions: list[Session], cands: Candidates, pos: dict[int, int]) -> list[int]:

@@ -103,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except OSError as e:  # out folder not writable, disk full: say so, no traceback
+        return _error(f"--out: cannot write results to {out}: {e}")
     finally:
         if client is not None:
             client.close()

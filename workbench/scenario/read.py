@@ -309,8 +309,8 @@ def _check_columns(ctx: _Ctx, table: pd.DataFrame, required: tuple[str, ...]) ->
     missing = [c for c in required if c not in table.columns]
     for c in missing:
         hint = next((h for h in table.columns if str(h).strip().lower() == c), None)
-        ctx.col.error(ctx.file, "required column is missing" + (f" (found '{hint}'; names are lower case)" if hint else ""),
-                      column=c, expected=f"a header named '{c}'")
+        note = f" (found '{hint}'; names are lower case)" if hint else ""
+        ctx.col.error(ctx.file, "required column is missing" + note, column=c, expected=f"a header named '{c}'")
     return not missing
 
 
