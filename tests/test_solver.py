@@ -178,3 +178,28 @@ def test_progress_is_reported_and_stop_keeps_a_valid_schedule():
     assert seen and all(p.bound is None or p.objective <= p.bound + 1e-6 for p in seen)
     assert workbench.validate(s, r.schedule) == []
     assert r.objective >= workbench.solve(s, method="greedy").objective
+
+
+def test_continuity_exchange_uncrosses_two_weeks():
+    """Two requests served crosswise in week 2 get their week-1 volunteers back by one exchange."""
+    from workbench.candidates import build_candidates
+    from workbench.greedy import improve_continuity
+    from workbench.plan import Plan, Session
+
+    vol = f"volunteer_id,lat,lon,skills,languages,max_sessions_per_week\nv1,{NEAR},visit,da,1\nv2,{NEAR},visit,da,1\n"
+    s = scenario_from_tables({
+        "volunteers": csv_frame(vol),
+        "volunteer_availability": csv_frame("volunteer_id,day,start,end\nv1,mon,09:00,17:00\nv2,mon,09:00,17:00\n"),
+        "citizens": csv_frame(f"citizen_id,lat,lon,languages,priority\nc1,{NEAR},da,5\nc2,{NEAR},da,4\n"),
+        "requests": csv_frame("request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n"),
+    }, {**SETTINGS, "weeks": 2})
+    cands = build_candidates(s)
+    plan = Plan(s, cands)
+    for req, vol_, day, start in ((0, 0, 0, 540), (1, 1, 0, 600), (0, 1, 7, 540), (1, 0, 7, 600)):
+        plan.add(Session(req, vol_, day, start, True))
+    before = plan.weighted()
+    assert improve_continuity(plan, fixed=set()) == 2
+    served_by = {(x.req, x.day // 7): x.vol for x in plan.sessions}
+    assert served_by[(0, 0)] == served_by[(0, 1)] and served_by[(1, 0)] == served_by[(1, 1)]
+    assert plan.weighted() == before
+    assert workbench.validate(s, plan.to_frame()) == []

@@ -146,3 +146,85 @@ def solve_greedy(scenario: Scenario, cands: Candidates, previous: pd.DataFrame |
         place_agreed(plan, prev, force=False)
     fill(plan)
     return plan
+
+
+def improve_continuity(plan: Plan, fixed: set[tuple[int, int, int]]) -> int:
+    """Move sessions so each recurring request keeps one visiting friend, one change at a time.
+
+    For a request served by several volunteers, each session not with its main
+    (most frequent) volunteer is offered to that volunteer on a candidate day of
+    the same week (its own day and start first). If the main volunteer has no
+    room, an exchange is tried: a session of the main volunteer that week whose
+    request would be as well or better off with this session's volunteer swaps
+    places with it. Nothing that does not fit is kept, so the priority served
+    never changes; ``fixed`` (request, volunteer, day) sessions (pins, agreed)
+    never move. Returns the number of sessions moved.
+    """
+    cands = plan.cands
+    options: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (r, v) in enumerate(zip(cands.req.tolist(), cands.vol.tolist())):
+        options[(r, v)].append(i)
+    by_req: dict[int, list[Session]] = defaultdict(list)
+    for s in plan.sessions:
+        by_req[s.req].append(s)
+
+    def count(r: int, v: int) -> int:
+        return sum(1 for s in by_req[r] if s.vol == v)
+
+    def main_volunteer(r: int) -> int:
+        counts: dict[int, int] = defaultdict(int)
+        for s in by_req[r]:
+            counts[s.vol] += 1
+        return max(counts, key=lambda v: (counts[v], -v))
+
+    def place(r: int, v: int, old: Session) -> Session | None:
+        week = old.day // 7
+        tries = sorted((i for i in options.get((r, v), ()) if int(cands.day[i]) // 7 == week),
+                       key=lambda i: (int(cands.day[i]) != old.day, int(cands.day[i])))
+        for i in tries:
+            new = plan.try_add(r, v, int(cands.day[i]), cands.starts[i], bool(cands.in_person[i]),
+                               bool(cands.phone[i]), prefer=old.start if int(cands.day[i]) == old.day else None,
+                               prefer_in_person=old.in_person)
+            if new is not None:
+                return new
+        return None
+
+    def swap(old: list[Session], new: list[tuple[int, int]]) -> bool:
+        """Replace the ``old`` sessions by (request, volunteer) ``new`` ones, or change nothing."""
+        for s in old:
+            plan.remove(s)
+        placed: list[Session] = []
+        for (r, v), s in zip(new, old):
+            got = place(r, v, s)
+            if got is None:
+                for p in placed:
+                    plan.remove(p)
+                for o in old:
+                    plan.add(o)
+                return False
+            placed.append(got)
+        for s, p in zip(old, placed):
+            by_req[s.req].remove(s)
+            by_req[p.req].append(p)
+        return True
+
+    moves = 0
+    for r in list(by_req):
+        if len({s.vol for s in by_req[r]}) < 2:
+            continue
+        target = main_volunteer(r)
+        for s in [s for s in by_req[r] if s.vol != target and (s.req, s.vol, s.day) not in fixed]:
+            if swap([s], [(r, target)]):
+                moves += 1
+                continue
+            week = s.day // 7
+            # A partner request loses nothing by the exchange: it has at least as many sessions
+            # with this session's volunteer as it would keep with the main one.
+            week_sessions = [o for d in range(7 * week, 7 * week + 7) for o in plan.vol_day.get((target, d), ())]
+            partners = [o for o in week_sessions if o.req != r and (o.req, o.vol, o.day) not in fixed
+                        and count(o.req, s.vol) >= count(o.req, target) - 1]
+            for o in partners:
+                if swap([s, o], [(r, target), (o.req, s.vol)]):
+                    moves += 2
+                    break
+    return moves

@@ -153,6 +153,19 @@ class Plan:
         self.req_days.add((s.req, s.day))
         self.sessions.append(s)
 
+    def remove(self, s: Session) -> None:
+        """Take a placed session out again (undoing :meth:`add`)."""
+        w = s.day // 7
+        dur = int(self.duration[s.req])
+        self.vol_day[(s.vol, s.day)].remove(s)
+        self.cit_day[(self.req_cit[s.req], s.day)].remove((s.start, s.start + dur))
+        self.vol_week_n[(s.vol, w)] -= 1
+        self.vol_week_min[(s.vol, w)] -= dur
+        self.req_week_n[(s.req, w)] -= 1
+        self.req_total[s.req] -= 1
+        self.req_days.discard((s.req, s.day))
+        self.sessions.remove(s)
+
     def try_add(self, req: int, vol: int, day: int, ranges: tuple[tuple[int, int], ...], in_person_ok: bool,
                 phone_ok: bool, prefer: int | None = None, prefer_in_person: bool = True) -> Session | None:
         """Place one session of ``req`` with ``vol`` on ``day`` if the rules allow; return it."""
