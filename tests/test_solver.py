@@ -66,7 +66,7 @@ def test_priority_first_when_capacity_is_short():
     r = workbench.solve(s, time_limit=10)
     assert list(r.schedule["request_id"]) == ["r1"] and r.objective == 5 and r.status == "OPTIMAL"
     (row,) = r.unassigned.itertuples(index=False)
-    assert (row.request_id, row.week, row.missing) == ("r2", 1, 1)
+    assert (row.request_id, row.week, row.missing) == ("r2", 0, 1)  # the contract's 0-based week
     assert "weekly limits" in row.reason
 
 

@@ -31,29 +31,41 @@ def _week_demand(scenario: Scenario, r: int) -> dict[int, int]:
 
 
 def explain_unassigned(scenario: Scenario, cands: Candidates, plan: Plan) -> pd.DataFrame:
-    """``unassigned.csv`` rows: request_id, citizen_id, week (1-based), missing, reason."""
+    """``unassigned.csv`` rows: request_id, citizen_id, week, missing, reason.
+
+    ``week`` is the contract's week index: 0-based, week ``w`` being days ``7w..7w+6``
+    of the horizon (a one-off dated outside the horizon gets its date's index).
+    """
     req = scenario.requests
     served: dict[tuple[int, int], int] = defaultdict(int)
     for s in plan.sessions:
         served[(s.req, s.day // 7)] += 1
     rows = []
+    # Candidate positions per request, once (the full candidate set can hold millions).
+    order = np.argsort(cands.req, kind="stable")
+    cut = np.searchsorted(cands.req[order], np.arange(len(req) + 1))
+    positions = {r: order[cut[r]:cut[r + 1]] for r in range(len(req))}
     for r in range(len(req)):
         demand = _week_demand(scenario, r)
         d = req["date"].iat[r]
         if d is not None and not demand:
-            rows.append((req["request_id"].iat[r], req["citizen_id"].iat[r], 0, 1,
+            rows.append((req["request_id"].iat[r], req["citizen_id"].iat[r], scenario.settings.week(d), 1,
                          f"the one-off date {d} lies outside the planning horizon"))
             continue
         for w, n in demand.items():
             missing = n - served[(r, w)]
             if missing > 0:
-                rows.append((req["request_id"].iat[r], req["citizen_id"].iat[r], w + 1, missing,
-                             reason(scenario, cands, plan, r, w)))
+                rows.append((req["request_id"].iat[r], req["citizen_id"].iat[r], w, missing,
+                             reason(scenario, cands, plan, r, w, positions[r])))
     return pd.DataFrame(rows, columns=list(UNASSIGNED_COLUMNS))
 
 
-def reason(scenario: Scenario, cands: Candidates, plan: Plan, r: int, week: int) -> str:
-    """The reason one request lacks sessions in ``week`` (0-based), with counts."""
+def reason(scenario: Scenario, cands: Candidates, plan: Plan, r: int, week: int,
+           positions: np.ndarray | None = None) -> str:
+    """The reason one request lacks sessions in ``week`` (0-based), with counts.
+
+    ``positions``: the request's candidate positions, when the caller has them at hand.
+    """
     req = scenario.requests.iloc[r]
     cit = scenario.citizens.iloc[int(plan.req_cit[r])]
     f = cands.funnel
@@ -84,9 +96,10 @@ def reason(scenario: Scenario, cands: Candidates, plan: Plan, r: int, week: int)
         return (f"nobody within reach: the nearest of {n} suitable volunteers is {d[i]:.1f} km away "
                 f"(travels up to {lim}); a phone call is not allowed for this request")
     n_reach = int(reach.sum())
-    in_week = cands.day // 7 == week
-    mine = in_week & (cands.req == r)
-    if not mine.any():
+    if positions is None:
+        positions = np.flatnonzero(cands.req == r)
+    mine = positions[cands.day[positions] // 7 == week]
+    if not len(mine):
         if not f["ok"][r].any() and cands.pruned:
             return f"{n_reach} suitable volunteers, but none was kept among the nearest candidates"
         return (f"{n_reach} suitable volunteers, but none is free when the citizen is "

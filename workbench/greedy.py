@@ -9,6 +9,8 @@ previous plan's sessions that still fit) are placed before anything else.
 
 from __future__ import annotations
 
+import math
+import time
 from collections import defaultdict
 
 import numpy as np
@@ -148,7 +150,7 @@ def solve_greedy(scenario: Scenario, cands: Candidates, previous: pd.DataFrame |
     return plan
 
 
-def improve_continuity(plan: Plan, fixed: set[tuple[int, int, int]]) -> int:
+def improve_continuity(plan: Plan, fixed: set[tuple[int, int, int]], deadline: float = math.inf) -> int:
     """Move sessions so each recurring request keeps one visiting friend, one change at a time.
 
     For a request served by several volunteers, each session not with its main
@@ -158,7 +160,7 @@ def improve_continuity(plan: Plan, fixed: set[tuple[int, int, int]]) -> int:
     request would be as well or better off with this session's volunteer swaps
     places with it. Nothing that does not fit is kept, so the priority served
     never changes; ``fixed`` (request, volunteer, day) sessions (pins, agreed)
-    never move. Returns the number of sessions moved.
+    never move. Stops at ``deadline`` (``time.monotonic()``). Returns the number of sessions moved.
     """
     cands = plan.cands
     options: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -210,6 +212,8 @@ def improve_continuity(plan: Plan, fixed: set[tuple[int, int, int]]) -> int:
 
     moves = 0
     for r in list(by_req):
+        if time.monotonic() > deadline:
+            break
         if len({s.vol for s in by_req[r]}) < 2:
             continue
         target = main_volunteer(r)

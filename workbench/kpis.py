@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .geo import haversine_km
+from .geo import haversine_pairs
 from .scenario.model import Scenario
 from .timeutil import parse_time
 
@@ -70,22 +71,29 @@ def compute_kpis(scenario: Scenario, schedule: pd.DataFrame, *, solve_seconds: f
 
 def travel_km(scenario: Scenario, schedule: pd.DataFrame) -> float:
     """Road km: per volunteer and day, home → in-person sessions in time order → home."""
-    visits = schedule[schedule["mode"] == "in_person"]
-    if visits.empty:
-        return 0.0
     vol = scenario.volunteers.set_index("volunteer_id")
     cit = scenario.citizens.set_index("citizen_id")
-    factor = scenario.settings.detour_factor
-    total = 0.0
-    v = visits.assign(_start=[parse_time(str(x)) for x in visits["start"]])
-    for (vid, _day), g in v.groupby(["volunteer_id", "date"], sort=False):
-        if vid not in vol.index:
-            continue
-        home = (float(vol.at[vid, "lat"]), float(vol.at[vid, "lon"]))
-        stops = [home]
-        for cid in g.sort_values("_start", kind="stable")["citizen_id"]:
-            if cid in cit.index:
-                stops.append((float(cit.at[cid, "lat"]), float(cit.at[cid, "lon"])))
-        stops.append(home)
-        total += sum(haversine_km(*a, *b) for a, b in zip(stops, stops[1:]))
-    return float(total * factor)
+    visits = schedule[(schedule["mode"] == "in_person") & schedule["volunteer_id"].isin(vol.index)
+                      & schedule["citizen_id"].isin(cit.index)]
+    if visits.empty:
+        return 0.0
+    v = pd.DataFrame({
+        "vid": visits["volunteer_id"].to_numpy(), "day": visits["date"].astype(str).to_numpy(),
+        "start": [parse_time(str(x)) for x in visits["start"]],
+        "lat": cit.loc[visits["citizen_id"], "lat"].to_numpy(float),
+        "lon": cit.loc[visits["citizen_id"], "lon"].to_numpy(float),
+    }).sort_values(["vid", "day", "start"], kind="stable")
+    home_lat = vol.loc[v["vid"], "lat"].to_numpy(float)
+    home_lon = vol.loc[v["vid"], "lon"].to_numpy(float)
+    lat, lon = v["lat"].to_numpy(float), v["lon"].to_numpy(float)
+    key = (v["vid"] + "|" + v["day"]).to_numpy()
+    first = np.r_[True, key[1:] != key[:-1]]
+    last = np.r_[key[1:] != key[:-1], True]
+    # each visit: from the previous stop of the same trip (or from home), and home after the last
+    prev_lat = np.where(first, home_lat, np.r_[0.0, lat[:-1]])
+    prev_lon = np.where(first, home_lon, np.r_[0.0, lon[:-1]])
+    legs = haversine_pairs(prev_lat, prev_lon, lat, lon)
+    legs = np.where((prev_lat == lat) & (prev_lon == lon), 0.0, legs)
+    back = np.where(last, haversine_pairs(lat, lon, home_lat, home_lon), 0.0)
+    back = np.where(last & (lat == home_lat) & (lon == home_lon), 0.0, back)
+    return float((legs.sum() + back.sum()) * scenario.settings.detour_factor)

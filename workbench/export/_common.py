@@ -18,9 +18,8 @@ import pandas as pd
 from .._atomic import atomic_path, check_overwrite
 from ..errors import InputError, Problem
 from ..timeutil import WEEKDAYS, format_time, parse_date, parse_time
+from ..validate import SCHEDULE_COLUMNS, UNASSIGNED_COLUMNS  # noqa: F401  (the contract's columns, one place)
 
-SCHEDULE_COLUMNS = ("request_id", "citizen_id", "volunteer_id", "date", "start", "end", "mode")
-UNASSIGNED_COLUMNS = ("request_id", "citizen_id", "week", "missing", "reason")
 MODES = ("in_person", "phone")
 MODE_LABELS = {"in_person": "in person", "phone": "phone"}
 

@@ -536,7 +536,8 @@ def unassigned_view(unassigned: pd.DataFrame, scenario: Scenario) -> pd.DataFram
             "district": [cit["district"].get(c, "") for c in unassigned["citizen_id"]],
             "priority": [int(cit["priority"].get(c, 0)) for c in unassigned["citizen_id"]],
             "activity": [activity.get(r, "") for r in unassigned["request_id"]],
-            "week": [int(w) for w in unassigned["week"]],  # unassigned.csv counts weeks from 1, as people do
+            # unassigned.csv has the contract's 0-based week index; people count weeks from 1
+            "week": [int(w) + 1 for w in unassigned["week"]],
             "missing": [int(m) for m in unassigned["missing"]],
             "reason": unassigned["reason"].astype(str).to_numpy(),
             "request_id": unassigned["request_id"].to_numpy(),
