@@ -106,3 +106,9 @@ def test_previous_schedule_is_kept(base_dir, tmp_path):
     b = pd.read_csv(second / "schedule.csv", dtype=str)
     key = ["request_id", "volunteer_id", "date", "start"]
     assert len(a[key].merge(b[key])) == len(a)
+
+
+def test_keep_before_needs_previous(base_dir, tmp_path):
+    """--keep-before without --previous is an input error (exit 2) with a plain message."""
+    proc = run("solve", str(base_dir), "--out", str(tmp_path / "o"), "--keep-before", "2026-01-07")
+    assert proc.returncode == 2 and "--keep-before needs" in proc.stderr

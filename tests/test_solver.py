@@ -203,3 +203,23 @@ def test_continuity_exchange_uncrosses_two_weeks():
     assert served_by[(0, 0)] == served_by[(0, 1)] and served_by[(1, 0)] == served_by[(1, 1)]
     assert plan.weighted() == before
     assert workbench.validate(s, plan.to_frame()) == []
+
+
+@pytest.mark.parametrize("method", ["cpsat", "greedy"])
+def test_replanning_mid_horizon_keeps_the_past(method):
+    """Re-planning from day 3 keeps every agreed session before it and plans nothing new there."""
+    s = workbench.load_dataset("demo")
+    first = workbench.solve(s, method=method, time_limit=20)
+    cut = s.settings.start_date + pd.Timedelta(days=3).to_pytimedelta()
+    ill = first.schedule["volunteer_id"].value_counts().index[0]
+    absences = pd.concat([s.volunteer_absences, pd.DataFrame([{
+        "volunteer_id": ill, "from_date": cut, "to_date": s.settings.end_date}])], ignore_index=True)
+    again = workbench.solve(s.replace(volunteer_absences=absences), method=method, time_limit=20,
+                            previous=first.schedule, keep_before=cut)
+    key = ["request_id", "volunteer_id", "date", "start"]
+    before_old = first.schedule[first.schedule["date"] < cut.isoformat()][key].reset_index(drop=True)
+    before_new = again.schedule[again.schedule["date"] < cut.isoformat()][key].reset_index(drop=True)
+    pd.testing.assert_frame_equal(before_old, before_new)
+    after = again.schedule[again.schedule["date"] >= cut.isoformat()]
+    assert ill not in set(after["volunteer_id"])
+    assert workbench.validate(s, again.schedule) == []

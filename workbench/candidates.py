@@ -54,6 +54,13 @@ class Candidates:
     def __len__(self) -> int:
         return len(self.req)
 
+    def subset(self, idx: np.ndarray, *, pruned: bool, funnel: dict[str, np.ndarray] | None = None) -> Candidates:
+        """The triples at positions ``idx`` (``pruned``: whether this removes any the rules allow)."""
+        return Candidates(req=self.req[idx], vol=self.vol[idx], day=self.day[idx],
+                          starts=[self.starts[i] for i in idx], in_person=self.in_person[idx],
+                          phone=self.phone[idx], distance_km=self.distance_km[idx], dates=self.dates,
+                          pruned=pruned or self.pruned, funnel=self.funnel if funnel is None else funnel)
+
 
 def _by_kind(keys_a: list, keys_b: list, predicate) -> np.ndarray:
     """Evaluate ``predicate`` on each distinct (a, b) kind once; return the kind table."""
@@ -266,9 +273,7 @@ def thin_by_relaxation(scenario: Scenario, cands: Candidates, nearest: int,
     idx = np.flatnonzero(mask)
     funnel = dict(cands.funnel)
     funnel["relaxation_bound"] = np.array([relaxation])
-    return Candidates(req=cands.req[idx], vol=cands.vol[idx], day=cands.day[idx], starts=[cands.starts[i] for i in idx],
-                      in_person=cands.in_person[idx], phone=cands.phone[idx], distance_km=cands.distance_km[idx],
-                      dates=cands.dates, pruned=bool(len(idx) < len(mask)) or cands.pruned, funnel=funnel)
+    return cands.subset(idx, pruned=bool(len(idx) < len(mask)), funnel=funnel)
 
 
 def as_frame(scenario: Scenario, cands: Candidates) -> pd.DataFrame:

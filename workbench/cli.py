@@ -87,6 +87,7 @@ def _parse_weights(items: Sequence[str]) -> dict[str, int]:
 def cmd_solve(args: argparse.Namespace) -> int:
     from .errors import InputError
     from .solver import solve
+    from .timeutil import parse_date
     from .validate import read_schedule, validate
 
     scenario_path, out = Path(args.scenario), Path(args.out)
@@ -95,6 +96,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return 2
     try:
         weights = _parse_weights(args.weight or [])
+        keep_before = None
+        if args.keep_before:
+            keep_before = parse_date(args.keep_before)
+            if keep_before is None or not args.previous:
+                raise ValueError("--keep-before needs a date YYYY-MM-DD and --previous SCHEDULE.csv")
         scenario = _load(args.scenario)
         previous = read_schedule(args.previous) if args.previous else None
     except (InputError, ValueError) as exc:
@@ -106,8 +112,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         # Writing and re-checking take about as long as the solver's own final check.
         # (measured: ~4.5 s for 21,000 demanded sessions).
         limit = max(0.2, args.time_limit - _process_age() - 0.3 - 2.5e-4 * float(scenario.demand().sum()))
-    result = solve(scenario, method=args.method, time_limit=limit, weights=weights, previous=previous,
-                   seed=args.seed, workers=args.workers)
+    try:
+        result = solve(scenario, method=args.method, time_limit=limit, weights=weights, previous=previous,
+                       seed=args.seed, workers=args.workers, keep_before=keep_before)
+    except InputError as exc:  # e.g. a kept past session that no longer keeps the rules
+        return _print_input_error(exc)
     paths = result.write(out)
     broken = validate(scenario, read_schedule(paths[0]))
     if args.verbose:
@@ -185,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--workers", type=int, default=None, help="weeks solved side by side (default: cores)")
     s.add_argument("--previous", help="an agreed schedule.csv to change as little as possible")
+    s.add_argument("--keep-before", metavar="YYYY-MM-DD", help="with --previous: keep its sessions before this "
+                   "date exactly and plan nothing new before it (re-planning part-way through)")
     s.add_argument("--weight", action="append", metavar="NAME=INT", help="objective weight, e.g. travel=5")
     s.set_defaults(func=cmd_solve)
 

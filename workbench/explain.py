@@ -9,6 +9,7 @@ weekly limits → (otherwise) capacity taken by citizens of higher priority.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -30,11 +31,14 @@ def _week_demand(scenario: Scenario, r: int) -> dict[int, int]:
     return {w: int(req["sessions_per_week"].iat[r]) for w in range(st.weeks)}
 
 
-def explain_unassigned(scenario: Scenario, cands: Candidates, plan: Plan) -> pd.DataFrame:
+def explain_unassigned(scenario: Scenario, cands: Candidates, plan: Plan,
+                       keep_before: date | None = None) -> pd.DataFrame:
     """``unassigned.csv`` rows: request_id, citizen_id, week, missing, reason.
 
     ``week`` is the contract's week index: 0-based, week ``w`` being days ``7w..7w+6``
     of the horizon (a one-off dated outside the horizon gets its date's index).
+    ``keep_before``: when re-planning from that day on, weeks wholly before it are
+    explained as such (nothing new is planned there).
     """
     req = scenario.requests
     served: dict[tuple[int, int], int] = defaultdict(int)
@@ -54,7 +58,10 @@ def explain_unassigned(scenario: Scenario, cands: Candidates, plan: Plan) -> pd.
             continue
         for w, n in demand.items():
             missing = n - served[(r, w)]
-            if missing > 0:
+            if missing > 0 and keep_before is not None and scenario.settings.dates[7 * w + 6] < keep_before:
+                rows.append((req["request_id"].iat[r], req["citizen_id"].iat[r], w, missing,
+                             f"before the re-planning date {keep_before}: nothing new is planned there"))
+            elif missing > 0:
                 rows.append((req["request_id"].iat[r], req["citizen_id"].iat[r], w, missing,
                              reason(scenario, cands, plan, r, w, positions[r])))
     return pd.DataFrame(rows, columns=list(UNASSIGNED_COLUMNS))

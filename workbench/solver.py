@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,7 @@ def solve(
     stop: threading.Event | None = None,
     keep_per_request: int | None = None,
     max_triples: int | None = 40_000,
+    keep_before: date | None = None,
 ) -> Result:
     """Schedule ``scenario`` and return a :class:`Result` whose schedule keeps every hard rule.
 
@@ -90,6 +92,9 @@ def solve(
     ``on_progress``: called with :class:`Progress` while solving.
     ``stop``: a ``threading.Event``; once set, the search ends and the best
     schedule so far is returned.
+    ``keep_before``: re-planning part-way through the horizon: the sessions of
+    ``previous`` dated before this day have happened (or are too close to change)
+    and are kept exactly, and nothing new is planned before it.
     ``keep_per_request`` / ``max_triples``: how far to thin the candidates at
     large size (see :mod:`workbench.candidates`); thinned models report their
     own bound, and the status is never ``OPTIMAL`` for them.
@@ -98,8 +103,13 @@ def solve(
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     w = Weights.of(weights)
     clock = _Clock(time_limit, stop)
+    original = scenario
+    if keep_before is not None:
+        scenario = _freeze_past(scenario, previous, keep_before)
     always = _agreed_pairs(scenario, previous)
     cands = build_candidates(scenario, keep_per_request=keep_per_request, always_keep=always)
+    if keep_before is not None:
+        cands = _drop_past(scenario, cands, keep_before)
     log.debug("candidates: %d triples (thinned: %s) at %.2fs", len(cands), cands.pruned, clock.elapsed())
     greedy_plan = solve_greedy(scenario, cands, previous)
     log.debug("greedy: %d weighted at %.2fs", greedy_plan.weighted(), clock.elapsed())
@@ -118,7 +128,9 @@ def solve(
     log.debug("validated at %.2fs", clock.elapsed())
     if broken:  # never hand out a schedule that breaks a rule; this is a bug if it happens
         raise RuntimeError("internal error: the schedule breaks hard rules:\n" + "\n".join(map(str, broken[:20])))
-    unassigned = explain_unassigned(scenario, full, plan)  # reasons from every candidate, not the thinned ones
+    # reasons from every candidate, not the thinned ones
+    unassigned = explain_unassigned(scenario, full, plan, keep_before=keep_before)
+    scenario = original
     log.debug("explained at %.2fs", clock.elapsed())
     seconds = clock.elapsed()
     objective = float(plan.weighted())
@@ -130,6 +142,31 @@ def solve(
                                "secondary": secondary})
     return Result(schedule=schedule, unassigned=unassigned, kpis=kpis, status=status, objective=objective,
                   bound=bound, method=method, seconds=seconds, secondary=secondary)
+
+
+def _freeze_past(scenario: Scenario, previous: pd.DataFrame | None, keep_before: date) -> Scenario:
+    """The scenario with the agreed sessions before ``keep_before`` added as pins (they must stay)."""
+    if previous is None or not len(previous):
+        return scenario
+    days = [d if isinstance(d, date) else parse_date(str(d)) for d in previous["date"]]
+    past = previous[[d is not None and d < keep_before for d in days]]
+    if past.empty:
+        return scenario
+    pins = pd.concat([scenario.pins, pd.DataFrame({
+        "request_id": past["request_id"].astype(str).to_numpy(),
+        "volunteer_id": past["volunteer_id"].astype(str).to_numpy(),
+        "date": [d if isinstance(d, date) else parse_date(str(d)) for d in past["date"]],
+        "start": [s if isinstance(s, int) else parse_time(str(s)) for s in past["start"]],
+    })], ignore_index=True).drop_duplicates(["request_id", "volunteer_id", "date", "start"])
+    return scenario.replace(pins=pins)
+
+
+def _drop_past(scenario: Scenario, cands: Candidates, keep_before: date) -> Candidates:
+    """Candidates on or after ``keep_before``, plus the pins (which include the kept past)."""
+    first = (keep_before - scenario.settings.start_date).days
+    pinned = set(_positions(scenario, cands, scenario.pins))
+    keep = np.array([d >= first or i in pinned for i, d in enumerate(cands.day.tolist())], bool)
+    return cands.subset(np.flatnonzero(keep), pruned=False)
 
 
 def _finishing_time(scenario: Scenario) -> float:
