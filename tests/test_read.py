@@ -173,10 +173,9 @@ def test_warnings_for_suspicious_data(make_scenario):
     assert any("volunteer v2 has no availability" in w for w in s2.warnings)
 
 
-@pytest.mark.parametrize("what", ["missing file", "25:00", "impossible pin"])
-def test_cli_bad_input_exit_2_no_traceback_nothing_changed(make_scenario, tmp_path, what):
+@pytest.mark.parametrize(("what", "files", "expected"), BAD, ids=[b[0] for b in BAD])
+def test_cli_bad_input_exit_2_no_traceback_nothing_changed(make_scenario, tmp_path, what, files, expected):
     """The CLI reports bad input on stderr with exit code 2, no traceback, and changes no file."""
-    files = next(f for w, f, _ in BAD if w == what)
     folder = make_scenario(**{k.replace(".", "__"): v for k, v in files.items()})
     before = _digest(folder)
     out = tmp_path / "out"
@@ -184,5 +183,21 @@ def test_cli_bad_input_exit_2_no_traceback_nothing_changed(make_scenario, tmp_pa
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "problem(s) in the input" in proc.stderr
+    assert expected[0] in proc.stderr
     assert _digest(folder) == before
     assert not (out / "schedule.csv").exists()
+
+
+def test_cli_workbook_missing_sheet_exit_2(base, tmp_path):
+    """A workbook with a missing sheet: exit code 2, the sheet named, the workbook unchanged."""
+    path = tmp_path / "w.xlsx"
+    workbench.save(base, path)
+    wb = openpyxl.load_workbook(path)
+    del wb["requests"]
+    wb.save(path)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    proc = subprocess.run([sys.executable, "-m", "workbench.cli", "validate", str(path), str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "w.xlsx [sheet requests]: required sheet is missing" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
