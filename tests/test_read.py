@@ -60,6 +60,10 @@ BAD = [
     ("start without date",
      {"requests.csv": "request_id,citizen_id,activity,duration_min,start\nr1,c1,visit,60,10:00\n"},
      ["requests.csv, row 2, column 'start'", "start without date"]),
+    ("empty id", {"requests.csv": "request_id,citizen_id,activity,duration_min\n,c1,visit,60\n"},
+     ["requests.csv, row 2, column 'request_id'", "required value is empty"]),
+    ("pin without volunteer", {"pins.csv": "request_id,volunteer_id,date,start\nr1,,2026-01-05,09:00\n"},
+     ["pins.csv, row 2, column 'volunteer_id'", "required value is empty"]),
     ("impossible pin", {"pins.csv": "request_id,volunteer_id,date,start\nr1,v2,2026-01-05,09:00\n"},
      ["pins.csv, row 2", "pin breaks hard rule"]),
 ]

@@ -239,6 +239,12 @@ class _Parser:
             return [(r, "") for r in self.rows]
         return zip(self.rows, (str(v).strip() for v in self.table[column]))
 
+    def require(self, values: list[str], column: str, expected: str) -> None:
+        """Report each empty cell of a column that must not be empty (ids, references)."""
+        for row, value in zip(self.rows, values):
+            if not value:
+                self.ctx.bad(row, column, value, expected, "required value is empty")
+
     def column(self, column: str, parse: Callable[[str], Any], expected: str, *, required: bool,
                default: Any = None) -> list[Any]:
         out = []
@@ -526,9 +532,7 @@ def _volunteers(ctx: _Ctx, t: pd.DataFrame) -> pd.DataFrame:
         "max_minutes_per_week": p.column("max_minutes_per_week", _ranged(_int, 0, inf),
                                          "a whole number of minutes ≥ 0 or empty", required=False, default=inf),
     }
-    for row, i in zip(p.rows, v["volunteer_id"]):
-        if not i:
-            ctx.bad(row, "volunteer_id", i, "an id", "required value is empty")
+    p.require(v["volunteer_id"], "volunteer_id", "an id")
     return _finish("volunteers", t, v)
 
 
@@ -558,9 +562,7 @@ def _citizens(ctx: _Ctx, t: pd.DataFrame, volunteer_ids: set[str]) -> pd.DataFra
         "preferred_volunteers": _list_col(p, "preferred_volunteers", non_empty=False),
         "excluded_volunteers": _list_col(p, "excluded_volunteers", non_empty=False),
     }
-    for row, i in zip(p.rows, v["citizen_id"]):
-        if not i:
-            ctx.bad(row, "citizen_id", i, "an id", "required value is empty")
+    p.require(v["citizen_id"], "citizen_id", "an id")
     for column in ("preferred_volunteers", "excluded_volunteers"):
         for row, items in zip(p.rows, v[column]):
             for item in items:
@@ -589,13 +591,9 @@ def _requests(ctx: _Ctx, t: pd.DataFrame, citizen_ids: set[str], st: Settings | 
         "start": p.column("start", parse_time, "a time HH:MM (00:00..24:00) or empty", required=False,
                           default=None),
     }
-    for row, i in zip(p.rows, v["request_id"]):
-        if not i:
-            ctx.bad(row, "request_id", i, "an id", "required value is empty")
+    p.require(v["request_id"], "request_id", "an id")
     _references(ctx, p.rows, v["citizen_id"], citizen_ids, "citizen_id", "citizens.csv")
-    for row, c in zip(p.rows, v["citizen_id"]):
-        if not c:
-            ctx.bad(row, "citizen_id", c, "a citizen id", "required value is empty")
+    p.require(v["citizen_id"], "citizen_id", "a citizen id")
     for row, d, s, dur, raw_start in zip(p.rows, v["date"], v["start"], v["duration_min"],
                                          [x for _, x in p.cells("start")]):
         if s is not None and d is None and raw_start:
@@ -619,9 +617,7 @@ def _availability(ctx: _Ctx, t: pd.DataFrame, id_col: str, known: set[str], what
         "end": p.column("end", parse_time, "a time HH:MM (00:00..24:00)", required=True),
     }
     _references(ctx, p.rows, v[id_col], known, id_col, f"{what}.csv")
-    for row, i in zip(p.rows, v[id_col]):
-        if not i:
-            ctx.bad(row, id_col, i, "an id", "required value is empty")
+    p.require(v[id_col], id_col, "an id")
     raw_end = [x for _, x in p.cells("end")]
     for row, s, e, raw in zip(p.rows, v["start"], v["end"], raw_end):
         if s is not None and e is not None and e <= s:
@@ -639,6 +635,7 @@ def _absences(ctx: _Ctx, t: pd.DataFrame, volunteer_ids: set[str]) -> pd.DataFra
         "to_date": p.column("to_date", parse_date, "a date YYYY-MM-DD", required=True),
     }
     _references(ctx, p.rows, v["volunteer_id"], volunteer_ids, "volunteer_id", "volunteers.csv")
+    p.require(v["volunteer_id"], "volunteer_id", "a volunteer id")
     for row, a, b, raw in zip(p.rows, v["from_date"], v["to_date"], [x for _, x in p.cells("to_date")]):
         if a is not None and b is not None and b < a:
             ctx.bad(row, "to_date", raw, f"a date on or after from_date {a.isoformat()}", "to_date before from_date")
@@ -657,6 +654,8 @@ def _pins(ctx: _Ctx, t: pd.DataFrame, request_ids: set[str], volunteer_ids: set[
     }
     _references(ctx, p.rows, v["request_id"], request_ids, "request_id", "requests.csv")
     _references(ctx, p.rows, v["volunteer_id"], volunteer_ids, "volunteer_id", "volunteers.csv")
+    p.require(v["request_id"], "request_id", "a request id")
+    p.require(v["volunteer_id"], "volunteer_id", "a volunteer id")
     return _finish("pins", t, v)
 
 
