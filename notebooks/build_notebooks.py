@@ -215,6 +215,9 @@ planner()
 5. **What-if**: mark a volunteer absent, change their limits, add or remove a request, or pin
    an agreed session; then **Re-plan**. The new plan stays as close as it can to the old one,
    and *Whom to call* lists every session that was moved, reassigned, added or dropped.
+   When the period has already begun, set **Re-plan from** to the first day that may still
+   change: the sessions before it stay exactly as they are and nothing new is planned before
+   it. Leave it empty to re-plan the whole period.
 6. **Runs** compares every plan you made. **Export** downloads the workbook, the schedule,
    and each volunteer's calendar (`.ics`) and printable page, or saves them all to a folder.
 7. *Objective weights* change what the plan cares about after serving as many sessions as
@@ -233,9 +236,13 @@ A plan rarely survives the week. This notebook plays through two changes on the 
 and re-plans each time *close to the plan already agreed*, so that as few people as
 possible need a phone call:
 
-1. on Wednesday of the first week, a busy volunteer falls ill for the rest of the week;
-2. then a crisis (say, a flu wave) means every visit that *could* be a phone call
-   (`mode = either`) becomes a phone call.
+1. on Tuesday evening of the first week, a busy volunteer falls ill from Wednesday to the
+   end of the week;
+2. at the weekend a crisis (say, a flu wave) means that from the second week on, every visit
+   that *could* be a phone call (`mode = either`) becomes a phone call.
+
+Both happen while the plan is under way, so each re-plan starts from a day (`keep_before`):
+what lies before that day has happened and stays exactly as it was.
 
 At the end, the three plans are compared side by side.
 """),
@@ -263,20 +270,18 @@ print(f"Baseline: {baseline.kpis['served_sessions']} of {baseline.kpis['demand_s
     md("""
 ## 1. A volunteer falls ill mid-week
 
-Sunday evening, before the fortnight starts, a busy volunteer calls: they go into hospital
-on Wednesday and will be out for the rest of the week. We take the volunteer with the most
-sessions from Wednesday to Sunday of the first week. Two edits describe the new situation:
+Tuesday evening of the first week, a busy volunteer calls: they go into hospital tomorrow
+and will be out for the rest of the week. Monday's and Tuesday's visits have already taken
+place, so the new plan must leave them exactly as they were and cannot put anything new on
+those days. We take the volunteer with the most sessions from Wednesday to Sunday, and:
 
-- an **absence** from Wednesday to Sunday;
-- **pins** for every session on Monday and Tuesday: those visits are confirmed with the
-  citizens, so the new plan must contain them exactly as they are.
+- add an **absence** from Wednesday to Sunday;
+- solve again with `previous=baseline.schedule` and `keep_before=wednesday`. Every session
+  of the agreed plan before Wednesday is kept exactly, and nothing new is planned before
+  Wednesday. From Wednesday on, the optimiser rewards every agreed session it keeps (the
+  *stability* weight), so most of the plan stays as it is.
 
-Then we solve again with `previous=baseline.schedule`: the optimiser rewards every agreed
-session it keeps (the *stability* weight), so most of the plan stays as it is.
-
-*(The scenario format has no way to say "these days are over": if the news came on
-Tuesday evening, the re-plan could still put a new session on Monday. Plan changes as
-early as you can, and check the dates in the call list.)*
+In the planner app this is the *Re-plan from* day next to the *Re-plan* button.
 """),
     code(
         """
@@ -289,50 +294,51 @@ print(f"{name} ({ill}) is ill from {wednesday:%A %d %b} to {sunday:%A %d %b}: "
       f"{(rest_of_week['volunteer_id'] == ill).sum()} of their sessions need someone else.")
 
 
-def minutes(hhmm: str) -> int:
-    return int(hhmm[:2]) * 60 + int(hhmm[3:])
-
-
-done = s[s["date"] < wednesday.isoformat()]
-pins = pd.DataFrame({
-    "request_id": done["request_id"], "volunteer_id": done["volunteer_id"],
-    "date": [pd.Timestamp(d).date() for d in done["date"]], "start": [minutes(t) for t in done["start"]],
-})
 absence = pd.DataFrame([{"volunteer_id": ill, "from_date": wednesday, "to_date": sunday}])
 scenario_ill = scenario.replace(
     volunteer_absences=pd.concat([scenario.volunteer_absences, absence], ignore_index=True),
-    pins=pd.concat([scenario.pins, pins], ignore_index=True),
 )
-ill_plan = workbench.solve(scenario_ill, time_limit=SECONDS, previous=baseline.schedule, seed=0)
+ill_plan = workbench.solve(scenario_ill, time_limit=SECONDS, previous=baseline.schedule,
+                           keep_before=wednesday, seed=0)
 """,
         ignore=True,
     ),
     md(
-        "The new plan keeps every rule, gives the ill volunteer nothing while ill, and leaves Monday and "
-        "Tuesday as they were:"
+        "The new plan keeps every rule and gives the ill volunteer nothing while ill. Monday and Tuesday "
+        "are as they were: every session is still there with the same volunteer and time, and nothing "
+        "new was added to those days:"
     ),
     code(
         """
+def sessions_before(schedule: pd.DataFrame, day) -> set:
+    \"\"\"The sessions before ``day``: (request, volunteer, date, start time).\"\"\"
+    early = schedule[schedule["date"] < day.isoformat()]
+    return set(zip(early["request_id"], early["volunteer_id"], early["date"], early["start"]))
+
+
 t = ill_plan.schedule
 ill_days = (t["date"] >= wednesday.isoformat()) & (t["date"] <= sunday.isoformat())
 while_ill = t[(t["volunteer_id"] == ill) & ill_days]
-key = ["request_id", "volunteer_id", "date", "start"]
-past_kept = done[key].merge(t[key], how="left", indicator=True)["_merge"].eq("both").all()
+done, done_now = sessions_before(s, wednesday), sessions_before(t, wednesday)
 print("Hard-rule violations:", len(workbench.validate(scenario_ill, t)))
 print("Sessions of the ill volunteer while ill:", len(while_ill))
-print("Every Monday/Tuesday session still in the plan:", bool(past_kept))
+print("Every Monday/Tuesday session still in the plan:", done <= done_now)
+print("New sessions before Wednesday:", len(done_now - done))
 """,
         check="Hard-rule violations: 0\nSessions of the ill volunteer while ill: 0\n"
-        "Every Monday/Tuesday session still in the plan: True\n",
+        "Every Monday/Tuesday session still in the plan: True\nNew sessions before Wednesday: 0\n",
     ),
     md("""
 ### What changed, and whom to call
 
 `diff_schedules` labels every session: **kept** (nothing to do), **moved** (same volunteer and
 day, other time or mode), **reassigned** (same day, another volunteer), **added**, **dropped**.
+`views.replan_from_text` is the sentence the planner app shows about the days before the
+re-planning day.
 """),
     code("""
 diff_ill = diff_schedules(baseline.schedule, ill_plan.schedule)
+print(views.replan_from_text(diff_ill, wednesday))
 summarize_diff(diff_ill)
 """),
     code("views.diff_figure(diff_ill)"),
@@ -340,18 +346,23 @@ summarize_diff(diff_ill)
     md("""
 ## 2. A crisis: every `either` visit becomes a phone call
 
-Requests with `mode = either` can be met in person or by phone. In the crisis they must be
-phone calls. Phone calls need no travel, so volunteers far away can now help, but a
-volunteer's free hours stay what they are.
+At the weekend a flu wave starts. Requests with `mode = either` can be met in person or by
+phone; from Monday of the second week they must be phone calls. Phone calls need no travel,
+so volunteers far away can now help, but a volunteer's free hours stay what they are.
+
+The first week is over by then, so we re-plan from the second Monday (`keep_before`): the
+first week stays as it happened, and the change only reaches the second week.
 """),
     code(
         """
+next_monday = monday + timedelta(days=7)
 requests = scenario_ill.requests.copy()
 either = requests["mode"] == "either"
 requests.loc[either, "mode"] = "phone"
 scenario_crisis = scenario_ill.replace(requests=requests)
-crisis_plan = workbench.solve(scenario_crisis, time_limit=SECONDS, previous=ill_plan.schedule, seed=0)
-print(f"{either.sum()} requests turned into phone calls")
+crisis_plan = workbench.solve(scenario_crisis, time_limit=SECONDS, previous=ill_plan.schedule,
+                              keep_before=next_monday, seed=0)
+print(f"{either.sum()} requests turned into phone calls from {next_monday:%A %d %b}")
 """,
         ignore=True,
     ),
@@ -359,11 +370,15 @@ print(f"{either.sum()} requests turned into phone calls")
         """
 former_either = set(requests.loc[either, "request_id"])
 c = crisis_plan.schedule
+second_week = c[c["date"] >= next_monday.isoformat()]
 print("Hard-rule violations:", len(workbench.validate(scenario_crisis, c)))
-print("In-person sessions for former 'either' requests:",
-      int((c["request_id"].isin(former_either) & (c["mode"] == "in_person")).sum()))
+print("In-person sessions in the second week for former 'either' requests:",
+      int((second_week["request_id"].isin(former_either) & (second_week["mode"] == "in_person")).sum()))
+print("Every first-week session still in the plan:",
+      sessions_before(ill_plan.schedule, next_monday) == sessions_before(c, next_monday))
 """,
-        check="Hard-rule violations: 0\nIn-person sessions for former 'either' requests: 0\n",
+        check="Hard-rule violations: 0\nIn-person sessions in the second week for former 'either' requests: 0\n"
+        "Every first-week session still in the plan: True\n",
     ),
     code("""
 diff_crisis = diff_schedules(ill_plan.schedule, crisis_plan.schedule)
@@ -396,7 +411,9 @@ px.bar(per_district, x="district", y="coverage %", color="plan", barmode="group"
 ## What to take away
 
 - A re-plan with `previous` keeps most agreed sessions: the *Whom to call* lists are short.
-- Pins protect what has already happened or been promised.
+- `keep_before` (the app's *Re-plan from* day) protects what has already happened: the
+  sessions before that day stay exactly as they were, and nothing new is planned in the past.
+- Pins protect single sessions that have been promised.
 - The same steps are buttons in the planner app (`02-planner.ipynb`, tab *What-if*).
 """),
 ]

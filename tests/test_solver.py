@@ -216,7 +216,7 @@ def test_replanning_mid_horizon_keeps_the_past(method):
         "volunteer_id": ill, "from_date": cut, "to_date": s.settings.end_date}])], ignore_index=True)
     again = workbench.solve(s.replace(volunteer_absences=absences), method=method, time_limit=20,
                             previous=first.schedule, keep_before=cut)
-    key = ["request_id", "volunteer_id", "date", "start"]
+    key = ["request_id", "volunteer_id", "date", "start", "end", "mode"]
     before_old = first.schedule[first.schedule["date"] < cut.isoformat()][key].reset_index(drop=True)
     before_new = again.schedule[again.schedule["date"] < cut.isoformat()][key].reset_index(drop=True)
     pd.testing.assert_frame_equal(before_old, before_new)

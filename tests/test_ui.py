@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -113,6 +114,93 @@ def test_absence_and_replan_show_whom_to_call(solved: Planner) -> None:
     ).any()
     assert len(solved.calls) > 0 and "Whom to call" in solved.calls_html.value
     assert list(solved.runs_compared.index) == [before.name, run.name]
+
+
+def _sessions_before(schedule: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The sessions of ``schedule`` dated before ``day``: who, what, which day and when, in a fixed order."""
+    key = ["request_id", "volunteer_id", "date", "start"]
+    early = schedule.loc[schedule["date"] < day.isoformat(), key]
+    return early.sort_values(key).reset_index(drop=True)
+
+
+def test_replan_with_keep_before_keeps_the_earlier_sessions_and_adds_none(solved: Planner) -> None:
+    """Re-planning from mid-week keeps every earlier session exactly, plans nothing new before it, and says so."""
+    before = solved.state.current_run
+    st = solved.state.scenario.settings
+    cut = st.start_date + timedelta(days=2)  # Wednesday of the first week
+    sched = before.result.schedule
+    ill = sched.loc[sched["date"] >= cut.isoformat(), "volunteer_id"].value_counts().index[0]
+    assert solved.mark_absent(ill, cut, st.end_date), solved.whatif_message.value
+    run = solved.replan(method="greedy", wait=True, keep_before=cut)
+    assert run is not None and run.based_on == before.name, solved.result_note.value
+    assert run.keep_before == cut and solved.w_replan_from.value == cut
+    early = _sessions_before(sched, cut)
+    assert len(early) > 0
+    pd.testing.assert_frame_equal(_sessions_before(run.result.schedule, cut), early)
+    early_diff = run.diff[run.diff["date"] < cut.isoformat()]
+    assert not early_diff["status"].isin(["added", "dropped", "reassigned"]).any()
+    after = run.result.schedule
+    assert ill not in set(after.loc[after["date"] >= cut.isoformat(), "volunteer_id"])
+    assert (run.diff["status"] != "kept").any()  # the ill volunteer's later sessions did change
+    assert views.kept_before(run.diff, cut)["before"] == len(early)
+    assert f"Re-planned from {cut:%a} {cut.isoformat()}" in solved.diff_html.value
+    assert f"{len(early)} session(s) before that day" in solved.diff_html.value
+    assert "re-planned from" in solved.result_note.value
+
+
+def test_the_replan_from_picker_reaches_the_solver(solved: Planner) -> None:
+    """The day in the Re-plan from picker is the solver's keep_before: the first week is kept and explained so."""
+    st = solved.state.scenario.settings
+    picker = solved.w_replan_from
+    assert (picker.min, picker.max, picker.value) == (st.start_date, st.end_date, None)
+    before = solved.state.current_run
+    week2 = st.start_date + timedelta(days=7)
+    picker.value = week2
+    assert solved.state.replan_from == week2
+    assert solved.mark_absent(before.result.schedule["volunteer_id"].iloc[0], week2, st.end_date)
+    run = solved.replan(method="greedy", wait=True)
+    assert run is not None and run.keep_before == week2, solved.result_note.value
+    pd.testing.assert_frame_equal(
+        _sessions_before(run.result.schedule, week2), _sessions_before(before.result.schedule, week2)
+    )
+    # unassigned.csv's week 0 is the first week, wholly before the day: the solver says why nothing is added
+    first_week = run.result.unassigned[run.result.unassigned["week"] == 0]
+    assert len(first_week) > 0 and first_week["reason"].str.startswith("before the re-planning date").all()
+
+    picker.value = None  # empty: the whole period again
+    again = solved.replan(method="greedy", wait=True)
+    assert again is not None and again.keep_before is None
+    assert not again.result.unassigned["reason"].str.contains("re-planning date").any()
+
+
+def test_replan_from_refuses_days_outside_the_period_and_resets_with_new_data(solved: Planner) -> None:
+    """A keep_before outside the period is refused in words; loading data empties the picker and fits its limits."""
+    st = solved.state.scenario.settings
+    runs = len(solved.state.runs)
+    assert solved.replan(method="greedy", wait=True, keep_before=st.end_date + timedelta(days=1)) is None
+    assert "outside the planning period" in solved.whatif_message.value
+    assert solved.replan(method="greedy", wait=True, keep_before="not a day") is None
+    assert "is not a date" in solved.whatif_message.value
+    assert len(solved.state.runs) == runs and solved.w_replan_from.value is None
+    solved.w_replan_from.value = st.start_date + timedelta(days=3)
+    assert solved.load_dataset("demo") is not None
+    assert solved.w_replan_from.value is None and solved.state.replan_from is None
+    assert (solved.w_replan_from.min, solved.w_replan_from.max) == (st.start_date, st.end_date)
+
+
+def test_replan_from_text_reports_kept_and_changed_sessions() -> None:
+    """The note counts the earlier sessions kept, and warns about any that changed before the day."""
+    diff = pd.DataFrame(
+        {
+            "status": ["kept", "kept", "reassigned", "added"],
+            "date": ["2026-01-05", "2026-01-06", "2026-01-08", "2026-01-09"],
+        }
+    )
+    wednesday = date(2026, 1, 7)
+    assert views.kept_before(diff, wednesday) == {"before": 2, "kept": 2, "changed": 0}
+    assert "the 2 session(s) before that day were kept" in views.replan_from_text(diff, wednesday)
+    assert views.kept_before(diff, date(2026, 1, 10)) == {"before": 3, "kept": 2, "changed": 2}
+    assert "2 session(s) before it changed" in views.replan_from_text(diff, date(2026, 1, 10))
 
 
 def test_bad_upload_lists_every_problem_readably(planner: Planner) -> None:

@@ -66,23 +66,56 @@ def place_agreed(plan: Plan, sessions: pd.DataFrame, *, force: bool) -> int:
     return placed
 
 
+# Extra pins column in which sessions kept from a previous plan remember their mode (the
+# contract's pins have none); user pins without it are read as the contract says.
+KEPT_MODE = "kept_mode"
+
+
+def pin_modes(scenario: Scenario) -> pd.Series:
+    """The mode each pin is checked and placed with: its ``kept_mode`` cell when it has one
+    (sessions kept from a previous plan), else the request's mode, with ``either`` read as
+    a phone call (the mode that needs least)."""
+    pins = scenario.pins
+    request_mode = pins["request_id"].map(dict(zip(scenario.requests["request_id"], scenario.requests["mode"])))
+    own = _kept_mode(pins)
+    fallback = request_mode.where(request_mode != "either", "phone")
+    return own.where(own.isin(["in_person", "phone"]), fallback)
+
+
+def _kept_mode(pins: pd.DataFrame) -> pd.Series:
+    return pins[KEPT_MODE] if KEPT_MODE in pins.columns else pd.Series("", index=pins.index)
+
+
 def place_pins(plan: Plan) -> None:
-    """Place every pin. Pins were checked together at load time with ``either`` pins as phone calls,
-    so those are placed last and in person only where that still keeps every rule."""
+    """Place every pin. Pins were checked together at load time in the modes of :func:`pin_modes`,
+    so they are placed in those modes; an ``either`` pin without a mode of its own is then
+    turned into a visit where that still keeps every rule."""
     pins = plan.scenario.pins
     if pins.empty:
         return
-    mode = pins["request_id"].map(dict(zip(plan.scenario.requests["request_id"], plan.scenario.requests["mode"])))
-    place_agreed(plan, pins[mode != "either"], force=True)
-    either = pins[mode == "either"]
-    if len(either):
-        placed = place_agreed(plan, either.assign(mode="in_person"), force=False)
-        if placed < len(either):
-            have = {(s.req, s.day) for s in plan.sessions}
-            rpos = {r: i for i, r in enumerate(plan.scenario.requests["request_id"])}
-            dpos = {d: i for i, d in enumerate(plan.cands.dates)}
-            rest = either[[(rpos[r], dpos.get(d)) not in have for r, d in zip(either["request_id"], either["date"])]]
-            place_agreed(plan, rest.assign(mode="phone"), force=True)
+    modes = pin_modes(plan.scenario)
+    place_agreed(plan, pins.assign(mode=modes.to_numpy()), force=True)
+    request_mode = pins["request_id"].map(dict(zip(plan.scenario.requests["request_id"],
+                                                   plan.scenario.requests["mode"])))
+    free = (request_mode == "either") & ~_kept_mode(pins).isin(["in_person", "phone"])
+    rpos = {r: i for i, r in enumerate(plan.scenario.requests["request_id"])}
+    dpos = {d: i for i, d in enumerate(plan.cands.dates)}
+    for pin in pins[free].itertuples(index=False):
+        s = next((s for s in plan.sessions if s.req == rpos[pin.request_id] and s.day == dpos.get(pin.date)), None)
+        if s is None:
+            continue
+        plan.remove(s)
+        if plan.fits_at(s.req, s.vol, s.day, s.start, True) and _visit_allowed(plan, s):
+            plan.add(Session(s.req, s.vol, s.day, s.start, True))
+        else:
+            plan.add(s)
+
+
+def _visit_allowed(plan: Plan, s: Session) -> bool:
+    """The candidate triple of ``s`` allows an in-person visit (rule 7 reach)."""
+    cands = plan.cands
+    hit = np.flatnonzero((cands.req == s.req) & (cands.vol == s.vol) & (cands.day == s.day))
+    return bool(len(hit)) and bool(cands.in_person[hit[0]])
 
 
 def volunteer_order(plan: Plan, req: int, triples: list[int], serving: dict[int, list[int]]) -> list[int]:

@@ -33,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from .candidates import Candidates, build_candidates, thin_by_relaxation
 from .explain import explain_unassigned
-from .greedy import fill, improve_continuity, place_pins, solve_greedy, triples_by_request, urgent_first
+from .greedy import KEPT_MODE, fill, improve_continuity, place_pins, solve_greedy, triples_by_request, urgent_first
 from .kpis import compute_kpis
 from .model import build_day_model, build_week_model
 from .objective import Weights
@@ -157,6 +157,7 @@ def _freeze_past(scenario: Scenario, previous: pd.DataFrame | None, keep_before:
         "volunteer_id": past["volunteer_id"].astype(str).to_numpy(),
         "date": [d if isinstance(d, date) else parse_date(str(d)) for d in past["date"]],
         "start": [s if isinstance(s, int) else parse_time(str(s)) for s in past["start"]],
+        KEPT_MODE: past["mode"].astype(str).to_numpy(),  # a past call stays a call, a visit a visit
     })], ignore_index=True).drop_duplicates(["request_id", "volunteer_id", "date", "start"])
     return scenario.replace(pins=pins)
 

@@ -139,12 +139,15 @@ def _as_text(schedule: pd.DataFrame) -> pd.DataFrame:
 
 
 def pins_as_schedule(scenario: Scenario) -> tuple[pd.DataFrame, list[int]]:
-    """The pins as schedule rows (end = start + duration; an ``either`` pin as a phone call,
-    the mode that needs least), with the pins' own row numbers."""
+    """The pins as schedule rows (end = start + duration, in the modes of
+    :func:`workbench.greedy.pin_modes`), with the pins' own row numbers."""
+    from .greedy import pin_modes
+
     req = scenario.requests.set_index("request_id")
     p = scenario.pins
+    modes = pin_modes(scenario).tolist()
     recs = []
-    for pin in p.itertuples(index=False):
+    for pin, mode in zip(p.itertuples(index=False), modes):
         r = req.loc[pin.request_id]
         recs.append({
             "request_id": pin.request_id,
@@ -153,7 +156,7 @@ def pins_as_schedule(scenario: Scenario) -> tuple[pd.DataFrame, list[int]]:
             "date": pin.date.isoformat(),
             "start": format_time(pin.start),
             "end": format_time(pin.start + int(r["duration_min"])),
-            "mode": "phone" if r["mode"] == "either" else r["mode"],
+            "mode": mode,
         })
     return pd.DataFrame(recs, columns=list(SCHEDULE_COLUMNS)), list(p.index)
 

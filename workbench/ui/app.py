@@ -24,7 +24,7 @@ import time
 import traceback
 import zipfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,16 @@ TAB_TITLES = (
     "Export",
 )
 EXPORT_TAB = TAB_TITLES.index("Export")
+
+
+class _FromPicker:
+    """The default of :meth:`Planner.replan`'s ``keep_before``: the day in the *Re-plan from* picker."""
+
+    def __repr__(self) -> str:
+        return "<the Re-plan from picker's day>"
+
+
+FROM_PICKER: Any = _FromPicker()
 
 CSS = """
 <style>
@@ -214,8 +224,8 @@ class Planner:
     Every button has a method doing the same, so notebooks and tests can use the app
     without clicking: :meth:`load_dataset`, :meth:`load_upload`, :meth:`solve`,
     :meth:`stop`, :meth:`mark_absent`, :meth:`set_volunteer_limits`, :meth:`add_request`,
-    :meth:`remove_request`, :meth:`pin_session`, :meth:`unpin_session`, :meth:`replan`,
-    :meth:`save_exports`.
+    :meth:`remove_request`, :meth:`pin_session`, :meth:`unpin_session`, :meth:`replan`
+    (``keep_before=`` is the *Re-plan from* picker), :meth:`save_exports`.
     """
 
     def __init__(
@@ -524,6 +534,11 @@ class Planner:
             tooltip="Solve again, keeping as much of the current plan as possible",
         )
         self.replan_button.on_click(lambda _: self.replan())
+        # Limited to the loaded data's days when it is loaded (_reset_replan_from).
+        self.w_replan_from = w.DatePicker(description="Re-plan from", style={"description_width": "initial"})
+        self.w_replan_from.add_class("wb-replan-from")
+        self.w_replan_from.observe(self._on_replan_from, names="value")
+        self.replan_from_help = w.HTML(self._replan_from_help(None))
         self.diff_html = w.HTML()
         self.diff_out = w.Output()
         self.calls_html = w.HTML()
@@ -537,7 +552,8 @@ class Planner:
                 forms,
                 self.whatif_message,
                 self.edits_html,
-                w.HBox([self.replan_button, undo]),
+                w.HBox([self.w_replan_from, self.replan_button, undo]),
+                self.replan_from_help,
                 self.diff_html,
                 self.diff_out,
                 self.calls_html,
@@ -622,6 +638,7 @@ class Planner:
             )
             return None
         self.state.set_scenario(scenario, label)  # the name the coordinator chose (dataset or file)
+        self._reset_replan_from()
         self.messages.value = _warnings_html(scenario.warnings)
         self._clear_results()
         self._after_scenario_change()
@@ -645,6 +662,47 @@ class Planner:
         self._set_options(self.calendar_picker, [("every volunteer", None)])
         self._set_options(self.ics_picker, [("nobody has a session", None)])
         self._refresh_session_options()
+
+    def _reset_replan_from(self) -> None:
+        """New data: the *Re-plan from* picker is empty (the whole period) and offers only its days."""
+        st = self.state.scenario.settings
+        picker = self.w_replan_from
+        picker.value = None
+        picker.min = picker.max = None  # the old limits may exclude the new days
+        picker.min, picker.max = st.start_date, st.end_date
+        # said in words too: not every browser greys out the days outside min and max
+        self.replan_from_help.value = self._replan_from_help(st)
+
+    @staticmethod
+    def _replan_from_help(st: workbench.Settings | None) -> str:
+        period = f" (a day from {st.start_date:%a %d %b} to {st.end_date:%a %d %b})" if st is not None else ""
+        return (
+            f'<span class="wb-note"><b>Re-plan from</b>{period} when the plan is already under way: the '
+            "sessions before that day have happened (or are too close to change), so they stay exactly as "
+            "they are and nothing new is planned before it. Leave it empty to re-plan the whole period.</span>"
+        )
+
+    def _on_replan_from(self, change: dict[str, Any]) -> None:
+        self.state.replan_from = change["new"]
+
+    def _period_day(self, value: date | str | None) -> date | None:
+        """``value`` as a day of the loaded data's period (None stays None); ValueError outside it."""
+        if value is None:
+            return None
+        if isinstance(value, datetime):  # also pandas Timestamps
+            value = value.date()
+        elif not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value).strip()[:10])
+            except ValueError:
+                raise ValueError(f"“{value}” is not a date (YYYY-MM-DD).") from None
+        st = self.state.scenario.settings
+        if not st.start_date <= value <= st.end_date:
+            raise ValueError(
+                f"{value:%a %d %b %Y} is outside the planning period ({st.start_date:%a %d %b} to "
+                f"{st.end_date:%a %d %b %Y}): choose a day inside it, or none to re-plan the whole period."
+            )
+        return value
 
     def _after_scenario_change(self) -> None:
         s = self.state.scenario
@@ -722,7 +780,8 @@ class Planner:
         """Start solving the current scenario in a background thread (what the Solve button does).
 
         ``replan``: pass the plan on screen as ``previous`` so the new plan stays close
-        to it, and compute the difference. ``wait``: block until done and return the run.
+        to it, and compute the difference; the day in the *Re-plan from* picker (if any)
+        is passed as ``keep_before``. ``wait``: block until done and return the run.
         """
         if self.state.scenario is None:
             self.result_note.value = _message("error", "Load data first.")
@@ -732,10 +791,18 @@ class Planner:
         method = method or self.method_picker.value
         limit = float(time_limit if time_limit is not None else self.time_limit.value)
         base = self.state.current_run if replan else None
+        keep_before = None
         if replan and base is None:
+            unused = " (the Re-plan from day is not used)" if self.state.replan_from else ""
             self.whatif_message.value = _message(
-                "warn", "There is no plan to stay close to yet: solving afresh."
+                "warn", f"There is no plan to stay close to yet: solving afresh{unused}."
             )
+        elif base is not None:
+            try:
+                keep_before = self._period_day(self.state.replan_from)  # the picker's day
+            except ValueError as error:
+                self.whatif_message.value = _message("error", html.escape(str(error)))
+                return None
         run_name = name or self.run_name.value.strip() or self.state.default_run_name()
         self._stop_event = threading.Event()
         self._progress = []
@@ -756,6 +823,7 @@ class Planner:
             "name": run_name,
             "weights": self.weights(),
             "edits": tuple(self.state.edits),
+            "keep_before": keep_before,
         }
         self._thread = threading.Thread(
             target=self._solve_job, kwargs=job, name="workbench-solve", daemon=True
@@ -769,8 +837,32 @@ class Planner:
             return self.last_run
         return None
 
-    def replan(self, name: str | None = None, wait: bool = False, **kwargs: Any) -> Run | None:
-        """Solve again close to the plan on screen (``previous``), then show what changed."""
+    def replan(
+        self,
+        name: str | None = None,
+        wait: bool = False,
+        *,
+        keep_before: date | str | None = FROM_PICKER,
+        **kwargs: Any,
+    ) -> Run | None:
+        """Solve again close to the plan on screen (``previous``), then show what changed.
+
+        ``keep_before``: re-plan from this day on: the plan's sessions before it stay
+        exactly as they are and nothing new is planned before it (``workbench.solve``'s
+        ``keep_before``). By default the day in the *Re-plan from* picker (empty: the
+        whole period); a day given here is put in the picker, and None empties it. A day
+        outside the period is refused with a message (and None is returned).
+        """
+        if keep_before is not FROM_PICKER:
+            if self.state.scenario is None:
+                self.result_note.value = _message("error", "Load data first.")
+                return None
+            try:
+                day = self._period_day(keep_before)
+            except ValueError as error:
+                self.whatif_message.value = _message("error", html.escape(str(error)))
+                return None
+            self.w_replan_from.value = day
         return self.solve(name=name, replan=True, wait=wait, **kwargs)
 
     def stop(self) -> None:
@@ -812,6 +904,7 @@ class Planner:
         name: str,
         weights: dict[str, int],
         edits: tuple[str, ...],
+        keep_before: date | None,
     ) -> None:
         previous = base.result.schedule if base is not None else None
         started = time.monotonic()
@@ -821,7 +914,12 @@ class Planner:
                 # A quick first plan shows in about a second; the optimiser then improves on it.
                 self.progress_label.value = "Making a quick first plan…"
                 draft = workbench.solve(
-                    scenario, method="greedy", weights=weights, previous=previous, stop=self._stop_event
+                    scenario,
+                    method="greedy",
+                    weights=weights,
+                    previous=previous,
+                    keep_before=keep_before,
+                    stop=self._stop_event,
                 )
                 self._show_draft(draft, scenario)
                 if self._stop_event.is_set():
@@ -836,6 +934,7 @@ class Planner:
                     time_limit=remaining,
                     weights=weights,
                     previous=previous,
+                    keep_before=keep_before,
                     on_progress=self._on_progress,
                     stop=self._stop_event,
                 )
@@ -849,6 +948,7 @@ class Planner:
                     edits=edits,
                     based_on=base.name if base else None,
                     diff=diff,
+                    keep_before=keep_before,
                 )
             )
             self.last_run = run
@@ -867,6 +967,13 @@ class Planner:
             self.progress_bar.bar_style = "danger"
             self.progress_label.value = ""
             self.result_note.value = problems_html(error, "The data cannot be planned.")
+            if keep_before is not None:  # the kept sessions become pins: say where pins.csv rows come from
+                self.result_note.value += _message(
+                    "warn",
+                    f"Re-planning from {keep_before:%a %d %b} keeps every session before that day as a pin, "
+                    "so an edit that contradicts one of them (say, an absence on an earlier day) cannot be "
+                    "planned: undo that edit, or re-plan from an earlier day.",
+                )
         except Exception as error:  # noqa: BLE001 - keep the app alive and say what happened
             self.progress_bar.bar_style = "danger"
             self.progress_label.value = ""
@@ -902,6 +1009,8 @@ class Planner:
         result, scenario = run.result, run.scenario
         self.kpi_cards.value = views.kpi_cards_html(result.kpis)
         edits = f" · what-if: {html.escape('; '.join(run.edits))}" if run.edits else ""
+        if run.keep_before is not None:
+            edits += f" · re-planned from {run.keep_before:%a %d %b}"
         self.result_note.value = _message(
             "ok",
             f"Showing <b>{html.escape(name)}</b> ({html.escape(result.method)}, "
@@ -1005,14 +1114,28 @@ class Planner:
             return
         counts = compare.summarize_diff(run.diff)
         text = ", ".join(f"{n} {s}" for s, n in counts.items())
+        kind, kept_note, calls_note = "ok", "", ""
+        if run.keep_before is not None:
+            kept = views.kept_before(run.diff, run.keep_before)
+            kind = "warn" if kept["changed"] else "ok"
+            sentence = html.escape(views.replan_from_text(run.diff, run.keep_before))
+            kept_note = f'<br><span class="wb-kept-before">{sentence}</span>'
+            if not kept["changed"]:
+                calls_note = (
+                    f'<p class="wb-note">Every change is on or after {run.keep_before:%a %d %b}: '
+                    "the sessions before it stay as they were.</p>"
+                )
         self.diff_html.value = _message(
-            "ok", f"<b>{html.escape(run.name)}</b> against <b>{html.escape(str(run.based_on))}</b>: {text}."
+            kind,
+            f"<b>{html.escape(run.name)}</b> against <b>{html.escape(str(run.based_on))}</b>: {text}.{kept_note}",
         )
         self.figures["diff"] = views.diff_figure(run.diff)
         self.diff_out.outputs = (_figure_output(self.figures["diff"]),)
         self.calls = views.calls_view(run.diff, run.scenario)
-        self.calls_html.value = "<h4>Whom to call</h4>" + views.table_html(
-            self.calls, "wb-calls", empty="Nothing changed: nobody needs a call."
+        self.calls_html.value = (
+            "<h4>Whom to call</h4>"
+            + calls_note
+            + views.table_html(self.calls, "wb-calls", empty="Nothing changed: nobody needs a call.")
         )
 
     def _render_runs(self) -> None:

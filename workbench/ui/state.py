@@ -4,6 +4,7 @@ what is selected. View state only: no widgets here and no planning logic."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,7 @@ class Run:
     edits: tuple[str, ...] = ()  # the what-if edits in force, in words
     based_on: str | None = None  # the run whose schedule was passed as ``previous``
     diff: pd.DataFrame | None = None  # workbench.compare.diff_schedules(based_on's schedule, this schedule)
+    keep_before: date | None = None  # re-planned from this day on: based_on's earlier sessions stay
 
 
 @dataclass
@@ -30,7 +32,8 @@ class PlannerState:
 
     ``base`` is the scenario as loaded; ``scenario`` is the one being edited (what-if
     edits applied, each described in ``edits``). ``runs`` keeps every solve in order,
-    ``current`` names the one on screen.
+    ``current`` names the one on screen. ``replan_from`` is the day a re-plan starts
+    from (the *Re-plan from* picker; None: the whole horizon).
     """
 
     base: Scenario | None = None
@@ -40,6 +43,7 @@ class PlannerState:
     runs: dict[str, Run] = field(default_factory=dict)
     current: str | None = None
     selected_volunteer: str | None = None
+    replan_from: date | None = None
 
     def set_scenario(self, scenario: Scenario, source: str) -> None:
         """A newly loaded scenario: edits are forgotten; runs of other scenarios stay, for comparison."""
@@ -49,6 +53,7 @@ class PlannerState:
         self.edits = []
         self.current = None
         self.selected_volunteer = None
+        self.replan_from = None  # a day of the old data's horizon means nothing for the new data
 
     def apply_edit(self, scenario: Scenario, description: str) -> None:
         self.scenario = scenario

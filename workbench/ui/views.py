@@ -617,6 +617,38 @@ def diff_figure(diff: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def kept_before(diff: pd.DataFrame, day: date) -> dict[str, int]:
+    """Sessions of a re-plan's diff dated before ``day`` (the ``keep_before`` of the re-plan).
+
+    ``before``: sessions of the old plan before ``day``; ``kept``: those kept exactly as
+    they were; ``changed``: every other row before ``day`` (moved, reassigned, dropped
+    or added), which a re-plan with ``keep_before=day`` should never have.
+    """
+    if diff is None or diff.empty:
+        return {"before": 0, "kept": 0, "changed": 0}
+    early = diff[[_day(d) < day for d in diff["date"]]]
+    return {
+        "before": int((early["status"] != "added").sum()),
+        "kept": int((early["status"] == "kept").sum()),
+        "changed": int((early["status"] != "kept").sum()),
+    }
+
+
+def replan_from_text(diff: pd.DataFrame, day: date) -> str:
+    """One sentence for the coordinator on what a re-plan from ``day`` did with the days before it."""
+    counts = kept_before(diff, day)
+    when = f"Re-planned from {_day_label(day)}"
+    if counts["changed"] == 0:
+        return (
+            f"{when}: the {counts['before']} session(s) before that day were kept as they were, "
+            "and nothing new was planned before it."
+        )
+    return (
+        f"{when}: {counts['kept']} of the {counts['before']} session(s) before that day were kept as they "
+        f"were, but {counts['changed']} session(s) before it changed: check them in the list below."
+    )
+
+
 def calls_view(diff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """The changed sessions (everything but *kept*) with names, i.e. the list of whom to call."""
     columns = ["status", "date", "citizen", "before", "after", "call"]
