@@ -223,3 +223,21 @@ def test_replanning_mid_horizon_keeps_the_past(method):
     after = again.schedule[again.schedule["date"] >= cut.isoformat()]
     assert ill not in set(after["volunteer_id"])
     assert workbench.validate(s, again.schedule) == []
+
+
+def test_kept_past_follows_a_mode_the_request_no_longer_allows():
+    """Kept past visits of requests that became phone-only are kept as calls, so the plan stays valid."""
+    s = workbench.load_dataset("demo")
+    first = workbench.solve(s, method="greedy")
+    requests = s.requests.copy()
+    requests.loc[requests["mode"] == "either", "mode"] = "phone"
+    crisis = s.replace(requests=requests)
+    cut = s.settings.start_date + pd.Timedelta(days=3).to_pytimedelta()
+    again = workbench.solve(crisis, method="greedy", previous=first.schedule, keep_before=cut)
+    key = ["request_id", "volunteer_id", "date", "start"]
+    past = first.schedule[first.schedule["date"] < cut.isoformat()]
+    kept = again.schedule[again.schedule["date"] < cut.isoformat()]
+    assert past[key].reset_index(drop=True).equals(kept[key].reset_index(drop=True))
+    phone_only = set(requests.loc[requests["mode"] == "phone", "request_id"])
+    assert set(kept.loc[kept["request_id"].isin(phone_only), "mode"]) <= {"phone"}
+    assert workbench.validate(crisis, again.schedule) == []

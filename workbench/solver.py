@@ -157,9 +157,21 @@ def _freeze_past(scenario: Scenario, previous: pd.DataFrame | None, keep_before:
         "volunteer_id": past["volunteer_id"].astype(str).to_numpy(),
         "date": [d if isinstance(d, date) else parse_date(str(d)) for d in past["date"]],
         "start": [s if isinstance(s, int) else parse_time(str(s)) for s in past["start"]],
-        KEPT_MODE: past["mode"].astype(str).to_numpy(),  # a past call stays a call, a visit a visit
+        KEPT_MODE: _still_allowed_modes(scenario, past),
     })], ignore_index=True).drop_duplicates(["request_id", "volunteer_id", "date", "start"])
     return scenario.replace(pins=pins)
+
+
+def _still_allowed_modes(scenario: Scenario, past: pd.DataFrame) -> list[str]:
+    """A kept call stays a call and a kept visit a visit, unless the request no longer allows
+    that mode (say, a crisis made it phone-only): then it is recorded in the mode it now has,
+    since a schedule is judged by the scenario as it is now."""
+    request_mode = dict(zip(scenario.requests["request_id"], scenario.requests["mode"]))
+    out = []
+    for rid, mode in zip(past["request_id"].astype(str), past["mode"].astype(str)):
+        allowed = request_mode.get(rid)
+        out.append(mode if allowed == "either" or allowed == mode else "")
+    return out
 
 
 def _drop_past(scenario: Scenario, cands: Candidates, keep_before: date) -> Candidates:
