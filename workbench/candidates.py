@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,12 @@ class Candidates:
 
     def __len__(self) -> int:
         return len(self.req)
+
+    @cached_property
+    def index(self) -> dict[tuple[int, int, int], int]:
+        """Position of each (request, volunteer, day) triple."""
+        return {(r, v, d): i for i, (r, v, d) in enumerate(zip(self.req.tolist(), self.vol.tolist(),
+                                                                self.day.tolist()))}
 
     def subset(self, idx: np.ndarray, *, pruned: bool, funnel: dict[str, np.ndarray] | None = None) -> Candidates:
         """The triples at positions ``idx`` (``pruned``: whether this removes any the rules allow)."""

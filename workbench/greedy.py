@@ -41,7 +41,7 @@ def place_agreed(plan: Plan, sessions: pd.DataFrame, *, force: bool) -> int:
     rpos = {r: i for i, r in enumerate(sc.requests["request_id"])}
     vpos = {v: i for i, v in enumerate(sc.volunteers["volunteer_id"])}
     dpos = {d: i for i, d in enumerate(cands.dates)}
-    index = {(int(r), int(v), int(d)): i for i, (r, v, d) in enumerate(zip(cands.req, cands.vol, cands.day))}
+    index = cands.index
     placed = 0
     for row in sessions.itertuples(index=False):
         day = row.date if not isinstance(row.date, str) else parse_date(row.date)

@@ -225,7 +225,7 @@ def _positions(scenario: Scenario, cands: Candidates, sessions: pd.DataFrame) ->
     rpos = {r: i for i, r in enumerate(scenario.requests["request_id"])}
     vpos = {v: i for i, v in enumerate(scenario.volunteers["volunteer_id"])}
     dpos = {d: i for i, d in enumerate(cands.dates)}
-    index = {(int(r), int(v), int(d)): i for i, (r, v, d) in enumerate(zip(cands.req, cands.vol, cands.day))}
+    index = cands.index
     out = {}
     for row in sessions.itertuples(index=False):
         day = row.date if not isinstance(row.date, str) else parse_date(row.date)
@@ -318,7 +318,7 @@ def _optimise(scenario: Scenario, cands: Candidates, greedy_plan: Plan, w: Weigh
     weeks = scenario.settings.weeks
     pins = Plan(scenario, cands)
     place_pins(pins)
-    index = {(int(r), int(v), int(d)): i for i, (r, v, d) in enumerate(zip(cands.req, cands.vol, cands.day))}
+    index = cands.index
     pinned = {index[(s.req, s.vol, s.day)]: (s.start, s.in_person) for s in pins.sessions}
     prev_pos = _positions(scenario, cands, previous) if previous is not None else {}
     greedy_by_week: dict[int, set[int]] = defaultdict(set)
@@ -531,7 +531,7 @@ def _triples_pos(sessions: list[Session], cands: Candidates, pos: dict[int, int]
 
 
 def _triples_of(sessions: list[Session], cands: Candidates) -> list[int]:
-    index = {(int(r), int(v), int(d)): i for i, (r, v, d) in enumerate(zip(cands.req, cands.vol, cands.day))}
+    index = cands.index
     return [index[(s.req, s.vol, s.day)] for s in sessions]
 
 
