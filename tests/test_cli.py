@@ -112,3 +112,12 @@ def test_keep_before_needs_previous(base_dir, tmp_path):
     """--keep-before without --previous is an input error (exit 2) with a plain message."""
     proc = run("solve", str(base_dir), "--out", str(tmp_path / "o"), "--keep-before", "2026-01-07")
     assert proc.returncode == 2 and "--keep-before needs" in proc.stderr
+
+
+def test_time_limit_counts_from_this_command_not_the_shell_before_it():
+    """A shell that runs `… && workbench solve` by exec does not eat the solver's time (README command)."""
+    code = "import workbench.cli as c; print(c._process_age())"
+    proc = subprocess.run(["bash", "-c", f"sleep 3 && exec {sys.executable} -c '{code}'"], capture_output=True,
+                          text=True, timeout=60, check=True)
+    age = float(proc.stdout.strip())
+    assert 0.0 < age < 2.5  # the 3 s the shell slept before exec are not this command's

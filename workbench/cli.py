@@ -15,27 +15,21 @@ input (every problem on stderr, naming file, row and column; never a traceback).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-# Taken before the heavy imports, so --time-limit can count the whole command.
-_IMPORT_TIME = time.monotonic()
-
 
 def _process_age() -> float:
-    """Seconds since this process started (Linux /proc; else since this module was imported)."""
-    try:
-        ticks = os.sysconf("SC_CLK_TCK")
-        with open("/proc/self/stat") as f:
-            start = int(f.read().rsplit(")", 1)[1].split()[19]) / ticks
-        with open("/proc/uptime") as f:
-            uptime = float(f.read().split()[0])
-        return max(0.0, uptime - start)
-    except (OSError, ValueError, IndexError):
-        return time.monotonic() - _IMPORT_TIME
+    """Seconds this command has run: since the package began loading, plus the interpreter's start-up.
+
+    Not the process's start time from /proc: a shell runs the last command of
+    ``a && b && workbench ...`` by exec, in a process that may have started long before.
+    """
+    from . import _LOADED_AT
+
+    return time.monotonic() - _LOADED_AT + 0.1
 
 
 def _err(*lines: object) -> None:
