@@ -35,7 +35,7 @@ from .candidates import Candidates, build_candidates, thin_by_relaxation
 from .explain import explain_unassigned
 from .greedy import KEPT_MODE, fill, improve_continuity, place_pins, solve_greedy, triples_by_request, urgent_first
 from .kpis import compute_kpis
-from .model import build_day_model, build_week_model
+from .model import WeekModel, build_day_model, build_week_model
 from .objective import Weights
 from .plan import Plan, Session
 from .result import Progress, Result
@@ -380,6 +380,15 @@ def _optimise(scenario: Scenario, cands: Candidates, greedy_plan: Plan, w: Weigh
     return plan, status, bound_total, dict(secondary)
 
 
+def _hint(wm: WeekModel, chosen: list[int]) -> None:
+    """Hint a complete assignment (the chosen triples on, every other off), so the search
+    starts from a whole solution rather than having to complete a partial one."""
+    on = set(chosen)
+    wm.model.clear_hints()
+    for j, x in enumerate(wm.x):
+        wm.model.add_hint(x, 1 if j in on else 0)
+
+
 def _set_bounds(ct: cp_model.Constraint, lo: int, hi: int) -> None:
     dom = ct.proto.linear.domain
     dom.clear()
@@ -409,6 +418,12 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
     # big·kept + primary with big above any primary value; the bound reported is then on
     # the priority served among schedules that keep that many agreed sessions.
     agreed = [j for j, t in enumerate(wm.triples) if int(t) in prev_pos] if w.stability else []
+    agreed_triples = {int(wm.triples[j]) for j in agreed}
+
+    def kept(sessions: list[Session]) -> int:
+        """Agreed sessions kept (only a timed schedule that keeps no fewer may replace the best)."""
+        return sum(1 for t in _triples_of(sessions, cands) if t in agreed_triples) if agreed_triples else 0
+
     big = sum(wm.primary_coeffs) + 1 if agreed else 0
     coeffs = list(wm.primary_coeffs)
     for j in agreed:
@@ -435,14 +450,14 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
     phase1_optimal = False
     chosen: list[int] = []
     fitted = False
-    # Phase 1 with lazy timing cuts, until the timing fits what the assignment chose.
+    # Phase 1 with lazy timing cuts, until the timing fits what the assignment chose. It may
+    # use most of the week's time, but a share is kept for continuity (a visiting friend).
+    p1_end = time.monotonic() + (0.6 if stages and not agreed else 1.0) * budget  # re-planning: promises first
     for _round in range(50):
-        left = t_end - time.monotonic()
+        left = p1_end - time.monotonic()
         if left <= 0.05 or clock.stopped():
             break
-        wm.model.clear_hints()
-        for j in hint:
-            wm.model.add_hint(wm.x[j], 1)
+        _hint(wm, hint)
         _set_bounds(keep_primary, 0, cp_model.INT32_MAX)
         _set_bounds(keep_agreed, 0, cp_model.INT32_MAX)
         wm.model.maximize(phase1)
@@ -462,7 +477,7 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
         placed, failed_groups = _time_week(scenario, cands, [int(wm.triples[j]) for j in chosen], pinned, prev_pos,
                                            w, seed, clock)
         value = sum(int(plan.priority[s.req]) for s in placed)
-        if value > best_value:
+        if (kept(placed), value) > (kept(best or []), best_value):
             best, best_value = placed, value
             tracker.update(week, obj=value)
         if not failed_groups:
@@ -478,11 +493,11 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
     for stage, (name, objective) in enumerate(stages):
         stage_end = time.monotonic() + (p2_end - time.monotonic()) / (len(stages) - stage)
         for _round in range(10):
-            if not (fitted and stage_end - time.monotonic() > 0.05 and not clock.stopped()):
+            # Even if phase 1 ran out of time before its timing fitted, ``best`` is a timed
+            # schedule that keeps every cut, so the stages can start from its value.
+            if not (best and stage_end - time.monotonic() > 0.05 and not clock.stopped()):
                 break
-            wm.model.clear_hints()
-            for j in _triples_pos(best or [], cands, pos):
-                wm.model.add_hint(wm.x[j], 1)
+            _hint(wm, _triples_pos(best or [], cands, pos))
             _set_bounds(keep_primary, best_value, cp_model.INT32_MAX)
             best_pos = set(_triples_pos(best or [], cands, pos))
             if agreed:
@@ -494,6 +509,7 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
             _params(s2, max(0.05, stage_end - time.monotonic()), seed)
             st2 = s2.solve(wm.model)
             if st2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                log.debug("week %d %s: %s at %.2fs", week + 1, name, s2.status_name(st2), clock.elapsed())
                 break
             chosen2 = [int(wm.triples[j]) for j in range(len(wm.x)) if s2.value(wm.x[j])]
             placed, failed_groups = _time_week(scenario, cands, chosen2, pinned, prev_pos, w, seed, clock)
@@ -502,7 +518,7 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
             if failed_groups:
                 # Salvage: what did fit, topped up by the greedy inserter, if it loses no priority.
                 placed = _top_up(scenario, cands, placed, week)
-            if sum(int(plan.priority[s.req]) for s in placed) >= best_value:
+            if sum(int(plan.priority[s.req]) for s in placed) >= best_value and kept(placed) >= kept(best or []):
                 best = placed
                 if name == "secondary":
                     secondary = {n: float(sum(c * s2.value(v) for v, c in zip(vs, cs)))
@@ -560,13 +576,15 @@ def _components(sessions: list[tuple[int, bool, bool]], cands: Candidates, req_c
 
 def _all_fit(scenario: Scenario, cands: Candidates, sessions: list[tuple[int, bool, bool]],
              pinned: dict[int, tuple[int, bool]], w: Weights, seed: int) -> bool:
-    """Can every one of these sessions be timed together (nothing else that day)?"""
+    """Can every one of these sessions be timed together (nothing else that day)? False only when proven."""
     dm = build_day_model(scenario, cands, Plan(scenario, cands), sessions, pinned, {}, w)
     for p in dm.present:
         dm.model.add(p == 1)
     solver = cp_model.CpSolver()
     _params(solver, 1.0, seed)
-    return solver.solve(dm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    # Only a proof counts as "cannot": a search cut short by its time limit says nothing,
+    # and a cut built on it could remove feasible schedules (and make the bound wrong).
+    return solver.solve(dm.model) != cp_model.INFEASIBLE
 
 
 def _minimal_conflict(scenario: Scenario, cands: Candidates, sessions: list[tuple[int, bool, bool]],
