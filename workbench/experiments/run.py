@@ -136,13 +136,7 @@ def run_one(spec: Spec, key: RunKey) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     record: dict[str, Any] = {
-        "version": RECORD_VERSION,
-        "run_id": run_id(spec, key),
-        "experiment": spec.name,
-        "variant": key.variant,
-        "seed": key.seed,
-        "method": key.method,
-        "parameters": _clean(spec.parameters(key.variant)),
+        **_header(spec, key),
         "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
     try:
@@ -173,8 +167,8 @@ def run_one(spec: Spec, key: RunKey) -> dict[str, Any]:
     return record
 
 
-def _lost_record(spec: Spec, key: RunKey, error: BaseException) -> dict[str, Any]:
-    """A run the executor could not complete (worker died, cluster lost): not stored, so resume retries it."""
+def _header(spec: Spec, key: RunKey) -> dict[str, Any]:
+    """What identifies a run, at the head of every record (finished, failed or lost)."""
     return {
         "version": RECORD_VERSION,
         "run_id": run_id(spec, key),
@@ -183,6 +177,13 @@ def _lost_record(spec: Spec, key: RunKey, error: BaseException) -> dict[str, Any
         "seed": key.seed,
         "method": key.method,
         "parameters": _clean(spec.parameters(key.variant)),
+    }
+
+
+def _lost_record(spec: Spec, key: RunKey, error: BaseException) -> dict[str, Any]:
+    """A run the executor could not complete (worker died, cluster lost): not stored, so resume retries it."""
+    return {
+        **_header(spec, key),
         "status": "ERROR",
         "error": f"{type(error).__name__}: {error} (not stored; a resumed sweep runs it again)",
     }
