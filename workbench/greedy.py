@@ -31,37 +31,47 @@ def triples_by_request(cands: Candidates) -> dict[int, list[int]]:
     return out
 
 
+def agreed_positions(scenario: Scenario, cands: Candidates,
+                     sessions: pd.DataFrame | None) -> list[tuple[int, int, object]]:
+    """(candidate position, start minute, row) of each agreed session that is a candidate triple.
+
+    ``sessions`` has request_id, volunteer_id, date and start (text or parsed), as a
+    schedule, pins or a previous plan do; rows that are no longer candidates are left out.
+    """
+    if sessions is None or not len(sessions):
+        return []
+    rpos = {r: i for i, r in enumerate(scenario.requests["request_id"])}
+    vpos = {v: i for i, v in enumerate(scenario.volunteers["volunteer_id"])}
+    dpos = {d: i for i, d in enumerate(cands.dates)}
+    out = []
+    for row in sessions.itertuples(index=False):
+        day = row.date if not isinstance(row.date, str) else parse_date(row.date)
+        start = row.start if not isinstance(row.start, str) else parse_time(row.start)
+        i = cands.index.get((rpos.get(str(row.request_id)), vpos.get(str(row.volunteer_id)), dpos.get(day)))
+        if i is not None and start is not None:
+            out.append((i, int(start), row))
+    return out
+
+
 def place_agreed(plan: Plan, sessions: pd.DataFrame, *, force: bool) -> int:
     """Place agreed sessions (request_id, volunteer_id, date, start[, mode]) that are candidates.
 
     ``force``: pins, already proven to fit together, are placed without re-checking
     the linking rules. Returns how many were placed.
     """
-    sc, cands = plan.scenario, plan.cands
-    rpos = {r: i for i, r in enumerate(sc.requests["request_id"])}
-    vpos = {v: i for i, v in enumerate(sc.volunteers["volunteer_id"])}
-    dpos = {d: i for i, d in enumerate(cands.dates)}
-    index = cands.index
+    cands = plan.cands
     placed = 0
-    for row in sessions.itertuples(index=False):
-        day = row.date if not isinstance(row.date, str) else parse_date(row.date)
-        start = row.start if not isinstance(row.start, str) else parse_time(row.start)
-        r, v, d = rpos.get(row.request_id), vpos.get(row.volunteer_id), dpos.get(day)
-        if r is None or v is None or d is None or start is None:
+    for i, start, row in agreed_positions(plan.scenario, cands, sessions):
+        if not any(lo <= start <= hi for lo, hi in cands.starts[i]):
             continue
-        i = index.get((r, v, d))
-        if i is None or not any(lo <= start <= hi for lo, hi in cands.starts[i]):
-            continue
+        r, v, d = int(cands.req[i]), int(cands.vol[i]), int(cands.day[i])
         mode = getattr(row, "mode", None)
         wants_phone = mode == "phone" or (mode is None and not cands.in_person[i])
         in_person = bool(cands.in_person[i]) and not wants_phone
         if not in_person and not cands.phone[i]:
             continue
-        if force:
-            plan.add(Session(r, v, d, int(start), in_person))
-            placed += 1
-        elif plan.capacity_ok(r, v, d) and plan.fits_at(r, v, d, int(start), in_person):
-            plan.add(Session(r, v, d, int(start), in_person))
+        if force or (plan.capacity_ok(r, v, d) and plan.fits_at(r, v, d, start, in_person)):
+            plan.add(Session(r, v, d, start, in_person))
             placed += 1
     return placed
 

@@ -33,7 +33,16 @@ from ortools.sat.python import cp_model
 
 from .candidates import Candidates, build_candidates, thin_by_relaxation
 from .explain import explain_unassigned
-from .greedy import KEPT_MODE, fill, improve_continuity, place_pins, solve_greedy, triples_by_request, urgent_first
+from .greedy import (
+    KEPT_MODE,
+    agreed_positions,
+    fill,
+    improve_continuity,
+    place_pins,
+    solve_greedy,
+    triples_by_request,
+    urgent_first,
+)
 from .kpis import compute_kpis
 from .model import WeekModel, build_day_model, build_week_model
 from .objective import Weights
@@ -218,22 +227,9 @@ def _agreed_pairs(scenario: Scenario, previous: pd.DataFrame | None) -> set[tupl
     return pairs
 
 
-def _positions(scenario: Scenario, cands: Candidates, sessions: pd.DataFrame) -> dict[int, int]:
+def _positions(scenario: Scenario, cands: Candidates, sessions: pd.DataFrame | None) -> dict[int, int]:
     """Candidate position → start minute for agreed sessions (pins or previous) that are candidates."""
-    if sessions is None or not len(sessions):
-        return {}
-    rpos = {r: i for i, r in enumerate(scenario.requests["request_id"])}
-    vpos = {v: i for i, v in enumerate(scenario.volunteers["volunteer_id"])}
-    dpos = {d: i for i, d in enumerate(cands.dates)}
-    index = cands.index
-    out = {}
-    for row in sessions.itertuples(index=False):
-        day = row.date if not isinstance(row.date, str) else parse_date(row.date)
-        start = row.start if not isinstance(row.start, str) else parse_time(row.start)
-        key = (rpos.get(str(row.request_id)), vpos.get(str(row.volunteer_id)), dpos.get(day))
-        if None not in key and key in index and start is not None:
-            out[index[key]] = int(start)
-    return out
+    return {i: start for i, start, _row in agreed_positions(scenario, cands, sessions)}
 
 
 class _Tracker:
