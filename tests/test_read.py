@@ -169,13 +169,18 @@ def test_workbook_cells_typed_by_people(base, tmp_path):
     assert again.equals(base)
 
 
+def _workbook_without(scenario: workbench.Scenario, path: Path, sheet: str) -> Path:
+    """The scenario saved as one workbook, minus one sheet."""
+    workbench.save(scenario, path)
+    wb = openpyxl.load_workbook(path)
+    del wb[sheet]
+    wb.save(path)
+    return path
+
+
 def test_workbook_missing_sheet(base, tmp_path):
     """A workbook without a required sheet names the sheet."""
-    path = tmp_path / "w.xlsx"
-    workbench.save(base, path)
-    wb = openpyxl.load_workbook(path)
-    del wb["citizens"]
-    wb.save(path)
+    path = _workbook_without(base, tmp_path / "w.xlsx", "citizens")
     with pytest.raises(InputError) as exc:
         workbench.load(path)
     assert "w.xlsx [sheet citizens]: required sheet is missing" in str(exc.value)
@@ -216,11 +221,7 @@ def test_cli_bad_input_exit_2_no_traceback_nothing_changed(make_scenario, tmp_pa
 
 def test_cli_workbook_missing_sheet_exit_2(base, tmp_path):
     """A workbook with a missing sheet: exit code 2, the sheet named, the workbook unchanged."""
-    path = tmp_path / "w.xlsx"
-    workbench.save(base, path)
-    wb = openpyxl.load_workbook(path)
-    del wb["requests"]
-    wb.save(path)
+    path = _workbook_without(base, tmp_path / "w.xlsx", "requests")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     proc = subprocess.run([sys.executable, "-m", "workbench.cli", "validate", str(path), str(path)],
                           capture_output=True, text=True)

@@ -16,7 +16,6 @@ score, loses nothing noticeable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -199,11 +198,6 @@ def build_candidates(scenario: Scenario, keep_per_request: int | None = None,
 
 
 LP_MAX_PAIRS = 300_000
-
-
-def pairs_of(cands: Candidates, positions: Iterable[int]) -> set[tuple[int, int]]:
-    """(request, volunteer) positions of some candidate triples."""
-    return {(int(cands.req[i]), int(cands.vol[i])) for i in positions}
 
 
 def thin_by_relaxation(scenario: Scenario, cands: Candidates, nearest: int,

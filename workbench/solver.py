@@ -429,8 +429,8 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
     # Continuity first among the secondary aims: a cheap objective of its own, so the weeks
     # agree on one visiting friend (the request's anchor) even when the full phase 2 runs
     # out of time.
-    anchored = [wm.x[j] for j, t in enumerate(wm.triples) if int(cands.vol[t]) in anchor.get(int(cands.req[t]), ())]
     anchored_pos = [j for j, t in enumerate(wm.triples) if int(cands.vol[t]) in anchor.get(int(cands.req[t]), ())]
+    anchored = [wm.x[j] for j in anchored_pos]
     stages = []
     if w.continuity and anchored:
         stages.append(("continuity_anchor", cp_model.LinearExpr.sum(anchored)))
@@ -442,10 +442,8 @@ def _solve_week(scenario: Scenario, cands: Candidates, week: int, w: Weights, pi
     best: list[Session] | None = None
     best_value = -1
     bound = tracker.bound[week]
-    optimal = False
     secondary: dict[str, float] = {}
     phase1_optimal = False
-    chosen: list[int] = []
     fitted = False
     # Phase 1 with lazy timing cuts, until the timing fits what the assignment chose. The
     # primary aim comes first, so it may use the week's whole time; the continuity and
