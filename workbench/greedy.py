@@ -123,9 +123,8 @@ def place_pins(plan: Plan) -> None:
 
 def _visit_allowed(plan: Plan, s: Session) -> bool:
     """The candidate triple of ``s`` allows an in-person visit (rule 7 reach)."""
-    cands = plan.cands
-    hit = np.flatnonzero((cands.req == s.req) & (cands.vol == s.vol) & (cands.day == s.day))
-    return bool(len(hit)) and bool(cands.in_person[hit[0]])
+    i = plan.cands.index.get((s.req, s.vol, s.day))
+    return i is not None and bool(plan.cands.in_person[i])
 
 
 def volunteer_order(plan: Plan, req: int, triples: list[int], serving: dict[int, list[int]]) -> list[int]:
