@@ -295,9 +295,8 @@ print(f"{name} ({ill}) is ill from {wednesday:%A %d %b} to {sunday:%A %d %b}: "
 
 
 absence = pd.DataFrame([{"volunteer_id": ill, "from_date": wednesday, "to_date": sunday}])
-scenario_ill = scenario.replace(
-    volunteer_absences=pd.concat([scenario.volunteer_absences, absence], ignore_index=True),
-)
+scenario_ill = workbench.edit.replace(
+    scenario, volunteer_absences=pd.concat([scenario.volunteer_absences, absence], ignore_index=True))
 ill_plan = workbench.solve(scenario_ill, time_limit=SECONDS, previous=baseline.schedule,
                            keep_before=wednesday, seed=0)
 """,
@@ -359,7 +358,7 @@ next_monday = monday + timedelta(days=7)
 requests = scenario_ill.requests.copy()
 either = requests["mode"] == "either"
 requests.loc[either, "mode"] = "phone"
-scenario_crisis = scenario_ill.replace(requests=requests)
+scenario_crisis = workbench.edit.replace(scenario_ill, requests=requests)
 crisis_plan = workbench.solve(scenario_crisis, time_limit=SECONDS, previous=ill_plan.schedule,
                               keep_before=next_monday, seed=0)
 print(f"{either.sum()} requests turned into phone calls from {next_monday:%A %d %b}")

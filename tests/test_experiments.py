@@ -20,6 +20,7 @@ from workbench.experiments import modifications as mods
 from workbench.experiments import run as run_mod
 from workbench.experiments.run import FIGURES, VOLATILE_COLUMNS, load_results
 from workbench.experiments.stats import mean_ci, paired_difference, summarize
+from workbench.scenario import edit
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_SOLVE = workbench.solve  # before any test wraps it
@@ -164,7 +165,7 @@ def test_supply_scales_the_pool_and_cleans_references(city: workbench.Scenario) 
     first = city.volunteers["volunteer_id"].iloc[0]
     cit = city.citizens.copy()
     cit["preferred_volunteers"] = [(first,)] * len(cit)
-    marked = city.replace(citizens=cit)
+    marked = edit.replace(city, citizens=cit)
     fewer = mods.supply(marked, 0.5, np.random.default_rng(1))
     kept = set(fewer.volunteers["volunteer_id"])
     assert len(kept) == half_up(0.5 * len(city.volunteers))

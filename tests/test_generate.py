@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.scenario.generate import DEFAULT_START_DATE, demanded_sessions, generate, generate_tables
-from workbench.scenario.model import COLUMNS
+from workbench.scenario.types import COLUMNS
 
 TIME = re.compile(r"^\d{2}:\d{2}$")
 WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}

@@ -9,6 +9,7 @@ import pytest
 from conftest import csv_frame
 
 import workbench
+from workbench.scenario import edit
 from workbench.scenario.read import scenario_from_tables
 
 SETTINGS = {"name": "tiny", "start_date": "2026-01-05", "weeks": 1}
@@ -155,7 +156,7 @@ def test_replanning_keeps_agreed_sessions_when_a_volunteer_drops_out():
     absences = pd.concat([s.volunteer_absences, pd.DataFrame([{
         "volunteer_id": gone, "from_date": s.settings.start_date, "to_date": s.settings.end_date}])],
         ignore_index=True)
-    ill = s.replace(volunteer_absences=absences)
+    ill = edit.replace(s, volunteer_absences=absences)
     again = workbench.solve(ill, time_limit=20, previous=first.schedule)
     key = ["request_id", "volunteer_id", "date", "start"]
     agreed = first.schedule[first.schedule["volunteer_id"] != gone][key]
@@ -214,7 +215,7 @@ def test_replanning_mid_horizon_keeps_the_past(method):
     ill = first.schedule["volunteer_id"].value_counts().index[0]
     absences = pd.concat([s.volunteer_absences, pd.DataFrame([{
         "volunteer_id": ill, "from_date": cut, "to_date": s.settings.end_date}])], ignore_index=True)
-    again = workbench.solve(s.replace(volunteer_absences=absences), method=method, time_limit=20,
+    again = workbench.solve(edit.replace(s, volunteer_absences=absences), method=method, time_limit=20,
                             previous=first.schedule, keep_before=cut)
     key = ["request_id", "volunteer_id", "date", "start", "end", "mode"]
     before_old = first.schedule[first.schedule["date"] < cut.isoformat()][key].reset_index(drop=True)
@@ -231,7 +232,7 @@ def test_kept_past_follows_a_mode_the_request_no_longer_allows():
     first = workbench.solve(s, method="greedy")
     requests = s.requests.copy()
     requests.loc[requests["mode"] == "either", "mode"] = "phone"
-    crisis = s.replace(requests=requests)
+    crisis = edit.replace(s, requests=requests)
     cut = s.settings.start_date + pd.Timedelta(days=3).to_pytimedelta()
     again = workbench.solve(crisis, method="greedy", previous=first.schedule, keep_before=cut)
     key = ["request_id", "volunteer_id", "date", "start"]

@@ -21,7 +21,7 @@ from .errors import InputError, Problem
 from .kpis import compute_kpis
 from .objective import Weights
 from .result import Progress, Result
-from .scenario import Scenario, Settings, load, save
+from .scenario import Scenario, Settings, edit, load, save
 from .scenario.generate import generate
 from .solver import solve
 from .validate import Violation, read_schedule, validate
@@ -30,5 +30,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "InputError", "Problem", "Progress", "Result", "Scenario", "Settings", "Violation", "Weights", "compute_kpis",
-    "datasets", "generate", "load", "load_dataset", "read_schedule", "save", "solve", "validate",
+    "datasets", "edit", "generate", "load", "load_dataset", "read_schedule", "save", "solve", "validate",
 ]

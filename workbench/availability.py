@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from .scenario.model import Scenario
+from .scenario.types import Scenario
 from .timeutil import WEEKDAYS, parse_date
 
 Windows = tuple[tuple[int, int], ...]

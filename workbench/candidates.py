@@ -26,7 +26,7 @@ import pandas as pd
 from . import rules
 from .availability import Windows, availability, intersect
 from .geo import haversine_matrix
-from .scenario.model import Scenario
+from .scenario.types import Scenario
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-SCHEDULE_COLUMNS = ("request_id", "citizen_id", "volunteer_id", "date", "start", "end", "mode")
+from .contract import SCHEDULE_COLUMNS
 
 #: Every status :func:`diff_schedules` gives, from "nothing to do" to "call someone".
 STATUSES = ("kept", "moved", "reassigned", "added", "dropped")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .scenario.model import Scenario
 from .scenario.read import load
+from .scenario.types import Scenario
 
 DEFAULT = "demo"
 

@@ -16,10 +16,10 @@ import pandas as pd
 
 from .availability import availability
 from .candidates import Candidates
+from .contract import UNASSIGNED_COLUMNS
 from .plan import Plan
-from .scenario.model import Scenario
+from .scenario.types import Scenario
 from .timeutil import WEEKDAYS, format_time
-from .validate import UNASSIGNED_COLUMNS
 
 
 def _week_demand(scenario: Scenario, r: int) -> dict[int, int]:

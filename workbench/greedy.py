@@ -18,7 +18,8 @@ import pandas as pd
 
 from .candidates import Candidates
 from .plan import Plan, Session
-from .scenario.model import Scenario
+from .rules import kept_mode, pin_modes
+from .scenario.types import Scenario
 from .timeutil import parse_date, parse_time
 
 
@@ -76,26 +77,6 @@ def place_agreed(plan: Plan, sessions: pd.DataFrame, *, force: bool) -> int:
     return placed
 
 
-# Extra pins column in which sessions kept from a previous plan remember their mode (the
-# contract's pins have none); user pins without it are read as the contract says.
-KEPT_MODE = "kept_mode"
-
-
-def pin_modes(scenario: Scenario) -> pd.Series:
-    """The mode each pin is checked and placed with: its ``kept_mode`` cell when it has one
-    (sessions kept from a previous plan), else the request's mode, with ``either`` read as
-    a phone call (the mode that needs least)."""
-    pins = scenario.pins
-    request_mode = pins["request_id"].map(dict(zip(scenario.requests["request_id"], scenario.requests["mode"])))
-    own = _kept_mode(pins)
-    fallback = request_mode.where(request_mode != "either", "phone")
-    return own.where(own.isin(["in_person", "phone"]), fallback)
-
-
-def _kept_mode(pins: pd.DataFrame) -> pd.Series:
-    return pins[KEPT_MODE] if KEPT_MODE in pins.columns else pd.Series("", index=pins.index)
-
-
 def place_pins(plan: Plan) -> None:
     """Place every pin. Pins were checked together at load time in the modes of :func:`pin_modes`,
     so they are placed in those modes; an ``either`` pin without a mode of its own is then
@@ -107,7 +88,7 @@ def place_pins(plan: Plan) -> None:
     place_agreed(plan, pins.assign(mode=modes.to_numpy()), force=True)
     request_mode = pins["request_id"].map(dict(zip(plan.scenario.requests["request_id"],
                                                    plan.scenario.requests["mode"])))
-    free = (request_mode == "either") & ~_kept_mode(pins).isin(["in_person", "phone"])
+    free = (request_mode == "either") & ~kept_mode(pins).isin(["in_person", "phone"])
     rpos = {r: i for i, r in enumerate(plan.scenario.requests["request_id"])}
     dpos = {d: i for i, d in enumerate(plan.cands.dates)}
     for pin in pins[free].itertuples(index=False):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .geo import haversine_pairs
-from .scenario.model import Scenario
+from .scenario.types import Scenario
 from .timeutil import parse_time
 
 

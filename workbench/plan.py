@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .candidates import Candidates
+from .contract import SCHEDULE_COLUMNS
 from .geo import haversine_km, travel_minutes
-from .scenario.model import Scenario
+from .scenario.types import Scenario
 from .timeutil import format_time
-from .validate import SCHEDULE_COLUMNS, sort_schedule
+from .validate import sort_schedule
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from .availability import Availability, covers
+from .contract import pin_mode
 from .geo import haversine_km, travel_minutes
-from .scenario.model import Settings
+from .scenario.types import Scenario, Settings
 from .timeutil import format_time
 
 Found = list[tuple[int, str]]
@@ -107,6 +108,27 @@ def one_off_ok(request_date: date | None, request_start: int | None, day: date, 
     if request_date is None:
         return True
     return day == request_date and (request_start is None or start == request_start)
+
+
+# Extra pins column in which sessions kept from a previous plan remember their mode (the
+# contract's pins have none); user pins without it are read as the contract says.
+KEPT_MODE = "kept_mode"
+
+
+def pin_modes(scenario: Scenario) -> pd.Series:
+    """The mode each pin is checked and placed with: its ``kept_mode`` cell when it has one
+    (sessions kept from a previous plan), else the request's mode, with ``either`` read as
+    a phone call (the mode that needs least)."""
+    pins = scenario.pins
+    request_mode = pins["request_id"].map(dict(zip(scenario.requests["request_id"], scenario.requests["mode"])))
+    own = kept_mode(pins)
+    fallback = request_mode.map(pin_mode)
+    return own.where(own.isin(["in_person", "phone"]), fallback)
+
+
+def kept_mode(pins: pd.DataFrame) -> pd.Series:
+    return pins[KEPT_MODE] if KEPT_MODE in pins.columns else pd.Series("", index=pins.index)
+
 
 
 # --------------------------------------------------------------------------- sessions table

@@ -1,6 +1,6 @@
 """``solve(scenario, ...) -> Result``: the greedy baseline and the CP-SAT optimiser.
 
-The optimiser, week by week (see :mod:`workbench.model` for the formulation):
+The optimiser, week by week (see :mod:`workbench.formulation`):
 
 1. the greedy schedule is built first: it is the baseline, the warm start
    (hint) of every model, and the fallback whenever time runs out;
@@ -33,8 +33,8 @@ from ortools.sat.python import cp_model
 
 from .candidates import Candidates, build_candidates, thin_by_relaxation
 from .explain import explain_unassigned
+from .formulation import WeekModel, build_day_model, build_week_model
 from .greedy import (
-    KEPT_MODE,
     agreed_positions,
     fill,
     improve_continuity,
@@ -44,11 +44,12 @@ from .greedy import (
     urgent_first,
 )
 from .kpis import compute_kpis
-from .model import WeekModel, build_day_model, build_week_model
 from .objective import Weights
 from .plan import Plan, Session
 from .result import Progress, Result
-from .scenario.model import Scenario
+from .rules import KEPT_MODE
+from .scenario import edit
+from .scenario.types import Scenario
 from .timeutil import parse_date, parse_time
 from .validate import validate
 
@@ -168,7 +169,7 @@ def _freeze_past(scenario: Scenario, previous: pd.DataFrame | None, keep_before:
         "start": [s if isinstance(s, int) else parse_time(str(s)) for s in past["start"]],
         KEPT_MODE: _still_allowed_modes(scenario, past),
     })], ignore_index=True).drop_duplicates(["request_id", "volunteer_id", "date", "start"])
-    return scenario.replace(pins=pins)
+    return edit.replace(scenario, pins=pins)
 
 
 def _still_allowed_modes(scenario: Scenario, past: pd.DataFrame) -> list[str]:

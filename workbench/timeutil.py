@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from .contract import WEEKDAYS
+
+__all__ = ["WEEKDAYS", "format_time", "horizon_dates", "parse_date", "parse_time"]
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
 
 

@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from .availability import availability
+from .contract import SCHEDULE_COLUMNS, SCHEDULE_ORDER
 from .errors import Collector
 from .geo import haversine_pairs
-from .rules import HARD_RULES, Sessions
-from .scenario.model import Scenario
+from .rules import HARD_RULES, Sessions, pin_modes
+from .scenario.types import Scenario
 from .timeutil import format_time, parse_date, parse_time
-
-SCHEDULE_COLUMNS = ("request_id", "citizen_id", "volunteer_id", "date", "start", "end", "mode")
-UNASSIGNED_COLUMNS = ("request_id", "citizen_id", "week", "missing", "reason")
 
 
 @dataclass(frozen=True)
@@ -140,9 +138,7 @@ def _as_text(schedule: pd.DataFrame) -> pd.DataFrame:
 
 def pins_as_schedule(scenario: Scenario) -> tuple[pd.DataFrame, list[int]]:
     """The pins as schedule rows (end = start + duration, in the modes of
-    :func:`workbench.greedy.pin_modes`), with the pins' own row numbers."""
-    from .greedy import pin_modes
-
+    :func:`workbench.rules.pin_modes`), with the pins' own row numbers."""
     req = scenario.requests.set_index("request_id")
     p = scenario.pins
     modes = pin_modes(scenario).tolist()
@@ -163,4 +159,4 @@ def pins_as_schedule(scenario: Scenario) -> tuple[pd.DataFrame, list[int]]:
 
 def sort_schedule(schedule: pd.DataFrame) -> pd.DataFrame:
     """Contract order: by date, start, volunteer_id."""
-    return schedule.sort_values(["date", "start", "volunteer_id"], kind="stable").reset_index(drop=True)
+    return schedule.sort_values(list(SCHEDULE_ORDER), kind="stable").reset_index(drop=True)

@@ -47,7 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario.model import Scenario
+from ..scenario import edit
+from ..scenario.types import Scenario
 
 # Activities that still make sense as a phone call (a chat, remote IT support); walks,
 # escorts and meals need the volunteer to be there.
@@ -154,7 +155,7 @@ def supply(scenario: Scenario, factor: float, rng: np.random.Generator) -> Scena
     ids = list(vol["volunteer_id"])
     if target < n:
         keep = {ids[i] for i in order[:target]}
-        return scenario.replace(**_without_volunteers(scenario, set(ids) - keep))
+        return edit.replace(scenario, **_without_volunteers(scenario, set(ids) - keep))
     # Cycle through the permutation so a factor of 2.5 clones everyone twice, half of them thrice.
     sources = [ids[order[i % n]] for i in range(target - n)]
     new_ids = _fresh_ids("clone-", len(sources), ids)
@@ -166,8 +167,7 @@ def supply(scenario: Scenario, factor: float, rng: np.random.Generator) -> Scena
     for src, new in zip(sources, new_ids):
         extra_avail.append(avail[avail["volunteer_id"] == src].assign(volunteer_id=new))
         extra_absent.append(absent[absent["volunteer_id"] == src].assign(volunteer_id=new))
-    return scenario.replace(
-        volunteers=_frame(pd.concat([vol, clones])),
+    return edit.replace(scenario, volunteers=_frame(pd.concat([vol, clones])),
         volunteer_availability=_frame(pd.concat([avail, *extra_avail])),
         volunteer_absences=_frame(pd.concat([absent, *extra_absent])),
     )
@@ -191,7 +191,7 @@ def vetting_share(scenario: Scenario, share: float, rng: np.random.Generator) ->
     else:
         return scenario
     vol["vetted"] = list(vetted)
-    return scenario.replace(volunteers=_frame(vol))
+    return edit.replace(scenario, volunteers=_frame(vol))
 
 
 def travel_radius(scenario: Scenario, factor: float, rng: np.random.Generator) -> Scenario:
@@ -200,7 +200,7 @@ def travel_radius(scenario: Scenario, factor: float, rng: np.random.Generator) -
     factor = _number(factor, "travel_radius", 0, lo_open=True)
     vol = scenario.volunteers.copy()
     vol["max_travel_km"] = [float(x) * factor for x in vol["max_travel_km"]]
-    return scenario.replace(volunteers=_frame(vol))
+    return edit.replace(scenario, volunteers=_frame(vol))
 
 
 _ADHOC_OPTIONS = {"days": 2, "max_travel_km": 2.0, "sessions_per_week": 1}
@@ -251,8 +251,7 @@ def adhoc_helpers(scenario: Scenario, value: Any, rng: np.random.Generator) -> S
             windows.append(
                 {"volunteer_id": vid, "day": dates[int(i)].isoformat(), "start": start, "end": end}
             )
-    return scenario.replace(
-        volunteers=_frame(pd.concat([vol, pd.DataFrame(rows)])),
+    return edit.replace(scenario, volunteers=_frame(pd.concat([vol, pd.DataFrame(rows)])),
         volunteer_availability=_frame(pd.concat([avail, pd.DataFrame(windows)])),
     )
 
@@ -281,7 +280,7 @@ def phone_share(scenario: Scenario, value: Any, rng: np.random.Generator) -> Sce
     else:
         return scenario
     req["mode"] = modes
-    return scenario.replace(requests=_frame(req))
+    return edit.replace(scenario, requests=_frame(req))
 
 
 _LOCKDOWN_OPTIONS = {"on": True, "activities": PHONE_ACTIVITIES, "suspended": "keep"}
@@ -305,7 +304,7 @@ def lockdown(scenario: Scenario, value: Any, rng: np.random.Generator) -> Scenar
         # and the planner's "why unassigned" text names the reason.
         req["activity"] = [a if ok else a + SUSPENDED_SUFFIX for ok, a in zip(by_phone, req["activity"])]
     pins = scenario.pins[~scenario.pins["request_id"].isin(set(suspended))]
-    return scenario.replace(requests=_frame(req), pins=_frame(pins))
+    return edit.replace(scenario, requests=_frame(req), pins=_frame(pins))
 
 
 # --------------------------------------------------------------------------- registry

@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from .._atomic import atomic_path, check_overwrite
+from ..contract import SCHEDULE_COLUMNS, UNASSIGNED_COLUMNS  # noqa: F401  (the contract's columns, one place)
 from ..errors import InputError, Problem
 from ..timeutil import WEEKDAYS, format_time, parse_date, parse_time
-from ..validate import SCHEDULE_COLUMNS, UNASSIGNED_COLUMNS  # noqa: F401  (the contract's columns, one place)
 
 MODES = ("in_person", "phone")
 MODE_LABELS = {"in_person": "in person", "phone": "phone"}

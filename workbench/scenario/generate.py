@@ -3,7 +3,7 @@
 :func:`generate_tables` draws the seven tables as *text cells*, exactly as they
 would appear in the CSV files of the contract (``SCENARIO_FORMAT.md``), plus the
 ``scenario.toml`` settings; :func:`generate` parses them into a validated
-:class:`~workbench.scenario.model.Scenario`. All randomness comes from one
+:class:`~workbench.scenario.types.Scenario`. All randomness comes from one
 ``numpy.random.default_rng(seed)``, so the same arguments always give the same
 scenario, and nothing depends on the clock or the machine.
 
@@ -86,10 +86,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .model import COLUMNS
+from .types import COLUMNS
 
 if TYPE_CHECKING:
-    from .model import Scenario
+    from .types import Scenario
 
 DEFAULT_START_DATE = date(2026, 1, 5)  # a Monday
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

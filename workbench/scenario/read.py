@@ -21,25 +21,28 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import Collector, InputError
-from ..timeutil import WEEKDAYS, format_time, parse_date, parse_time
-from .model import (
+from ..contract import (
     COLUMNS,
     DEFAULT_CITIZEN_WINDOW,
     DEFAULT_SPEEDS,
+    FALSE_WORDS,
+    GENDER_PREFERENCES,
+    GENDERS,
     OPTIONAL_TABLES,
+    REQUEST_MODES,
+    REQUIRED_COLUMNS,
     REQUIRED_TABLES,
+    SETTINGS_KEYS,
     TABLES,
-    Scenario,
-    Settings,
+    TRAVEL_MODES,
+    TRUE_WORDS,
 )
+from ..errors import Collector, InputError
+from ..timeutil import WEEKDAYS, format_time, parse_date, parse_time
+from .types import Scenario, Settings
 
-TRAVEL_MODES = ("walk", "bike", "transit", "car")
-REQUEST_MODES = ("in_person", "phone", "either")
-GENDERS = ("f", "m", "x")
-GENDER_PREFERENCES = ("any", "f", "m")
-_TRUE = {"true", "yes", "1"}
-_FALSE = {"false", "no", "0"}
+_TRUE = set(TRUE_WORDS)
+_FALSE = set(FALSE_WORDS)
 
 
 # --------------------------------------------------------------------------- files → text tables
@@ -341,7 +344,7 @@ def _parse_settings(raw: dict[str, Any], label: str, col: Collector) -> Settings
     def bad(key: str, value: object, expected: str) -> None:
         col.error(label, "invalid setting", column=key, value=str(value), expected=expected)
 
-    known = {"name", "start_date", "weeks", "citizen_window", "detour_factor", "speed_kmh"}
+    known = set(SETTINGS_KEYS)
     start = raw.get("start_date")
     start_date: date | None = None
     if start is None or start == "":
@@ -476,15 +479,7 @@ def scenario_from_tables(
 
 
 def _required_columns(name: str) -> tuple[str, ...]:
-    return {
-        "volunteers": ("volunteer_id", "lat", "lon", "skills", "languages"),
-        "citizens": ("citizen_id", "lat", "lon", "languages"),
-        "requests": ("request_id", "citizen_id", "activity", "duration_min"),
-        "volunteer_availability": ("volunteer_id", "day", "start", "end"),
-        "citizen_availability": ("citizen_id", "day", "start", "end"),
-        "volunteer_absences": ("volunteer_id", "from_date", "to_date"),
-        "pins": ("request_id", "volunteer_id", "date", "start"),
-    }[name]
+    return REQUIRED_COLUMNS[name]
 
 
 def _finish(name: str, table: pd.DataFrame, values: dict[str, list[Any]]) -> pd.DataFrame:

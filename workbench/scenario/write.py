@@ -16,7 +16,7 @@ import tomli_w
 
 from .._atomic import atomic_path, check_overwrite, write_text
 from ..timeutil import format_time
-from .model import COLUMNS, TABLES, Scenario, Settings
+from .types import COLUMNS, TABLES, Scenario, Settings
 
 _TIME_COLUMNS = {"start", "end"}
 

@@ -38,7 +38,8 @@ import workbench
 from .. import compare
 from ..errors import InputError, Problem
 from ..objective import Weights
-from ..scenario.model import Scenario
+from ..scenario import edit
+from ..scenario.types import Scenario
 from . import views
 from .state import PlannerState, Run
 
@@ -1161,7 +1162,7 @@ class Planner:
             self.whatif_message.value = _message("error", "Load data first.")
             return False
         try:
-            changed = scenario.replace(**tables)
+            changed = edit.replace(scenario, **tables)
         except InputError as error:
             self.whatif_message.value = problems_html(error, f"“{description}” is not possible:")
             return False

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..scenario.model import Scenario
+from ..scenario.types import Scenario
 
 
 @dataclass

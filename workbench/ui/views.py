@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from ..availability import availability
 from ..compare import STATUSES
 from ..geo import haversine_km
-from ..scenario.model import Scenario
+from ..scenario.types import Scenario
 
 # One colour per meaning, used the same way in every chart.
 COLORS = {

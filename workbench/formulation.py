@@ -41,7 +41,7 @@ from .candidates import Candidates
 from .geo import haversine_matrix, travel_minutes_array
 from .objective import Weights
 from .plan import Plan
-from .scenario.model import Scenario
+from .scenario.types import Scenario
 
 
 @dataclass
