@@ -529,23 +529,6 @@ def test_cli_runs_a_spec_and_writes_results_and_summary(
     assert "lockdown" in capsys.readouterr().out
 
 
-def test_notebook_is_built_from_its_script() -> None:
-    """The committed notebook equals what build_experiments_notebook.py generates, with a parameters cell."""
-    import importlib.util
-
-    import nbformat
-
-    spec = importlib.util.spec_from_file_location(
-        "build_nb", ROOT / "notebooks" / "build_experiments_notebook.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    built = module.build()
-    on_disk = nbformat.read(ROOT / "notebooks" / "04-experiments.ipynb", as_version=4)
-    assert [c.source for c in on_disk.cells] == [c.source for c in built.cells]
-    assert sum("parameters" in c.metadata.get("tags", []) for c in on_disk.cells) == 1
-
-
 def test_notebook_runs_under_papermill_with_other_parameters(tmp_path: Path) -> None:
     """papermill executes the notebook with different (small) parameters, and the run uses them."""
     papermill = pytest.importorskip("papermill")

@@ -42,7 +42,3 @@ def horizon_dates(start: date, weeks: int) -> list[date]:
     """Every date of the horizon, in order."""
     return [start + timedelta(days=i) for i in range(7 * weeks)]
 
-
-def week_of(start: date, day: date) -> int:
-    """0-based week of ``day`` in the horizon starting at ``start`` (may be out of range)."""
-    return (day - start).days // 7

@@ -1,0 +1,193 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # What if...? Re-planning when things change
+#
+# A plan rarely survives the week. This notebook plays through two changes on the demo data
+# and re-plans each time *close to the plan already agreed*, so that as few people as
+# possible need a phone call:
+#
+# 1. on Tuesday evening of the first week, a busy volunteer falls ill from Wednesday to the
+#    end of the week;
+# 2. at the weekend a crisis (say, a flu wave) means that from the second week on, every visit
+#    that *could* be a phone call (`mode = either`) becomes a phone call.
+#
+# Both happen while the plan is under way, so each re-plan starts from a day (`keep_before`):
+# what lies before that day has happened and stays exactly as it was.
+#
+# At the end, the three plans are compared side by side.
+
+# %% tags=["nbval-ignore-output"]
+from datetime import timedelta
+
+import pandas as pd
+import plotly.express as px
+
+import workbench
+from workbench.compare import compare_runs, diff_schedules, summarize_diff
+from workbench.ui import views
+
+SECONDS = 5  # time limit per plan; the demo is small
+
+scenario = workbench.load_dataset("demo")
+monday = scenario.settings.start_date
+baseline = workbench.solve(scenario, time_limit=SECONDS, seed=0)
+print(f"Baseline: {baseline.kpis['served_sessions']} of {baseline.kpis['demand_sessions']} sessions planned "
+      f"({baseline.status})")
+
+# %% [markdown]
+# ## 1. A volunteer falls ill mid-week
+#
+# Tuesday evening of the first week, a busy volunteer calls: they go into hospital tomorrow
+# and will be out for the rest of the week. Monday's and Tuesday's visits have already taken
+# place, so the new plan must leave them exactly as they were and cannot put anything new on
+# those days. We take the volunteer with the most sessions from Wednesday to Sunday, and:
+#
+# - add an **absence** from Wednesday to Sunday;
+# - solve again with `previous=baseline.schedule` and `keep_before=wednesday`. Every session
+#   of the agreed plan before Wednesday is kept exactly, and nothing new is planned before
+#   Wednesday. From Wednesday on, the optimiser rewards every agreed session it keeps (the
+#   *stability* weight), so most of the plan stays as it is.
+#
+# In the planner app this is the *Re-plan from* day next to the *Re-plan* button.
+
+# %% tags=["nbval-ignore-output"]
+wednesday, sunday = monday + timedelta(days=2), monday + timedelta(days=6)
+s = baseline.schedule
+rest_of_week = s[(s["date"] >= wednesday.isoformat()) & (s["date"] <= sunday.isoformat())]
+ill = rest_of_week["volunteer_id"].value_counts().index[0]
+name = scenario.volunteers.set_index("volunteer_id").at[ill, "name"]
+print(f"{name} ({ill}) is ill from {wednesday:%A %d %b} to {sunday:%A %d %b}: "
+      f"{(rest_of_week['volunteer_id'] == ill).sum()} of their sessions need someone else.")
+
+
+absence = pd.DataFrame([{"volunteer_id": ill, "from_date": wednesday, "to_date": sunday}])
+scenario_ill = workbench.edit.replace(
+    scenario, volunteer_absences=pd.concat([scenario.volunteer_absences, absence], ignore_index=True))
+ill_plan = workbench.solve(scenario_ill, time_limit=SECONDS, previous=baseline.schedule,
+                           keep_before=wednesday, seed=0)
+
+
+# %% [markdown]
+# The new plan keeps every rule and gives the ill volunteer nothing while ill. Monday and Tuesday are as
+# they were: every session is still there with the same volunteer and time, and nothing new was added to
+# those days:
+
+# %% tags=["nbval-check-output"]
+def sessions_before(schedule: pd.DataFrame, day) -> set:
+    """The sessions before ``day``: (request, volunteer, date, start time)."""
+    early = schedule[schedule["date"] < day.isoformat()]
+    return set(zip(early["request_id"], early["volunteer_id"], early["date"], early["start"]))
+
+
+t = ill_plan.schedule
+ill_days = (t["date"] >= wednesday.isoformat()) & (t["date"] <= sunday.isoformat())
+while_ill = t[(t["volunteer_id"] == ill) & ill_days]
+done, done_now = sessions_before(s, wednesday), sessions_before(t, wednesday)
+print("Hard-rule violations:", len(workbench.validate(scenario_ill, t)))
+print("Sessions of the ill volunteer while ill:", len(while_ill))
+print("Every Monday/Tuesday session still in the plan:", done <= done_now)
+print("New sessions before Wednesday:", len(done_now - done))
+
+# %% [markdown]
+# ### What changed, and whom to call
+#
+# `diff_schedules` labels every session: **kept** (nothing to do), **moved** (same volunteer and
+# day, other time or mode), **reassigned** (same day, another volunteer), **added**, **dropped**.
+# `views.replan_from_text` is the sentence the planner app shows about the days before the
+# re-planning day.
+
+# %%
+diff_ill = diff_schedules(baseline.schedule, ill_plan.schedule)
+print(views.replan_from_text(diff_ill, wednesday))
+summarize_diff(diff_ill)
+
+# %%
+views.diff_figure(diff_ill)
+
+# %%
+views.calls_view(diff_ill, scenario_ill)
+
+# %% [markdown]
+# ## 2. A crisis: every `either` visit becomes a phone call
+#
+# At the weekend a flu wave starts. Requests with `mode = either` can be met in person or by
+# phone; from Monday of the second week they must be phone calls. Phone calls need no travel,
+# so volunteers far away can now help, but a volunteer's free hours stay what they are.
+#
+# The first week is over by then, so we re-plan from the second Monday (`keep_before`): the
+# first week stays as it happened, and the change only reaches the second week.
+
+# %% tags=["nbval-ignore-output"]
+next_monday = monday + timedelta(days=7)
+requests = scenario_ill.requests.copy()
+either = requests["mode"] == "either"
+requests.loc[either, "mode"] = "phone"
+scenario_crisis = workbench.edit.replace(scenario_ill, requests=requests)
+crisis_plan = workbench.solve(scenario_crisis, time_limit=SECONDS, previous=ill_plan.schedule,
+                              keep_before=next_monday, seed=0)
+print(f"{either.sum()} requests turned into phone calls from {next_monday:%A %d %b}")
+
+# %% tags=["nbval-check-output"]
+former_either = set(requests.loc[either, "request_id"])
+c = crisis_plan.schedule
+second_week = c[c["date"] >= next_monday.isoformat()]
+print("Hard-rule violations:", len(workbench.validate(scenario_crisis, c)))
+print("In-person sessions in the second week for former 'either' requests:",
+      int((second_week["request_id"].isin(former_either) & (second_week["mode"] == "in_person")).sum()))
+print("Every first-week session still in the plan:",
+      sessions_before(ill_plan.schedule, next_monday) == sessions_before(c, next_monday))
+
+# %%
+diff_crisis = diff_schedules(ill_plan.schedule, crisis_plan.schedule)
+views.diff_figure(diff_crisis)
+
+# %%
+views.calls_view(diff_crisis, scenario_crisis).head(15)
+
+# %% [markdown]
+# ## 3. The three plans side by side
+#
+# `compare_runs` puts the figures of each plan in one table; the chart shows the coverage
+# figures. *Weighted* counts urgent citizens more; *worst district* is the lowest coverage of
+# any district; *same volunteer* is the share of repeated requests kept with one volunteer.
+
+# %%
+runs = {"baseline": baseline, "volunteer ill": ill_plan, "crisis": crisis_plan}
+table = compare_runs(runs)
+views.runs_table(table)
+
+# %%
+views.runs_figure(table)
+
+# %% [markdown]
+# Where did the changes land? Coverage per district in each plan:
+
+# %%
+per_district = pd.DataFrame([
+    {"plan": name, "district": district, "coverage %": 100 * value}
+    for name, result in runs.items() for district, value in result.kpis["district_coverage"].items()
+])
+px.bar(per_district, x="district", y="coverage %", color="plan", barmode="group",
+       title="Coverage per district in each plan", range_y=[0, 105])
+
+# %% [markdown]
+# ## What to take away
+#
+# - A re-plan with `previous` keeps most agreed sessions: the *Whom to call* lists are short.
+# - `keep_before` (the app's *Re-plan from* day) protects what has already happened: the
+#   sessions before that day stay exactly as they were, and nothing new is planned in the past.
+# - Pins protect single sessions that have been promised.
+# - The same steps are buttons in the planner app (`02-planner.ipynb`, tab *What-if*).
