@@ -79,8 +79,8 @@ def _parse_weights(items: Sequence[str]) -> dict[str, int]:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    from .engine import solve
     from .errors import InputError
-    from .solver import solve
     from .timeutil import parse_date
     from .validate import read_schedule, validate
 

@@ -31,8 +31,11 @@ class Result:
     """The outcome of :func:`workbench.solve`.
 
     ``schedule`` and ``unassigned`` have the contract's columns (text cells, as
-    in the CSV files); ``objective`` and ``bound`` are priority-weighted
-    sessions served and the proven upper limit on it (``None`` for greedy).
+    in the CSV files); ``objective`` is the priority-weighted sessions served and
+    ``bound`` an upper limit on it over *every* schedule that keeps the hard rules
+    (contract section 4), so ``objective == bound`` proves the schedule optimal.
+    ``forced``: when re-planning, the agreed sessions a change forced to move, each
+    with the change in words (columns of the schedule plus ``reason``).
     """
 
     schedule: pd.DataFrame
@@ -44,6 +47,13 @@ class Result:
     method: str
     seconds: float
     secondary: dict[str, float] = field(default_factory=dict)
+    forced: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["request_id", "citizen_id", "volunteer_id", "date", "start", "end", "mode", "reason"]))
+
+    @property
+    def interrupted(self) -> bool:
+        """The search was stopped (Stop, Ctrl-C) and this is the best schedule found until then."""
+        return bool(self.kpis.get("interrupted"))
 
     def write(self, out_dir: str | Path, overwrite: bool = True) -> list[Path]:
         """Write schedule.csv, unassigned.csv and kpis.json into ``out_dir`` (atomically)."""
