@@ -284,6 +284,7 @@ def _params(solver: cp_model.CpSolver, seconds: float, seed: int) -> None:
     # Measured on city-medium: the full LP relaxation proves weekly optima ~25% sooner.
     p.linearization_level = 2
     p.log_search_progress = False
+    p.catch_sigint_signal = False
 
 
 def _week_demand_weight(plan: Plan, week: int) -> float:
