@@ -24,13 +24,13 @@ def _abort(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Run the command line (``workbench.cli.run``) with start-up guarded against signals."""
-    for name in ("SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)
-        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:  # an inherited SIG_IGN stays
-            signal.signal(sig, _abort)
-    if {"-v", "--verbose"} & set(sys.argv[1:]):
-        os.write(2, f"{time.monotonic() - STARTED:7.2f}s  starting\n".encode())
     try:
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:  # an inherited SIG_IGN stays
+                signal.signal(sig, _abort)
+        if {"-v", "--verbose"} & set(sys.argv[1:]):
+            os.write(2, f"{time.monotonic() - STARTED:7.2f}s  starting\n".encode())
         from workbench import cli
     except KeyboardInterrupt:
         os.write(2, b"aborted while starting; nothing was written\n")

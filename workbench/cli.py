@@ -86,6 +86,7 @@ MAX_WORKERS = 256
 # plus a fixed part for the swap, fsyncs and the interpreter's exit.
 FINISH_PER_SESSION = 2.0e-4
 FINISH_FIXED = 0.25
+STOP_GRACE = 0.1  # past its budget, the solver is asked to stop (it should have returned by then)
 START_UP_FALLBACK = 0.1  # not started through the entry point: a typical interpreter start-up before the package
 
 
@@ -123,7 +124,8 @@ class Interrupts:
         self.user_stop = False  # the stop came from the user (Ctrl-C), not from the time limit
         self.phase = "starting"  # starting | searching | writing
         self.aborting = False
-        self.late: str | None = None  # an abort that came while the new output was going in
+        self.committed = False  # the new output is going in (set just before the swap): too late to abort
+        self.late: str | None = None  # an abort that came after that
         self.ignored: set[int] = set()
         self._before: dict[int, Any] = {}
 
@@ -165,7 +167,7 @@ class Interrupts:
     def _abort(self, name: str) -> None:
         if self.aborting:
             return
-        if outputs.committing():  # the new set is going in; too late to keep the old one
+        if self.committed:  # the new set is going in; too late to keep the old one
             self.late = name
             return
         self.aborting = True
@@ -184,20 +186,25 @@ class _Worker(threading.Thread):
         self.fn = fn
         self.value: Any = None
         self.error: BaseException | None = None
+        # Not Thread.join/is_alive: a join interrupted by a signal handler's exception marks a
+        # running thread as stopped (CPython's bpo-45274 handling), and exit would then wait for it.
+        self.done = threading.Event()
 
     def run(self) -> None:
         try:
             self.value = self.fn()
         except BaseException as exc:  # handed to the main thread
             self.error = exc
+        finally:
+            self.done.set()
 
     def finish(self, until: float | None) -> bool:
         """Wait (handling signals) until done or ``until`` (monotonic); True when done."""
-        while self.is_alive():
+        while not self.done.is_set():
             left = None if until is None else until - time.monotonic()
             if left is not None and left <= 0:
                 return False
-            self.join(0.25 if left is None else min(0.25, left))
+            self.done.wait(0.25 if left is None else min(0.25, left))
         return True
 
     def result(self) -> Any:
@@ -410,7 +417,7 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
         workers=args.workers, on_progress=on_progress, stop=stop, keep_before=keep_before))
     if deadline is None:
         engine.finish(None)
-    elif not engine.finish(deadline - finish):
+    elif not engine.finish(deadline - finish + STOP_GRACE):
         # The solver was given `budget`; this is the safety net should it overrun.
         log.info("time is up: asking the search to stop")
         stop.set()
@@ -432,7 +439,8 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
     wait = None if deadline is None else max(1.0, deadline + 1.0 - time.monotonic())
     try:
         result.write(out, scenario=scenario, wait=wait,
-                     on_wait=lambda pid: _err(f"waiting for another workbench (pid {pid}) writing {out} ..."))
+                     on_wait=lambda pid: _err(f"waiting for another workbench (pid {pid}) writing {out} ..."),
+                     on_commit=lambda: setattr(ctx.interrupts, "committed", True))
     except BrokenOutput as exc:
         if ctx.debug:
             _err(*(f"  {v}" for v in exc.violations))
@@ -572,7 +580,8 @@ def cmd_generate(args: argparse.Namespace, ctx: _Context) -> int:
             save(scenario, out, overwrite=args.force)
         else:
             outputs.publish(out, lambda folder: save(scenario, folder, overwrite=True), names,
-                            check=lambda folder: load(folder), overwrite=args.force)
+                            check=lambda folder: load(folder), overwrite=args.force,
+                            on_commit=lambda: setattr(ctx.interrupts, "committed", True))
     except outputs.OverwriteRefused as exc:
         raise _Fail(EXIT_BAD_INPUT, f"error: {exc}") from None
     except OSError as exc:
@@ -717,7 +726,7 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
              + ("" if ctx.debug else " (run with --debug for the traceback)"))
         return EXIT_UNEXPECTED
     finally:
-        if not any(w.is_alive() for w in _WORKERS):  # else run() ends the process; keep the handlers till then
+        if all(w.done.is_set() for w in _WORKERS):  # else run() ends the process; keep the handlers till then
             ctx.interrupts.restore()
 
 
@@ -738,8 +747,7 @@ def run(started: float | None = None) -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    if any(w.is_alive() for w in _WORKERS):
-        logging.shutdown()
+    if not all(w.done.is_set() for w in _WORKERS):
         os._exit(code)
     sys.exit(code)
 

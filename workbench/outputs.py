@@ -59,7 +59,6 @@ import os
 import stat
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -141,6 +140,7 @@ def publish(
     overwrite: bool = True,
     wait: float | None = None,
     on_wait: Callable[[int | None], object] | None = None,
+    on_commit: Callable[[], object] | None = None,
 ) -> list[Path]:
     """Put the files ``names`` into the folder ``target`` as one set (see the module docstring).
 
@@ -149,7 +149,9 @@ def publish(
     anything is published. ``overwrite=False`` refuses (:class:`OverwriteRefused`)
     when any of the files exists. ``wait``: seconds to wait for another publish into
     the same folder (``None``: as long as it takes; :class:`Busy` after that), and
-    ``on_wait(pid)`` is called once if waiting starts. Returns the published paths.
+    ``on_wait(pid)`` is called once if waiting starts. ``on_commit()`` is called just
+    before the swap: from then on the new set goes in (a signal handler that would
+    abort should stand aside from that moment). Returns the published paths.
     """
     names = tuple(names)
     target = Path(os.path.realpath(target))  # a symlinked DIR stays a link; its target is replaced
@@ -187,21 +189,22 @@ def publish(
             os.chmod(staging, mode)
             if target.is_dir():
                 _carry(target, staging, names)
-            with _committing():
-                if target.is_dir():
+            if on_commit is not None:
+                on_commit()
+            if target.is_dir():
+                _swap(staging, target, aside)
+            else:
+                try:
+                    _rename_noreplace(staging, target)
+                except FileExistsError:  # someone made DIR meanwhile (not through us): swap with it
+                    _carry(target, staging, names)
                     _swap(staging, target, aside)
-                else:
-                    try:
-                        _rename_noreplace(staging, target)
-                    except FileExistsError:  # someone made DIR meanwhile (not through us): swap with it
-                        _carry(target, staging, names)
-                        _swap(staging, target, aside)
-                committed = True
-                _step("swapped")
-                _fsync_dir(parent)
-                if aside:
-                    _dispose(aside[-1], target, names)
-                _step("disposed")
+            committed = True
+            _step("swapped")
+            _fsync_dir(parent)
+            if aside:
+                _dispose(aside[-1], target, names)
+            _step("disposed")
     except BaseException:
         if staging is not None and not committed:
             committed = _was_swapped(staging_fd, target)
@@ -218,12 +221,6 @@ def publish(
             os.close(staging_fd)
     _step("done")
     return [target / n for n in names]
-
-
-def committing() -> bool:
-    """True while this (main) thread is inside the swap of a publish; a signal handler that would
-    abort must not do so then (the new set is going in, and the exit code should say so)."""
-    return _COMMITTING.is_set()
 
 
 def probe_writable(target: str | os.PathLike[str]) -> None:
@@ -248,9 +245,6 @@ def probe_writable(target: str | os.PathLike[str]) -> None:
 
 
 # --------------------------------------------------------------------------- the steps
-
-
-_COMMITTING = threading.Event()
 
 
 def _step(label: str) -> None:
@@ -378,18 +372,6 @@ def _swap(staging: Path, target: Path, aside: list[Path]) -> None:
     except BaseException:
         os.rename(old, target)
         raise
-
-
-@contextlib.contextmanager
-def _committing() -> Iterator[None]:
-    main = threading.current_thread() is threading.main_thread()
-    if main:
-        _COMMITTING.set()
-    try:
-        yield
-    finally:
-        if main:
-            _COMMITTING.clear()
 
 
 def _was_swapped(staging_fd: int, target: Path) -> bool:
@@ -567,6 +549,6 @@ def _rename_noreplace(a: Path, b: Path) -> None:
 
 
 __all__ = [
-    "Busy", "OverwriteRefused", "atomic_path", "check_overwrite", "committing", "probe_writable", "publish",
+    "Busy", "OverwriteRefused", "atomic_path", "check_overwrite", "probe_writable", "publish",
     "write_bytes", "write_text",
 ]

@@ -51,7 +51,8 @@ class Result:
     secondary: dict[str, float] = field(default_factory=dict)
 
     def write(self, out_dir: str | Path, overwrite: bool = True, scenario: Scenario | None = None, *,
-              wait: float | None = None, on_wait: Callable[[int | None], object] | None = None) -> list[Path]:
+              wait: float | None = None, on_wait: Callable[[int | None], object] | None = None,
+              on_commit: Callable[[], object] | None = None) -> list[Path]:
         """Publish schedule.csv, unassigned.csv and kpis.json in ``out_dir`` as one set.
 
         The files are written to a fresh folder beside ``out_dir``, read back and
@@ -61,8 +62,8 @@ class Result:
         was read back with this result; with ``scenario`` it also validates the
         schedule against the 14 hard rules, and :class:`BrokenOutput` is raised
         (nothing published) if any is broken. ``overwrite=False`` refuses
-        (``OverwriteRefused``) when any of the three files exists. ``wait`` / ``on_wait``:
-        see :func:`~workbench.outputs.publish`. Returns the three paths.
+        (``OverwriteRefused``) when any of the three files exists. ``wait``, ``on_wait``,
+        ``on_commit``: see :func:`~workbench.outputs.publish`. Returns the three paths.
         """
         schedule_name, unassigned_name, kpis_name = OUTPUT_FILES
 
@@ -77,7 +78,8 @@ class Result:
         def check(folder: Path) -> None:
             check_written(folder, self, scenario)
 
-        return publish(out_dir, write, OUTPUT_FILES, check=check, overwrite=overwrite, wait=wait, on_wait=on_wait)
+        return publish(out_dir, write, OUTPUT_FILES, check=check, overwrite=overwrite, wait=wait, on_wait=on_wait,
+                       on_commit=on_commit)
 
 
 class BrokenOutput(RuntimeError):
