@@ -4,7 +4,8 @@ publishing) and send real signals. Used by tests/test_signals.py and tests/test_
 
     python tests/cli_harness.py PATCH[,PATCH...] -- workbench arguments...
 
-Patches: engine=patient|deaf|late|raise|broken|report, load=never|until-limit, pause=LABEL, kill=LABEL.
+Patches: engine=patient|deaf|late|raise|broken|report|forced, load=never|until:SECONDS|until:limit,
+pause=LABEL, kill=LABEL.
 Every stand-in announces itself on stderr with a line starting ``HARNESS`` (tests wait for those lines).
 Environment: HARNESS_GO, a file whose appearance ends a pause.
 """
@@ -49,6 +50,12 @@ def main() -> None:
 
             result.schedule = pd.concat([result.schedule, result.schedule.iloc[:1]], ignore_index=True)
             result.kpis["served_sessions"] += 1
+        if kind == "forced":  # what the engine's Result.forced reports in a re-plan
+            import pandas as pd
+
+            result.forced = pd.DataFrame([{"request_id": "r1", "citizen_id": "c1", "volunteer_id": "v1",
+                                           "date": "2026-01-05", "start": "09:00", "end": "10:00",
+                                           "mode": "in_person", "reason": "v1 is absent on 2026-01-05"}])
         say("searching")
         if kind == "patient":  # a well-behaved engine: until asked to stop, or its time is up
             stopped = stop.wait(time_limit)
@@ -67,8 +74,10 @@ def main() -> None:
         if patches["load"] == "never":
             say("loading")
             threading.Event().wait()
-        limit = float(argv[argv.index("--time-limit") + 1])
-        while time.monotonic() < STARTED + limit - 0.05:  # loading that uses up the limit
+        until = patches["load"].removeprefix("until:")  # loading that lasts until the command's age is this
+        # "limit": done just before the limit, too late to solve and write
+        age = float(argv[argv.index("--time-limit") + 1]) - 0.15 if until == "limit" else float(until)
+        while time.monotonic() < STARTED + age:
             time.sleep(0.01)
         return real_load(path)
 
