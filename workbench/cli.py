@@ -65,6 +65,7 @@ import logging
 import math
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -283,6 +284,11 @@ def _out_problems(out: Path, scenario: Path | None, names: Sequence[str]) -> lis
                     f"when it writes, so give it a folder of its own (e.g. --out plan)"]
         if os.path.ismount(real):
             return [f"--out {out}: is a mount point, which cannot be replaced; use a folder inside it"]
+        parent = real.parent.stat()
+        if parent.st_mode & stat.S_ISVTX and real.stat().st_uid not in (os.geteuid(), parent.st_uid) \
+                and os.geteuid() != 0:
+            return [f"--out {out}: belongs to another user in a shared folder ({real.parent}), so it cannot be "
+                    f"replaced; use a folder of your own"]
         for n in names:
             if (real / n).is_dir():
                 return [f"--out {out}: {n} in it is a folder, where an output file belongs"]
