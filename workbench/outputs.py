@@ -7,7 +7,7 @@ One file
 
 A set of files in a folder (:func:`publish`, used by ``workbench solve`` and :meth:`Result.write`)
     The files are written into a fresh folder ``.DIR.workbench-new-XXXX`` beside
-    ``DIR``, fsynced, checked by the caller (``workbench solve`` re-reads them and
+    ``DIR``, fsynced (files and folder), checked by the caller (``workbench solve`` re-reads them and
     validates the schedule against the 14 hard rules), and only then put in place by
     one atomic step:
 
@@ -23,7 +23,8 @@ A set of files in a folder (:func:`publish`, used by ``workbench solve`` and :me
 
     * ``DIR`` holds the previous complete set or the new complete set, never a mix,
       at every instant. A reader that opens ``DIR`` once and reads the files relative
-      to that handle (``os.open(DIR)`` + ``dir_fd``) always reads one set.
+      to that handle (``os.open(DIR)`` + ``dir_fd``) reads one set, or fails if the
+      old set is removed under it; it never mixes two.
     * A run that fails or is killed before the swap leaves ``DIR`` exactly as it
       was. Its leftover folder beside ``DIR`` (there is never one inside) is removed
       by the next publish into ``DIR``, as is the lock file.
@@ -46,7 +47,7 @@ A set of files in a folder (:func:`publish`, used by ``workbench solve`` and :me
     may not be a mount point. Publishing needs write permission in ``DIR``'s parent.
 
 The fault-injection point :data:`_after_step` lets tests stop a publish after any
-step (the tests kill a forked process there with SIGKILL).
+step (tests/test_outputs.py SIGKILLs the publishing process there, step by step).
 """
 
 from __future__ import annotations
