@@ -12,6 +12,8 @@ A ``rule_*`` function takes a :class:`Sessions` table and returns a list of
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -285,15 +287,34 @@ def _records(s: Sessions, keys: list[str], need: str | None = None) -> list[list
     if t.empty:
         return []
     t = t.sort_values([*keys, "start", "end", "row"], kind="stable")
+    # Plain lists per column, zipped into light records: pandas' itertuples over every joined
+    # column was measured at 1.4 s of the checker's 1.7 s on 16,000 sessions.
+    fields = ["Index", *_RECORD_FIELDS]
+    rec_type = _record_type()
+    columns = [t.index.tolist()] + [t[c].tolist() for c in _RECORD_FIELDS]
     groups: list[list] = []
     last = None
-    for rec in t.itertuples():
-        key = tuple(getattr(rec, k) for k in keys)
+    positions = [fields.index(k) for k in keys]
+    for values in zip(*columns):
+        key = tuple(values[i] for i in positions)
         if key != last:
             groups.append([])
             last = key
-        groups[-1].append(rec)
+        groups[-1].append(rec_type._make(values))
     return groups
+
+
+# The joined columns the rules linking sessions (10–13) read from a record.
+_RECORD_FIELDS = (
+    "row", "request_id", "citizen_id", "volunteer_id", "date", "week", "start", "end", "mode", "citizen_known",
+    "citizen_lat", "citizen_lon", "volunteer_travel_mode", "volunteer_max_sessions_per_week",
+    "volunteer_max_minutes_per_week", "request_date", "sessions_per_week",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _record_type() -> type:
+    return collections.namedtuple("SessionRecord", ["Index", *_RECORD_FIELDS])
 
 
 def _overlaps(group: list, who: str) -> Found:

@@ -375,6 +375,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         ws = WeekSearch(index, model_cands, k, weights, {t: s for t, s in fixed_model.items()
                                                          if int(model_cands.day[t]) // 7 == k}, budget, seed)
         ws.offer(start_weeks.get(k, []))
+        ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
         searches[k] = ws
         ws.primary(time_primary / rounds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
                    report=lambda obj, _b, k=k: tracker.update(k, obj), lean=lean)

@@ -85,6 +85,7 @@ class WeekSearch:
     model_bound: float = math.inf
     proven: bool = False  # the model's bound was reached by a timed schedule
     cuts: int = 0
+    hard_end: float = math.inf  # no stage of this week runs past this time (monotonic)
 
     def __post_init__(self) -> None:
         triples = np.flatnonzero(self.cands.week == self.week)
@@ -152,7 +153,7 @@ class WeekSearch:
         scale = k if leaning else 1
         end_work = work
         hint = self.best
-        t_end = time.monotonic() + seconds
+        t_end = min(time.monotonic() + seconds, self.hard_end)
         for _round in range(MAX_CUT_ROUNDS):
             left = t_end - time.monotonic()
             if self.budget.over() or (left <= 0.02 if not self.budget.deterministic else end_work <= 0):
@@ -194,7 +195,7 @@ class WeekSearch:
         """A lexicographic stage: maximise ``objective`` keeping the primary value ≥ ``keep_primary`` and
         each (positions, minimum) of ``keep``; the best schedule changes only if its timing fits."""
         m = self.wm.model
-        t_end = time.monotonic() + seconds
+        t_end = min(time.monotonic() + seconds, self.hard_end)
         guards = [m.add(cp_model.LinearExpr.sum([self.wm.x[j] for j in js]) >= lo) for js, lo in keep if js]
         improved = False
         try:
