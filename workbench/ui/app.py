@@ -334,10 +334,11 @@ class Planner:
 
     def _on_draft(self, draft: Result) -> None:
         """The quick first plan: shown in the cards and the table while the optimiser improves on it."""
-        scenario = self.runner.outcome.job.scenario if self.runner.outcome else self.state.scenario
+        job = self.runner.job
+        assert job is not None
         self.controls.show_kpis(draft.kpis, message("note", "A quick first plan; the optimiser is improving it…"))
         self.controls.show_draft(float(draft.objective), float(draft.seconds))
-        self.schedule.show(views.schedule_view(draft.schedule, scenario or self.state.scenario))
+        self.schedule.show(views.schedule_view(draft.schedule, job.scenario))
         if self.tabs.selected_index == 0:
             self.tabs.selected_index = 1
 
@@ -366,7 +367,11 @@ class Planner:
                 keep_before=job.keep_before)
         )
         self.last_run = run
-        self.show_run(run.name)
+        try:
+            self.show_run(run.name)
+        except Exception as error:  # noqa: BLE001 - the plan is kept (under Runs) even if a view fails
+            self.controls.failed(self._failure_note(error, job))
+            return
         stopped = " (stopped early)" if outcome.stopped else ""
         # the buttons first, then "Done": whoever reacts to "Done" finds the app ready
         self.controls.done(

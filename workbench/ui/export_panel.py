@@ -60,8 +60,7 @@ class ExportPanel:
         """A new plan on screen: its files are made now if the tab is ``visible``, else when it is opened."""
         self.run = run
         self.stale = True
-        with self.ics_picker.hold_trait_notifications():
-            set_options(self.ics_picker, volunteer_options or [("nobody has a session", ALL)])
+        set_options(self.ics_picker, volunteer_options or [("nobody has a session", ALL)])
         if visible:
             self.render()
         else:

@@ -4,8 +4,8 @@ Plain Python, no widgets: the planner app hands it callbacks, tests and notebook
 can use it alone. Every callback runs in the solving thread (or the ticking one);
 the events let a caller wait for a moment without sleeping:
 
-- ``started``: the solve has begun; ``drafted``: the quick first plan is ready;
-- ``improving``: the optimiser has sent its first progress report;
+- ``started``: the solve has begun; ``drafted``: the quick first plan is ready (and shown);
+- ``improving``: the optimiser has sent its first progress report (and it is shown);
 - ``finished``: the solve is over (:attr:`SolveRunner.outcome` holds the result or the error).
 """
 
@@ -89,6 +89,7 @@ class SolveRunner:
         self.drafted = threading.Event()
         self.improving = threading.Event()
         self.finished = threading.Event()
+        self.job: SolveJob | None = None  # the job running now, or the last one
         self.outcome: SolveOutcome | None = None
         self.progress: list[Progress] = []
         self.callback_errors: list[BaseException] = []
@@ -108,6 +109,7 @@ class SolveRunner:
         self._stop = threading.Event()
         for event in (self.started, self.drafted, self.improving, self.finished):
             event.clear()
+        self.job = job
         self.outcome = None
         self.progress = []
         self._thread = threading.Thread(target=self._run, args=(job,), name="workbench-solve", daemon=True)
@@ -138,8 +140,8 @@ class SolveRunner:
 
     def _report(self, progress: Progress) -> None:
         self.progress.append(progress)
-        self.improving.set()
         self._call(self.on_progress, progress)
+        self.improving.set()  # after the callback: whoever waits for the event sees what it showed
 
     def _tick(self, limit: float) -> None:
         begun = time.monotonic()
@@ -156,8 +158,8 @@ class SolveRunner:
         try:
             if job.method == "cpsat" and job.quick_first:
                 outcome.draft = self._solve(job.scenario, method="greedy", **common)
-                self.drafted.set()
                 self._call(self.on_draft, outcome.draft)
+                self.drafted.set()
                 if self._stop.is_set():
                     outcome.result = outcome.draft
             if outcome.result is None:

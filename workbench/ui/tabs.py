@@ -24,13 +24,16 @@ ALL = ""
 
 def set_options(dropdown: w.Dropdown, options: Sequence[tuple[str, Any]]) -> None:
     """New options for ``dropdown``, keeping the chosen value when it is still offered, else the first
-    option; never a blank box (the index always points at an option)."""
+    option; never a blank box (the index always points at an option). Unchanged options are left alone,
+    so observers of the value hear nothing."""
     options = list(options) or [("–", ALL)]
+    if [tuple(o) for o in dropdown.options] == [tuple(o) for o in options]:
+        return
     keep = dropdown.value
     values = [value for _, value in options]
-    with dropdown.hold_trait_notifications():
-        dropdown.options = options
-        dropdown.index = values.index(keep) if keep in values else 0
+    dropdown.options = options  # resets the index to 0
+    if keep in values and values.index(keep) != 0:
+        dropdown.index = values.index(keep)
 
 
 class SupplyTab:
@@ -143,14 +146,18 @@ class CalendarTab:
         self.out = w.Output()
         self.figure: Any = None
         self._run: Run | None = None
-        self.picker.observe(lambda _: self.render(), names="value")
+        self._quiet = False  # while the options change, render once at the end
+        self.picker.observe(lambda _: None if self._quiet else self.render(), names="value")
         self.widget = w.VBox([self.picker, self.out])
 
     def show(self, run: Run, view: pd.DataFrame) -> None:
         self._run = run
         vols = view.drop_duplicates("volunteer_id").sort_values("volunteer")
-        with self.picker.hold_trait_notifications():
+        self._quiet = True
+        try:
             set_options(self.picker, [("every volunteer", ALL), *zip(vols["volunteer"], vols["volunteer_id"])])
+        finally:
+            self._quiet = False
         self.render()
 
     def clear(self) -> None:
