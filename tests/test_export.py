@@ -304,7 +304,9 @@ def test_html_page_numbers_weeks_from_the_plans_first_week_never_iso(tables):
     assert "week 1 = the first week of the plan" in with_start
     without = re.findall(r"<h2>(.*?)</h2>", volunteer_page_html(*_args(tables), "v1"))
     # (2025-03-03 is in ISO week 10: the exact headings above show that number is not used)
-    assert without == ["Week of Monday 3 March to Sunday 9 March 2025", "Week of Monday 10 March to Sunday 16 March 2025"]
+    assert without == [
+        "Week of Monday 3 March to Sunday 9 March 2025", "Week of Monday 10 March to Sunday 16 March 2025"
+    ]
 
 
 def test_workbook_keeps_the_files_week_numbers_and_says_so(tables, tmp_path):

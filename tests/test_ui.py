@@ -62,7 +62,8 @@ def text_of(markup: str) -> str:
 
 @pytest.mark.parametrize(
     "module",
-    ["workbench", "workbench.views", "workbench.ui.runner", "workbench.ui.state", "workbench.ui.upload", "workbench.ui"],
+    ["workbench", "workbench.views", "workbench.ui.runner", "workbench.ui.state", "workbench.ui.upload",
+     "workbench.ui"],
 )
 def test_the_parts_without_widgets_import_without_ipywidgets(module: str) -> None:
     """Views, runner, state and upload reading load without ipywidgets; asking for the Planner loads it."""
