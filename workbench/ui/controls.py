@@ -47,7 +47,10 @@ class DataBar:
         self.upload = w.FileUpload(
             accept=".xlsx,.zip", multiple=False, description="Upload .xlsx / .zip", layout=w.Layout(width="200px")
         )
+        self.dataset_picker.add_class("wb-dataset")
+        self.load_button.add_class("wb-load")
         self.source_label = w.HTML()
+        self.source_label.add_class("wb-source")
         self.messages = w.HTML()
         self.widget = w.VBox(
             [w.HBox([self.dataset_picker, self.load_button, self.upload]), self.source_label, self.messages]
