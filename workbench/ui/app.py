@@ -509,27 +509,27 @@ class Planner:
         self.set_volunteer_limits(self.whatif.w_limit_volunteer.value, max_sessions_per_week=values[0],
                                   max_minutes_per_week=values[1], max_travel_km=values[2])
 
-    def add_request(
-        self,
-        citizen_id: str,
-        activity: str,
-        duration_min: int = 60,
-        sessions_per_week: int = 1,
-        mode: str = "in_person",
-        requires_vetting: bool = False,
-        request_id: str | None = None,
-    ) -> str | None:
-        """Add a recurring request; returns its id (``new-1``, ``new-2``… unless given) or None if refused."""
+    def add_request(self, citizen_id: str, activity: str, *args: Any, request_id: str | None = None,
+                    **details: Any) -> str | None:
+        """Add a request with :func:`workbench.scenario.edit.add_request` (its arguments after the activity:
+        minutes, sessions a week, mode, vetting; or a one-off's ``date`` and ``start``); returns its id
+        (``new-1``, ``new-2``… unless given) or None if refused."""
         if self.state.scenario is None:
             return None
         rid = request_id or edit.next_request_id(self.state.scenario)
-        description = (
-            f"new request {rid}: {activity_name(activity)} for {self._person('citizens', citizen_id)}, "
-            f"{count(int(sessions_per_week), 'session')} of {duration_min} min a week ({mode_name(mode)})"
-        )
-        ok = self._edit(lambda s: edit.add_request(s, citizen_id, activity, duration_min, sessions_per_week, mode,
-                                                   requires_vetting, request_id=rid), description)
-        return rid if ok else None
+        try:
+            changed = edit.add_request(self.state.scenario, citizen_id, activity, *args, request_id=rid, **details)
+        except edit.EditRefused as error:
+            self.whatif.message.value = reasons_html(f"“new request for {citizen_id}” is not possible:",
+                                                     error.reasons)
+            return None
+        new = changed.requests.set_index("request_id").loc[rid]  # said as it was read, defaults included
+        when = (f"{count(int(new['sessions_per_week']), 'session')} of {new['duration_min']} min a week"
+                if new["date"] is None
+                else f"{new['duration_min']} min on {views.appointment_text(new['date'], new['start'])}")
+        description = (f"new request {rid}: {activity_name(new['activity'])} for "
+                       f"{self._person('citizens', citizen_id)}, {when} ({mode_name(new['mode'])})")
+        return rid if self._edit(lambda _: changed, description) else None
 
     def remove_request(self, request_id: str) -> bool:
         """Remove a request (and any pin of it, since a pin needs its request)."""
