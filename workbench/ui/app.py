@@ -31,7 +31,7 @@ from traitlets import TraitError
 from .. import compare, views
 from ..datasets import load_dataset as _load_dataset
 from ..datasets import names as _dataset_names
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..result import Progress, Result
 from ..scenario import edit
 from ..scenario.read import load as _load_path
@@ -389,7 +389,7 @@ class Planner:
 
     def _failure_note(self, error: BaseException, job: SolveJob) -> str:
         if isinstance(error, InputError):
-            note = problems_html(error, "The data cannot be planned.")
+            note = problems_html(_agreed_in_words(error, job), "The data cannot be planned.")
             if job.keep_before is not None:
                 note += message(
                     "warn",
@@ -585,6 +585,22 @@ class Planner:
     def message_text(self) -> str:
         """The messages under the data picker as plain text (input problems, warnings)."""
         return html_to_text(self.data.messages.value)
+
+
+def _agreed_in_words(error: InputError, job: SolveJob) -> InputError:
+    """The problems of a failed re-plan, with the agreed sessions of the plan on screen called what they are.
+
+    The solver checks the agreed sessions it must keep as pins, after the scenario's own ones: a pin row
+    beyond the scenario's pins is an agreed session, not a row of a pins.csv the planner never wrote.
+    """
+    own = len(job.scenario.pins) + 1  # the last spreadsheet row of the planner's own pins
+    problems = []
+    for p in error.problems:
+        if p.file.removesuffix(".csv") == "pins" and p.row is not None and p.row > own:
+            detail = p.message.split(": ", 1)[1] if p.message.startswith("pin breaks hard rule") else p.message
+            p = Problem("the agreed schedule (the plan on screen)", f"an agreed session cannot be kept: {detail}")
+        problems.append(p)
+    return InputError(problems, error.warnings)
 
 
 def planner(dataset: str | None = "demo", **kwargs: Any) -> w.Widget:
