@@ -855,7 +855,11 @@ def progress_svg(
     ts = [p[0] for p in points]
     values = [p[1] for p in points] + [p[2] for p in points if p[2] is not None]
     t0, t1 = min(ts), max(max(ts), min(ts) + 1e-6)
-    lo, hi = min(0.0, min(values)), max(values) if max(values) > 0 else 1.0
+    # the axis spans the values themselves (not 0..max): the quick plan already serves most, and the
+    # optimiser's last per cent is what the chart has to show
+    lo, hi = min(values), max(values)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1.0, hi + 1.0
     pad = 4
 
     def xy(t: float, v: float) -> str:
