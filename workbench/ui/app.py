@@ -389,7 +389,9 @@ class Planner:
 
     def _failure_note(self, error: BaseException, job: SolveJob) -> str:
         if isinstance(error, InputError):
-            note = problems_html(_agreed_in_words(error, job), "The data cannot be planned.")
+            if job.keep_before is None:
+                return problems_html(error, "The data cannot be planned.")
+            note = problems_html(_agreed_in_words(error, job), "The data cannot be planned.", advice="")
             if job.keep_before is not None:
                 note += message(
                     "warn",
