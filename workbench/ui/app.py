@@ -260,6 +260,7 @@ class Planner:
         limit = float(time_limit if time_limit is not None else self.controls.time_limit.value)
         base = self.state.current_run if replan else None
         keep_before = None
+        self.whatif.message.value = ""  # an earlier edit's note or refusal does not apply to the new plan
         if replan and base is None:
             unused = " (the Re-plan from day is not used)" if self.state.replan_from else ""
             self.whatif.message.value = message("warn", f"There is no plan to keep yet: solving afresh{unused}.")
@@ -269,7 +270,6 @@ class Planner:
             except ValueError as error:
                 self.whatif.message.value = message("error", html.escape(str(error)))
                 return None
-            self.whatif.message.value = ""  # an earlier edit's complaint no longer applies to this re-plan
         self.last_run = None
         self._pending = {
             "name": name or self.controls.run_name.value.strip() or self.state.default_run_name(),
