@@ -28,11 +28,10 @@ import ipywidgets as w
 import pandas as pd
 from traitlets import TraitError
 
-from .. import compare, views
+from .. import Progress, Result, compare, views
 from ..datasets import load_dataset as _load_dataset
 from ..datasets import names as _dataset_names
 from ..errors import InputError, Problem
-from ..result import Progress, Result
 from ..scenario import edit
 from ..scenario.read import load as _load_path
 from ..scenario.types import Scenario

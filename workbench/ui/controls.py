@@ -13,9 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .. import views
-from ..objective import Weights
-from ..result import Progress
+from .. import Progress, Weights, views
 from ..scenario.types import Scenario
 from ..words import count
 from .messages import message

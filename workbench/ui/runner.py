@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..result import Progress, Result
+from .. import Progress, Result
+from .. import solve as _solve
 from ..scenario.types import Scenario
-from ..solver import solve as _solve
 
 
 @dataclass(frozen=True)
