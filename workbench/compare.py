@@ -160,14 +160,11 @@ REASON_ADDED = "newly planned: serves demand that had no session"
 #: … and an agreed session that changed although no change of the data forced it.
 REASON_UNFORCED = "not forced by any change: the optimiser chose it"
 
-FORCED_COLUMNS = (*SCHEDULE_COLUMNS, "reason")
-
-
 def explain_changes(diff: pd.DataFrame, forced: pd.DataFrame | None) -> pd.DataFrame:
     """``diff`` (:func:`diff_schedules`) with a ``reason`` column saying why each session changed.
 
     ``forced`` lists the agreed sessions that could not be kept (``Result.forced`` of a re-plan:
-    columns :data:`FORCED_COLUMNS`, the old session and the change that forced it in words).
+    the schedule's columns for the old session, and ``reason``, the change that forced it, in words).
     A moved, reassigned or dropped row takes the reason of its old session (matched on request,
     date, volunteer and start); an added row reads :data:`REASON_ADDED`; a changed agreed session
     with no forcing reason reads :data:`REASON_UNFORCED`; kept rows have none.

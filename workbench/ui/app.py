@@ -31,7 +31,7 @@ from traitlets import TraitError
 from .. import Progress, Result, compare, views
 from ..datasets import load_dataset as _load_dataset
 from ..datasets import names as _dataset_names
-from ..errors import InputError, Problem
+from ..errors import InputError
 from ..scenario import edit
 from ..scenario.read import load as _load_path
 from ..scenario.types import Scenario
@@ -351,7 +351,7 @@ class Planner:
         job, pending = outcome.job, self._pending
         self.whatif.replan_button.disabled = False
         if outcome.error is not None:
-            self.controls.failed(self._failure_note(outcome.error, job))
+            self.controls.failed(self._failure_note(outcome.error))
             return
         result = outcome.result
         assert result is not None
@@ -359,7 +359,7 @@ class Planner:
         diff = None
         if job.previous is not None:
             diff = compare.explain_changes(compare.diff_schedules(job.previous, result.schedule),
-                                           getattr(result, "forced", None))
+                                           result.forced)
         run = self.state.add_run(
             Run(name=pending["name"], result=result, scenario=job.scenario, weights=job.weights,
                 edits=pending["edits"], based_on=base.name if base else None, diff=diff,
@@ -369,9 +369,9 @@ class Planner:
         try:
             self.show_run(run.name)
         except Exception as error:  # noqa: BLE001 - the plan is kept (under Runs) even if a view fails
-            self.controls.failed(self._failure_note(error, job))
+            self.controls.failed(self._failure_note(error))
             return
-        stopped = " (stopped early)" if outcome.stopped else ""
+        stopped = " (stopped early)" if outcome.stopped or result.interrupted else ""
         # the buttons first, then "Done": whoever reacts to "Done" finds the app ready
         self.controls.done(
             f"Done{stopped}: <b>{html.escape(run.name)}</b> in {outcome.seconds:.1f} s, status "
@@ -386,19 +386,10 @@ class Planner:
             text += f" · {views.BOUND_LABEL}: {float(bound):,.0f}"
         return text
 
-    def _failure_note(self, error: BaseException, job: SolveJob) -> str:
+    @staticmethod
+    def _failure_note(error: BaseException) -> str:
         if isinstance(error, InputError):
-            if job.keep_before is None:
-                return problems_html(error, "The data cannot be planned.")
-            note = problems_html(_agreed_in_words(error, job), "The data cannot be planned.", advice="")
-            if job.keep_before is not None:
-                note += message(
-                    "warn",
-                    f"Re-planning from {job.keep_before:%a %d %b} keeps the agreed schedule before that day exactly, "
-                    "so a change that contradicts one of those agreed sessions (say, an absence on an earlier day) "
-                    "cannot be planned: undo that change, or re-plan from an earlier day.",
-                )
-            return note
+            return problems_html(error, "The data cannot be planned.")
         details = "".join(traceback.format_exception(error))
         return message(
             "error",
@@ -586,22 +577,6 @@ class Planner:
     def message_text(self) -> str:
         """The messages under the data picker as plain text (input problems, warnings)."""
         return html_to_text(self.data.messages.value)
-
-
-def _agreed_in_words(error: InputError, job: SolveJob) -> InputError:
-    """The problems of a failed re-plan, with the agreed sessions of the plan on screen called what they are.
-
-    The solver checks the agreed sessions it must keep as pins, after the scenario's own ones: a pin row
-    beyond the scenario's pins is an agreed session, not a row of a pins.csv the planner never wrote.
-    """
-    own = len(job.scenario.pins) + 1  # the last spreadsheet row of the planner's own pins
-    problems = []
-    for p in error.problems:
-        if p.file.removesuffix(".csv") == "pins" and p.row is not None and p.row > own:
-            detail = p.message.split(": ", 1)[1] if p.message.startswith("pin breaks hard rule") else p.message
-            p = Problem("the agreed schedule (the plan on screen)", f"an agreed session cannot be kept: {detail}")
-        problems.append(p)
-    return InputError(problems, error.warnings)
 
 
 def planner(dataset: str | None = "demo", **kwargs: Any) -> w.Widget:

@@ -49,9 +49,8 @@ def message(kind: str, text: str) -> str:
     return f'<div class="wb-{kind}">{text}</div>'
 
 
-def problems_html(error: InputError, intro: str, advice: str = "fix them in the spreadsheet and try again.") -> str:
-    """Every problem of an InputError as a readable table (file, row, column, what is wrong), after ``intro``
-    and ``advice``."""
+def problems_html(error: InputError, intro: str) -> str:
+    """Every problem of an InputError as a readable table (file, row, column, what is wrong)."""
     rows = []
     for p in error.problems:
         what = p.message
@@ -70,8 +69,8 @@ def problems_html(error: InputError, intro: str, advice: str = "fix them in the 
     table = views.table_html(pd.DataFrame(rows), "wb-problems", max_rows=200)
     return message(
         "error",
-        f"<b>{html.escape(intro)}</b> {count(len(error.problems), 'problem')} found"
-        f"{'; ' + html.escape(advice) if advice else '.'}{table}",
+        f"<b>{html.escape(intro)}</b> {count(len(error.problems), 'problem')} found; "
+        f"fix them in the spreadsheet and try again.{table}",
     )
 
 
