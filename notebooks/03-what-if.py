@@ -122,7 +122,9 @@ views.calls_view(diff_ill, scenario_ill)
 # so volunteers far away can now help, but a volunteer's free hours stay what they are.
 #
 # The first week is over by then, so we re-plan from the second Monday (`keep_before`): the
-# first week stays as it happened, and the change only reaches the second week.
+# first week keeps its volunteers, days and times, and nothing new is planned in it. A request's
+# mode holds for the whole period, though, so the first week's visits of a request that now
+# allows only calls are recorded as calls; `crisis_plan.forced` lists each with that reason.
 
 # %% tags=["nbval-ignore-output"]
 next_monday = monday + timedelta(days=7)
@@ -137,8 +139,16 @@ c = crisis_plan.schedule
 second_week = c[c["date"] >= next_monday.isoformat()]
 print("In-person sessions in the second week for former 'either' requests:",
       int((second_week["request_id"].isin(former_either) & (second_week["mode"] == "in_person")).sum()))
-print("The first week exactly as it happened:",
-      sessions_before(ill_plan.schedule, next_monday).equals(sessions_before(c, next_monday)))
+who_when = ["request_id", "volunteer_id", "date", "start", "end"]
+print("The first week's sessions with the same volunteer, day and time:",
+      sessions_before(ill_plan.schedule, next_monday)[who_when].equals(sessions_before(c, next_monday)[who_when]))
+before_crisis, after_crisis = sessions_before(ill_plan.schedule, next_monday), sessions_before(c, next_monday)
+relabelled = before_crisis[before_crisis["mode"] != after_crisis["mode"]]
+forced_early = crisis_plan.forced[crisis_plan.forced["date"] < next_monday.isoformat()]
+print("Every other first-week change is a visit now recorded as a call, with that reason:",
+      (relabelled["request_id"].isin(former_either) & (relabelled["mode"] == "in_person")).all()
+      and set(relabelled["request_id"]) == set(forced_early["request_id"])
+      and forced_early["reason"].str.startswith("now by phone").all())
 
 # %%
 diff_crisis = explain_changes(diff_schedules(ill_plan.schedule, crisis_plan.schedule), crisis_plan.forced)
