@@ -75,7 +75,8 @@ def alien_tables(volunteers: int, citizens: int, weeks: int, seed: int, villages
     for i in np.flatnonzero(rng.random(volunteers) < 0.1):
         a = int(rng.integers(0, len(horizon)))
         b = min(len(horizon) - 1, a + int(rng.integers(0, 10)))
-        ab_rows.append({"volunteer_id": f"V{i}", "from_date": horizon[a].isoformat(), "to_date": horizon[b].isoformat()})
+        ab_rows.append({"volunteer_id": f"V{i}", "from_date": horizon[a].isoformat(),
+                        "to_date": horizon[b].isoformat()})
 
     clat, clon = place(citizens)
     c_rows, ca_rows, r_rows = [], [], []
@@ -123,8 +124,8 @@ def write(out: Path, tables: dict[str, pd.DataFrame], settings: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False)
-    (out / "scenario.toml").write_text(
-        f'name = "{settings["name"]}"\nstart_date = {settings["start_date"].isoformat()}\nweeks = {settings["weeks"]}\n')
+    (out / "scenario.toml").write_text(f'name = "{settings["name"]}"\nstart_date = '
+                                       f'{settings["start_date"].isoformat()}\nweeks = {settings["weeks"]}\n')
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from .contract import pin_mode
 from .geo import haversine_km, travel_minutes
 from .scenario.types import Scenario, Settings
 from .timeutil import format_time
+from .words import count
 
 Found = list[tuple[int, str]]
 
@@ -367,7 +368,7 @@ def rule_12_weekly_limits(s: Sessions) -> Found:
         vid, week = g[0].volunteer_id, g[0].week
         max_n, max_m = g[0].volunteer_max_sessions_per_week, g[0].volunteer_max_minutes_per_week
         if len(g) > max_n:
-            out.append((int(g[int(max_n)].Index), f"volunteer {vid} has {len(g)} sessions in week {week}; "
+            out.append((int(g[int(max_n)].Index), f"volunteer {vid} has {count(len(g), 'session')} in week {week}; "
                                                    f"limit {int(max_n)}"))
         minutes = 0
         total = sum(r.end - r.start for r in g)
@@ -402,7 +403,7 @@ def rule_13_request_frequency(s: Sessions) -> Found:
             per_week.setdefault(r.week, []).append(r)
         for week, w in per_week.items():
             if len(w) > spw:
-                out.append((int(w[spw].Index), f"request {rid} has {len(w)} sessions in week {week}; "
+                out.append((int(w[spw].Index), f"request {rid} has {count(len(w), 'session')} in week {week}; "
                                                f"at most {spw}"))
     return out
 

@@ -176,8 +176,9 @@ class WeekSearch:
             log.debug("week %d primary: %s %s ≤ %s (%.2f units, %.2fs)", self.week, solver.status_name(st),
                       solver.objective_value, solver.best_objective_bound, solver.deterministic_time, solver.wall_time)
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                if st == cp_model.INFEASIBLE:
-                    raise RuntimeError(f"week {self.week}: the agreed sessions cannot be kept together")
+                if st == cp_model.INFEASIBLE:  # the agreed sessions are a valid week: a bug if it happens
+                    log.warning("week %d: the model holds no schedule with the agreed sessions; the week keeps "
+                                "its warm start", self.week)
                 break
             self.model_bound = min(self.model_bound, float(solver.best_objective_bound // scale))
             placed, failed = self._time(self._chosen(solver), t_end)
