@@ -74,7 +74,7 @@ def test_priority_first_when_capacity_is_short():
 TEMPTATIONS = [
     ("too far", f"v1,{FAR},visit,da,yes,f,1,", "", "nobody within reach"),
     ("not vetted", f"v1,{NEAR},visit,da,no,f,,", "", "vetted"),
-    ("no shared language", f"v1,{NEAR},visit,en,yes,f,,", "", "speaks da"),
+    ("no shared language", f"v1,{NEAR},visit,en,yes,f,,", "", "speaks Danish"),
     ("lacks the skill", f"v1,{NEAR},walk,da,yes,f,,", "", "nobody offers visit"),
     ("wrong gender", f"v1,{NEAR},visit,da,yes,m,,", "", "as the citizen wishes"),
     ("excluded", f"v1,{NEAR},visit,da,yes,f,,", "v1", "excluded"),

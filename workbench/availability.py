@@ -7,12 +7,11 @@ absences remove whole days. Built once per scenario and cached.
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from .scenario.types import Scenario
+from .scenario.types import Scenario, per_scenario
 from .timeutil import WEEKDAYS, parse_date
 
 Windows = tuple[tuple[int, int], ...]
@@ -86,14 +85,9 @@ def _expand(rows, id_col: str, dates: list[date]) -> dict[tuple[str, date], list
     return acc
 
 
-_CACHE: weakref.WeakKeyDictionary[Scenario, Availability] = weakref.WeakKeyDictionary()
-
-
+@per_scenario
 def availability(scenario: Scenario) -> Availability:
     """The scenario's free windows per date (cached per scenario object)."""
-    cached = _CACHE.get(scenario)
-    if cached is not None:
-        return cached
     st = scenario.settings
     dates = st.dates
     absent: set[tuple[str, date]] = set()
@@ -113,5 +107,4 @@ def availability(scenario: Scenario) -> Availability:
         citizen_default=(st.citizen_window,),
         horizon=frozenset(dates),
     )
-    _CACHE[scenario] = result
     return result

@@ -96,11 +96,6 @@ def pair_mode_ok(request_mode: Sequence[str] | np.ndarray, distance_km: np.ndarr
     return (r != "in_person") | in_person_possible(r, distance_km, max_travel_km)
 
 
-def time_fits(start: int, end: int, volunteer_windows: tuple, citizen_windows: tuple) -> bool:
-    """Rule 8 (time): ``[start, end]`` lies in the volunteer's and the citizen's free time."""
-    return covers(volunteer_windows, start, end) and covers(citizen_windows, start, end)
-
-
 def travel_time(settings: Settings, travel_mode: str, lat1: float, lon1: float, lat2: float, lon2: float) -> int:
     """Travel minutes between two citizens for a volunteer's travel mode (contract formula)."""
     return travel_minutes(haversine_km(lat1, lon1, lat2, lon2), settings.detour_factor, settings.speed_kmh[travel_mode])
