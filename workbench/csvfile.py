@@ -229,7 +229,7 @@ def row_of_line(grid: pd.DataFrame, line: int) -> int:
 def _report_runaway(grid: pd.DataFrame, sep: str, label: str, col: Collector) -> None:
     """A cell with line breaks is fine (Alt+Enter in Excel) unless its lines look like rows of their own:
     then a quote was opened and closed only much later, swallowing those rows."""
-    if not len(grid):
+    if not len(grid) or not any(_LINE_BREAK.search(str(x)) for c in grid.columns for x in grid[c].cat.categories):
         return
     first = next((i for i in range(len(grid)) if any(str(v).strip() for v in grid.iloc[i])), 0)
     header_width = sum(bool(str(v).strip()) for v in grid.iloc[first])

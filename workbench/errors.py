@@ -41,9 +41,9 @@ class Problem:
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
-            where += f", column '{self.column}'"
+            where += f", column {_shown(self.column, 40)}"
         if self.key is not None:
-            where += f", setting '{self.key}'"
+            where += f", setting {_shown(self.key, 40)}"
         return where
 
     def __str__(self) -> str:
@@ -91,6 +91,8 @@ class Collector:
         self._warnings: list[Problem] = []
         self._more: dict[tuple[bool, str, str | None, str], list[int]] = {}
         self._seen: dict[tuple[bool, str, str | None, str], int] = {}
+        self._files: dict[str, int] = {}
+        self._marked: set[tuple[str, int, str]] = set()
 
     def error(self, file: str, message: str, **where: object) -> None:
         self._add(False, Problem(file, message, **where))  # type: ignore[arg-type]
@@ -98,7 +100,17 @@ class Collector:
     def warn(self, file: str, message: str, **where: object) -> None:
         self._add(True, Problem(file, message, **where))  # type: ignore[arg-type]
 
+    def mark(self, file: str, row: int, column: str) -> None:
+        """Note a cell whose problem is reported already (a merged cell, a formula without a result), so
+        that checking its content does not report it a second time."""
+        self._marked.add((file, row, column))
+
+    def marked(self, file: str, column: str) -> set[int]:
+        """The rows of ``column`` in ``file`` whose cell is reported already."""
+        return {r for f, r, c in self._marked if f == file and c == column} if self._marked else set()
+
     def _add(self, warning: bool, p: Problem) -> None:
+        self._files.setdefault(p.file, len(self._files))
         group = (warning, p.file, p.column, p.message)
         n = self._seen.get(group, 0)
         self._seen[group] = n + 1
@@ -137,13 +149,23 @@ class Collector:
             out.append(Problem(file, f"{count:,} more row(s) like the above{rows}: {message}", column=column))
         return out
 
+    def _ordered(self, found: list[Problem], summaries: list[Problem]) -> list[Problem]:
+        """File by file in the order they were read; within a file the whole-file problems first, then
+        by line or row (as a person fixes them, top to bottom), each file's summaries last."""
+        def key(item: tuple[int, Problem]) -> tuple[int, int, int, int]:
+            i, p = item
+            place = p.line if p.line is not None else p.row if p.row is not None else -1
+            return self._files.get(p.file, len(self._files)), i >= len(found), place, i
+
+        return [p for _, p in sorted(enumerate(found + summaries), key=key)]
+
     @property
     def problems(self) -> list[Problem]:
-        return self._problems + self._summaries(False)
+        return self._ordered(self._problems, self._summaries(False))
 
     @property
     def warnings(self) -> list[Problem]:
-        return self._warnings + self._summaries(True)
+        return self._ordered(self._warnings, self._summaries(True))
 
     def has_problems(self) -> bool:
         return bool(self._problems)

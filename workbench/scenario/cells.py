@@ -214,9 +214,23 @@ def day_hint(text: str) -> str | None:
     return _generic_hint(text) or "a weekday mon tue wed thu fri sat sun, or a date YYYY-MM-DD"
 
 
+# Words people use for the contract's choices.
+_SYNONYMS = {
+    "bicycle": "bike", "cycle": "bike", "cycling": "bike", "foot": "walk", "walking": "walk", "on foot": "walk",
+    "bus": "transit", "train": "transit", "public transport": "transit", "metro": "transit", "auto": "car",
+    "driving": "car", "in person": "in_person", "in-person": "in_person", "inperson": "in_person",
+    "visit": "in_person", "telephone": "phone", "call": "phone", "both": "either", "any": "either",
+    "female": "f", "woman": "f", "male": "m", "man": "m", "k": "f", "kvinde": "f", "mand": "m",
+}
+
+
 def choice_hint(options: tuple[str, ...]) -> Callable[[str], str | None]:
     def hint(text: str) -> str | None:
-        near = difflib.get_close_matches(text.lower(), options, n=1, cutoff=0.6)
+        t = text.lower().strip()
+        meant = _SYNONYMS.get(t)
+        if meant in options:
+            return f"did you mean '{meant}'?"
+        near = difflib.get_close_matches(t, options, n=1, cutoff=0.6)
         return f"did you mean '{near[0]}'?" if near else _generic_hint(text)
 
     return hint
@@ -316,6 +330,11 @@ class TableCheck:
             return
         if not warning:
             self.bad[positions] = True
+            done = self.col.marked(self.label, column) if column is not None else set()
+            if done:
+                positions = np.array([p for p in positions if int(self.rows[p]) not in done], dtype=np.intp)
+                if not len(positions):
+                    return
         if values is None and column is not None:
             values = self.text(column)
         hints: dict[str, str | None] = {}

@@ -74,7 +74,7 @@ def _range_hint(bound: limits.Bound, base: Callable[[str], str | None]) -> Calla
     def hint(text: str) -> str | None:
         v = parse_float(text)
         if v is not None and v > bound.high:
-            return f"more than {bound.high:,g} would mean {bound.why}"
+            return bound.why
         return base(text)
 
     return hint

@@ -352,20 +352,30 @@ def _sheet_grid(ws: Any, archive: zipfile.ZipFile | None, label: str, col: Colle
     xml = _sheet_xml(ws, archive)
     if xml:
         header = [c.strip() for c in rows[0]] if rows else []
+
+        def column_name(c: int) -> str | None:
+            return header[c] if c < len(header) and header[c] else None
+
         for ref in re.findall(r'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml):
-            first = ref.split(":")[0]
+            first, last = ref.split(":")
             r, c = _cell_position(first)
+            r2, c2 = _cell_position(last)
             col.error(label, f"cells {ref} are merged: a merged cell keeps its value only in its first cell "
-                             f"({first}), so the others would read as empty", row=r,
-                      column=header[c] if c < len(header) and header[c] else None,
+                             f"({first}), so the others would read as empty", row=r, column=column_name(c),
                       hint="unmerge the cells and type the value into each of them")
+            for rr in range(r, r2 + 1):
+                for cc in range(c, c2 + 1):
+                    if (rr, cc) != (r, c) and column_name(cc):
+                        col.mark(label, rr, column_name(cc))  # type: ignore[arg-type]
         if "<f" in xml:
             for ref in _formulas_without_result(xml):
                 r, c = _cell_position(ref)
                 col.error(label, f"cell {ref} holds a formula whose result was never stored, so it would read "
-                                 "as empty", row=r, column=header[c] if c < len(header) and header[c] else None,
+                                 "as empty", row=r, column=column_name(c),
                           hint="open the workbook in Excel or LibreOffice and save it (that stores the results), "
                                "or type the value")
+                if column_name(c):
+                    col.mark(label, r, column_name(c))  # type: ignore[arg-type]
     return grid
 
 

@@ -19,28 +19,31 @@ class Bound:
     high: float
     plausible_low: float
     plausible_high: float
-    why: str  # why the hard upper bound is where it is, for the message
+    why: str  # why the hard upper bound is where it is: the hint of a value above it
 
 
 # Settings (scenario.toml / the scenario sheet)
-WEEKS = Bound(1, 520, 1, 104, "ten years; a longer horizon is not a plan")
-DETOUR_FACTOR = Bound(1.0, 5.0, 1.0, 2.0, "roads five times longer than the straight line are no road network")
-SPEED_KMH = Bound(0.1, 200.0, 0.1, 200.0, "no city travel is faster than 200 km/h")
+WEEKS = Bound(1, 520, 1, 104, "520 weeks are ten years; a longer horizon is not a plan")
+DETOUR_FACTOR = Bound(1.0, 5.0, 1.0, 2.0,
+                      "roads more than five times longer than the straight line are no road network")
+SPEED_KMH = Bound(0.1, 200.0, 0.1, 200.0, "no travel between visits is faster than 200 km/h")
 # Plausible speeds per travel mode (a warning outside them: a typo such as bike = 150).
 SPEED_PLAUSIBLE: dict[str, tuple[float, float]] = {
     "walk": (2.0, 8.0), "bike": (5.0, 35.0), "transit": (5.0, 80.0), "car": (10.0, 130.0),
 }
 
 # volunteers.csv
-MAX_TRAVEL_KM = Bound(0, 20_038, 0, 200, "no two places on Earth are farther apart; leave the cell empty for "
-                                         "no limit")
-VOLUNTEER_SESSIONS_PER_WEEK = Bound(0, 168, 0, 14, "more than one session an hour, day and night")
-VOLUNTEER_MINUTES_PER_WEEK = Bound(0, 7 * 24 * 60, 0, 50 * 60, "a week has 10,080 minutes")
+_NO_LIMIT = "; leave the cell empty for no limit"
+MAX_TRAVEL_KM = Bound(0, 20_038, 0, 200, "no two places on Earth are more than 20,038 km apart" + _NO_LIMIT)
+VOLUNTEER_SESSIONS_PER_WEEK = Bound(0, 168, 0, 14, "168 sessions a week are one an hour, day and night" + _NO_LIMIT)
+VOLUNTEER_MINUTES_PER_WEEK = Bound(0, 7 * 24 * 60, 0, 50 * 60, "a week has 10,080 minutes" + _NO_LIMIT)
 
 # requests.csv
-DURATION_MIN = Bound(1, 24 * 60, 1, 8 * 60, "a session lies within one day (00:00-24:00)")
+DURATION_MIN = Bound(1, 24 * 60, 1, 8 * 60,
+                     "a session lies within one day (00:00-24:00), so it lasts at most 1,440 minutes")
 # At most one session of a request per day is ever served (hard rule 13), so more than 7 a week cannot all be.
-REQUEST_SESSIONS_PER_WEEK = Bound(1, 100, 1, 7, "more than 14 a day")
+REQUEST_SESSIONS_PER_WEEK = Bound(1, 100, 1, 7, "at most one session of a request a day can be served "
+                                                "(hard rule 13)")
 # Sessions a week one citizen asks for over all their recurring requests.
 CITIZEN_SESSIONS_PER_WEEK_PLAUSIBLE = 14
 

@@ -85,7 +85,7 @@ class _Settings:
             self.bad(key, value, expected, hint=hint)
             return None
         if not bound.low <= v <= bound.high:
-            hint = f"more than {bound.high:,g} would mean {bound.why}" if v > bound.high else None
+            hint = bound.why if v > bound.high else None
             self.bad(key, value, expected, "value out of range", hint=hint)
             return None
         return v
