@@ -49,9 +49,10 @@ def _print_input_error(exc: Exception) -> int:
 
 
 def _load(path: str):  # -> Scenario
+    from .datasets import resolve
     from .scenario.read import load
 
-    scenario = load(path)
+    scenario = load(resolve(path))
     for w in scenario.warnings:
         _err(f"warning: {w}")
     return scenario
@@ -174,6 +175,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+_SCENARIO_HELP = ("scenario folder or .xlsx workbook; where no such path exists, the name of a bundled dataset "
+                  "(demo, demo.xlsx, city-medium, city-large)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workbench", description="Volunteer-to-citizen visit scheduling.")
     p.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
@@ -181,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("solve", help="make a schedule")
-    s.add_argument("scenario", help="scenario folder or .xlsx workbook")
+    s.add_argument("scenario", help=_SCENARIO_HELP)
     s.add_argument("--out", required=True, help="folder for schedule.csv, unassigned.csv, kpis.json")
     s.add_argument("--time-limit", type=float, default=None, help="seconds for the whole command")
     s.add_argument("--method", choices=("cpsat", "greedy"), default="cpsat")
@@ -194,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_solve)
 
     v = sub.add_parser("validate", help="check a schedule against the 14 hard rules")
-    v.add_argument("scenario")
+    v.add_argument("scenario", help=_SCENARIO_HELP)
     v.add_argument("schedule")
     v.set_defaults(func=cmd_validate)
 
@@ -209,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_generate)
 
     c = sub.add_parser("check", help="read and check a scenario, print its warnings")
-    c.add_argument("scenario")
+    c.add_argument("scenario", help=_SCENARIO_HELP)
     c.set_defaults(func=cmd_check)
 
     try:
@@ -237,6 +242,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal error: say so plainly, no traceback unless asked
         if args.debug:
             raise
+        from .extras import missing_extra_message
+
+        missing = missing_extra_message(exc) if isinstance(exc, ImportError) else None
+        if missing:  # an optional part that is not installed: say which extra brings it
+            from .contract import EXIT_UNEXPECTED
+
+            _err(f"error: {missing}")
+            return EXIT_UNEXPECTED
         _err(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return 1
 
