@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_solve import machine  # the same machine line as the engine's benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "datasets" / "city-large"
@@ -90,13 +90,6 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str, int]:
         out = f.read()
     _, status, usage = os.wait4(pid, 0)
     return time.monotonic() - t0, usage.ru_maxrss / 1024, out, os.waitstatus_to_exitcode(status)
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {cpu}, {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
 
 
 def main() -> None:

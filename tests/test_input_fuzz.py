@@ -123,18 +123,27 @@ def _corrupt(data: bytes, kind: str, where: float, blob: bytes) -> bytes:
     raise AssertionError(kind)
 
 
+def _corrupted_demo(tmp_path: Path, file: str, kind: str, where: float, blob: bytes) -> Path:
+    """A copy of the demo with one file damaged by :func:`_corrupt`."""
+    folder = _fresh(tmp_path)
+    path = folder / file
+    path.write_bytes(_corrupt(path.read_bytes(), kind, where, blob))
+    return folder
+
+
 KINDS = ["truncate", "delete", "insert", "quote", "semicolons", "latin1", "utf16", "double_line", "blank_header",
          "nan", "huge_cell", "crlf", "lone_cr", "nul"]
 
 
+CORRUPTIONS = {"file": st.sampled_from(FILES), "kind": st.sampled_from(KINDS), "where": st.floats(0, 1),
+               "blob": st.binary(min_size=1, max_size=12)}
+
+
 @FUZZ
-@given(file=st.sampled_from(FILES), kind=st.sampled_from(KINDS), where=st.floats(0, 1),
-       blob=st.binary(min_size=1, max_size=12))
+@given(**CORRUPTIONS)
 def test_random_corruption_loads_or_raises_input_error(tmp_path, file, kind, where, blob):
     """A corrupted demo file: load() gives a valid scenario or an InputError naming files; inputs unchanged."""
-    folder = _fresh(tmp_path)
-    path = folder / file
-    path.write_bytes(_corrupt(path.read_bytes(), kind, where, blob))
+    folder = _corrupted_demo(tmp_path, file, kind, where, blob)
     before = _digest(folder)
     _load_or_input_error(folder, KNOWN_LABELS)
     assert _digest(folder) == before
@@ -228,13 +237,10 @@ def _check_cli(target: Path) -> tuple[int, str]:
 
 
 @FUZZ
-@given(file=st.sampled_from(FILES), kind=st.sampled_from(KINDS), where=st.floats(0, 1),
-       blob=st.binary(min_size=1, max_size=12))
+@given(**CORRUPTIONS)
 def test_cli_check_exits_0_or_2(tmp_path, file, kind, where, blob):
     """`workbench check` on a corrupted scenario exits 0 or 2 with readable lines, never an internal error."""
-    folder = _fresh(tmp_path)
-    path = folder / file
-    path.write_bytes(_corrupt(path.read_bytes(), kind, where, blob))
+    folder = _corrupted_demo(tmp_path, file, kind, where, blob)
     before = _digest(folder)
     code, err = _check_cli(folder)
     assert code in (0, 2), err

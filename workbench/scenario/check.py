@@ -258,16 +258,23 @@ def _raw_text(values: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- the tables
 
 
+def _coordinates(tc: TableCheck) -> dict[str, np.ndarray]:
+    """``lat`` and ``lon``: WGS84 decimal degrees, both required."""
+    return {
+        "lat": tc.parse("lat", ranged(parse_float, -90, 90), "a latitude between -90 and 90", required=True,
+                        hint=number_hint),
+        "lon": tc.parse("lon", ranged(parse_float, -180, 180), "a longitude between -180 and 180", required=True,
+                        hint=number_hint),
+    }
+
+
 def _volunteers(tc: TableCheck) -> dict[str, np.ndarray]:
     inf = math.inf
     b = limits
     return {
         "volunteer_id": tc.text("volunteer_id"),
         "name": tc.text("name"),
-        "lat": tc.parse("lat", ranged(parse_float, -90, 90), "a latitude between -90 and 90", required=True,
-                        hint=number_hint),
-        "lon": tc.parse("lon", ranged(parse_float, -180, 180), "a longitude between -180 and 180", required=True,
-                        hint=number_hint),
+        **_coordinates(tc),
         "skills": _list_column(tc, "skills"),
         "languages": _list_column(tc, "languages", lower=True, non_empty=True),
         "interests": _list_column(tc, "interests"),
@@ -296,10 +303,7 @@ def _citizens(tc: TableCheck, volunteer_ids: set[str] | None, volunteers: str) -
     v = {
         "citizen_id": tc.text("citizen_id"),
         "name": tc.text("name"),
-        "lat": tc.parse("lat", ranged(parse_float, -90, 90), "a latitude between -90 and 90", required=True,
-                        hint=number_hint),
-        "lon": tc.parse("lon", ranged(parse_float, -180, 180), "a longitude between -180 and 180", required=True,
-                        hint=number_hint),
+        **_coordinates(tc),
         "languages": _list_column(tc, "languages", lower=True, non_empty=True),
         "interests": _list_column(tc, "interests"),
         "district": tc.text("district"),
