@@ -659,3 +659,46 @@ def test_read_schedule_keeps_spreadsheet_rows(base_dir, tmp_path):
     assert list(table.index) == [3, 4]
     broken = workbench.validate(workbench.load(base_dir), table)
     assert {v.row for v in broken if v.rule == 1} == {4}
+
+
+def test_an_unreadable_sheet_does_not_hide_the_others(base, tmp_path):
+    """A damaged sheet is reported, and the other sheets are still checked (no follow-on references)."""
+    import zipfile
+
+    good = tmp_path / "good.xlsx"
+    workbench.save(base, good)
+    book = openpyxl.load_workbook(good, read_only=True)
+    paths = {ws.title: ws._worksheet_path for ws in book.worksheets}
+    book.close()
+    wb = openpyxl.load_workbook(good)
+    wb["volunteers"]["C3"] = "north"
+    wb.save(good)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            zout.writestr(item, data[: len(data) // 2] if item.filename == paths["citizens"] else data)
+    problems = _error(broken).problems
+    assert [(p.file, p.row, p.column) for p in problems] == [("broken.xlsx, sheet volunteers", 3, "lat"),
+                                                            ("broken.xlsx, sheet citizens", None, None)]
+    assert "cannot be read" in problems[1].message
+
+
+@pytest.mark.parametrize(("value", "number_format", "text"), [
+    (1.0, "h:mm", "24:00"), (1 + 1 / 24, "h:mm", "25:00"), (0.375, "h:mm", "09:00"), (1 + 1 / 24, "[h]:mm", "25:00"),
+])
+def test_excel_time_cells_read_as_typed(base, tmp_path, value, number_format, text):
+    """Time cells past midnight read as the hours typed (24:00 valid, 25:00 refused showing '25:00')."""
+    def edit(wb):
+        ws = wb["volunteer_availability"]
+        ws["C2"] = 8 / 24
+        ws["C2"].number_format = "h:mm"
+        ws["D2"] = value
+        ws["D2"].number_format = number_format
+
+    path = _edited_workbook(base, tmp_path / "w.xlsx", edit)
+    if text == "25:00":
+        assert [(p.row, p.column, p.value) for p in _error(path).problems] == [(2, "end", "25:00")]
+    else:
+        loaded = workbench.load(path)
+        assert loaded.volunteer_availability["end"].iloc[0] == int(text[:2]) * 60

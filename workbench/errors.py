@@ -91,7 +91,8 @@ class Collector:
         self._warnings: list[Problem] = []
         self._more: dict[tuple[bool, str, str | None, str], list[int]] = {}
         self._seen: dict[tuple[bool, str, str | None, str], int] = {}
-        self._files: dict[str, int] = {}
+        self._files: dict[str, int] = {}  # order of first problem
+        self._order: dict[str, int] = {}  # order asked for by order_files
         self._marked: set[tuple[str, int, str]] = set()
 
     def error(self, file: str, message: str, **where: object) -> None:
@@ -99,6 +100,10 @@ class Collector:
 
     def warn(self, file: str, message: str, **where: object) -> None:
         self._add(True, Problem(file, message, **where))  # type: ignore[arg-type]
+
+    def order_files(self, files: list[str]) -> None:
+        """Report these files first and in this order (else files come in the order of their first problem)."""
+        self._order = {f: i for i, f in enumerate(files)}
 
     def mark(self, file: str, row: int, column: str) -> None:
         """Note a cell whose problem is reported already (a merged cell, a formula without a result), so
@@ -155,7 +160,11 @@ class Collector:
         def key(item: tuple[int, Problem]) -> tuple[int, int, int, int]:
             i, p = item
             place = p.line if p.line is not None else p.row if p.row is not None else -1
-            return self._files.get(p.file, len(self._files)), i >= len(found), place, i
+            if p.file in self._order:
+                rank = self._order[p.file]
+            else:
+                rank = len(self._order) + self._files.get(p.file, len(self._files))
+            return rank, i >= len(found), place, i
 
         return [p for _, p in sorted(enumerate(found + summaries), key=key)]
 

@@ -226,8 +226,11 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        if value.year <= 1900 and (value.date() in (date(1899, 12, 30), date(1899, 12, 31), date(1900, 1, 1))):
-            return _clock(value.hour, value.minute, value.second)  # a time of day stored on Excel's epoch
+        if value < datetime(1900, 1, 3):
+            # A time stored on Excel's epoch: day 0 is a time of day, and openpyxl gives a time typed past
+            # 24:00 (25:00 in a cell formatted h:mm) as 1900-01-01 01:00, which is 24 h + 1 h.
+            base = datetime(1899, 12, 31) if value >= datetime(1900, 1, 1) else datetime.combine(value.date(), time(0))
+            return cell_text(value - base)
         if value.time() == time(0):
             return value.date().isoformat()
         return value.strftime("%Y-%m-%d ") + _clock(value.hour, value.minute, value.second)
@@ -306,8 +309,11 @@ def read_workbook(path: Path, col: Collector) -> Source:
             used.add(actual)
             label = src.labels["scenario"]
             grid = _sheet_grid(wb[actual], archive, label, col)
-            kv = table_from_grid(grid, label, col, known=("key", "value"), required=("key", "value"))
-            if not {"key", "value"} <= set(kv.columns):
+            kv = table_from_grid(grid, label, col, known=("key", "value"), required=("key", "value")) \
+                if grid is not None else None
+            if kv is None:
+                pass
+            elif not {"key", "value"} <= set(kv.columns):
                 col.error(label, "needs the two columns 'key' and 'value'", expected="a header row: key, value")
             else:
                 src.settings, src.settings_where = settings_from_sheet(kv, label, col)
@@ -324,6 +330,10 @@ def read_workbook(path: Path, col: Collector) -> Source:
                 src.damaged.add(name)
             before = col.count()
             grid = _sheet_grid(wb[actual], archive, src.labels[name], col)
+            if grid is None:
+                src.reported.add(name)
+                src.damaged.add(name)
+                continue
             src.tables[name] = table_from_grid(grid, src.labels[name], col, known=COLUMNS[name],
                                                required=REQUIRED_COLUMNS[name])
             if col.count() > before:
@@ -340,10 +350,16 @@ def read_workbook(path: Path, col: Collector) -> Source:
     return src
 
 
-def _sheet_grid(ws: Any, archive: zipfile.ZipFile | None, label: str, col: Collector) -> pd.DataFrame:
+def _sheet_grid(ws: Any, archive: zipfile.ZipFile | None, label: str, col: Collector) -> pd.DataFrame | None:
     """The sheet's cells as text, row numbers as Excel shows them; merged cells and formulas without a
-    stored result are reported (each would silently read as an empty cell)."""
-    rows = [[cell_text(c) for c in r] for r in ws.iter_rows(min_row=1, values_only=True)]
+    stored result are reported (each would silently read as an empty cell). ``None`` (reported) for a
+    sheet that cannot be read."""
+    try:
+        rows = [[cell_text(c) for c in r] for r in ws.iter_rows(min_row=1, values_only=True)]
+    except Exception as exc:  # a damaged sheet: openpyxl raises what its XML parser or converters raise
+        col.error(label, f"cannot be read: {type(exc).__name__}: {exc}",
+                  hint="open the workbook in Excel or LibreOffice and save it again")
+        return None
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()  # empty rows at the end of a sheet are ignored (the contract says so)
     width = max((len(r) for r in rows), default=0)

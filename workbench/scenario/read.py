@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..contract import TABLES
 from ..errors import Collector
 from .check import scenario_from_tables
 from .files import read_source
@@ -30,6 +31,7 @@ def load(path: str | Path) -> Scenario:
     path = Path(path)
     col = Collector()
     src = read_source(path, col)
+    col.order_files([src.labels[n] for n in ("scenario", *TABLES) if n in src.labels])
     return scenario_from_tables(src.tables, src.settings, source=src.name, labels=src.labels,
                                 settings_where=src.settings_where, collector=col, reported=src.reported,
                                 damaged=src.damaged)
