@@ -277,9 +277,9 @@ class Column:
         """``fn`` applied to each distinct text, spread to the rows."""
         return object_array([fn(t) for t in self.texts])[self.codes]
 
-    def mask(self, fn: Callable[[str], bool]) -> np.ndarray:
-        """A boolean per row: ``fn`` of its text."""
-        return np.array([bool(fn(t)) for t in self.texts], bool)[self.codes]
+    def empty(self) -> np.ndarray:
+        """A boolean per row: the cell is empty."""
+        return np.array([t == "" for t in self.texts], bool)[self.codes]
 
 
 def object_array(items: list[Any]) -> np.ndarray:
@@ -354,6 +354,11 @@ class TableCheck:
         if len(rest):
             self.col.more(self.label, column, message, len(rest), int(self.rows[rest[0]]), int(self.rows[rest[-1]]),
                           warning=warning)
+
+    def require(self, name: str, expected: str) -> None:
+        """Report each empty cell of a column that must not be empty (ids, references), if the table has it."""
+        if name in self.table.columns:
+            self.report(self.column(name).empty(), name, "required value is empty", expected)
 
     def parse(self, name: str, parse: Callable[[str], Any], expected: str, *, required: bool, default: Any = None,
               hint: Callable[[str], str | None] | None = None, message: str = "invalid value") -> np.ndarray:

@@ -197,9 +197,8 @@ def _check_columns(tc: TableCheck, name: str, *, empty_ok: bool) -> bool:
 def _ids(tc: TableCheck, id_col: str) -> None:
     """Each id is given and unique."""
     c = tc.column(id_col)
-    empty = np.array([t == "" for t in c.texts], bool)
-    tc.report(empty[c.codes], id_col, "required value is empty", "an id")
-    codes = np.where(empty[c.codes], -1, c.codes)
+    tc.require(id_col, "an id")
+    codes = np.where(c.empty(), -1, c.codes)
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     later = np.zeros(len(codes), bool)
@@ -219,8 +218,10 @@ def _ids(tc: TableCheck, id_col: str) -> None:
         tc.bad[positions] = True
 
 
-def _references(tc: TableCheck, column: str, known: set[str] | None, what: str) -> None:
-    """Each non-empty id in ``column`` names a row of ``what`` (not judged when ``what`` is unusable)."""
+def _references(tc: TableCheck, column: str, known: set[str] | None, what: str, expected: str) -> None:
+    """Each cell of ``column`` holds an id (``expected`` says which) naming a row of ``what`` (not judged
+    when ``what`` is unusable)."""
+    tc.require(column, expected)
     if known is None or column not in tc.table.columns:
         return
     c = tc.column(column)
@@ -346,11 +347,7 @@ def _requests(tc: TableCheck, citizen_ids: set[str] | None, citizens: str) -> di
         "start": tc.parse("start", parse_time, "a time HH:MM (00:00..24:00) or empty", required=False,
                           default=None, hint=time_hint),
     }
-    if "citizen_id" in tc.table.columns:
-        _references(tc, "citizen_id", citizen_ids, citizens)
-        c = tc.column("citizen_id")
-        tc.report(np.array([t == "" for t in c.texts], bool)[c.codes], "citizen_id", "required value is empty",
-                  "a citizen id")
+    _references(tc, "citizen_id", citizen_ids, citizens, "a citizen id")
     start_text = tc.text("start")
     has_start = np.array([s is not None for s in v["start"]], bool)
     has_date = np.array([d is not None for d in v["date"]], bool)
@@ -372,10 +369,7 @@ def _availability(tc: TableCheck, id_col: str, known: set[str] | None, what: str
         "start": tc.parse("start", parse_time, "a time HH:MM (00:00..24:00)", required=True, hint=time_hint),
         "end": tc.parse("end", parse_time, "a time HH:MM (00:00..24:00)", required=True, hint=time_hint),
     }
-    if id_col in tc.table.columns:
-        _references(tc, id_col, known, what)
-        c = tc.column(id_col)
-        tc.report(np.array([t == "" for t in c.texts], bool)[c.codes], id_col, "required value is empty", "an id")
+    _references(tc, id_col, known, what, "an id")
     start, end = tc.numbers("start"), tc.numbers("end")
     with np.errstate(invalid="ignore"):
         backwards = ~np.isnan(start) & ~np.isnan(end) & (end <= start)
@@ -390,11 +384,7 @@ def _absences(tc: TableCheck, volunteer_ids: set[str] | None, volunteers: str) -
         "from_date": tc.parse("from_date", parse_date, "a date YYYY-MM-DD", required=True, hint=date_hint),
         "to_date": tc.parse("to_date", parse_date, "a date YYYY-MM-DD", required=True, hint=date_hint),
     }
-    if "volunteer_id" in tc.table.columns:
-        _references(tc, "volunteer_id", volunteer_ids, volunteers)
-        c = tc.column("volunteer_id")
-        tc.report(np.array([t == "" for t in c.texts], bool)[c.codes], "volunteer_id", "required value is empty",
-                  "a volunteer id")
+    _references(tc, "volunteer_id", volunteer_ids, volunteers, "a volunteer id")
     a, b = v["from_date"], v["to_date"]
     backwards = np.array([x is not None and y is not None and y < x for x, y in zip(a, b)], bool)
     tc.report_at(np.flatnonzero(backwards), "to_date", "to_date before from_date",
@@ -412,11 +402,7 @@ def _pins(tc: TableCheck, request_ids: set[str] | None, volunteer_ids: set[str] 
     }
     for column, known, what in (("request_id", request_ids, labels["requests"]),
                                 ("volunteer_id", volunteer_ids, labels["volunteers"])):
-        if column in tc.table.columns:
-            _references(tc, column, known, what)
-            c = tc.column(column)
-            tc.report(np.array([t == "" for t in c.texts], bool)[c.codes], column, "required value is empty",
-                      f"a {column.removesuffix('_id')} id")
+        _references(tc, column, known, what, f"a {column.removesuffix('_id')} id")
     return v
 
 
