@@ -702,3 +702,10 @@ def test_excel_time_cells_read_as_typed(base, tmp_path, value, number_format, te
     else:
         loaded = workbench.load(path)
         assert loaded.volunteer_availability["end"].iloc[0] == int(text[:2]) * 60
+
+
+def test_a_misspelt_required_setting_is_named(make_scenario):
+    """'Weeks' or 'start date' instead of the contract's names: the missing setting says what was found."""
+    folder = make_scenario(scenario__toml='Weeks = 2\n"start date" = 2026-01-05\n')
+    hints = {p.key: p.hint for p in _error(folder).problems}
+    assert "found 'Weeks'" in hints["weeks"] and "found 'start date'" in hints["start_date"]

@@ -68,6 +68,13 @@ class _Settings:
         self.col.error(self.label, message, key=key, value=_shown(value), expected=expected, hint=hint,
                        **self._loc(key))
 
+    def found_as(self, key: str) -> str | None:
+        """A hint when the setting is there under another spelling (``Weeks``, ``start date``)."""
+        near = nearest(key, [str(k) for k in self.raw if k not in SETTINGS_KEYS])
+        if near is None:
+            near = next((str(k) for k in self.raw if str(k).strip().lower().replace(" ", "_") == key), None)
+        return f"found '{near}'; setting names are lower case, words joined by _" if near else None
+
     def warn(self, key: str, message: str, value: Any = None) -> None:
         self.col.warn(self.label, message, key=key, value=None if value is None else _shown(value), **self._loc(key))
 
@@ -99,7 +106,8 @@ def parse_settings(raw: dict[str, Any], where: dict[str, dict[str, Any]], label:
     weeks_value = raw.get("weeks")
     weeks: int | None = None
     if weeks_value is None or weeks_value == "":
-        col.error(label, "required setting is missing", key="weeks", expected="a whole number of weeks 1..520")
+        col.error(label, "required setting is missing", key="weeks", expected="a whole number of weeks 1..520",
+                  hint=s.found_as("weeks"))
     else:
         w = s.number("weeks", weeks_value, limits.WEEKS, "a whole number of weeks", whole=True)
         weeks = int(w) if w is not None else None
@@ -162,7 +170,8 @@ def parse_settings(raw: dict[str, Any], where: dict[str, dict[str, Any]], label:
 def _start_date(s: _Settings) -> date | None:
     start = s.raw.get("start_date")
     if start is None or start == "":
-        s.col.error(s.label, "required setting is missing", key="start_date", expected="a date YYYY-MM-DD (a Monday)")
+        s.col.error(s.label, "required setting is missing", key="start_date", expected="a date YYYY-MM-DD (a Monday)",
+                    hint=s.found_as("start_date"))
         return None
     if isinstance(start, datetime):
         d: date | None = start.date()
