@@ -181,5 +181,6 @@ raise SystemExit(cli.main(["experiment", {str(spec)!r}, "--out", {str(tmp_path /
 
 
 def test_console_script_is_declared():
-    """pip installs a `workbench` command pointing at the CLI."""
-    assert PROJECT["project"]["scripts"]["workbench"] == "workbench.cli:main"
+    """pip installs a `workbench` command pointing at the CLI's entry module (outside the package), in the wheel."""
+    assert PROJECT["project"]["scripts"]["workbench"] == "workbench_cli:main"
+    assert "workbench_cli" in PROJECT["tool"]["setuptools"]["py-modules"]

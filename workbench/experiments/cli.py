@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             client.close()
 
     summary = summarize(table)
-    from .._atomic import write_text
+    from ..outputs import write_text
 
     write_text(out / "summary.csv", summary.to_csv(index=False, lineterminator="\n"))
     cov = summary[summary["metric"] == "coverage"]

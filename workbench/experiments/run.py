@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._atomic import write_text
+from ..outputs import write_text
 from . import modifications as _mods
 from .spec import RunKey, Spec
 
