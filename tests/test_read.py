@@ -709,3 +709,27 @@ def test_a_misspelt_required_setting_is_named(make_scenario):
     folder = make_scenario(scenario__toml='Weeks = 2\n"start date" = 2026-01-05\n')
     hints = {p.key: p.hint for p in _error(folder).problems}
     assert "found 'Weeks'" in hints["weeks"] and "found 'start date'" in hints["start_date"]
+
+
+def test_big_files_are_read_the_same_way_as_small_ones(make_scenario, monkeypatch):
+    """A file over 1 MB (cells stored as categories to save memory) gives the same table and the same
+    problems, row by row, as the plain way small files are read."""
+    from workbench import csvfile
+
+    rows = [f"v{1 + i % 5},{('mon', 'tue', '2026-01-07')[i % 3]},09:00,{10 + i % 8:02d}:00" for i in range(60_000)]
+    rows[10] = "v1,mon,09:00,25:00"
+    rows[20_000] = 'v2,tue,09:00,12:00,"a note\nover two lines"'
+    rows[40_000] = "v3,funday,09:00,12:00"
+    text = "volunteer_id,day,start,end,note\n" + "\n".join(rows) + "\n"
+    assert len(text) > csvfile._CATEGORICAL_FROM
+    folder = make_scenario(volunteer_availability__csv=text, pins__csv=None)
+    big = _error(folder).problems
+    monkeypatch.setattr(csvfile, "_CATEGORICAL_FROM", 10**12)
+    small = _error(folder).problems
+    assert big == small
+    assert [(p.row, p.column) for p in big] == [(12, "end"), (40_002, "day")]
+    monkeypatch.undo()
+    good = make_scenario(volunteer_availability__csv=text.replace("25:00", "12:00").replace("funday", "fri"),
+                         pins__csv=None)
+    table = workbench.load(good).volunteer_availability
+    assert table.loc[20_002, "note"] == "a note\nover two lines" and len(table) == 60_000

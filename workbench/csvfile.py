@@ -143,6 +143,18 @@ def sniff_separator(text: str, label: str, col: Collector, known: Sequence[str])
     return sep
 
 
+def distinct(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column of text cells (categorical or object) as ``codes`` into its distinct ``texts`` (unstripped;
+    a missing cell is ``""``): checks then run once per distinct text instead of once per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        texts = [str(c) for c in values.cat.categories] + [""]
+        codes = values.cat.codes.to_numpy()
+    else:
+        codes, uniques = pd.factorize(values.to_numpy(object), use_na_sentinel=True)
+        texts = ["" if u is None else str(u) for u in uniques] + [""]
+    return np.where(codes < 0, len(texts) - 1, codes).astype(np.intp), texts
+
+
 def _widest_line(data: bytes, sep: str) -> int:
     """Cells in the widest line, counting separators inside quotes too: at least the width of every
     record that fits on one line (numpy over the bytes, in pieces to keep memory small)."""
@@ -165,6 +177,7 @@ def _widest_line(data: bytes, sep: str) -> int:
     return max(best, carry) + 1
 
 
+_CATEGORICAL_FROM = 1 << 20  # bytes
 _WIDTH_ERROR = re.compile(r"Expected \d+ fields in line \d+, saw (\d+)")
 _EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
@@ -173,11 +186,14 @@ def read_grid(data: bytes, sep: str, label: str, col: Collector) -> pd.DataFrame
     """Every record as a row of categorical text cells: columns 0..width-1, index the 1-based record
     number (the spreadsheet row). A quote that never closes is reported and the records before it read."""
     width = _widest_line(data, sep)
+    # Categorical cells store each distinct text once: the memory of a big file; plain text is quicker to
+    # set up for the small files most scenarios have.
+    dtype = "category" if len(data) > _CATEGORICAL_FROM else object
     nrows: int | None = None
     grid = None
     for _ in range(8):
         try:
-            grid = pd.read_csv(io.BytesIO(data), sep=sep, header=None, names=list(range(width)), dtype="category",
+            grid = pd.read_csv(io.BytesIO(data), sep=sep, header=None, names=list(range(width)), dtype=dtype,
                                na_filter=False, skip_blank_lines=False, engine="c", quotechar='"',
                                doublequote=True, nrows=nrows, encoding="utf-8", encoding_errors="replace")
             break
@@ -214,9 +230,8 @@ def _line_breaks(grid: pd.DataFrame) -> np.ndarray:
     """Per record, the line breaks inside its cells (quoted cells may hold them)."""
     out = np.zeros(len(grid), np.int64)
     for c in grid.columns:
-        values = grid[c]
-        per_category = np.array([len(_LINE_BREAK.findall(str(x))) for x in values.cat.categories] + [0], np.int64)
-        out += per_category[values.cat.codes.to_numpy()]
+        codes, texts = distinct(grid[c])
+        out += np.array([len(_LINE_BREAK.findall(x)) for x in texts], np.int64)[codes]
     return out
 
 
@@ -229,22 +244,21 @@ def row_of_line(grid: pd.DataFrame, line: int) -> int:
 def _report_runaway(grid: pd.DataFrame, sep: str, label: str, col: Collector) -> None:
     """A cell with line breaks is fine (Alt+Enter in Excel) unless its lines look like rows of their own:
     then a quote was opened and closed only much later, swallowing those rows."""
-    if not len(grid) or not any(_LINE_BREAK.search(str(x)) for c in grid.columns for x in grid[c].cat.categories):
+    columns = {c: distinct(grid[c]) for c in grid.columns} if len(grid) else {}
+    if not any(_LINE_BREAK.search(x) for _, texts in columns.values() for x in texts):
         return
     first = next((i for i in range(len(grid)) if any(str(v).strip() for v in grid.iloc[i])), 0)
     header_width = sum(bool(str(v).strip()) for v in grid.iloc[first])
     need = max(1, header_width - 1)
     runaway = np.zeros(len(grid), bool)
     where: dict[int, tuple[int, str]] = {}
-    for i, c in enumerate(grid.columns):
-        values = grid[c]
-        cats = [str(x) for x in values.cat.categories]
-        bad = np.array([any(line.count(sep) >= need for line in _LINE_BREAK.split(x)[1:]) for x in cats] + [False])
+    for i, (codes, texts) in enumerate(columns.values()):
+        bad = np.array([any(line.count(sep) >= need for line in _LINE_BREAK.split(x)[1:]) for x in texts])
         if not bad.any():
             continue
-        hit = bad[values.cat.codes.to_numpy()] & ~runaway
+        hit = bad[codes] & ~runaway
         for pos in np.flatnonzero(hit):
-            where[int(pos)] = (i, cats[values.cat.codes.iloc[pos]])
+            where[int(pos)] = (i, texts[codes[pos]])
         runaway |= hit
     for pos in sorted(where):
         i, cell = where[pos]
@@ -259,10 +273,8 @@ def _report_runaway(grid: pd.DataFrame, sep: str, label: str, col: Collector) ->
 
 def _is_blank(values: pd.Series) -> np.ndarray:
     """Per cell: empty or only spaces (vectorised over the categories of a categorical column)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = np.array([not str(c).strip() for c in values.cat.categories] + [True], bool)
-        return cats[values.cat.codes.to_numpy()]
-    return np.array([v is None or not str(v).strip() for v in values], bool)
+    codes, texts = distinct(values)
+    return np.array([not t.strip() for t in texts], bool)[codes]
 
 
 def table_from_grid(grid: pd.DataFrame, label: str, col: Collector, known: Sequence[str] = (),

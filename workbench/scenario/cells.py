@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import FALSE_WORDS, TRUE_WORDS
+from ..csvfile import distinct
 from ..errors import Collector
 from ..timeutil import WEEKDAYS, format_time, parse_date
 
@@ -257,14 +258,7 @@ class Column:
         """From a text column (categorical or object); a missing column reads as empty cells."""
         if values is None:
             return cls(np.zeros(n, np.intp), [""])
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            raw_codes = values.cat.codes.to_numpy()
-            raw = [str(c) for c in values.cat.categories] + [""]  # code -1: a missing cell
-            raw_codes = np.where(raw_codes < 0, len(raw) - 1, raw_codes)
-        else:
-            raw_codes, uniques = pd.factorize(values.to_numpy(object), use_na_sentinel=True)
-            raw = ["" if u is None else str(u) for u in uniques] + [""]
-            raw_codes = np.where(raw_codes < 0, len(raw) - 1, raw_codes)
+        raw_codes, raw = distinct(values)
         stripped = [t.strip() for t in raw]
         remap, texts = pd.factorize(np.array(stripped, dtype=object))
         return cls(remap[raw_codes].astype(np.intp), [str(t) for t in texts])

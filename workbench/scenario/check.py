@@ -34,6 +34,7 @@ from ..contract import (
     TABLES,
     TRAVEL_MODES,
 )
+from ..csvfile import distinct
 from ..errors import Collector, Problem
 from ..timeutil import format_time, parse_date, parse_time
 from ..validate import pins_as_schedule, validate
@@ -249,11 +250,8 @@ def _frame(name: str, tc: TableCheck, values: dict[str, np.ndarray]) -> pd.DataF
 
 def _raw_text(values: pd.Series) -> np.ndarray:
     """An unknown column's cells as the user wrote them (text, shared objects for repeated cells)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = np.array([str(c) for c in values.cat.categories] + [""], dtype=object)
-        return cats[values.cat.codes.to_numpy()]
-    return np.array(["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values],
-                    dtype=object)
+    codes, texts = distinct(values)
+    return np.array(texts, dtype=object)[codes]
 
 
 # --------------------------------------------------------------------------- the tables
@@ -421,9 +419,9 @@ def _check_pins(st: Settings, frames: dict[str, pd.DataFrame], checks: dict[str,
     request, citizen and volunteer (with their availability and absences) were read without a
     problem, so that a broken row elsewhere never shows up again as a broken pin. The caller skips
     the check when one of these tables is missing or read only in part. Only the pinned people's
-    rows are passed to the checker, which keeps the check fast on big files.
+    availability and absence rows are passed to the checker, which keeps the check fast on big files.
     """
-    good = {name: frames[name][~checks[name].bad] for name in frames}
+    good = {name: frames[name][~checks[name].bad] if checks[name].bad.any() else frames[name] for name in frames}
     va, ca, ab = frames["volunteer_availability"], frames["citizen_availability"], frames["volunteer_absences"]
     bad_volunteers = (set(va["volunteer_id"][checks["volunteer_availability"].bad])
                       | set(ab["volunteer_id"][checks["volunteer_absences"].bad]))
@@ -434,22 +432,18 @@ def _check_pins(st: Settings, frames: dict[str, pd.DataFrame], checks: dict[str,
     pins = good["pins"]
     keep = np.array([request_citizen.get(r) in citizens_ok and w in volunteers_ok
                      for r, w in zip(pins["request_id"], pins["volunteer_id"])], bool)
-    pins = pins[keep] if len(pins) else pins
+    pins = pins if keep.all() else pins[keep]
     if pins.empty:
         return
+    # Only the availability of the pinned people matters: on a big file that is a small part of it.
     volunteers = set(pins["volunteer_id"])
-    requests = set(pins["request_id"])
-    citizens = {request_citizen[r] for r in requests}
+    citizens = {request_citizen[r] for r in pins["request_id"]}
     sub = Scenario(
-        settings=st,
-        volunteers=good["volunteers"][good["volunteers"]["volunteer_id"].isin(volunteers)],
+        settings=st, volunteers=good["volunteers"], citizens=good["citizens"], requests=good["requests"], pins=pins,
         volunteer_availability=good["volunteer_availability"][
             good["volunteer_availability"]["volunteer_id"].isin(volunteers)],
         volunteer_absences=good["volunteer_absences"][good["volunteer_absences"]["volunteer_id"].isin(volunteers)],
-        citizens=good["citizens"][good["citizens"]["citizen_id"].isin(citizens)],
         citizen_availability=good["citizen_availability"][good["citizen_availability"]["citizen_id"].isin(citizens)],
-        requests=good["requests"][good["requests"]["request_id"].isin(requests)],
-        pins=pins,
     )
     schedule, rows = pins_as_schedule(sub)
     for v in validate(sub, schedule, check_pins=False):
