@@ -35,7 +35,7 @@ from ..contract import (
     TRAVEL_MODES,
 )
 from ..csvfile import distinct
-from ..errors import Collector, Problem
+from ..errors import Collector
 from ..timeutil import format_time, parse_date, parse_time
 from ..validate import pins_as_schedule, validate
 from . import limits
@@ -450,4 +450,4 @@ def _check_pins(st: Settings, frames: dict[str, pd.DataFrame], checks: dict[str,
         col.error(label, f"pin breaks hard rule {v.rule}: {v.message}", row=int(rows[v.row - 2]))
 
 
-__all__ = ["Problem", "default_labels", "scenario_from_tables"]
+__all__ = ["default_labels", "scenario_from_tables"]
