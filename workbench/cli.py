@@ -626,6 +626,10 @@ class _Context:
         self.interrupts = Interrupts()
 
 
+_SCENARIO_HELP = ("scenario folder or .xlsx workbook; where no such path exists, the name of a bundled dataset "
+                  "(demo, demo.xlsx, city-medium, city-large)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -637,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("solve", help="make a schedule", parents=[common])
-    s.add_argument("scenario", help="scenario folder or .xlsx workbook")
+    s.add_argument("scenario", help=_SCENARIO_HELP)
     s.add_argument("--out", required=True, help="folder for schedule.csv, unassigned.csv, kpis.json (replaced "
                    "as one set; other files in it are kept)")
     s.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
@@ -652,7 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_solve)
 
     v = sub.add_parser("validate", help="check a schedule against the 14 hard rules", parents=[common])
-    v.add_argument("scenario")
+    v.add_argument("scenario", help=_SCENARIO_HELP)
     v.add_argument("schedule")
     v.set_defaults(func=cmd_validate)
 
@@ -667,7 +671,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_generate)
 
     c = sub.add_parser("check", help="read and check a scenario, print its warnings", parents=[common])
-    c.add_argument("scenario")
+    c.add_argument("scenario", help=_SCENARIO_HELP)
     c.set_defaults(func=cmd_check)
 
     try:
@@ -704,6 +708,10 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     try:
         ctx.interrupts.install()
         args = build_parser().parse_args(argv)
+        if getattr(args, "scenario", None) is not None:  # a bundled dataset's name where no such path exists
+            from .datasets import resolve
+
+            args.scenario = str(resolve(args.scenario))
         ctx.verbose = getattr(args, "verbose", False)
         ctx.debug = getattr(args, "debug", False)
         if ctx.verbose:
@@ -729,6 +737,12 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     except BaseException as exc:  # anything else: one line, the traceback only when asked
         if ctx.debug:
             traceback.print_exc()
+        from .extras import missing_extra_message
+
+        missing = missing_extra_message(exc) if isinstance(exc, ImportError) else None
+        if missing:  # an optional part that is not installed: say which extra brings it
+            _err(f"error: {missing}")
+            return EXIT_UNEXPECTED
         first = (str(exc).strip().splitlines() or [""])[0]
         _err(f"internal error while {ctx.phase}: {type(exc).__name__}: {first}"
              + ("" if ctx.debug else " (run with --debug for the traceback)"))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import COLUMNS, DEFAULT_CITIZEN_WINDOW, DEFAULT_DETOUR_FACTOR, DEFAULT_SPEEDS, TABLES, week_index
+from ..errors import Problem
 from ..timeutil import horizon_dates
 
 __all__ = ["COLUMNS", "TABLES", "Scenario", "Settings", "per_scenario"]
@@ -70,7 +71,7 @@ class Scenario:
     citizen_availability: pd.DataFrame
     requests: pd.DataFrame
     pins: pd.DataFrame
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # legal but suspicious data, each with file, row and column
 
     @property
     def name(self) -> str:
