@@ -224,7 +224,7 @@ def solve(
                            model_keys)
         complete_model = bool(model_mask.all()) and wide.complete
         plan, model_bound, secondary, primary_before_continuity, proven_weeks = _optimise(
-            index, wide, np.flatnonzero(in_model), complete_model, agreed, start, greedy, bounds, w, seed, workers,
+            index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
             budget, reserve, tuning, tracker)
         # The models' bound holds for every valid schedule only when they held every triple and
         # nothing but pins (which are hard rules) was fixed.
@@ -331,7 +331,7 @@ def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
 
 
 def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
-              start: Plan, greedy: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
+              start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker
               ) -> tuple[Plan, int | None, dict[str, float], int, int]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
@@ -364,10 +364,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 list(pool.map(fn, range(weeks)))
 
-    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent; among
-    # equal answers each request leans to the volunteer the warm start gives it most often.
+    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent.
     time_primary = budget.seconds(tuning.primary_share, reserve)
-    lean = choose_friends(index, model_cands, greedy.sessions, agreed.fixed) if weights.continuity else {}
 
     def primary(k: int) -> None:
         if budget.over(reserve):
@@ -378,7 +376,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
         searches[k] = ws
         ws.primary(time_primary / rounds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
-                   report=lambda obj, _b, k=k: tracker.update(k, obj), lean=lean)
+                   report=lambda obj, _b, k=k: tracker.update(k, obj))
         tracker.update(k, ws.best_value, done=True)
 
     run(primary)
