@@ -218,7 +218,8 @@ def solve(
     proven_weeks = 0
     if method == "cpsat" and not budget.over(reserve) and len(wide):
         warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
-        model_mask = model_set(pw, dist, reduced, lp_use, must | pair_mask(pw, warm), tuning)
+        model_mask = model_set(pw, dist, reduced, lp_use, must | pair_mask(pw, warm), tuning,
+                               cap=_model_cap(index, budget, reserve, workers, tuning))
         model_keys = _pair_week_keys(pw, model_mask, index)
         in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks + wide.week,
                            model_keys)
@@ -239,6 +240,17 @@ def solve(
         plan = start  # never worse than the coordinator's baseline (or the guided one)
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
                    primary_before_continuity, proven_weeks, len(wide))
+
+
+def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: int | None, tuning: Tuning) -> int:
+    """How many triples the week models may hold: what one week can use in the seconds it will get."""
+    per_week = tuning.week_triples_max
+    if not budget.deterministic and math.isfinite(budget.left()):
+        threads = max(1, min(workers or (os.cpu_count() or 1), index.weeks))
+        seconds = budget.seconds(tuning.primary_share, reserve) / math.ceil(index.weeks / threads)
+        per_week = int(min(max(tuning.week_triples_per_second * seconds, tuning.week_triples_min),
+                           tuning.week_triples_max))
+    return per_week * index.weeks
 
 
 def _previous_pairs(index: ScenarioIndex, previous: pd.DataFrame) -> set[tuple[int, int]]:

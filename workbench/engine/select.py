@@ -57,13 +57,13 @@ def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray, tuning: Tu
 
 
 def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | None, use: np.ndarray | None,
-              forced: np.ndarray, tuning: Tuning) -> np.ndarray:
+              forced: np.ndarray, tuning: Tuning, cap: int | None = None) -> np.ndarray:
     """The model set (a mask over ``pw``, see module docstring).
 
     Per request and week, pairs rank by: used by the LP, then reduced cost (the LP is
     very degenerate, many pairs tie at 0), then distance; each request-week keeps its
-    best ``m`` pairs, ``m`` as large as ``tuning.max_model_triples`` allows (at least
-    ``tuning.nearest_per_request``... and at least one), plus everything ``forced``.
+    best ``m`` pairs, ``m`` as large as ``cap`` triples allow (``tuning.max_model_triples``
+    when not given; at least one pair), plus everything ``forced``.
     """
     if int(pw.days.sum()) <= tuning.complete_up_to:
         return np.ones(len(pw), bool)
@@ -76,7 +76,8 @@ def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | No
             score = np.where(use > 1e-9, -1.0, score)
     group = pw.req.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
     rank = rank_within(group, score)
-    budget = tuning.max_model_triples - int(pw.days[forced].sum())
+    budget = min(cap if cap is not None else tuning.max_model_triples, tuning.max_model_triples) \
+        - int(pw.days[forced].sum())
     lo, hi = 1, 64
     while lo < hi:  # the largest m whose selection fits the budget
         mid = (lo + hi + 1) // 2

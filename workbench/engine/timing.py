@@ -61,42 +61,76 @@ def _left(deadline: float) -> float:
     return max(0.01, deadline - time.monotonic())
 
 
+class _Work:
+    """The work (deterministic units) a week's timing may still spend; ``inf`` when the clock rules."""
+
+    def __init__(self, units: float) -> None:
+        self.left = units
+        self.used = 0.0
+
+    def take(self, cap: float) -> float:
+        return max(0.001, min(cap, self.left))
+
+    def spend(self, solver: cp_model.CpSolver) -> None:
+        self.used += solver.deterministic_time
+        self.left -= solver.deterministic_time
+
+
 def _all_fit(index: ScenarioIndex, cands: Candidates, sessions: list[int], fixed: dict[int, Session],
-             budget: Budget, seed: int, deadline: float) -> bool:
+             budget: Budget, seed: int, deadline: float, work: _Work) -> bool:
     """Can all these sessions be timed together? False only when proven."""
     dm = build_day_model(index, cands, sessions, fixed, all_present=True)
     solver = cp_model.CpSolver()
-    budget.configure(solver, min(CONFLICT_SECONDS, _left(deadline)), CONFLICT_WORK, seed)
-    return budget.solve(solver, dm.model) != cp_model.INFEASIBLE
+    budget.configure(solver, min(CONFLICT_SECONDS, _left(deadline)), work.take(CONFLICT_WORK), seed)
+    status = budget.solve(solver, dm.model)
+    work.spend(solver)
+    return status != cp_model.INFEASIBLE
 
 
 def minimal_conflict(index: ScenarioIndex, cands: Candidates, sessions: list[int], fixed: dict[int, Session],
-                     budget: Budget, seed: int, deadline: float = math.inf) -> list[int]:
+                     budget: Budget, seed: int, deadline: float = math.inf, work: _Work | None = None) -> list[int]:
     """A smallest-by-deletion subset of ``sessions`` that cannot all be timed together.
 
     A small conflict makes a strong cut: it forbids only that combination. Past the
-    ``deadline`` the subset found so far is returned (still a conflict, only larger).
+    ``deadline`` or the ``work`` the subset found so far is returned (still a conflict, only larger).
     """
+    work = work or _Work(math.inf)
     core = list(sessions)
     for t in list(sessions):
-        if t in fixed or len(core) <= 2 or budget.over() or time.monotonic() >= deadline:
+        if t in fixed or len(core) <= 2 or budget.over() or time.monotonic() >= deadline or work.left <= 0:
             continue
         trial = [c for c in core if c != t]
-        if not _all_fit(index, cands, trial, fixed, budget, seed, deadline):
+        if not _all_fit(index, cands, trial, fixed, budget, seed, deadline, work):
             core = trial
     return core
 
 
+def _place_in_order(plan: Plan, cands: Candidates, group: list[int], day: int,
+                    prefer: dict[int, tuple[int, bool]]) -> list[Session]:
+    """The group's sessions placed one by one, earliest possible start first (what fits)."""
+    got = []
+    for t in sorted(group, key=lambda t: (cands.starts[t][0][0], t)):
+        hint = prefer.get(t)
+        s = plan.try_add(int(cands.req[t]), int(cands.vol[t]), day, cands.starts[t], bool(cands.in_person[t]),
+                         bool(cands.phone[t]), prefer=hint[0] if hint else None,
+                         prefer_in_person=hint[1] if hint else True)
+        if s is not None:
+            got.append(s)
+    return got
+
+
 def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed: dict[int, Session],
               budget: Budget, seed: int, prefer: dict[int, tuple[int, bool]] | None = None,
-              deadline: float = math.inf) -> tuple[list[Session], list[list[int]]]:
+              deadline: float = math.inf, work: float = math.inf) -> tuple[list[Session], list[list[int]], float]:
     """Exact times for a week's chosen triples (candidate positions).
 
-    Returns the placed sessions and the groups the timing proved cannot all be
-    placed together. ``prefer``: position → (start, in person) to try first for a
-    single session (the previous timing of the same assignment). Past the
-    ``deadline`` groups are placed by the greedy inserter only (what fits stays).
+    Returns the placed sessions, the groups the timing proved cannot all be placed
+    together, and the work spent. ``prefer``: position → (start, in person) to try
+    first for a single session (the previous timing of the same assignment). Past the
+    ``deadline``, or once ``work`` is spent, groups are placed by the greedy inserter
+    only (what fits stays).
     """
+    allowance = _Work(work)
     plan = Plan(index)
     by_day: dict[int, list[int]] = defaultdict(list)
     for t in chosen:
@@ -106,20 +140,23 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
     prefer = prefer or {}
     for d in sorted(by_day):
         for group in components(cands, index, by_day[d]):
-            late = time.monotonic() >= deadline
-            if (len(group) == 1 or late) and not any(t in fixed for t in group):
-                for t in group:
-                    hint = prefer.get(t)
-                    s = plan.try_add(int(cands.req[t]), int(cands.vol[t]), d, cands.starts[t],
-                                     bool(cands.in_person[t]), bool(cands.phone[t]), prefer=hint[0] if hint else None,
-                                     prefer_in_person=hint[1] if hint else True)
-                    if s is not None:
-                        placed.append(s)
-                continue
+            late = time.monotonic() >= deadline or allowance.left <= 0
+            has_fixed = any(t in fixed for t in group)
+            if not has_fixed:
+                # Most groups fit when placed one by one at their earliest start (measured: 96% of the
+                # groups of two or more on city-medium), which takes microseconds; only the others
+                # need a timing model.
+                got = _place_in_order(plan, cands, group, d, prefer)
+                if len(got) == len(group) or late:
+                    placed += got
+                    continue
+                for s in got:
+                    plan.remove(s)
             dm = build_day_model(index, cands, group, fixed)
             solver = cp_model.CpSolver()
-            budget.configure(solver, min(GROUP_SECONDS, _left(deadline)), GROUP_WORK, seed)
+            budget.configure(solver, min(GROUP_SECONDS, _left(deadline)), allowance.take(GROUP_WORK), seed)
             st = budget.solve(solver, dm.model)
+            allowance.spend(solver)
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 # Not even the agreed sessions could be timed in the limit: keep those alone.
                 for t in group:
@@ -140,5 +177,5 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
                 plan.add(s)
                 placed.append(s)
             if missing and st == cp_model.OPTIMAL:
-                failed.append(minimal_conflict(index, cands, group, fixed, budget, seed, deadline))
-    return placed, failed
+                failed.append(minimal_conflict(index, cands, group, fixed, budget, seed, deadline, allowance))
+    return placed, failed, allowance.used

@@ -22,9 +22,14 @@ class Tuning:
     #: Below this many compatible triples every triple goes into the week models, so
     #: their bound is a bound of the whole problem (small cities: 2–10 thousand).
     complete_up_to: int = 12_000
-    #: At most this many triples in all week models together (measured: a medium week
-    #: model of ~5,000 triples reaches its optimum in 5–10 s on one core; 4 weeks on 2 cores).
-    max_model_triples: int = 24_000
+    #: Triples of one week model per second its primary stage gets (measured: a medium week of
+    #: ~5,500 triples improves on the warm start within 8 s of one core; one of 24,000 did not in
+    #: 6 s), between ``week_triples_min`` and ``week_triples_max`` (also the size in effort mode).
+    week_triples_per_second: float = 650.0
+    week_triples_min: int = 1_500
+    week_triples_max: int = 6_000
+    #: At most this many triples in all week models together, whatever the time.
+    max_model_triples: int = 200_000
 
     # ----------------------------------------------------------- shares of the time limit
     #: Share of the time left that candidate enumeration may use before it thins.

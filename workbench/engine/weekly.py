@@ -40,6 +40,7 @@ from .timing import time_week
 log = logging.getLogger(__name__)
 
 MAX_CUT_ROUNDS = 50
+TIMING_SHARE = 0.15
 STAGE_ROUNDS = 10
 
 
@@ -114,12 +115,13 @@ class WeekSearch:
             self.wm.model.add_bool_or([~self.wm.x[self.pos[t]] for t in group])
             self.cuts += 1
 
-    def _time(self, chosen: list[int], deadline: float) -> tuple[list[Session], list[list[int]]]:
+    def _time(self, chosen: list[int], deadline: float, work: float) -> tuple[list[Session], list[list[int]], float]:
         prefer = {self.cands.index[(s.req, s.vol, s.day)]: (s.start, s.in_person) for s in self.best
                   if (s.req, s.vol, s.day) in self.cands.index}
-        # In effort mode the timing must not depend on the clock: no deadline then.
+        # In effort mode the timing must not depend on the clock: no deadline then, but its work
+        # counts against the stage's.
         return time_week(self.index, self.cands, chosen, self.fixed, self.budget, self.seed, prefer,
-                         math.inf if self.budget.deterministic else deadline)
+                         math.inf if self.budget.deterministic else deadline, work)
 
     def _chosen(self, solver: cp_model.CpSolver) -> list[int]:
         return [int(t) for j, t in enumerate(self.wm.triples.tolist()) if solver.boolean_value(self.wm.x[j])]
@@ -150,7 +152,9 @@ class WeekSearch:
             _set_bounds(self._keep_primary, 0, cp_model.INT32_MAX)
             m.maximize(self.wm.primary_expr())
             solver = cp_model.CpSolver()
-            self.budget.configure(solver, left, end_work, self.seed)
+            # The search leaves a share of the week's time for timing its answer: an answer that
+            # cannot be timed in time is lost.
+            self.budget.configure(solver, left * (1 - TIMING_SHARE), end_work, self.seed)
             # The full LP relaxation proves weekly optima sooner (measured ~25% on city-medium);
             # probing at presolve costs more than it saves here (a small city's week: 0.37 s
             # instead of 0.84 s to its proof).
@@ -166,7 +170,8 @@ class WeekSearch:
                                 "its warm start", self.week)
                 break
             self.model_bound = min(self.model_bound, float(solver.best_objective_bound))
-            placed, failed = self._time(self._chosen(solver), t_end)
+            placed, failed, spent = self._time(self._chosen(solver), t_end, end_work)
+            end_work -= spent
             self.offer(placed)
             if not failed:
                 self.proven = st == cp_model.OPTIMAL or self.best_value >= target - 1e-9
@@ -199,7 +204,7 @@ class WeekSearch:
                 _set_bounds(self._keep_primary, keep_primary, cp_model.INT32_MAX)
                 m.maximize(objective)
                 solver = cp_model.CpSolver()
-                self.budget.configure(solver, left, work, self.seed)
+                self.budget.configure(solver, left * (1 - TIMING_SHARE), work, self.seed)
                 # The hint is a whole solution; presolving the guard (a sum over every triple)
                 # was measured to take 10x the time of the search itself.
                 solver.parameters.cp_model_presolve = False
@@ -210,7 +215,8 @@ class WeekSearch:
                           solver.wall_time)
                 if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                     break
-                placed, failed = self._time(self._chosen(solver), t_end)
+                placed, failed, spent = self._time(self._chosen(solver), t_end, work)
+                work -= spent
                 if failed:
                     placed = self._top_up(placed)
                 if self.value(placed) >= keep_primary and all(
