@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench
+from workbench import whatif as mods
 from workbench.experiments import Modification, Spec, SpecError, load_spec, run_experiment, spec_from_dict
-from workbench.experiments import modifications as mods
 from workbench.experiments import run as run_mod
 from workbench.experiments.run import FIGURES, VOLATILE_COLUMNS, load_results
 from workbench.experiments.stats import mean_ci, paired_difference, summarize
