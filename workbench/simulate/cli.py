@@ -224,6 +224,13 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..scenario.read import load
 
+    try:
+        import lifelines  # noqa: F401 - checked before hours of simulating, not after
+    except ImportError:
+        from .metrics import MISSING_LIFELINES
+
+        print(f"workbench simulate: {MISSING_LIFELINES}", file=sys.stderr)
+        return 3
     options, problems = parse_options(args)
     scenario_path, out = Path(args.scenario), Path(args.out)
     if out.exists() and not out.is_dir():

@@ -106,8 +106,15 @@ def _group_order(table: pd.DataFrame, by: str | None) -> list[str]:
     return sorted(groups, key=lambda g: (g == OTHER, -int(sizes[g]), g))
 
 
+MISSING_LIFELINES = ("the waiting-time figures need the lifelines package (Kaplan–Meier): "
+                     "pip install 'workbench[research]' or conda install -c conda-forge lifelines")
+
+
 def _km(durations: np.ndarray, events: np.ndarray) -> Any:
-    from lifelines import KaplanMeierFitter
+    try:
+        from lifelines import KaplanMeierFitter
+    except ImportError:
+        raise ImportError(MISSING_LIFELINES) from None
 
     kmf = KaplanMeierFitter(alpha=1 - LEVEL)
     kmf.fit(durations, event_observed=events)

@@ -38,7 +38,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -46,11 +46,9 @@ import numpy as np
 import pandas as pd
 
 from .. import solver, whatif
-from ..contract import COLUMNS, SCHEDULE_COLUMNS
-from ..scenario.read import scenario_from_tables
+from ..contract import COLUMNS, SCHEDULE_COLUMNS, WEEKDAYS
 from ..scenario.types import Scenario
-from ..scenario.write import settings_to_dict, table_to_text
-from ..timeutil import format_time
+from ..timeutil import format_time, parse_time
 from .params import Parameters
 
 KM_PER_DEGREE = 111.32
@@ -82,14 +80,15 @@ class WeekReport:
 
 @dataclass
 class _Person:
-    """A citizen or volunteer: the text row for week scenarios plus the life-course bookkeeping."""
+    """A citizen or volunteer: their parsed row for week scenarios plus the life-course bookkeeping."""
 
     pid: str
     template: str
     cohort: str
     first_week: int  # the first week they can be planned
     threshold: float  # exponential clock: they leave when the accumulated hazard passes it
-    row: dict[str, str]
+    row: dict[str, Any]
+    referred: date | None = None  # citizens: the referral date
     hazard: float = 0.0
     left_week: int | None = None  # the first week they are no longer planned
     reason: str = ""
@@ -100,7 +99,7 @@ class _Request:
     rid: str
     citizen: int  # index into the citizens list
     template: str
-    row: dict[str, str]
+    row: dict[str, Any]
     one_off_week: int | None  # week of a one-off's date (None: recurring)
     first_week: int
     first_date: date | None = None
@@ -116,7 +115,7 @@ class _Match:
     start_week: int
     start_date: date
     last_week: int
-    slots: list[tuple[int, str, str]]  # (weekday, start HH:MM, mode) of its last served week
+    slots: list[tuple[int, int, str]]  # (weekday, start minute, mode) of its last served week
     sessions: int = 0
     end_week: int | None = None
     reason: str = ""
@@ -125,10 +124,10 @@ class _Match:
 @dataclass
 class _Window:
     owner: int
-    day: str  # weekday, or "" when dated
+    day: str  # a weekday, or "" when dated
     offset: int | None  # days from the start for a dated row
-    start: str
-    end: str
+    start: int
+    end: int
 
 
 @dataclass
@@ -187,7 +186,11 @@ class Simulation:
 
 
 class _Programme:
-    """The live state of the simulated programme and the weekly step."""
+    """The live state of the simulated programme and the weekly step.
+
+    People and requests are kept as the parsed rows of the scenario they were drawn
+    from (already validated), so a week's scenario is assembled from them directly.
+    """
 
     def __init__(self, base: Scenario, params: Parameters, seed: int) -> None:
         self.base = base
@@ -196,8 +199,6 @@ class _Programme:
         st = base.settings
         self.start = st.start_date
         self.cycle = st.weeks
-        self.settings = settings_to_dict(st)
-        text = {n: table_to_text(n, base.table(n)) for n in ("volunteers", "citizens", "requests")}
         self.citizens: list[_Person] = []
         self.volunteers: list[_Person] = []
         self.requests: list[_Request] = []
@@ -209,7 +210,6 @@ class _Programme:
         self.vol_index: dict[str, int] = {}
         self.load: dict[int, int] = {}  # sessions per volunteer in the last planned week
         self.session_frames: list[pd.DataFrame] = []
-        self.week_rows: list[dict[str, Any]] = []
         self.prefs: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.by_citizen: dict[int, list[int]] = defaultdict(list)  # citizen -> request indices
         self.first_session: dict[int, int] = {}  # citizen -> week of the first session
@@ -222,22 +222,16 @@ class _Programme:
             self.prefix = "x" + self.prefix
 
         # Templates: who new referrals and recruits are drawn from.
-        self.vol_rows = {vid: row for vid, row in zip(text["volunteers"]["volunteer_id"],
-                                                      _records(text["volunteers"], "volunteers"))}
+        self.vol_rows = dict(zip(base.volunteers["volunteer_id"], _rows(base.volunteers, "volunteers")))
         self.vol_templates = list(self.vol_rows)
         self.vol_avail = _windows_by_owner(base.volunteer_availability, "volunteer_id", self.start)
         self.vol_absent = _absences_by_owner(base.volunteer_absences, self.start)
-        self.cit_rows = {cid: row for cid, row in zip(text["citizens"]["citizen_id"],
-                                                      _records(text["citizens"], "citizens"))}
+        self.cit_rows = dict(zip(base.citizens["citizen_id"], _rows(base.citizens, "citizens")))
         self.cit_avail = _windows_by_owner(base.citizen_availability, "citizen_id", self.start)
-        req_rows = _records(text["requests"], "requests")
-        self.req_of: dict[str, list[tuple[str, dict[str, str], date | None]]] = defaultdict(list)
-        for rid, cid, row, day in zip(base.requests["request_id"], base.requests["citizen_id"], req_rows,
-                                      base.requests["date"]):
-            self.req_of[cid].append((rid, row, day))
+        self.req_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in _rows(base.requests, "requests"):
+            self.req_of[row["citizen_id"]].append(row)
         self.cit_templates = [c for c in base.citizens["citizen_id"] if self.req_of.get(c)]
-        self.base_prefs = {c: (tuple(p), tuple(e)) for c, p, e in zip(
-            base.citizens["citizen_id"], base.citizens["preferred_volunteers"], base.citizens["excluded_volunteers"])}
         self.pins = base.pins
 
         initial = _rng(seed, "initial")
@@ -245,7 +239,7 @@ class _Programme:
             self._add_volunteer(vid, vid, "initial", 0, float(initial.exponential()), self.vol_rows[vid])
         for cid in base.citizens["citizen_id"]:
             if not self.req_of.get(cid):
-                continue
+                continue  # no request: not part of the caseload
             self._add_citizen(cid, cid, "initial", 0, self.start, float(initial.exponential()),
                               self.cit_rows[cid], keep_ids=True)
         self.referral_rng = _rng(seed, "referrals")
@@ -259,7 +253,7 @@ class _Programme:
         return f"{self.prefix}{kind}{self._seq[kind]}"
 
     def _add_volunteer(self, vid: str, template: str, cohort: str, week: int, threshold: float,
-                       row: dict[str, str]) -> None:
+                       row: dict[str, Any]) -> None:
         i = len(self.volunteers)
         self.volunteers.append(_Person(vid, template, cohort, week, threshold, {**row, "volunteer_id": vid}))
         self.vol_index[vid] = i
@@ -267,35 +261,34 @@ class _Programme:
         self.absences += [(i, a, b) for a, b in self.vol_absent.get(template, ())]
 
     def _add_citizen(self, cid: str, template: str, cohort: str, week: int, referred: date, threshold: float,
-                     row: dict[str, str], keep_ids: bool = False) -> None:
+                     row: dict[str, Any], keep_ids: bool = False) -> None:
         i = len(self.citizens)
-        person = _Person(cid, template, cohort, week, threshold, {**row, "citizen_id": cid})
-        person.row["referral_date"] = referred.isoformat()  # carried to the records, not to the engine
-        self.citizens.append(person)
+        self.citizens.append(_Person(cid, template, cohort, week, threshold, {**row, "citizen_id": cid}, referred))
         # A new citizen knows none of the volunteers: preferences belong to the person drawn from.
-        self.prefs[i] = self.base_prefs[template] if keep_ids else ((), ())
+        self.prefs[i] = ((tuple(row["preferred_volunteers"]), tuple(row["excluded_volunteers"])) if keep_ids
+                         else ((), ()))
         self.cit_windows += [_Window(i, w.day, w.offset, w.start, w.end) for w in self.cit_avail.get(template, ())]
-        for rid, rrow, day in self.req_of[template]:
-            new_rid = rid if keep_ids else self._new_id("r")
-            r = {**rrow, "request_id": new_rid, "citizen_id": cid}
+        for rrow in self.req_of[template]:
+            rid = rrow["request_id"] if keep_ids else self._new_id("r")
+            r = {**rrow, "request_id": rid, "citizen_id": cid}
             one_off_week = None
+            day = rrow["date"]
             if day is not None:
                 if keep_ids:
                     one_off_week = (day - self.start).days // 7
                 else:  # the referral's errand falls in their first week, on the template's weekday
-                    new_day = self.start + timedelta(days=7 * week + day.weekday())
-                    r["date"] = new_day.isoformat()
+                    r["date"] = self.start + timedelta(days=7 * week + day.weekday())
                     one_off_week = week
             self.by_citizen[i].append(len(self.requests))
-            self.requests.append(_Request(new_rid, i, rid, r, one_off_week, one_off_week if one_off_week is not None
-                                          else week))
+            self.requests.append(_Request(rid, i, rrow["request_id"], r, one_off_week,
+                                          one_off_week if one_off_week is not None else week))
 
-    def _jittered(self, row: dict[str, str], rng: np.random.Generator) -> dict[str, str]:
+    def _jittered(self, row: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
         lat, lon = float(row["lat"]), float(row["lon"])
         sd = self.params.jitter_km / KM_PER_DEGREE
         lat2 = lat + float(rng.normal(0, sd))
         lon2 = lon + float(rng.normal(0, sd)) / max(0.1, math.cos(math.radians(lat)))
-        return {**row, "lat": f"{max(-90.0, min(90.0, lat2)):.5f}", "lon": f"{(lon2 + 180) % 360 - 180:.5f}"}
+        return {**row, "lat": round(max(-90.0, min(90.0, lat2)), 5), "lon": round((lon2 + 180) % 360 - 180, 5)}
 
     def arrive(self, week: int) -> tuple[int, int]:
         """New referrals and recruits of the week before ``week``; returns their counts.
@@ -311,11 +304,9 @@ class _Programme:
             day = int(rng.integers(7))
             row = self._jittered(self.cit_rows[template], rng)
             threshold = float(rng.exponential())
-            cid = self._new_id("c")
-            row["name"] = ""
-            row["preferred_volunteers"] = row["excluded_volunteers"] = ""
+            row.update(name="", preferred_volunteers=(), excluded_volunteers=())
             referred = self.start + timedelta(days=7 * (week - 1) + day)
-            self._add_citizen(cid, template, "referral", week, referred, threshold, row)
+            self._add_citizen(self._new_id("c"), template, "referral", week, referred, threshold, row)
         rng = self.recruit_rng
         m = int(rng.poisson(p.recruits_per_week)) if self.vol_templates else 0
         for _ in range(m):
@@ -406,13 +397,11 @@ class _Programme:
             friends[self.requests[r].citizen].append(self.volunteers[j].pid)
         cit_rows = []
         for i in cits:
-            row = dict(self.citizens[i].row)
-            row.pop("referral_date", None)
             pref, excl = self.prefs[i]
             pref = tuple(dict.fromkeys([*pref, *friends.get(i, ())]))
-            row["preferred_volunteers"] = ";".join(v for v in pref if v in vids and v not in excl)
-            row["excluded_volunteers"] = ";".join(v for v in excl if v in vids)
-            cit_rows.append(row)
+            cit_rows.append({**self.citizens[i].row,
+                             "preferred_volunteers": tuple(v for v in pref if v in vids and v not in excl),
+                             "excluded_volunteers": tuple(v for v in excl if v in vids)})
         va = [{"volunteer_id": self.volunteers[w.owner].pid, "day": d, "start": w.start, "end": w.end}
               for w in self.vol_windows if w.owner in active_v and (d := self._day(w, week)) is not None]
         ca = [{"citizen_id": self.citizens[w.owner].pid, "day": d, "start": w.start, "end": w.end}
@@ -420,28 +409,31 @@ class _Programme:
         absent = []
         cycle_week = week % self.cycle
         lo, hi = 7 * cycle_week, 7 * cycle_week + 6
+        shift = 7 * (week - cycle_week)
         for j, a, b in self.absences:
             if j in active_v and a <= hi and b >= lo:
-                shift = 7 * (week - cycle_week)
                 absent.append({"volunteer_id": self.volunteers[j].pid,
-                               "from_date": (self.start + timedelta(days=max(a, lo) + shift)).isoformat(),
-                               "to_date": (self.start + timedelta(days=min(b, hi) + shift)).isoformat()})
+                               "from_date": self.start + timedelta(days=max(a, lo) + shift),
+                               "to_date": self.start + timedelta(days=min(b, hi) + shift)})
         rids = {self.requests[r].rid for r in reqs}
         monday, sunday = self.monday(week), self.monday(week) + timedelta(days=6)
         pins = self.pins[[monday <= d <= sunday for d in self.pins["date"]]] if len(self.pins) else self.pins
         pins = pins[pins["request_id"].isin(rids) & pins["volunteer_id"].isin(vids)]
-        tables = {
-            "volunteers": _frame("volunteers", [self.volunteers[j].row for j in vols]),
-            "volunteer_availability": _frame("volunteer_availability", va),
-            "volunteer_absences": _frame("volunteer_absences", absent),
-            "citizens": _frame("citizens", cit_rows),
-            "citizen_availability": _frame("citizen_availability", ca),
-            "requests": _frame("requests", [self.requests[r].row for r in reqs]),
-            "pins": table_to_text("pins", pins.reset_index(drop=True)),
-        }
-        settings = {**self.settings, "start_date": monday, "weeks": 1,
-                    "name": f"{self.settings.get('name') or 'scenario'} week {week}"}
-        scenario = scenario_from_tables(tables, settings, source=settings["name"])
+        pins.index = pd.Index(range(2, len(pins) + 2), name="row")
+        name = f"{self.base.name or 'scenario'} week {week}"
+        settings = replace(self.base.settings, start_date=monday, weeks=1, name=name)
+        # Every row comes from the validated scenario (or a copy of one of its rows with a new id,
+        # home and date), so the week is assembled without reading it again.
+        scenario = Scenario(
+            settings=settings,
+            volunteers=_frame("volunteers", [self.volunteers[j].row for j in vols]),
+            volunteer_availability=_frame("volunteer_availability", va),
+            volunteer_absences=_frame("volunteer_absences", absent),
+            citizens=_frame("citizens", cit_rows),
+            citizen_availability=_frame("citizen_availability", ca),
+            requests=_frame("requests", [self.requests[r].row for r in reqs]),
+            pins=pins,
+        )
         if self.params.locked_down(week):
             scenario = whatif.lockdown(scenario, True, self.lockdown_rng)
         return scenario, reqs
@@ -455,17 +447,16 @@ class _Programme:
         mode_now = dict(zip(scenario.requests["request_id"], scenario.requests["mode"]))
         dur = dict(zip(scenario.requests["request_id"], scenario.requests["duration_min"]))
         rows = []
-        for (r, j), _m in self.running.items():
+        for (r, j), m in self.running.items():
             rid = self.requests[r].rid
             if rid not in mode_now:
                 continue
-            for weekday, start, mode in self.matches[_m].slots:
-                allowed = mode_now[rid]
-                minutes = int(start[:2]) * 60 + int(start[3:])
+            allowed = mode_now[rid]
+            for weekday, start, mode in self.matches[m].slots:
                 rows.append({"request_id": rid, "citizen_id": self.citizens[self.requests[r].citizen].pid,
                              "volunteer_id": self.volunteers[j].pid,
                              "date": (self.monday(week) + timedelta(days=weekday)).isoformat(),
-                             "start": start, "end": format_time(minutes + int(dur[rid])),
+                             "start": format_time(start), "end": format_time(start + int(dur[rid])),
                              "mode": mode if allowed == "either" else allowed})
         return pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
 
@@ -474,12 +465,13 @@ class _Programme:
     def record(self, week: int, schedule: pd.DataFrame, planned: list[int]) -> dict[str, int]:
         """Take in the week's schedule: first sessions, matches started, kept, re-assigned; one-offs closed."""
         req_index = {self.requests[r].rid: r for r in planned}
-        served: dict[int, dict[int, list[tuple[int, str, str, date]]]] = defaultdict(lambda: defaultdict(list))
+        served: dict[int, dict[int, list[tuple[int, int, str, date]]]] = defaultdict(lambda: defaultdict(list))
         monday = self.monday(week)
         for rid, vid, day, start, mode in zip(schedule["request_id"], schedule["volunteer_id"], schedule["date"],
                                               schedule["start"], schedule["mode"]):
             d = date.fromisoformat(str(day))
-            served[req_index[rid]][self.vol_index[vid]].append(((d - monday).days, str(start), str(mode), d))
+            slot = ((d - monday).days, int(parse_time(str(start))), str(mode), d)
+            served[req_index[rid]][self.vol_index[vid]].append(slot)
         self.load = defaultdict(int)
         started = first = 0
         for r, by_vol in served.items():
@@ -544,9 +536,9 @@ class _Programme:
             reqs = [self.requests[r] for r in self.by_citizen[i]]
             cit_rows.append({
                 "citizen_id": c.pid, "template": c.template, "cohort": c.cohort,
-                "referral_date": date.fromisoformat(c.row["referral_date"]), "first_week": c.first_week,
-                "district": c.row.get("district", ""), "priority": int(c.row.get("priority") or 3),
-                "languages": c.row.get("languages", ""),
+                "referral_date": c.referred, "first_week": c.first_week,
+                "district": c.row["district"], "priority": int(c.row["priority"]),
+                "languages": ";".join(c.row["languages"]),
                 "activities": ";".join(sorted({r.row["activity"] for r in reqs})),
                 "first_session_date": fs, "first_session_week": self.first_session.get(i),
                 "left_week": left, "left_reason": c.reason if left is not None else "",
@@ -559,11 +551,11 @@ class _Programme:
             closed = r.closed_week if r.closed_week is not None and r.closed_week <= weeks_done else None
             req_rows.append({
                 "request_id": r.rid, "citizen_id": c.pid, "template": r.template, "cohort": c.cohort,
-                "referral_date": date.fromisoformat(c.row["referral_date"]), "first_week": r.first_week,
-                "activity": r.row["activity"], "mode": r.row.get("mode") or "in_person",
-                "sessions_per_week": int(r.row.get("sessions_per_week") or 1), "one_off": r.one_off_week is not None,
-                "district": c.row.get("district", ""), "priority": int(c.row.get("priority") or 3),
-                "languages": c.row.get("languages", ""),
+                "referral_date": c.referred, "first_week": r.first_week,
+                "activity": r.row["activity"], "mode": r.row["mode"],
+                "sessions_per_week": int(r.row["sessions_per_week"]), "one_off": r.one_off_week is not None,
+                "district": c.row["district"], "priority": int(c.row["priority"]),
+                "languages": ";".join(c.row["languages"]),
                 "first_session_date": r.first_date, "sessions": r.sessions,
                 "closed_week": closed, "closed_reason": r.reason if closed is not None else "",
             })
@@ -574,8 +566,8 @@ class _Programme:
             vol_rows.append({
                 "volunteer_id": v.pid, "template": v.template, "cohort": v.cohort, "join_week": v.first_week,
                 "left_week": left, "left_reason": v.reason if left is not None else "",
-                "languages": v.row.get("languages", ""), "skills": v.row.get("skills", ""),
-                "max_sessions_per_week": v.row.get("max_sessions_per_week", ""),
+                "languages": ";".join(v.row["languages"]), "skills": ";".join(v.row["skills"]),
+                "max_sessions_per_week": v.row["max_sessions_per_week"],
             })
         volunteers = pd.DataFrame(vol_rows, columns=VOLUNTEER_COLUMNS)
         match_rows = []
@@ -741,21 +733,25 @@ def simulate(
     )
 
 
-def _records(text: pd.DataFrame, name: str) -> list[dict[str, str]]:
-    cols = [c for c in COLUMNS[name] if c in text.columns]
-    return text[cols].to_dict("records")
+def _rows(table: pd.DataFrame, name: str) -> list[dict[str, Any]]:
+    """The contract columns of a parsed table as row dicts (the user's extra columns do not plan)."""
+    return table[list(COLUMNS[name])].to_dict("records")
 
 
-def _frame(name: str, rows: list[dict[str, str]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(COLUMNS[name]))
+def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Parsed rows as the reader lays a table out: object columns, rows numbered from 2."""
+    cols = COLUMNS[name]
+    frame = pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in cols})
+    frame.index = pd.Index(range(2, len(rows) + 2), name="row")
+    return frame
 
 
 def _windows_by_owner(table: pd.DataFrame, id_col: str, start: date) -> dict[str, list[_Window]]:
     out: dict[str, list[_Window]] = defaultdict(list)
     for owner, day, s, e in zip(table[id_col], table["day"], table["start"], table["end"]):
         day = str(day)
-        offset = None if len(day) == 3 else (date.fromisoformat(day) - start).days
-        out[owner].append(_Window(-1, day if offset is None else "", offset, format_time(int(s)), format_time(int(e))))
+        offset = None if day in WEEKDAYS else (date.fromisoformat(day) - start).days
+        out[owner].append(_Window(-1, day if offset is None else "", offset, int(s), int(e)))
     return out
 
 
