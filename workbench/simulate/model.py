@@ -59,6 +59,11 @@ def _rng(seed: int, stream: str) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(stream.encode())])
 
 
+def _rate(hazard: float) -> float:
+    """A weekly hazard as the rate its exponential clock runs at: surviving a week has chance e^-rate = 1 - hazard."""
+    return math.inf if hazard >= 1 else -math.log1p(-hazard)
+
+
 def week_seed(seed: int, week: int) -> int:
     """The solver's random seed for one week of a simulation with ``seed`` (stable across machines)."""
     return int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, zlib.crc32(b"solver"), week]).generate_state(1)[0]
@@ -323,7 +328,7 @@ class _Programme:
         """Hazards of the week before ``week``: needs end, waiting citizens and volunteers leave."""
         p = self.params
         counts = {"needs_ended": 0, "waiting_left": 0, "volunteers_left": 0}
-        match_rate, wait_rate = -math.log1p(-p.match_end_hazard), -math.log1p(-p.waiting_leave_hazard)
+        match_rate, wait_rate = _rate(p.match_end_hazard), _rate(p.waiting_leave_hazard)
         for i, c in enumerate(self.citizens):
             if c.left_week is not None or c.first_week > week - 1:
                 continue
@@ -332,8 +337,8 @@ class _Programme:
             if c.hazard >= c.threshold:
                 self._citizen_leaves(i, week, "need ended" if matched else "left the waiting list")
                 counts["needs_ended" if matched else "waiting_left"] += 1
-        base_rate = -math.log1p(-p.volunteer_leave_hazard)
-        heavy_rate = -math.log1p(-p.heavy_load_leave_hazard) if p.heavy_load_leave_hazard is not None else base_rate
+        base_rate = _rate(p.volunteer_leave_hazard)
+        heavy_rate = _rate(p.heavy_load_leave_hazard) if p.heavy_load_leave_hazard is not None else base_rate
         for j, v in enumerate(self.volunteers):
             if v.left_week is not None or v.first_week > week - 1:
                 continue
