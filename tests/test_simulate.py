@@ -469,3 +469,18 @@ def test_python_and_command_line_give_the_same_simulation(tmp_path: Path) -> Non
     assert on_disk["first_session_date"].tolist() == [str(d) if d is not None else "" for d in
                                                        sim.citizens["first_session_date"]]
     assert np.array_equal(pd.read_csv(tmp_path / "o" / "weeks.csv")["waiting"], sim.weeks["waiting"])
+
+
+def test_notebook_05_runs_under_papermill_with_other_parameters(tmp_path: Path) -> None:
+    """papermill executes notebook 05 with other (smaller) parameters, and the policy sweep uses them."""
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "runs"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "05-waiting-list.ipynb"), str(tmp_path / "out.ipynb"),
+        parameters={"weeks": 3, "policy_weeks": 3, "seeds": 2, "policies": ["today", "wider radius"],
+                    "workers": 0, "out_dir": str(out)},
+        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
+    )
+    table = pd.read_csv(out / "results.csv")
+    assert sorted(set(table["variant"])) == ["today", "wider radius"] and set(table["seed"]) == {0, 1}
+    assert (table["status"] != "ERROR").all() and set(table["weeks"]) == {3}
