@@ -96,18 +96,7 @@ print(f"results in {out_dir}")
 # with its error and the others carry on. With `scheduler` set, the runs go to a dask cluster.
 
 # %%
-executor = None
-client = None
-if scheduler:
-    from distributed import Client
-
-    client = Client(scheduler)
-    executor = client.get_executor(pure=False)
-try:
-    runs = run_experiment(spec, out_dir, executor=executor, workers=workers)
-finally:
-    if client is not None:
-        client.close()
+runs = run_experiment(spec, out_dir, workers=workers, scheduler=scheduler or None)
 
 failed = runs[runs["status"] == "ERROR"]
 print(f"{len(runs)} runs, {len(failed)} failed")

@@ -189,17 +189,7 @@ spec = catalogue.policy_spec(
 pd.DataFrame({"policy": spec.variants})
 
 # %% tags=["nbval-ignore-output"]
-executor = client = None
-if scheduler:
-    from distributed import Client
-
-    client = Client(scheduler)
-    executor = client.get_executor(pure=False)
-try:
-    runs = run_experiment(spec, out_dir, executor=executor, workers=workers)
-finally:
-    if client is not None:
-        client.close()
+runs = run_experiment(spec, out_dir, workers=workers, scheduler=scheduler or None)
 series, curves = load_series(out_dir, spec)
 print(f"{len(runs)} runs, {int((runs['status'] == 'ERROR').sum())} failed; results in {out_dir}")
 

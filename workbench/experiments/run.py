@@ -300,12 +300,15 @@ def run_experiment(
     workers: int | None = None,
     retry_failed: bool = False,
     max_in_flight: int | None = None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run every run of ``spec`` not yet finished in ``out_dir``; return the tidy table of all of them.
 
     ``executor``: any ``concurrent.futures.Executor`` (e.g. ``distributed.Client(address).get_executor()``);
     it is used, not shut down. Default: a pool of ``workers`` local processes (every core if
-    None; ``workers=0`` runs in this process). ``progress``: show a tqdm bar. ``retry_failed``:
+    None; ``workers=0`` runs in this process). ``scheduler``: the address of a dask scheduler
+    (``tcp://host:8786``) to run on instead (a client is opened for the sweep and closed after it).
+    ``progress``: show a tqdm bar. ``retry_failed``:
     run again runs stored as ERROR (by default they count as finished). ``max_in_flight``: how
     many runs are submitted ahead of completion (default: 2 per local process, all for a given
     executor), which bounds what an interruption cancels.
@@ -314,6 +317,14 @@ def run_experiment(
     ``results.csv`` is rewritten at the end, also after an interruption (Ctrl-C), which then
     propagates. A rerun with the same spec and ``out_dir`` resumes.
     """
+    if scheduler:
+        if executor is not None:
+            raise ValueError("give an executor or a scheduler address, not both")
+        from distributed import Client
+
+        with Client(scheduler, timeout="10s") as client:
+            return run_experiment(spec, out_dir, client.get_executor(pure=False), progress, workers=workers,
+                                  retry_failed=retry_failed, max_in_flight=max_in_flight)
     from tqdm.auto import tqdm
 
     out = Path(out_dir)

@@ -182,14 +182,6 @@ def parse_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             "policies": policies, "min_group": min_group}, problems
 
 
-def _inside(child: Path, parent: Path) -> bool:
-    try:
-        child.resolve().relative_to(parent.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 class _Interrupts:
     """First Ctrl-C: finish the week being planned and write what was simulated. Second: abort.
 
@@ -235,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     scenario_path, out = Path(args.scenario), Path(args.out)
     if out.exists() and not out.is_dir():
         problems.append(f"--out: {out} exists and is not a folder")
-    elif scenario_path.is_dir() and _inside(out, scenario_path):
+    elif scenario_path.is_dir() and out.resolve().is_relative_to(scenario_path.resolve()):
         problems.append(f"--out: {out} lies inside the scenario folder {scenario_path}; the scenario is never "
                         "written to")
     scenario = None

@@ -132,6 +132,16 @@ def _at(kmf: Any, t: float) -> tuple[float, float, float]:
     return float(sf.iloc[k]), float(ci.iloc[k, 0]), float(ci.iloc[k, 1])
 
 
+def _waits_by_group(sim: Simulation, by: str | None, cohort: str, min_group: int) -> Any:
+    """(group, its waits, its Kaplan–Meier fit) for each non-empty group, in display order."""
+    _check_by(by)
+    w = _grouped(waits(sim, "request" if by in REQUEST_GROUPS else "citizen", cohort), by, min_group)
+    for g in _group_order(w, by):
+        part = w[w["group"] == g]
+        if len(part):
+            yield g, part, _km(part["weeks"].to_numpy(float), part["matched"].to_numpy(bool))
+
+
 def time_to_first_session(sim: Simulation, by: str | None = None, cohort: str = "referral",
                           min_group: int = 10) -> pd.DataFrame:
     """Kaplan–Meier curves of the wait for a first session, per group: a tidy long table.
@@ -140,14 +150,8 @@ def time_to_first_session(sim: Simulation, by: str | None = None, cohort: str = 
     still without a first session after that many weeks), ``matched`` (1 − waiting),
     ``matched_low``/``matched_high`` (95% interval), ``at_risk``, ``events``, ``censored``.
     """
-    _check_by(by)
-    w = _grouped(waits(sim, "request" if by in REQUEST_GROUPS else "citizen", cohort), by, min_group)
     rows = []
-    for g in _group_order(w, by):
-        part = w[w["group"] == g]
-        if part.empty:
-            continue
-        kmf = _km(part["weeks"].to_numpy(float), part["matched"].to_numpy(bool))
+    for g, part, kmf in _waits_by_group(sim, by, cohort, min_group):
         sf = kmf.survival_function_.iloc[:, 0]
         ci = kmf.confidence_interval_survival_function_
         table = kmf.event_table
@@ -172,14 +176,8 @@ def matched_within(sim: Simulation, by: str | None = None, weeks: Sequence[int] 
     A group whose people were observed for less than ``within_weeks`` gets NaN there: the
     curve does not reach that far.
     """
-    _check_by(by)
-    w = _grouped(waits(sim, "request" if by in REQUEST_GROUPS else "citizen", cohort), by, min_group)
     rows = []
-    for g in _group_order(w, by):
-        part = w[w["group"] == g]
-        if part.empty:
-            continue
-        kmf = _km(part["weeks"].to_numpy(float), part["matched"].to_numpy(bool))
+    for g, part, kmf in _waits_by_group(sim, by, cohort, min_group):
         median = float(kmf.median_survival_time_)
         longest = float(part["weeks"].max())
         for t in weeks:
