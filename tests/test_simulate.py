@@ -7,6 +7,9 @@ import hashlib
 import json
 import math
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -245,6 +248,7 @@ def test_one_off_requests_are_planned_in_their_week_then_closed() -> None:
     c = sim.citizens.iloc[0]
     assert c["left_week"] == 2 and c["left_reason"] == "requests done"
     assert sim.matches["end_reason"].tolist() == ["one-off done"]
+    assert list(sim.weeks["waiting"]) == [0, 0, 0, 0] and list(sim.weeks["on_list"]) == [0, 1, 0, 0]
 
 
 def test_stop_event_ends_after_the_week_being_planned() -> None:
@@ -484,3 +488,44 @@ def test_notebook_05_runs_under_papermill_with_other_parameters(tmp_path: Path) 
     table = pd.read_csv(out / "results.csv")
     assert sorted(set(table["variant"])) == ["today", "wider radius"] and set(table["seed"]) == {0, 1}
     assert (table["status"] != "ERROR").all() and set(table["weeks"]) == {3}
+
+
+def _start_simulation(out: Path) -> subprocess.Popen:
+    """A long simulation as a command; returns once its first week is planned (read from the progress bar)."""
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.simulate.cli", str(ROOT / "datasets" / "demo"),
+                             "--weeks", "300", "--out", str(out), "--no-figures"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = b""
+    while b"1/300" not in seen:
+        chunk = proc.stderr.read1(256)  # type: ignore[union-attr]
+        assert chunk, seen.decode(errors="replace")
+        seen += chunk
+    return proc
+
+
+def test_first_ctrl_c_writes_the_weeks_simulated_so_far(tmp_path: Path) -> None:
+    """Ctrl-C: the week being planned is finished, the weeks so far are written (interrupted), exit 0."""
+    out = tmp_path / "out"
+    proc = _start_simulation(out)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stdout
+    meta = json.loads((out / "simulation.json").read_text())
+    assert meta["interrupted"] is True and 1 <= meta["weeks_done"] < 300
+    assert len(pd.read_csv(out / "weeks.csv")) == meta["weeks_done"]
+    assert b"interrupted after" in stdout
+
+
+def test_second_ctrl_c_aborts_and_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    """Two Ctrl-C: exit 130 at once, nothing written."""
+    out = tmp_path / "out"
+    proc = _start_simulation(out)
+    proc.send_signal(signal.SIGINT)
+    seen = b""
+    while b"Ctrl-C again" not in seen:  # the first one was heard: signals sent at once would merge into one
+        chunk = proc.stderr.read1(256)  # type: ignore[union-attr]
+        assert chunk, seen.decode(errors="replace")
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    assert proc.returncode == 130 and not out.exists()

@@ -235,7 +235,9 @@ class _Programme:
         self.cit_avail = _windows_by_owner(base.citizen_availability, "citizen_id", self.start)
         self.req_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in _rows(base.requests, "requests"):
-            self.req_of[row["citizen_id"]].append(row)
+            # A one-off dated before the start is past: not part of the caseload, nor a template.
+            if row["date"] is None or row["date"] >= self.start:
+                self.req_of[row["citizen_id"]].append(row)
         self.cit_templates = [c for c in base.citizens["citizen_id"] if self.req_of.get(c)]
         self.pins = base.pins
 
@@ -287,6 +289,8 @@ class _Programme:
             self.by_citizen[i].append(len(self.requests))
             self.requests.append(_Request(rid, i, rrow["request_id"], r, one_off_week,
                                           one_off_week if one_off_week is not None else week))
+        if keep_ids:  # someone whose only need is an errand on a later date waits from that week
+            self.citizens[i].first_week = min(self.requests[r].first_week for r in self.by_citizen[i])
 
     def _jittered(self, row: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
         lat, lon = float(row["lat"]), float(row["lon"])
