@@ -417,6 +417,7 @@ def test_cli_simulates_and_never_writes_into_the_scenario(tmp_path: Path, capsys
     assert (tmp_path / "out" / "figures" / "time_to_first_session.html").exists()
     meta = json.loads((tmp_path / "out" / "simulation.json").read_text())
     assert meta["parameters"]["lockdown_weeks"] == [[1, 1]] and meta["weeks_done"] == 3
+    assert meta["policies"] == [{"kind": "phone_share", "value": 1.0}] and meta["scenario_path"] == str(scenario)
     assert _digest(scenario) == before
 
 

@@ -261,7 +261,9 @@ def run(args: argparse.Namespace) -> int:
             print("interrupted before the first week was planned; nothing written", file=sys.stderr)
             return 130
         try:
-            write(sim, out, figures=not args.no_figures, min_group=options["min_group"])
+            provenance = {"scenario_path": str(scenario_path.resolve()),
+                          "policies": [{"kind": k, "value": v} for k, v in options["policies"]]}
+            write(sim, out, figures=not args.no_figures, min_group=options["min_group"], provenance=provenance)
         except OSError as e:
             return _error(f"--out: cannot write to {out}: {e}")
     s = summary(sim, options["min_group"])

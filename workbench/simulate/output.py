@@ -70,8 +70,13 @@ def figure_files(figs: Mapping[str, Any], folder: str = "figures") -> dict[str, 
 
 
 def contents(sim: Simulation, figures: bool = True, min_group: int = 10,
-             groups: Sequence[str | None] = TABLE_GROUPS) -> dict[str, str]:
-    """Every file of the output folder as text, keyed by its path relative to the folder."""
+             groups: Sequence[str | None] = TABLE_GROUPS,
+             provenance: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Every file of the output folder as text, keyed by its path relative to the folder.
+
+    ``provenance``: what else made this simulation (the scenario's path, the policies applied), kept in
+    simulation.json beside the seed, method and parameters.
+    """
     cohort = "referral" if (sim.citizens["cohort"] == "referral").any() else "initial"
     files = {
         "weeks.csv": _csv(sim.weeks), "citizens.csv": _csv(sim.citizens), "requests.csv": _csv(sim.requests),
@@ -90,14 +95,16 @@ def contents(sim: Simulation, figures: bool = True, min_group: int = 10,
     }
     if figures:
         files.update(figure_files(_figures.all_figures(sim, [g for g in groups if g], min_group)))
-    manifest = {**sim.describe(), "summary": metrics.summary(sim, min_group), "files": sorted([*files, MANIFEST])}
+    manifest = {**sim.describe(), **(provenance or {}), "summary": metrics.summary(sim, min_group),
+                "files": sorted([*files, MANIFEST])}
     files[MANIFEST] = json.dumps(_json_safe(manifest), indent=2, ensure_ascii=False, default=str) + "\n"
     return files
 
 
-def write(sim: Simulation, out_dir: str | os.PathLike[str], figures: bool = True, min_group: int = 10) -> list[Path]:
+def write(sim: Simulation, out_dir: str | os.PathLike[str], figures: bool = True, min_group: int = 10,
+          provenance: Mapping[str, Any] | None = None) -> list[Path]:
     """Write the simulation's tables, summary and figures into ``out_dir`` as one set; return the paths."""
-    files = contents(sim, figures, min_group)
+    files = contents(sim, figures, min_group, provenance=provenance)
     return write_set(files, out_dir)
 
 
