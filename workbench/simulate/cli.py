@@ -176,8 +176,6 @@ def parse_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             params = Parameters(weeks=weeks, **fields)
         except ParameterError as e:
             problems += [_flag(p) for p in e.problems]
-    if args.method == "cpsat" and effort is None and limit is None:
-        effort = 10.0
     return {"parameters": params, "seed": seed, "effort_per_week": effort, "time_limit_per_week": limit,
             "policies": policies, "min_group": min_group}, problems
 

@@ -52,6 +52,8 @@ from ..timeutil import format_time, parse_time
 from .params import Parameters
 
 KM_PER_DEGREE = 111.32
+# The optimiser's deterministic work per simulated week when no budget is given (about 10 s on a typical core).
+DEFAULT_EFFORT_PER_WEEK = 10.0
 STREAMS = ("initial", "referrals", "recruits", "lockdown")
 
 
@@ -653,8 +655,9 @@ def simulate(
     ``weeks`` for the defaults. ``method``: how each week is planned, ``"greedy"`` (the
     coordinator's way, fast) or ``"cpsat"`` (the optimiser). ``effort_per_week``: the
     optimiser's deterministic work budget per week (the same inputs and seed give the
-    same simulation on any machine); ``time_limit_per_week``: wall-clock seconds instead
-    (or as well), which makes results depend on the machine. ``progress``: a tqdm bar over
+    same simulation on any machine; :data:`DEFAULT_EFFORT_PER_WEEK` when neither budget is
+    given); ``time_limit_per_week``: wall-clock seconds instead (or as well), which makes
+    results depend on the machine. ``progress``: a tqdm bar over
     the weeks. ``on_week``: called after each week. ``stop``: once set, the simulation ends
     after the week being planned (``interrupted`` is then true) and returns what it has.
     The scenario is never changed.
@@ -671,6 +674,10 @@ def simulate(
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not math.isfinite(value) or value <= 0):
             raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    if method == "cpsat" and effort_per_week is None and time_limit_per_week is None:
+        effort_per_week = DEFAULT_EFFORT_PER_WEEK
+    elif method == "greedy":
+        effort_per_week = time_limit_per_week = None  # greedy weeks need no budget
     n_citizens = int(scenario.requests["citizen_id"].nunique())
     params = parameters.resolved(citizens=n_citizens, volunteers=len(scenario.volunteers))
     t0 = time.perf_counter()
