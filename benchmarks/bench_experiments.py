@@ -184,7 +184,7 @@ def record(
     verdict = "meets" if two >= TARGET else "misses"
     import ortools
 
-    from workbench._atomic import write_text
+    from workbench.outputs import write_text
 
     command = " ".join(["python", "benchmarks/bench_experiments.py", *sys.argv[1:]])
     differ_note = (

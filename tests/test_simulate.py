@@ -163,16 +163,16 @@ def test_referral_homes_are_jittered_around_their_template() -> None:
     """New citizens' homes (in their week's scenario) lie near the template's, not on it."""
     base = tiny(1, 1)
     captured: list[workbench.Scenario] = []
-    import workbench.solver as solver_module
+    import workbench.engine as engine_module
 
-    real = solver_module.solve
+    real = engine_module.solve
 
     def spy(scenario: workbench.Scenario, **kw: object) -> workbench.Result:
         captured.append(scenario)
         return real(scenario, **kw)
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(solver_module, "solve", spy)
+    mp.setattr(engine_module, "solve", spy)
     try:
         simulate(base, Parameters(weeks=3, referrals_per_week=4, **{k: v for k, v in QUIET.items()
                                                                     if k != "referrals_per_week"}), seed=5)
@@ -377,13 +377,13 @@ def test_write_makes_one_set_and_removes_stale_files(demo_sim: Simulation, tmp_p
     out = tmp_path / "sim"
     sim_output.write(demo_sim, out, min_group=5)
     manifest = json.loads((out / "simulation.json").read_text())
-    assert (out / "figures" / "waiting_list.html").exists() and (out / "figures" / "plotly.min.js").exists()
+    assert (out / "waiting_list.html").exists() and (out / "plotly.min.js").exists()
     for name in ("weeks.csv", "citizens.csv", "matched_within.csv", "time_to_first_session.csv"):
         assert name in manifest["files"] and (out / name).exists()
     assert manifest["summary"]["referrals"] == (demo_sim.citizens["cohort"] == "referral").sum()
     (out / "notes.txt").write_text("mine")
     sim_output.write(demo_sim, out, figures=False, min_group=5)
-    assert not (out / "figures" / "waiting_list.html").exists() and (out / "notes.txt").read_text() == "mine"
+    assert not (out / "waiting_list.html").exists() and (out / "notes.txt").read_text() == "mine"
     weeks = pd.read_csv(out / "weeks.csv")
     assert list(weeks["waiting"]) == list(demo_sim.weeks["waiting"])
 
@@ -414,7 +414,7 @@ def test_cli_simulates_and_never_writes_into_the_scenario(tmp_path: Path, capsys
     assert code == 0
     out = capsys.readouterr().out
     assert "simulated 3 of 3 weeks" in out and "matched within" in out
-    assert (tmp_path / "out" / "figures" / "time_to_first_session.html").exists()
+    assert (tmp_path / "out" / "time_to_first_session.html").exists()
     meta = json.loads((tmp_path / "out" / "simulation.json").read_text())
     assert meta["parameters"]["lockdown_weeks"] == [[1, 1]] and meta["weeks_done"] == 3
     assert meta["policies"] == [{"kind": "phone_share", "value": 1.0}] and meta["scenario_path"] == str(scenario)

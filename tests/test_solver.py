@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import csv_frame
@@ -183,9 +184,10 @@ def test_progress_is_reported_and_stop_keeps_a_valid_schedule():
 
 def test_continuity_exchange_uncrosses_two_weeks():
     """Two requests served crosswise in week 2 get their week-1 volunteers back by one exchange."""
-    from workbench.candidates import build_candidates
-    from workbench.greedy import improve_continuity
-    from workbench.plan import Plan, Session
+    from workbench.engine.candidates import exact_candidates, free_days, pair_checks, triples_of_pairs
+    from workbench.engine.continuity import improve_continuity
+    from workbench.engine.plan import Plan, Session
+    from workbench.index import index_of
 
     vol = f"volunteer_id,lat,lon,skills,languages,max_sessions_per_week\nv1,{NEAR},visit,da,1\nv2,{NEAR},visit,da,1\n"
     s = scenario_from_tables({
@@ -194,12 +196,16 @@ def test_continuity_exchange_uncrosses_two_weeks():
         "citizens": csv_frame(f"citizen_id,lat,lon,languages,priority\nc1,{NEAR},da,5\nc2,{NEAR},da,4\n"),
         "requests": csv_frame("request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n"),
     }, {**SETTINGS, "weeks": 2})
-    cands = build_candidates(s)
-    plan = Plan(s, cands)
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    ok = np.logical_and.reduce(list(checks.values()))
+    cands = exact_candidates(ix, triples_of_pairs(ix, free_days(ix), *np.nonzero(ok)), None, checks, dist,
+                             complete=True)
+    plan = Plan(ix)
     for req, vol_, day, start in ((0, 0, 0, 540), (1, 1, 0, 600), (0, 1, 7, 540), (1, 0, 7, 600)):
         plan.add(Session(req, vol_, day, start, True))
     before = plan.weighted()
-    assert improve_continuity(plan, fixed=set()) == 2
+    assert improve_continuity(plan, cands, fixed=set()) == 2
     served_by = {(x.req, x.day // 7): x.vol for x in plan.sessions}
     assert served_by[(0, 0)] == served_by[(0, 1)] and served_by[(1, 0)] == served_by[(1, 1)]
     assert plan.weighted() == before

@@ -17,13 +17,13 @@ _LOADED_AT = _time.monotonic()
 
 from . import datasets
 from .datasets import load_dataset
+from .engine import solve
 from .errors import InputError, Problem
 from .kpis import compute_kpis
 from .objective import Weights
 from .result import Progress, Result
 from .scenario import Scenario, Settings, edit, load, save
 from .scenario.generate import generate
-from .solver import solve
 from .validate import Violation, read_schedule, validate
 
 __version__ = "0.1.0"

@@ -18,10 +18,14 @@ Aims, in order of importance:
    - ``fair_load``: a penalty per session above half a volunteer's weekly limit,
      so nobody is loaded far above the others relative to their own limit;
    - ``equity`` (optional, 0 by default): a bonus per percentage point of the
-     least-covered district's coverage;
-   - ``stability``: when re-planning against ``previous``, a bonus for every
-     agreed session kept (same request, volunteer and date; more when also at
-     the same start), so that as few agreed sessions as possible move.
+     least-covered district's coverage.
+
+Continuity across weeks has a stage of its own (see :mod:`workbench.engine.continuity`):
+each recurring request's visiting friend is chosen once, and every week then keeps
+as many of the request's sessions with that friend as it can without giving up
+priority (at most ``continuity_loss`` of it, a planner's setting in tenths of a
+percent). Agreed sessions, when re-planning, are not an aim at all: they are kept
+exactly unless a change forces them to move (see :mod:`workbench.engine.agreed`).
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ class Weights:
     travel: int = 2
     fair_load: int = 5
     equity: int = 0
-    stability: int = 50
+    #: How much of the priority-weighted sessions (in tenths of a percent) the continuity
+    #: stage may give up to keep each request with one visiting friend; 0 = none.
+    continuity_loss: int = 0
 
     @classmethod
     def of(cls, value: Weights | dict[str, Any] | None) -> Weights:

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
             client.close()
 
     summary = summarize(table)
-    from .._atomic import write_text
+    from ..outputs import write_text
 
     write_text(out / "summary.csv", summary.to_csv(index=False, lineterminator="\n"))
     headline = "coverage"
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_figures(spec: Any, table: Any, out: Path) -> str:
     """Write the experiment's standard figures into ``out/figures``; return a note for the final line."""
-    from .._atomic import write_text
+    from ..outputs import write_text
     from ..simulate.output import figure_files
     from . import plots
     from .run import load_series
@@ -162,7 +162,7 @@ def _write_figures(spec: Any, table: Any, out: Path) -> str:
     series = curves = None
     if spec.simulates:
         series, curves = load_series(out, spec)
-    files = figure_files(plots.standard_figures(table, series, curves))
+    files = figure_files(plots.standard_figures(table, series, curves), "figures")
     for rel, text in files.items():
         write_text(out / rel, text)
     return f"; figures: {out / 'figures'}" if files else ""

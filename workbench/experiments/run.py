@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 
 from .. import whatif as _mods
-from .._atomic import write_text
+from ..outputs import write_text
 from .spec import SIMULATION_KEYS, RunKey, Spec
 
 RECORD_VERSION = 2

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._atomic import OverwriteRefused
+from ..outputs import OverwriteRefused
 from ._common import SCHEDULE_COLUMNS, UNASSIGNED_COLUMNS, Session, safe_filename, sessions, text, write_all
 from .html import _page_targets, volunteer_page_html, volunteer_pages, volunteer_pages_from_scenario
 from .ics import (

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from .._atomic import atomic_path, check_overwrite
 from ..contract import SCHEDULE_COLUMNS, UNASSIGNED_COLUMNS  # noqa: F401  (the contract's columns, one place)
 from ..errors import InputError, Problem
+from ..outputs import atomic_path, check_overwrite
 from ..timeutil import WEEKDAYS, format_time, parse_date, parse_time
 
 MODES = ("in_person", "phone")
@@ -345,7 +345,7 @@ def write_all(
 ) -> list[Path]:
     """Write several files, all or nothing.
 
-    First refuses (:class:`~workbench._atomic.OverwriteRefused`) if any target exists and
+    First refuses (:class:`~workbench.outputs.OverwriteRefused`) if any target exists and
     ``overwrite`` is false, before touching anything. Then each ``writer(tmp)`` writes a
     temporary file next to its target; only when every writer has succeeded are the
     temporaries renamed over their targets. On a failure no target is created or changed

@@ -163,7 +163,7 @@ def volunteer_pages(
     volunteer with a session; file names are the volunteer ids made safe and unique.
 
     Needs the columns of :func:`volunteer_page_html`. Refuses
-    (:class:`~workbench._atomic.OverwriteRefused`) before writing anything when a file exists
+    (:class:`~workbench.outputs.OverwriteRefused`) before writing anything when a file exists
     and ``overwrite`` is false; either every file is written or none. Returns the written
     paths in volunteer-table order.
     """

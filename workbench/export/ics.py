@@ -157,7 +157,7 @@ def volunteer_calendars(
 
     File names come from the volunteer ids made safe and unique (:func:`calendar_paths`).
     Events are as in :func:`volunteer_calendar_bytes`; the columns needed are the same.
-    Refuses (:class:`~workbench._atomic.OverwriteRefused`) before writing anything when a
+    Refuses (:class:`~workbench.outputs.OverwriteRefused`) before writing anything when a
     file exists and ``overwrite`` is false; either every file is written or none.
     Returns the written paths in volunteer-table order.
     """

@@ -149,7 +149,7 @@ def schedule_workbook(
     (extra columns are appended to the overview); ``volunteers``: volunteer_id, name,
     organisation; ``citizens``: citizen_id, name, district; ``requests``: request_id,
     activity; ``unassigned``: request_id, citizen_id, week, missing, reason.
-    Refuses (:class:`~workbench._atomic.OverwriteRefused`) to replace an existing file
+    Refuses (:class:`~workbench.outputs.OverwriteRefused`) to replace an existing file
     unless ``overwrite``; the write is atomic.
     """
     wb = build_workbook(schedule, volunteers, citizens, requests, unassigned)

@@ -113,6 +113,64 @@ class District:
     no_danish_share: float  # citizens who speak no Danish at all
 
 
+@dataclass(frozen=True)
+class Knobs:
+    """What makes real programmes differ; the defaults draw the Aarhus city described above.
+
+    Each knob scales one assumption of the table in the module docstring:
+
+    - ``free_days``: share of retired volunteers who are free whole days (08:00-20:00) on
+      their weekdays, as many retirees are; long windows make many more candidate times.
+    - ``window_scale``: every availability window (volunteers and citizens) is stretched
+      (> 1) or shrunk (< 1) around its middle, kept inside 07:00-22:00.
+    - ``area_scale``: distances from the district centres are multiplied (a rural
+      municipality: 4-10); travel limits are not, so fewer citizens are within reach.
+    - ``remote_share``: share of requests that allow a phone call (``phone`` or
+      ``either``, half each); ``None`` keeps the per-activity shares.
+    - ``one_off_share``: share of requests that are one-offs with a fixed date and start
+      (appointments); ``None`` keeps the per-activity shares.
+    - ``limit_scale``: volunteers' weekly limits (sessions, minutes) are multiplied
+      (0.5 tight, 2 loose; at least 1 session).
+    - ``no_danish_scale``: the districts' shares of citizens who speak no Danish are
+      multiplied (a more or less mixed city); capped at 90%.
+    - ``skill_scale``: the chances of offering each activity and of being vetted are
+      multiplied (capped at 98%): with ``area_scale`` this sets the pair density,
+      from ~5% (0.3, rural) to ~60% (2, compact).
+    """
+
+    free_days: float = 0.0
+    window_scale: float = 1.0
+    area_scale: float = 1.0
+    remote_share: float | None = None
+    one_off_share: float | None = None
+    limit_scale: float = 1.0
+    no_danish_scale: float = 1.0
+    skill_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("window_scale", "area_scale", "limit_scale", "no_danish_scale", "skill_scale"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 < value < 100):
+                raise ValueError(f"knob {name} must be a number > 0 (found {value!r})")
+        for name in ("free_days", "remote_share", "one_off_share"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and 0 <= value <= 1):
+                raise ValueError(f"knob {name} must be a share between 0 and 1 (found {value!r})")
+
+
+# Knob settings of the benchmark families (benchmarks/bench_solve.py): cities that differ the
+# way real programmes do, so no tuning can fit one generator's city only.
+PRESETS: dict[str, Knobs] = {
+    "city": Knobs(),
+    "retirees": Knobs(free_days=0.8, window_scale=1.5, limit_scale=1.5),
+    "rural": Knobs(area_scale=6.0, remote_share=0.5, skill_scale=1.3),
+    "appointments": Knobs(one_off_share=0.35, window_scale=0.7, limit_scale=0.6),
+    "mixed": Knobs(no_danish_scale=2.5, skill_scale=0.6, remote_share=0.3),
+    "dense": Knobs(skill_scale=2.5, area_scale=0.5, window_scale=1.3, limit_scale=2.0),
+    "sparse": Knobs(skill_scale=0.25, area_scale=3.0, window_scale=0.8, remote_share=0.05),
+}
+
+
 # Volunteers concentrate in the centre and the wealthier north/south; need concentrates
 # in the western social-housing areas (Gellerup, Hasle) and Viby.
 DISTRICTS = (
@@ -144,7 +202,7 @@ SURNAMES = (
 )
 
 # --------------------------------------------------------------------------- volunteer kinds
-KINDS = ("retired", "working", "student", "adhoc")
+# Kinds (rows of the tables below): retired, working, student, ad-hoc helper.
 KIND_SHARES = np.array([0.40, 0.30, 0.20, 0.10])
 # Per kind (rows) and activity (columns, order of ACTIVITIES): chance of offering it.
 SKILL_P = np.array([
@@ -238,11 +296,13 @@ def _categorical(rng: np.random.Generator, probs: np.ndarray, n: int | None = No
     return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
 
 
-def _points(rng: np.random.Generator, district: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Homes around their district's centre (normal, cut at 2.5 spreads so nobody lives in the bay)."""
-    lat0 = np.array([d.lat for d in DISTRICTS])[district]
-    lon0 = np.array([d.lon for d in DISTRICTS])[district]
-    spread = np.array([d.spread_km for d in DISTRICTS])[district]
+def _points(rng: np.random.Generator, district: np.ndarray, area_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Homes around their district's centre (normal, cut at 2.5 spreads so nobody lives in the bay);
+    ``area_scale`` stretches the whole map around the city centre."""
+    c_lat, c_lon = DISTRICTS[0].lat, DISTRICTS[0].lon
+    lat0 = c_lat + (np.array([d.lat for d in DISTRICTS])[district] - c_lat) * area_scale
+    lon0 = c_lon + (np.array([d.lon for d in DISTRICTS])[district] - c_lon) * area_scale
+    spread = np.array([d.spread_km for d in DISTRICTS])[district] * area_scale
     off = np.clip(rng.normal(size=(len(district), 2)), -2.5, 2.5) * spread[:, None]
     lat = lat0 + off[:, 0] / 111.2
     lon = lon0 + off[:, 1] / (111.2 * np.cos(np.radians(lat0)))
@@ -282,17 +342,18 @@ def _frame(name: str, columns: dict[str, list[str]]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- tables
 
 
-def _volunteers(rng: np.random.Generator, n: int, dates: list[date]) -> tuple[dict[str, pd.DataFrame], dict]:
+def _volunteers(rng: np.random.Generator, n: int, dates: list[date],
+                knobs: Knobs) -> tuple[dict[str, pd.DataFrame], dict]:
     ids = [f"v{i + 1:04d}" for i in range(n)]
     kind = _categorical(rng, KIND_SHARES, n)
     district = _categorical(rng, np.array([d.volunteer_share for d in DISTRICTS]), n)
-    lat, lon = _points(rng, district)
+    lat, lon = _points(rng, district, knobs.area_scale)
     g = rng.random(n)
     female = FEMALE_P[kind]
     gender = np.where(g < female, "f", np.where(g < 0.95, "m", np.where(g < 0.97, "x", "")))
     names = _names(rng, (gender == "f") | ((gender != "m") & (rng.random(n) < 0.5)))
 
-    skills = rng.random((n, len(ACTIVITIES))) < SKILL_P[kind]
+    skills = rng.random((n, len(ACTIVITIES))) < np.minimum(0.98, SKILL_P[kind] * knobs.skill_scale)
     skills[~skills.any(axis=1), 0] = True  # everybody can at least visit
 
     # Languages: da, en, then others; immigrant languages 4x as common in Gellerup/Hasle.
@@ -303,16 +364,17 @@ def _volunteers(rng: np.random.Generator, n: int, dates: list[date]) -> tuple[di
     langs[~langs.any(axis=1), 1] = True  # a volunteer without Danish speaks at least English
     lang_names = ("da", "en") + OTHER_VOLUNTEER_LANGS
 
-    vetted = rng.random(n) < VETTED_P[kind]
+    vetted = rng.random(n) < np.minimum(0.98, VETTED_P[kind] * knobs.skill_scale)
     organisation = _categorical(rng, ORGANISATION_P[kind])
     mode = _categorical(rng, TRAVEL_P[kind])
     lo = np.array([TRAVEL_KM[m][0] for m in TRAVEL_MODES])[mode]
     hi = np.array([TRAVEL_KM[m][1] for m in TRAVEL_MODES])[mode]
     km = np.round((lo + rng.random(n) * (hi - lo)) * 2) / 2  # half-km steps, as a planner would type
     no_km_limit = rng.random(n) < 0.15
-    sessions = _categorical(rng, SESSIONS_P[kind]) + 1
+    sessions = np.maximum(1, np.round((_categorical(rng, SESSIONS_P[kind]) + 1) * knobs.limit_scale)).astype(int)
     no_session_limit = rng.random(n) < NO_SESSION_LIMIT_P[kind]
     minutes = MINUTES_CHOICES[rng.integers(0, len(MINUTES_CHOICES), n)]
+    minutes = np.maximum(60, np.round(minutes * knobs.limit_scale / 15).astype(int) * 15)
     # Regular volunteers without a session limit cap their time instead, or a few of them would
     # carry a whole district; ad-hoc helpers are capped by their few dates.
     has_minutes = (no_session_limit & (kind != 3)) | (rng.random(n) < 0.25)
@@ -334,7 +396,7 @@ def _volunteers(rng: np.random.Generator, n: int, dates: list[date]) -> tuple[di
         "max_minutes_per_week": [str(m) if has else "" for m, has in zip(minutes, has_minutes)],
     })
 
-    avail = _volunteer_availability(rng, ids, kind, dates)
+    avail = _volunteer_availability(rng, ids, kind, dates, knobs)
     absences = _absences(rng, ids, dates)
     info = {"district": district, "lat": lat, "lon": lon}
     return {"volunteers": volunteers, "volunteer_availability": avail, "volunteer_absences": absences}, info
@@ -345,14 +407,26 @@ def _pick_days(rng: np.random.Generator, pool: tuple[str, ...], k: int) -> list[
     return [pool[i] for i in sorted(chosen)]
 
 
+def _stretch(window: tuple[int, int], scale: float) -> tuple[int, int]:
+    """A window stretched around its middle by ``scale``, on a 15-minute grid, inside 07:00-22:00."""
+    if scale == 1.0:
+        return window
+    mid, half = (window[0] + window[1]) / 2, (window[1] - window[0]) * scale / 2
+    lo = max(7 * 60, int(round((mid - half) / 15)) * 15)
+    hi = min(22 * 60, int(round((mid + half) / 15)) * 15)
+    return (lo, hi) if hi - lo >= 30 else (int(mid // 15) * 15 - 15, int(mid // 15) * 15 + 15)
+
+
 def _volunteer_availability(rng: np.random.Generator, ids: list[str], kind: np.ndarray,
-                            dates: list[date]) -> pd.DataFrame:
+                            dates: list[date], knobs: Knobs) -> pd.DataFrame:
     rows: list[tuple[str, str, int, int]] = []
     weekdays = WEEKDAYS[:5]
     weekend = WEEKDAYS[5:]
     for vid, k in zip(ids, kind):
         if k == 0:  # retired: a fixed daytime window on some weekdays, sometimes a weekend morning
             w = RETIRED_WINDOWS[rng.integers(len(RETIRED_WINDOWS))]
+            if knobs.free_days and rng.random() < knobs.free_days:  # no draw by default: same cities
+                w = (8 * 60, 20 * 60)  # free the whole day
             for day in _pick_days(rng, weekdays, int(rng.choice([2, 3, 4, 5], p=[0.3, 0.35, 0.25, 0.1]))):
                 rows.append((vid, day, *w))
             if rng.random() < 0.2:
@@ -383,6 +457,7 @@ def _volunteer_availability(rng: np.random.Generator, ids: list[str], kind: np.n
             for i in sorted(picks):
                 w = ADHOC_WINDOWS[rng.integers(len(ADHOC_WINDOWS))]
                 rows.append((vid, dates[i].isoformat(), *w))
+    rows = [(v, d, *_stretch((a, b), knobs.window_scale)) for v, d, a, b in rows]
     return _frame("volunteer_availability", {
         "volunteer_id": [r[0] for r in rows],
         "day": [r[1] for r in rows],
@@ -410,14 +485,15 @@ def _absences(rng: np.random.Generator, ids: list[str], dates: list[date]) -> pd
     })
 
 
-def _citizens(rng: np.random.Generator, n: int, volunteer_info: dict,
-              volunteer_ids: list[str]) -> tuple[dict[str, pd.DataFrame], list[list[tuple[str, int, int]]]]:
+def _citizens(rng: np.random.Generator, n: int, volunteer_info: dict, volunteer_ids: list[str],
+              knobs: Knobs) -> tuple[dict[str, pd.DataFrame], list[list[tuple[str, int, int]]]]:
     ids = [f"c{i + 1:04d}" for i in range(n)]
     district = _categorical(rng, np.array([d.citizen_share for d in DISTRICTS]), n)
-    lat, lon = _points(rng, district)
+    lat, lon = _points(rng, district, knobs.area_scale)
     names = _names(rng, rng.random(n) < 0.6)  # most citizens who need visits are older women
 
-    no_danish = rng.random(n) < np.array([d.no_danish_share for d in DISTRICTS])[district]
+    no_danish_p = np.minimum(0.9, np.array([d.no_danish_share for d in DISTRICTS]) * knobs.no_danish_scale)
+    no_danish = rng.random(n) < no_danish_p[district]
     mother_tongue = _categorical(rng, OTHER_CITIZEN_P, n)
     english = rng.random(n) < np.where(no_danish, 0.20, 0.12)
     bilingual = ~no_danish & (rng.random(n) < 0.06)
@@ -451,7 +527,8 @@ def _citizens(rng: np.random.Generator, n: int, volunteer_info: dict,
     has_rows = rng.random(n) < 0.30
     for i in np.flatnonzero(has_rows):
         for day in _pick_days(rng, WEEKDAYS, int(rng.choice([2, 3, 4], p=[0.4, 0.4, 0.2]))):
-            windows[i].append((day, *CITIZEN_WINDOWS[rng.integers(len(CITIZEN_WINDOWS))]))
+            windows[i].append((day, *_stretch(CITIZEN_WINDOWS[rng.integers(len(CITIZEN_WINDOWS))],
+                                              knobs.window_scale)))
     avail_rows = [(ids[i], day, s, e) for i in range(n) for day, s, e in windows[i]]
 
     citizens = _frame("citizens", {
@@ -499,7 +576,7 @@ def _one_off_time(rng: np.random.Generator, windows: list[tuple[str, int, int]],
 
 
 def _requests(rng: np.random.Generator, citizen_ids: list[str],
-              windows: list[list[tuple[str, int, int]]], dates: list[date]) -> pd.DataFrame:
+              windows: list[list[tuple[str, int, int]]], dates: list[date], knobs: Knobs) -> pd.DataFrame:
     n = len(citizen_ids)
     count = _categorical(rng, REQUESTS_PER_CITIZEN_P, n) + 1
     owner = np.repeat(np.arange(n), count)
@@ -523,11 +600,17 @@ def _requests(rng: np.random.Generator, citizen_ids: list[str],
         mode[idx] = _categorical(rng, np.array(MODE_P[act]), len(idx))
         vetting[idx] = rng.random(len(idx)) < VETTING_P[act]
         one_off[idx] = rng.random(len(idx)) < ONE_OFF_P[act]
+    if knobs.remote_share is not None:  # phone or either, half each; the rest in person
+        u = rng.random(m)
+        mode = np.where(u < knobs.remote_share / 2, 1, np.where(u < knobs.remote_share, 2, 0))
+    appointment = np.array([ACTIVITIES[a] == "escort" for a in activity], bool)
+    if knobs.one_off_share is not None:  # appointments with a fixed date and start
+        one_off = appointment = rng.random(m) < knobs.one_off_share
 
     dates_col = [""] * m
     starts_col = [""] * m
     for j in np.flatnonzero(one_off):
-        escort = ACTIVITIES[activity[j]] == "escort"
+        escort = bool(appointment[j])
         day, start = _one_off_time(rng, windows[owner[j]], int(duration[j]), dates, weekdays_only=escort)
         dates_col[j] = day.isoformat()
         if escort:  # an appointment has a fixed time; other one-offs only a date
@@ -555,16 +638,19 @@ def default_name(volunteers: int, citizens: int, weeks: int, seed: int) -> str:
 
 
 def generate_tables(volunteers: int = 40, citizens: int = 80, weeks: int = 2, seed: int = 0,
-                    start_date: date | None = None,
-                    name: str | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+                    start_date: date | None = None, name: str | None = None,
+                    knobs: Knobs | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Generate a scenario as text tables plus the ``scenario.toml`` settings dict.
 
     The tables (``volunteers``, ``volunteer_availability``, ``volunteer_absences``,
     ``citizens``, ``citizen_availability``, ``requests``, ``pins``) hold every cell
     as the text a CSV file would hold. Settings hold ``start_date`` as a date,
     ``weeks``, ``name``, ``citizen_window``, ``detour_factor`` and ``speed_kmh``.
-    Deterministic: the same arguments give identical tables.
+    ``knobs`` change the city's character (see :class:`Knobs`); the default knobs draw
+    exactly the city of the module docstring. Deterministic: the same arguments give
+    identical tables.
     """
+    knobs = knobs if knobs is not None else Knobs()
     if volunteers < 1 or citizens < 1 or weeks < 1:
         raise ValueError("volunteers, citizens and weeks must each be at least 1")
     start = start_date if start_date is not None else DEFAULT_START_DATE
@@ -573,11 +659,11 @@ def generate_tables(volunteers: int = 40, citizens: int = 80, weeks: int = 2, se
     rng = np.random.default_rng(seed)
     dates = [start + timedelta(days=i) for i in range(7 * weeks)]
 
-    tables, vinfo = _volunteers(rng, volunteers, dates)
+    tables, vinfo = _volunteers(rng, volunteers, dates, knobs)
     volunteer_ids = list(tables["volunteers"]["volunteer_id"])
-    citizen_tables, windows = _citizens(rng, citizens, vinfo, volunteer_ids)
+    citizen_tables, windows = _citizens(rng, citizens, vinfo, volunteer_ids, knobs)
     tables.update(citizen_tables)
-    tables["requests"] = _requests(rng, list(tables["citizens"]["citizen_id"]), windows, dates)
+    tables["requests"] = _requests(rng, list(tables["citizens"]["citizen_id"]), windows, dates, knobs)
     tables["pins"] = _frame("pins", {})  # nothing is agreed yet in a fresh scenario
 
     settings = {
@@ -594,9 +680,9 @@ def generate_tables(volunteers: int = 40, citizens: int = 80, weeks: int = 2, se
 
 
 def generate(volunteers: int = 40, citizens: int = 80, weeks: int = 2, seed: int = 0,
-             start_date: date | None = None, name: str | None = None) -> Scenario:
+             start_date: date | None = None, name: str | None = None, knobs: Knobs | None = None) -> Scenario:
     """Generate and validate a scenario (see :func:`generate_tables` and the module docstring)."""
-    tables, settings = generate_tables(volunteers, citizens, weeks, seed, start_date, name)
+    tables, settings = generate_tables(volunteers, citizens, weeks, seed, start_date, name, knobs)
     from .read import scenario_from_tables
 
     return scenario_from_tables(tables, settings, source=name or "generated")
@@ -609,4 +695,5 @@ def demanded_sessions(tables: dict[str, pd.DataFrame], weeks: int) -> int:
     return int(np.where(one_off, 1, r["sessions_per_week"].astype(int) * weeks).sum())
 
 
-__all__ = ["DEFAULT_START_DATE", "DISTRICTS", "default_name", "demanded_sessions", "generate", "generate_tables"]
+__all__ = ["DEFAULT_START_DATE", "DISTRICTS", "PRESETS", "Knobs", "default_name", "demanded_sessions", "generate",
+           "generate_tables"]

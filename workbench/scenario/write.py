@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from .._atomic import atomic_path, check_overwrite, write_text
+from ..outputs import atomic_path, check_overwrite, write_text
 from ..timeutil import format_time
 from .types import COLUMNS, TABLES, Scenario, Settings
 

@@ -1,11 +1,12 @@
 """``workbench simulate SCENARIO --weeks N --out DIR [options]``: the waiting list over months.
 
 The main CLI (``workbench/cli.py``) calls :func:`add_parser` to register the
-sub-command. Exit codes: 0 the simulation ran (also when a first Ctrl-C cut it
-short: the weeks done are written, ``interrupted`` is true in simulation.json);
-2 the scenario, a parameter or an option is invalid (every problem on stderr,
-no traceback; nothing is written); 130 a second Ctrl-C (the output folder is
-left as it was). The scenario is read, never written.
+sub-command and runs it as ``run(args, ctx.interrupts)``. Exit codes: 0 the
+simulation ran (also when a first Ctrl-C cut it short: the weeks done are
+written, ``interrupted`` is true in simulation.json); 2 the scenario, a
+parameter or an option is invalid (every problem on stderr, no traceback;
+nothing is written); 3 the research extra (lifelines) is missing; 130 a second
+Ctrl-C (the output folder is left as it was). The scenario is read, never written.
 """
 
 from __future__ import annotations
@@ -180,36 +181,87 @@ def parse_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             "policies": policies, "min_group": min_group}, problems
 
 
-class _Interrupts:
-    """First Ctrl-C: finish the week being planned and write what was simulated. Second: abort.
+class Interrupts:
+    """What Ctrl-C does while ``simulate`` runs on its own (``python -m workbench.simulate.cli``).
 
-    A process started with SIGINT ignored (a background job) keeps ignoring it.
+    ``phase`` "starting" (reading, checking): Ctrl-C aborts, nothing written. "searching"
+    (simulating): the first Ctrl-C ends the simulation after the week being planned and the
+    weeks so far are written; a second aborts. "writing": the first lets the writing finish, a
+    second aborts, unless the new set is already going in (``committed``): then it finishes,
+    never half a set. A process started with SIGINT ignored (a background job) keeps ignoring
+    it. The main command line (``workbench simulate``) passes its own object with the same
+    ``stop``, ``phase`` and ``committed`` instead.
     """
 
     def __init__(self) -> None:
         self.stop = threading.Event()
-        self.previous: Any = None
+        self.phase = "starting"
+        self.committed = False
+        self._heard = False
+        self._previous: Any = None
 
-    def __enter__(self) -> _Interrupts:
+    def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread() and \
                 signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self.stop.is_set():
-            raise KeyboardInterrupt
-        self.stop.set()
-        print("\ninterrupted: finishing this week, then writing the weeks simulated so far "
-              "(Ctrl-C again to abort without writing)", file=sys.stderr)
+        if self.committed:
+            return
+        if self.phase in ("searching", "writing") and not self._heard:
+            self._heard = True
+            self.stop.set()
+            what = ("finishing this week, then writing the weeks simulated so far" if self.phase == "searching"
+                    else "writing the result")
+            print(f"\ninterrupted: {what} (Ctrl-C again to abort without writing)", file=sys.stderr)
+            return
+        raise KeyboardInterrupt
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Execute the sub-command; return the exit code."""
+def _in_worker(fn: Any, stop: threading.Event) -> Any:
+    """Run ``fn()`` in a thread while this (main) thread stays free for signals; return its value.
+
+    An abort (KeyboardInterrupt here) asks the work to stop and gives it a moment to return, so
+    nothing is ever raised inside the solver and no solver thread is left running at exit.
+    """
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed to the main thread
+            box["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="workbench-simulate", daemon=True).start()
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        done.wait(10.0)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def run(args: argparse.Namespace, interrupts: Any = None) -> int:
+    """Execute the sub-command; return the exit code.
+
+    ``interrupts``: the caller's signal state (``stop``, ``phase``, ``committed``), e.g. the main
+    command line's; by default this command handles Ctrl-C itself (see :class:`Interrupts`).
+    """
+    if interrupts is None:
+        with Interrupts() as own:
+            return run(args, own)
     from .. import whatif
     from ..errors import InputError
     from ..scenario.read import load
@@ -250,22 +302,23 @@ def run(args: argparse.Namespace) -> int:
     from .model import simulate
     from .output import write
 
-    params = options["parameters"]
-    with _Interrupts() as interrupts:
-        sim = simulate(scenario, params, seed=seed, method=args.method, effort_per_week=options["effort_per_week"],
-                       time_limit_per_week=options["time_limit_per_week"], progress=not args.no_progress,
-                       stop=interrupts.stop)
-        if sim.weeks_done == 0:
-            print("interrupted before the first week was planned; nothing written", file=sys.stderr)
-            return 130
-        try:
-            provenance = {"scenario_path": str(scenario_path.resolve()),
-                          "policies": [{"kind": k, "value": v} for k, v in options["policies"]]}
-            write(sim, out, figures=not args.no_figures, min_group=options["min_group"], provenance=provenance)
-        except OSError as e:
-            return _error(f"--out: cannot write to {out}: {e}")
-    s = summary(sim, options["min_group"])
-    _report(sim, s, out)
+    interrupts.phase = "searching"
+    sim = _in_worker(lambda: simulate(
+        scenario, options["parameters"], seed=seed, method=args.method, effort_per_week=options["effort_per_week"],
+        time_limit_per_week=options["time_limit_per_week"], progress=not args.no_progress, stop=interrupts.stop),
+        interrupts.stop)
+    if sim.weeks_done == 0:
+        print("interrupted before the first week was planned; nothing written", file=sys.stderr)
+        return 130
+    interrupts.phase = "writing"
+    provenance = {"scenario_path": str(scenario_path.resolve()),
+                  "policies": [{"kind": k, "value": v} for k, v in options["policies"]]}
+    try:
+        write(sim, out, figures=not args.no_figures, min_group=options["min_group"], provenance=provenance,
+              on_commit=lambda: setattr(interrupts, "committed", True))
+    except OSError as e:
+        return _error(f"--out: cannot write to {out}: {e}")
+    _report(sim, summary(sim, options["min_group"]), out)
     return 0
 
 

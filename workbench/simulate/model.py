@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import solver, whatif
+from .. import engine, whatif
 from ..contract import COLUMNS, SCHEDULE_COLUMNS, WEEKDAYS
 from ..scenario.types import Scenario
 from ..timeutil import format_time, parse_time
@@ -668,8 +668,8 @@ def simulate(
         parameters = Parameters(weeks=weeks)
     elif weeks is not None and weeks != parameters.weeks:
         raise TypeError(f"weeks={weeks} contradicts parameters.weeks={parameters.weeks}; give one of them")
-    if method not in solver.METHODS:
-        raise ValueError(f"method: expected one of {', '.join(solver.METHODS)}, got {method!r}")
+    if method not in engine.METHODS:
+        raise ValueError(f"method: expected one of {', '.join(engine.METHODS)}, got {method!r}")
     for name, value in (("effort_per_week", effort_per_week), ("time_limit_per_week", time_limit_per_week)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not math.isfinite(value) or value <= 0):
@@ -710,7 +710,7 @@ def simulate(
                 kwargs["time_limit"] = time_limit_per_week
                 if effort_per_week is not None:
                     kwargs["effort"] = effort_per_week
-            result = solver.solve(week_scenario, **kwargs)
+            result = engine.solve(week_scenario, **kwargs)
             schedule = result.schedule
             prog.session_frames.append(schedule.assign(week=week))
             recorded = prog.record(week, schedule, planned)

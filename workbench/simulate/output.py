@@ -1,9 +1,9 @@
-"""A simulation on disk: tidy CSV tables, the summary and the figures, written as one set.
+"""A simulation on disk: tidy CSV tables, the summary and the figures, published as one set.
 
 Layout of the output folder::
 
-    simulation.json            how it was made (scenario, seed, method, parameters), the summary
-                               figures and the list of files written
+    simulation.json            how it was made (scenario, seed, method, parameters, policies), the summary
+                               figures and the list of files of the set
     weeks.csv                  one row per simulated week
     citizens.csv requests.csv volunteers.csv matches.csv sessions.csv
                                the record (see :class:`~workbench.simulate.Simulation`)
@@ -11,26 +11,28 @@ Layout of the output folder::
     matched_within.csv         shares matched within 4, 8, 12 weeks, same groups, with 95% intervals
     waiting_list.csv           the waiting list per week, overall and per group
     match_lengths.csv volunteer_load.csv turnover.csv
-    figures/*.html             interactive plotly figures (open in a browser; plotly.min.js beside them)
+    *.html, plotly.min.js      interactive plotly figures (open in a browser; they work offline)
 
-Everything is computed before the first file is written, the files are written
-into a temporary folder beside the output and then moved in, and files an
-earlier simulation wrote there but this one does not are removed, so the folder
-never mixes two simulations.
+Everything is computed before anything is written; the files are then published
+by :func:`workbench.outputs.publish`: written beside the folder and swapped in at
+once, so a reader sees the previous set or the new one, never a mix, and an
+interrupted or failed run leaves the folder as it was. Files of the user's in the
+folder are kept; files that an earlier simulation listed in its simulation.json
+and this one does not write (figures, after ``--no-figures``) are removed after
+the swap.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..outputs import publish
 from . import figures as _figures
 from . import metrics
 from .model import Simulation
@@ -58,14 +60,16 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def figure_files(figs: Mapping[str, Any], folder: str = "figures") -> dict[str, str]:
-    """HTML text of each plotly figure under ``folder/``, sharing one ``plotly.min.js`` (works offline)."""
+def figure_files(figs: Mapping[str, Any], folder: str = "") -> dict[str, str]:
+    """HTML text of each plotly figure (under ``folder/`` if given), sharing one ``plotly.min.js``
+    beside them, so they open offline."""
     from plotly.offline import get_plotlyjs
 
-    out = {f"{folder}/{name}.html": fig.to_html(include_plotlyjs=PLOTLY_JS, full_html=True)
+    prefix = f"{folder}/" if folder else ""
+    out = {f"{prefix}{name}.html": fig.to_html(include_plotlyjs=PLOTLY_JS, full_html=True)
            for name, fig in figs.items()}
     if out:
-        out[f"{folder}/{PLOTLY_JS}"] = get_plotlyjs()
+        out[f"{prefix}{PLOTLY_JS}"] = get_plotlyjs()
     return out
 
 
@@ -102,37 +106,30 @@ def contents(sim: Simulation, figures: bool = True, min_group: int = 10,
 
 
 def write(sim: Simulation, out_dir: str | os.PathLike[str], figures: bool = True, min_group: int = 10,
-          provenance: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write the simulation's tables, summary and figures into ``out_dir`` as one set; return the paths."""
-    files = contents(sim, figures, min_group, provenance=provenance)
-    return write_set(files, out_dir)
+          provenance: Mapping[str, Any] | None = None, on_commit: Callable[[], object] | None = None) -> list[Path]:
+    """Publish the simulation's tables, summary and figures in ``out_dir`` as one set; return the paths.
+
+    ``on_commit``: called just before the new set is swapped in (see :func:`workbench.outputs.publish`).
+    """
+    return write_set(contents(sim, figures, min_group, provenance=provenance), out_dir, on_commit=on_commit)
 
 
-def write_set(files: Mapping[str, str], out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write ``files`` (relative path → text) into ``out_dir`` as one set (see the module docstring)."""
+def write_set(files: Mapping[str, str], out_dir: str | os.PathLike[str],
+              on_commit: Callable[[], object] | None = None) -> list[Path]:
+    """Publish ``files`` (name → text) in ``out_dir`` as one set (see the module docstring)."""
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    old = _previous_files(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        for rel, text in files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        if not out.exists():
-            os.chmod(tmp, 0o777 & ~_umask())
-            os.rename(tmp, out)  # the whole set appears at once
-        else:
-            for rel in files:
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp / rel, out / rel)
-            for rel in old - set(files):
-                stale = out / rel
-                if stale.is_file():
-                    stale.unlink()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return [out / rel for rel in files]
+    stale = _previous_files(out) - set(files)
+
+    def write_all(folder: Path) -> None:
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+
+    paths = publish(out, write_all, list(files), on_commit=on_commit)
+    for name in stale:  # carried over as "the user's" by the swap; they were the earlier set's
+        path = out / name
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+    return paths
 
 
 def _previous_files(out: Path) -> set[str]:
@@ -141,10 +138,4 @@ def _previous_files(out: Path) -> set[str]:
         listed = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("files", [])
     except (OSError, ValueError, AttributeError):
         return set()
-    return {str(p) for p in listed if isinstance(p, str) and ".." not in Path(p).parts and not Path(p).is_absolute()}
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return {p for p in listed if isinstance(p, str) and p == Path(p).name and not p.startswith(".")}

@@ -1,10 +1,10 @@
 """A schedule under construction that knows, session by session, whether one more fits.
 
 :class:`Plan` keeps the per-volunteer-day, per-citizen-day and per-week tallies
-that the linking rules (10–13) need, so inserting a session is checked in
-constant-ish time. The greedy method builds with it, and the optimiser uses it
-to repair and top up after timing. Single-session rules (1–9) are guaranteed by
-only inserting candidate triples (see :mod:`workbench.candidates`).
+that the rules linking sessions (10–13) need, so inserting a session is checked
+in near-constant time. The greedy method builds with it, and the optimiser uses
+it to repair and to improve continuity. Rules 1–9 are guaranteed by inserting
+only candidate triples (see :mod:`workbench.engine.candidates`).
 """
 
 from __future__ import annotations
@@ -12,20 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from .candidates import Candidates
-from .contract import SCHEDULE_COLUMNS
-from .geo import haversine_km, travel_minutes
-from .scenario.types import Scenario
-from .timeutil import format_time
-from .validate import sort_schedule
+from ..contract import SCHEDULE_COLUMNS
+from ..index import ScenarioIndex
+from ..timeutil import format_time
+from ..validate import sort_schedule
 
 
 @dataclass(frozen=True)
 class Session:
-    """One placed session: request, volunteer, date positions, start minute and mode."""
+    """One placed session: request, volunteer and day positions, start minute and mode."""
 
     req: int
     vol: int
@@ -33,72 +30,48 @@ class Session:
     start: int
     in_person: bool
 
+    @property
+    def week(self) -> int:
+        return self.day // 7
+
 
 class Plan:
     """Sessions placed so far, with the tallies the linking rules need."""
 
-    def __init__(self, scenario: Scenario, cands: Candidates) -> None:
-        self.scenario = scenario
-        self.cands = cands
-        st = scenario.settings
-        req, vol, cit = scenario.requests, scenario.volunteers, scenario.citizens
-        cpos = {c: i for i, c in enumerate(cit["citizen_id"])}
-        self.req_cit = np.array([cpos[c] for c in req["citizen_id"]], int)
-        self.duration = req["duration_min"].to_numpy(int)
-        self.spw = req["sessions_per_week"].to_numpy(int)
-        self.one_off = np.array([d is not None for d in req["date"]], bool)
-        self.priority = cit["priority"].to_numpy(int)[self.req_cit]
-        self.max_sessions = vol["max_sessions_per_week"].to_numpy(float)
-        self.max_minutes = vol["max_minutes_per_week"].to_numpy(float)
-        self.speed = np.array([st.speed_kmh[m] for m in vol["travel_mode"]], float)
-        self.cit_lat = cit["lat"].to_numpy(float)
-        self.cit_lon = cit["lon"].to_numpy(float)
-        self.detour = st.detour_factor
+    def __init__(self, index: ScenarioIndex, sessions: list[Session] | None = None) -> None:
+        self.index = index
         self.vol_day: dict[tuple[int, int], list[Session]] = defaultdict(list)
         self.cit_day: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         self.vol_week_n: dict[tuple[int, int], int] = defaultdict(int)
         self.vol_week_min: dict[tuple[int, int], int] = defaultdict(int)
         self.req_week_n: dict[tuple[int, int], int] = defaultdict(int)
         self.req_days: set[tuple[int, int]] = set()
-        self.req_total: dict[int, int] = defaultdict(int)
         self.sessions: list[Session] = []
-        self._travel: dict[tuple[int, int, int], int] = {}
+        for s in sessions or ():
+            self.add(s)
 
     # ------------------------------------------------------------------ rules 10–13
-    def travel(self, vol: int, c1: int, c2: int) -> int:
-        """Travel minutes from citizen c1 to c2 for volunteer ``vol`` (contract formula)."""
-        key = (vol, c1, c2)
-        t = self._travel.get(key)
-        if t is None:
-            d = haversine_km(self.cit_lat[c1], self.cit_lon[c1], self.cit_lat[c2], self.cit_lon[c2])
-            t = travel_minutes(d, self.detour, self.speed[vol])
-            self._travel[key] = t
-        return t
-
     def capacity_ok(self, req: int, vol: int, day: int) -> bool:
         """Rules 12–13 for one more session of ``req`` by ``vol`` on ``day``."""
+        ix = self.index
         w = day // 7
-        if (req, day) in self.req_days:
+        if (req, day) in self.req_days or self.req_week_n[(req, w)] >= ix.week_demand[req, w]:
             return False
-        if self.one_off[req]:
-            if self.req_total[req] >= 1:
-                return False
-        elif self.req_week_n[(req, w)] >= self.spw[req]:
+        if self.vol_week_n[(vol, w)] + 1 > ix.max_sessions[vol]:
             return False
-        if self.vol_week_n[(vol, w)] + 1 > self.max_sessions[vol]:
-            return False
-        return self.vol_week_min[(vol, w)] + self.duration[req] <= self.max_minutes[vol]
+        return self.vol_week_min[(vol, w)] + ix.duration[req] <= ix.max_minutes[vol]
 
     def fits_at(self, req: int, vol: int, day: int, start: int, in_person: bool) -> bool:
         """Rules 10–11 for a session starting at ``start`` (no overlap; travel between visits)."""
-        end = start + int(self.duration[req])
-        cit = self.req_cit[req]
+        ix = self.index
+        end = start + int(ix.duration[req])
+        cit = int(ix.req_cit[req])
         for s, e in self.cit_day.get((cit, day), ()):
             if s < end and start < e:
                 return False
         prev = nxt = None
         for o in self.vol_day.get((vol, day), ()):
-            o_end = o.start + int(self.duration[o.req])
+            o_end = o.start + int(ix.duration[o.req])
             if o.start < end and start < o_end:
                 return False
             if in_person and o.in_person:
@@ -108,11 +81,11 @@ class Plan:
                 elif nxt is None or o.start < nxt.start:
                     nxt = o
         if prev is not None:
-            if start - (prev.start + int(self.duration[prev.req])) < self.travel(vol, self.req_cit[prev.req], cit):
+            gap = start - (prev.start + int(ix.duration[prev.req]))
+            if gap < ix.travel(vol, int(ix.req_cit[prev.req]), cit):
                 return False
-        if nxt is not None:
-            if nxt.start - end < self.travel(vol, cit, self.req_cit[nxt.req]):
-                return False
+        if nxt is not None and nxt.start - end < ix.travel(vol, cit, int(ix.req_cit[nxt.req])):
+            return False
         return True
 
     def find_start(self, req: int, vol: int, day: int, ranges: tuple[tuple[int, int], ...], in_person: bool,
@@ -127,13 +100,14 @@ class Plan:
 
         if prefer is not None and inside(prefer) and self.fits_at(req, vol, day, prefer, in_person):
             return prefer
+        ix = self.index
         points = {lo for lo, _ in ranges}
-        cit = self.req_cit[req]
+        cit = int(ix.req_cit[req])
         for o in self.vol_day.get((vol, day), ()):
-            o_end = o.start + int(self.duration[o.req])
+            o_end = o.start + int(ix.duration[o.req])
             points.add(o_end)
             if in_person and o.in_person:
-                points.add(o_end + self.travel(vol, self.req_cit[o.req], cit))
+                points.add(o_end + ix.travel(vol, int(ix.req_cit[o.req]), cit))
         for _s, e in self.cit_day.get((cit, day), ()):
             points.add(e)
         for t in sorted(points):
@@ -143,27 +117,27 @@ class Plan:
 
     # ------------------------------------------------------------------ changes
     def add(self, s: Session) -> None:
+        ix = self.index
         w = s.day // 7
-        dur = int(self.duration[s.req])
+        dur = int(ix.duration[s.req])
         self.vol_day[(s.vol, s.day)].append(s)
-        self.cit_day[(self.req_cit[s.req], s.day)].append((s.start, s.start + dur))
+        self.cit_day[(int(ix.req_cit[s.req]), s.day)].append((s.start, s.start + dur))
         self.vol_week_n[(s.vol, w)] += 1
         self.vol_week_min[(s.vol, w)] += dur
         self.req_week_n[(s.req, w)] += 1
-        self.req_total[s.req] += 1
         self.req_days.add((s.req, s.day))
         self.sessions.append(s)
 
     def remove(self, s: Session) -> None:
         """Take a placed session out again (undoing :meth:`add`)."""
+        ix = self.index
         w = s.day // 7
-        dur = int(self.duration[s.req])
+        dur = int(ix.duration[s.req])
         self.vol_day[(s.vol, s.day)].remove(s)
-        self.cit_day[(self.req_cit[s.req], s.day)].remove((s.start, s.start + dur))
+        self.cit_day[(int(ix.req_cit[s.req]), s.day)].remove((s.start, s.start + dur))
         self.vol_week_n[(s.vol, w)] -= 1
         self.vol_week_min[(s.vol, w)] -= dur
         self.req_week_n[(s.req, w)] -= 1
-        self.req_total[s.req] -= 1
         self.req_days.discard((s.req, s.day))
         self.sessions.remove(s)
 
@@ -185,29 +159,29 @@ class Plan:
 
     def remaining(self, req: int, week: int) -> int:
         """Sessions of ``req`` still demanded in ``week``."""
-        if self.one_off[req]:
-            return 1 - self.req_total[req]
-        return int(self.spw[req]) - self.req_week_n[(req, week)]
+        return int(self.index.week_demand[req, week]) - self.req_week_n[(req, week)]
 
     def weighted(self) -> int:
         """Priority-weighted sessions placed (the primary aim)."""
-        return int(sum(self.priority[s.req] for s in self.sessions))
+        pr = self.index.priority
+        return int(sum(int(pr[s.req]) for s in self.sessions))
 
     def to_frame(self) -> pd.DataFrame:
         """The placed sessions in the contract's schedule columns, sorted as the contract asks."""
-        sc = self.scenario
-        rid = sc.requests["request_id"].to_numpy(object)
-        rcit = sc.requests["citizen_id"].to_numpy(object)
-        vid = sc.volunteers["volunteer_id"].to_numpy(object)
-        dates = self.cands.dates
-        rows = [{
-            "request_id": rid[s.req],
-            "citizen_id": rcit[s.req],
-            "volunteer_id": vid[s.vol],
-            "date": dates[s.day].isoformat(),
-            "start": format_time(s.start),
-            "end": format_time(s.start + int(self.duration[s.req])),
-            "mode": "in_person" if s.in_person else "phone",
-        } for s in self.sessions]
-        frame = pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
-        return sort_schedule(frame) if len(frame) else frame
+        return sessions_frame(self.index, self.sessions)
+
+
+def sessions_frame(index: ScenarioIndex, sessions: list[Session]) -> pd.DataFrame:
+    """Sessions in the contract's schedule columns (text cells), sorted as the contract asks."""
+    rcit = index.citizen_ids[index.req_cit]
+    rows = [{
+        "request_id": index.request_ids[s.req],
+        "citizen_id": rcit[s.req],
+        "volunteer_id": index.volunteer_ids[s.vol],
+        "date": index.dates[s.day].isoformat(),
+        "start": format_time(s.start),
+        "end": format_time(s.start + int(index.duration[s.req])),
+        "mode": "in_person" if s.in_person else "phone",
+    } for s in sessions]
+    frame = pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
+    return sort_schedule(frame) if len(frame) else frame

@@ -1,0 +1,323 @@
+"""Who can serve whom, and when: compatible pairs and candidate (request, volunteer, day) triples.
+
+A pair (request, volunteer) is compatible when it passes every hard rule that
+does not depend on time (rules 2–7, evaluated by the predicates of
+:mod:`workbench.rules`, so the checker and the optimiser can never disagree).
+A triple adds a day on which the volunteer's and the citizen's free time share
+a stretch long enough for the session (rules 8, 9).
+
+Enumeration is vectorised: each volunteer-day and citizen-day is summarised by
+the hull of its free windows, so the feasible starts of a triple are one
+``max``/``min`` over arrays. Where a day has several separate windows the hull
+over-estimates; :func:`exact_starts` then computes the exact ranges for the
+triples that go into a model. The over-estimate is harmless where the triples
+only feed an upper bound (:mod:`workbench.engine.bound`): a superset of what is
+feasible can only raise a bound, never make it wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import numpy as np
+
+from .. import rules
+from ..availability import Windows, intersect
+from ..geo import haversine_matrix
+from ..index import ScenarioIndex
+
+# Pairs handled per vectorised step (measured: ~3.5 M array cells per step keep a step
+# near 50 ms and the peak memory of the step under ~150 MB).
+PAIRS_PER_STEP = 500_000 // 7
+
+
+def pair_checks(index: ScenarioIndex) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per (request, volunteer): each time-free rule as a boolean matrix, and the distance in km.
+
+    The matrices (requests × volunteers) are kept apart so the reasons for unmet
+    demand can count who fails which rule.
+    """
+    sc = index.scenario
+    req, vol = sc.requests, sc.volunteers
+    cit = sc.citizens
+    c_of = index.req_cit
+    langs = cit["languages"].to_numpy(object)[c_of]
+    checks = {
+        "skill": _by_kind(req["activity"].tolist(), vol["skills"].tolist(), rules.skill_ok),
+        "language": _by_kind(langs.tolist(), vol["languages"].tolist(), rules.language_ok),
+        "vetting": _by_kind(req["requires_vetting"].tolist(), vol["vetted"].tolist(), rules.vetting_ok),
+        "gender": _by_kind(cit["gender_preference"].to_numpy(object)[c_of].tolist(), vol["gender"].tolist(),
+                           rules.gender_ok),
+    }
+    excluded = np.ones((index.n_requests, index.n_volunteers), bool)
+    pos = index.volunteer_pos
+    for i, ex in enumerate(cit["excluded_volunteers"].to_numpy(object)[c_of]):
+        if ex:
+            cols = [pos[v] for v in ex if v in pos]
+            excluded[i, cols] = rules.not_excluded([ex] * len(cols), index.volunteer_ids[cols].tolist())
+    checks["excluded"] = excluded
+    dist = haversine_matrix(index.cit_lat[c_of], index.cit_lon[c_of], index.vol_lat, index.vol_lon)
+    checks["reach"] = rules.pair_mode_ok(index.request_mode[:, None], dist, index.max_travel_km[None, :])
+    return checks, dist
+
+
+def _by_kind(keys_a: list, keys_b: list, predicate: Callable) -> np.ndarray:
+    """Evaluate ``predicate`` once per distinct (a, b) kind and broadcast to all pairs."""
+    ua = list(dict.fromkeys(keys_a))
+    ub = list(dict.fromkeys(keys_b))
+    aa = [a for a in ua for _ in ub]
+    bb = [b for _ in ua for b in ub]
+    table = predicate(aa, bb).reshape(len(ua), len(ub)) if ua and ub else np.zeros((len(ua), len(ub)), bool)
+    pos_a = {a: i for i, a in enumerate(ua)}
+    pos_b = {b: i for i, b in enumerate(ub)}
+    return table[np.array([pos_a[a] for a in keys_a], int)[:, None], np.array([pos_b[b] for b in keys_b], int)[None, :]]
+
+
+@dataclass(frozen=True)
+class FreeDays:
+    """Free time per volunteer-day and citizen-day as the hull of its windows (minutes), and
+    whether the day has more than one window. No free time: ``lo == hi == 0``."""
+
+    v_lo: np.ndarray
+    v_hi: np.ndarray
+    v_multi: np.ndarray
+    v_minutes: np.ndarray  # free minutes (sum of the windows' lengths)
+    c_lo: np.ndarray
+    c_hi: np.ndarray
+    c_multi: np.ndarray
+    c_minutes: np.ndarray
+
+
+def free_days(index: ScenarioIndex) -> FreeDays:
+    """The hull arrays of every volunteer and citizen over the horizon."""
+    n_days = len(index.dates)
+    fr = index.free
+
+    def fill(n: int, items: dict, pos: dict) -> tuple[np.ndarray, ...]:
+        lo = np.zeros((n, n_days), np.int16)
+        hi = np.zeros((n, n_days), np.int16)
+        multi = np.zeros((n, n_days), bool)
+        minutes = np.zeros((n, n_days), np.int16)
+        dpos = index.day_pos
+        for (ident, day), windows in items.items():
+            i, d = pos.get(ident), dpos.get(day)
+            if i is None or d is None or not windows:
+                continue
+            lo[i, d], hi[i, d] = windows[0][0], windows[-1][1]
+            multi[i, d] = len(windows) > 1
+            minutes[i, d] = sum(e - s for s, e in windows)
+        return lo, hi, multi, minutes
+
+    v_lo, v_hi, v_multi, v_min = fill(index.n_volunteers, fr.volunteer, index.volunteer_pos)
+    c_lo, c_hi, c_multi, c_min = fill(len(index.citizen_ids), fr.citizen, index.citizen_pos)
+    default = ~np.isin(index.citizen_ids, list(fr.citizens_with_rows))
+    (w0, w1), = fr.citizen_default
+    c_lo[default], c_hi[default], c_min[default] = w0, w1, w1 - w0
+    return FreeDays(v_lo, v_hi, v_multi, v_min, c_lo, c_hi, c_multi, c_min)
+
+
+def _room(index: ScenarioIndex, fd: FreeDays, r: np.ndarray, v: np.ndarray,
+          days: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For pairs (r, v) and the horizon's ``days``: where the session fits (hull), and the hull of starts."""
+    c = index.req_cit[r]
+    dur = index.duration[r]
+    v_lo, v_hi = fd.v_lo[v, days], fd.v_hi[v, days]
+    lo = np.maximum(v_lo, fd.c_lo[c, days]).astype(np.int32)
+    hi = np.minimum(v_hi, fd.c_hi[c, days]).astype(np.int32) - dur[:, None]
+    room = (hi >= lo) & (v_hi > 0)
+    one = index.one_off[r]
+    if one.any():  # a one-off: its own day only, at its start when that is fixed
+        first = days.start or 0
+        rows = np.flatnonzero(one)
+        mask = np.ones(room.shape, bool)
+        mask[rows, :] = False
+        own = index.one_off_day[r[rows]] - first
+        inside = (own >= 0) & (own < room.shape[1])
+        mask[rows[inside], own[inside]] = True
+        room &= mask
+        f = index.fixed_start[r]
+        has_f = (f >= 0)[:, None]
+        room &= ~has_f | ((lo <= f[:, None]) & (f[:, None] <= hi))
+        lo = np.where(has_f, f[:, None], lo)
+        hi = np.where(has_f, f[:, None], hi)
+    return room, lo, hi
+
+
+@dataclass(frozen=True)
+class PairWeeks:
+    """Compatible (request, volunteer, week) combinations and on how many days of the week the pair
+    has room (counted on the hull of each day's free time, so never fewer than the truth).
+    ``complete``: every compatible pair is counted (nothing was cut by the clock)."""
+
+    req: np.ndarray
+    vol: np.ndarray
+    week: np.ndarray
+    days: np.ndarray
+    complete: bool
+
+    def __len__(self) -> int:
+        return len(self.req)
+
+
+def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
+               out_of_time: Callable[[], bool] = lambda: False) -> PairWeeks:
+    """Every compatible pair's days with room per week (see :class:`PairWeeks`), without listing triples.
+
+    Stops early (``complete=False``) when ``out_of_time()`` turns true between steps.
+    """
+    rr, vv = np.nonzero(ok)
+    weeks = index.weeks
+    step = max(1, PAIRS_PER_STEP // weeks)
+    parts: list[tuple[np.ndarray, ...]] = []
+    complete = True
+    for a in range(0, len(rr), step):
+        if out_of_time():
+            complete = False
+            break
+        r, v = rr[a:a + step], vv[a:a + step]
+        room, _lo, _hi = _room(index, fd, r, v, slice(0, 7 * weeks))
+        count = room.reshape(len(r), weeks, 7).sum(axis=2)
+        i, w = np.nonzero(count)
+        parts.append((r[i], v[i], w, count[i, w]))
+    if parts:
+        req, vol, week, days = (np.concatenate(x) for x in zip(*parts))
+    else:
+        req = vol = week = days = np.zeros(0, int)
+    return PairWeeks(req.astype(np.int32), vol.astype(np.int32), week.astype(np.int32), days.astype(np.int32),
+                     complete)
+
+
+@dataclass(frozen=True)
+class Triples:
+    """Compatible (request, volunteer, day) triples as aligned arrays, sorted by request, volunteer, day.
+
+    ``lo``/``hi``: the hull of feasible start minutes (inclusive); ``exact``: the
+    start range is exact (both days have a single window).
+    """
+
+    req: np.ndarray
+    vol: np.ndarray
+    day: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    exact: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.req)
+
+
+def triples_of_pairs(index: ScenarioIndex, fd: FreeDays, r: np.ndarray, v: np.ndarray,
+                     days: slice | None = None) -> Triples:
+    """The triples of the pairs (``r``, ``v``) on ``days`` (default: the whole horizon); the pairs
+    distinct and sorted by request then volunteer, so the triples come sorted too."""
+    parts: list[tuple[np.ndarray, ...]] = []
+    days = days if days is not None else slice(0, len(index.dates))
+    first = days.start or 0
+    n_days = days.stop - first
+    step = max(1, PAIRS_PER_STEP * 7 // max(1, n_days))
+    for a in range(0, len(r), step):
+        rc, vc = np.asarray(r[a:a + step]), np.asarray(v[a:a + step])
+        room, lo, hi = _room(index, fd, rc, vc, days)
+        i, d = np.nonzero(room)
+        lo, hi = lo[i, d], hi[i, d]
+        d = d + first
+        multi = fd.v_multi[vc[i], d] | fd.c_multi[index.req_cit[rc[i]], d]
+        parts.append((rc[i], vc[i], d, lo, hi, ~multi))
+    if parts:
+        req, vol, day, lo_, hi_, exact = (np.concatenate(x) for x in zip(*parts))
+    else:
+        req = vol = day = lo_ = hi_ = np.zeros(0, int)
+        exact = np.zeros(0, bool)
+    return Triples(req.astype(np.int32), vol.astype(np.int32), day.astype(np.int32), lo_.astype(np.int32),
+                   hi_.astype(np.int32), exact)
+
+
+@lru_cache(maxsize=200_000)
+def _start_ranges(vw: Windows, cw: Windows, duration: int, fixed: int) -> tuple[tuple[int, int], ...]:
+    """Feasible start ranges for a session of ``duration`` inside both free times (rules 8, 9)."""
+    out = []
+    for s, e in intersect(vw, cw):
+        if fixed >= 0:
+            if s <= fixed and fixed + duration <= e:
+                out.append((fixed, fixed))
+        elif e - s >= duration:
+            out.append((s, e - duration))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The triples a method schedules from, with exact start ranges and the modes each pair may use.
+
+    ``req``/``vol`` are positions in the scenario's requests / volunteers, ``day``
+    in the horizon; ``starts[t]`` holds the feasible start ranges ``((lo, hi), ...)``
+    (inclusive). ``complete``: these are all the triples the rules allow (nothing
+    thinned or cut), so a model over them bounds the whole problem.
+    ``checks``/``distance`` are the pair matrices of :func:`pair_checks` (for reasons).
+    """
+
+    req: np.ndarray
+    vol: np.ndarray
+    day: np.ndarray
+    starts: list[tuple[tuple[int, int], ...]]
+    in_person: np.ndarray
+    phone: np.ndarray
+    distance_km: np.ndarray
+    complete: bool
+    checks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.req)
+
+    @cached_property
+    def index(self) -> dict[tuple[int, int, int], int]:
+        """Position of each (request, volunteer, day) triple."""
+        return {k: i for i, k in enumerate(zip(self.req.tolist(), self.vol.tolist(), self.day.tolist()))}
+
+    @cached_property
+    def week(self) -> np.ndarray:
+        return self.day // 7
+
+    @cached_property
+    def by_request_week(self) -> dict[tuple[int, int], np.ndarray]:
+        """Triple positions per (request, week), nearest volunteer first, then volunteer and day."""
+        order = np.lexsort((self.day, self.vol, np.round(self.distance_km, 3), self.week, self.req))
+        r, w = self.req[order], self.week[order]
+        cut = np.flatnonzero((r[1:] != r[:-1]) | (w[1:] != w[:-1])) + 1
+        return {(int(r[g[0]]), int(w[g[0]])): order[g] for g in np.split(np.arange(len(order)), cut) if len(g)}
+
+    def subset(self, idx: np.ndarray, *, complete: bool) -> Candidates:
+        """The triples at positions ``idx``; ``complete`` says whether they are still all there are."""
+        idx = np.asarray(idx, int)
+        return Candidates(req=self.req[idx], vol=self.vol[idx], day=self.day[idx],
+                          starts=[self.starts[i] for i in idx.tolist()], in_person=self.in_person[idx],
+                          phone=self.phone[idx], distance_km=self.distance_km[idx],
+                          complete=complete and self.complete, checks=self.checks)
+
+
+def exact_candidates(index: ScenarioIndex, triples: Triples, idx: np.ndarray | None, checks: dict[str, np.ndarray],
+                     dist: np.ndarray, *, complete: bool) -> Candidates:
+    """Candidates from the triples at ``idx``, with exact start ranges (days of several windows
+    refined; triples left without any feasible start dropped) and the modes of each pair."""
+    idx = np.arange(len(triples)) if idx is None else np.asarray(idx, int)
+    r, v, d = triples.req[idx], triples.vol[idx], triples.day[idx]
+    lo, hi, exact = triples.lo[idx], triples.hi[idx], triples.exact[idx]
+    starts: list[tuple[tuple[int, int], ...]] = [((a, b),) for a, b in zip(lo.tolist(), hi.tolist())]
+    keep = np.ones(len(idx), bool)
+    for k in np.flatnonzero(~exact).tolist():
+        ranges = _start_ranges(index.volunteer_windows(int(v[k]), int(d[k])),
+                               index.citizen_windows(int(index.req_cit[r[k]]), int(d[k])),
+                               int(index.duration[r[k]]), int(index.fixed_start[r[k]]))
+        starts[k] = ranges
+        keep[k] = bool(ranges)
+    if not keep.all():
+        sel = np.flatnonzero(keep)
+        r, v, d = r[sel], v[sel], d[sel]
+        starts = [starts[k] for k in sel.tolist()]
+    km = dist[r, v] if len(r) else np.zeros(0)
+    mode = index.request_mode[r]
+    in_person = np.asarray(rules.in_person_possible(mode, km, index.max_travel_km[v]), bool)
+    return Candidates(req=r, vol=v, day=d, starts=starts, in_person=in_person, phone=mode != "in_person",
+                      distance_km=km, complete=complete, checks=checks)

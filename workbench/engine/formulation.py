@@ -1,0 +1,351 @@
+"""CP-SAT models, built as pure functions from the index and the candidate triples.
+
+The formulation separates *who serves whom on which day* from *at what time*
+(see ../shared/MODELLING_NOTES.md, which measured that one interval model per
+week is too slow at medium size; an exact interval model over a small city's
+week was also measured here to take 6-8 s where this pair of models takes <1 s):
+
+**Assignment, one model per week** (:func:`build_week_model`). A Boolean
+``x[request,volunteer,date]`` per candidate triple. The weekly rules (12, 13) are
+exact; the daily timing rules are relaxed: a volunteer's (citizen's) booked
+minutes on a day fit in their free minutes, plus travel into every visit but the
+first inside one window, and two sessions that cannot both fit in one day
+(windows, durations, travel) exclude each other. Every valid week is a solution,
+so the model's bound is a bound of the week over its triples.
+
+**Timing, one model per group of a date** (:func:`build_day_model`). The
+assigned sessions of a date that share a volunteer or a citizen get exact start
+variables on their feasible start ranges, NoOverlap per volunteer and per
+citizen (rules 10, 11), and for each two possible visits of a volunteer an order
+literal with the travel gap (rule 10). With the contract's travel times (the
+ceiling of a scaled haversine distance, which keeps the triangle inequality)
+gaps between every two visits are equivalent to gaps between consecutive ones.
+A session the day cannot fit is dropped (``present``); a group that provably
+cannot all fit becomes a cut of the week model (:mod:`workbench.engine.weekly`).
+
+Sessions agreed before (pins, kept sessions) are fixed in both models. Both
+builders return the model with named handles; the names (``x[...]``,
+``start[...]``, ``serves[...]``) are the planner's words and are reused when
+reporting what was given up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..geo import haversine_matrix, travel_minutes_array
+from ..index import ScenarioIndex
+from ..objective import Weights
+from .candidates import Candidates
+from .plan import Session
+
+
+@dataclass
+class WeekModel:
+    """The assignment model of one week and its handles (one ``x`` per position of ``triples``)."""
+
+    model: cp_model.CpModel
+    week: int
+    triples: np.ndarray  # candidate positions in this week
+    x: list[cp_model.IntVar]
+    primary_coeffs: list[int]
+    secondary: dict[str, tuple[list, list[int]]] = field(default_factory=dict)
+
+    def primary_expr(self) -> cp_model.LinearExpr:
+        return cp_model.LinearExpr.weighted_sum(self.x, self.primary_coeffs)
+
+    def secondary_expr(self) -> cp_model.LinearExpr:
+        vs: list = []
+        cs: list[int] = []
+        for v, c in self.secondary.values():
+            vs += v
+            cs += c
+        return cp_model.LinearExpr.weighted_sum(vs, cs)
+
+
+def groups(keys: np.ndarray) -> list[np.ndarray]:
+    """Positions grouped by equal key (rows of a 2-D integer key array)."""
+    if len(keys) == 0:
+        return []
+    # One stable sort on a combined key (np.lexsort was measured 10x slower on large arrays).
+    combined = np.zeros(len(keys), np.int64)
+    for col in keys.T:
+        col = col.astype(np.int64)
+        combined = combined * (int(col.max()) + 1) + col
+    order = np.argsort(combined, kind="stable")
+    k = combined[order]
+    cut = np.flatnonzero(k[1:] != k[:-1]) + 1
+    return np.split(order, cut)
+
+
+def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarray, weights: Weights, *,
+                     fixed: set[int]) -> WeekModel:
+    """The assignment model of one week over candidate positions ``triples`` (all of one week).
+
+    ``fixed``: candidate positions that must be 1 (agreed sessions). The secondary
+    aims are added later (:func:`add_secondary`), once the visiting friends are chosen.
+    """
+    m = cp_model.CpModel()
+    T = np.asarray(triples, int)
+    req, vol, day = cands.req[T], cands.vol[T], cands.day[T]
+    week = int(day[0]) // 7 if len(T) else 0
+    rid, vid, dates = index.request_ids, index.volunteer_ids, index.dates
+    x = [m.new_bool_var(f"x[{rid[r]},{vid[v]},{dates[d]}]") for r, v, d in zip(req, vol, day)]
+    for j, t in enumerate(T.tolist()):
+        if t in fixed:
+            m.add(x[j] == 1)
+
+    dur = index.duration[req]
+    # Rule 13: at most one session per request and day; at most its weekly demand.
+    for g in groups(np.stack([req, day], axis=1)):
+        if len(g) > 1:
+            m.add_at_most_one(x[i] for i in g)
+    for g in groups(req[:, None]):
+        cap = int(index.week_demand[int(req[g[0]]), week])
+        if len(g) > cap:
+            m.add(cp_model.LinearExpr.sum([x[i] for i in g]) <= cap)
+    # Rule 12: the volunteer's weekly limits.
+    fair_vars: list = []
+    fair_coeffs: list[int] = []
+    for g in groups(vol[:, None]):
+        v = int(vol[g[0]])
+        xs = [x[i] for i in g]
+        if len(g) > index.max_sessions[v]:
+            m.add(cp_model.LinearExpr.sum(xs) <= int(index.max_sessions[v]))
+        if dur[g].sum() > index.max_minutes[v]:
+            m.add(cp_model.LinearExpr.weighted_sum(xs, dur[g].tolist()) <= int(index.max_minutes[v]))
+        # Fair load: sessions above half the volunteer's own limit cost a little each.
+        soft = math.ceil(index.max_sessions[v] / 2) if math.isfinite(index.max_sessions[v]) else 3
+        if weights.fair_load and len(g) > soft:
+            ex = m.new_int_var(0, len(g), f"excess_load[{vid[v]},week{week}]")
+            m.add(cp_model.LinearExpr.sum(xs) - soft <= ex)
+            fair_vars.append(ex)
+            fair_coeffs.append(-weights.fair_load)
+    # Relaxed timing (rules 8, 10, 11): booked minutes fit in the day's free minutes, and two
+    # sessions that cannot both fit in one day (windows, travel) exclude each other.
+    _pairwise_exclusions(index, cands, T, m, x)
+    visit = cands.in_person[T] & ~cands.phone[T]  # must be a visit
+    can_visit = cands.in_person[T]
+    for g in groups(np.stack([vol, day], axis=1)):
+        if len(g) < 2:
+            continue
+        v, d = int(vol[g[0]]), int(day[g[0]])
+        windows = index.volunteer_windows(v, d)
+        free = sum(e - s for s, e in windows)
+        need = dur[g].astype(int)
+        slack = 0
+        if len(windows) == 1 and visit[g].any() and can_visit[g].sum() > 1:
+            # Inside one window, every visit but the first is preceded by travel from the visit
+            # before it: at least τ_i, the shortest trip into i from any other session of the day
+            # that could be a visit. So Σ_visits (dur_i + τ_i) ≤ window + max τ; only sessions
+            # that must be visits take their τ (one that may be a call may need no travel).
+            gc = g[can_visit[g]]
+            c = index.req_cit[req[gc]]
+            dist = haversine_matrix(index.cit_lat[c], index.cit_lon[c], index.cit_lat[c], index.cit_lon[c])
+            trips = travel_minutes_array(dist, index.detour, index.speed[v]).astype(float)
+            trips[req[gc][:, None] == req[gc][None, :]] = np.inf  # one request, one session a day
+            tau_all = trips.min(axis=0)
+            tau_all = np.where(np.isfinite(tau_all), tau_all, 0).astype(int)
+            must = visit[gc]
+            need = need.copy()
+            need[np.isin(g, gc[must])] += tau_all[must]
+            slack = int(tau_all[must].max()) if must.any() else 0
+        if need.sum() > free + slack:
+            m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g], need.tolist()) <= free + slack)
+    cit_of = index.req_cit[req]
+    for g in groups(np.stack([cit_of, day], axis=1)):
+        if len(g) < 2:
+            continue
+        c, d = int(cit_of[g[0]]), int(day[g[0]])
+        free = sum(e - s for s, e in index.citizen_windows(c, d))
+        if dur[g].sum() > free:
+            m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g], dur[g].tolist()) <= free)
+
+    wm = WeekModel(model=m, week=week, triples=T, x=x, primary_coeffs=index.priority[req].astype(int).tolist())
+    if fair_vars:
+        wm.secondary["fair_load"] = (fair_vars, fair_coeffs)
+    return wm
+
+
+def _pairwise_exclusions(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_model.CpModel,
+                         x: list) -> None:
+    """x_i + x_j ≤ 1 for two sessions of one volunteer (or one citizen) on one day that cannot both fit.
+
+    Session i can precede j only if j's latest start leaves room for i's earliest
+    start, i's duration and the travel from i to j; the pair fits if either order
+    does. Travel counts only when both must be visits (either may otherwise be a call).
+    """
+    lo = np.array([cands.starts[t][0][0] for t in T.tolist()], int)
+    hi = np.array([cands.starts[t][-1][1] for t in T.tolist()], int)
+    req, vol, day = cands.req[T], cands.vol[T], cands.day[T]
+    dur = index.duration[req]
+    cit = index.req_cit[req]
+    visit = cands.in_person[T] & ~cands.phone[T]
+    for key, with_travel in ((np.stack([vol, day], axis=1), True), (np.stack([cit, day], axis=1), False)):
+        for g in groups(key):
+            if len(g) < 2:
+                continue
+            if with_travel:
+                c = cit[g]
+                dist = haversine_matrix(index.cit_lat[c], index.cit_lon[c], index.cit_lat[c], index.cit_lon[c])
+                travel = travel_minutes_array(dist, index.detour, index.speed[int(vol[g[0]])])
+                travel = np.where(visit[g][:, None] & visit[g][None, :], travel, 0)
+            else:
+                travel = np.zeros((len(g), len(g)), int)
+            # i before j possible ⇔ hi_j ≥ lo_i + dur_i + travel_ij
+            before = hi[g][None, :] >= (lo[g] + dur[g])[:, None] + travel
+            fits = before | before.T
+            same_request = req[g][:, None] == req[g][None, :]
+            bad_i, bad_j = np.nonzero(np.triu(~fits & ~same_request, 1))
+            for i, j in zip(g[bad_i].tolist(), g[bad_j].tolist()):
+                m.add_bool_or([~x[i], ~x[j]])
+
+
+def add_secondary(index: ScenarioIndex, cands: Candidates, wm: WeekModel, weights: Weights) -> None:
+    """Add the secondary aims' terms (variables, coefficients) to ``wm.secondary``; see
+    :mod:`workbench.objective` (continuity across weeks has a stage of its own)."""
+    T = wm.triples
+    req, vol = cands.req[T], cands.vol[T]
+    sc = index.scenario
+    c_of = index.req_cit[req]
+    c_int = sc.citizens["interests"].to_numpy(object)[c_of]
+    v_int = sc.volunteers["interests"].to_numpy(object)[vol]
+    mode = index.request_mode[req]
+    terms = wm.secondary
+
+    def term(name: str, coeffs: np.ndarray) -> None:
+        nz = np.flatnonzero(coeffs)
+        if len(nz):
+            terms[name] = ([wm.x[i] for i in nz], coeffs[nz].astype(int).tolist())
+
+    preferred = index.preferred
+    if weights.preferred:
+        term("preferred", np.array([weights.preferred if v in preferred[r] else 0
+                                    for r, v in zip(req.tolist(), vol.tolist())]))
+    if weights.interests:
+        term("interests", np.array([weights.interests * min(3, len(set(a) & set(b))) for a, b in zip(c_int, v_int)]))
+    if weights.travel:
+        road = 2 * cands.distance_km[T] * index.detour
+        term("travel", np.where(mode == "in_person", -np.round(weights.travel * road), 0))
+    if weights.continuity:
+        # Within the week, a request served twice should not be split across volunteers.
+        m = wm.model
+        ys, cs = [], []
+        rid, vid = index.request_ids, index.volunteer_ids
+        for g in groups(np.stack([req, vol], axis=1)):
+            r = int(req[g[0]])
+            if index.week_demand[r, wm.week] < 2:
+                continue
+            y = m.new_bool_var(f"serves[{rid[r]},{vid[int(vol[g[0]])]},week{wm.week}]")
+            for i in g:
+                m.add_implication(wm.x[i], y)
+            ys.append(y)
+            cs.append(-weights.continuity)
+        if ys:
+            terms["continuity_within_week"] = (ys, cs)
+    if weights.equity:
+        _equity_term(index, cands, wm, weights, terms)
+
+
+def _equity_term(index: ScenarioIndex, cands: Candidates, wm: WeekModel, weights: Weights,
+                 terms: dict[str, tuple[list, list[int]]]) -> None:
+    """Lift the least-covered district: z ≤ coverage% of every district with demand this week."""
+    m = wm.model
+    district = index.scenario.citizens["district"].to_numpy(object)
+    by_d: dict[str, list[int]] = defaultdict(list)
+    req_of = cands.req[wm.triples]
+    for j, r in enumerate(req_of.tolist()):
+        by_d[district[index.req_cit[r]]].append(j)
+    demand: dict[str, int] = defaultdict(int)
+    for r in set(req_of.tolist()):
+        demand[district[index.req_cit[r]]] += int(index.week_demand[r, wm.week])
+    z = m.new_int_var(0, 100, f"min_district_coverage_pct[week{wm.week}]")
+    for d_name, js in by_d.items():
+        if demand[d_name]:
+            m.add(100 * cp_model.LinearExpr.sum([wm.x[j] for j in js]) >= demand[d_name] * z)
+    terms["equity"] = ([z], [weights.equity])
+
+
+@dataclass
+class DayModel:
+    """The timing model of one group of a date and its handles (one entry per assigned session)."""
+
+    model: cp_model.CpModel
+    sessions: list[int]  # candidate positions
+    start: list[cp_model.IntVar]
+    present: list
+    in_person: list
+
+
+def build_day_model(index: ScenarioIndex, cands: Candidates, sessions: list[int], fixed: dict[int, Session],
+                    *, all_present: bool = False) -> DayModel:
+    """Exact times for the sessions (candidate positions) assigned to one date.
+
+    ``fixed``: candidate position → the agreed session (start and mode) to keep.
+    ``all_present``: require every session (to prove that a group cannot fit).
+    """
+    m = cp_model.CpModel()
+    rid, vid = index.request_ids, index.volunteer_ids
+    starts, present, ip, ivs = [], [], [], []
+    by_vol: dict[int, list[int]] = defaultdict(list)
+    by_cit: dict[int, list[int]] = defaultdict(list)
+    obj_vars: list = []
+    obj_coeffs: list[int] = []
+    may_visit: list[bool] = []
+    mode_free: list[bool] = []
+    for k, t in enumerate(sessions):
+        r, v = int(cands.req[t]), int(cands.vol[t])
+        name = f"{rid[r]},{vid[v]},{index.dates[int(cands.day[t])]}"
+        dur = int(index.duration[r])
+        agreed = fixed.get(t)
+        if agreed is not None:
+            s = m.new_constant(agreed.start)
+            p = m.new_constant(1)
+            in_p = m.new_constant(int(agreed.in_person))
+            may_visit.append(agreed.in_person)
+            mode_free.append(False)
+        else:
+            ip_ok, ph_ok = bool(cands.in_person[t]), bool(cands.phone[t])
+            s = m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(a) for a in cands.starts[t]]),
+                                          f"start[{name}]")
+            p = m.new_constant(1) if all_present else m.new_bool_var(f"present[{name}]")
+            in_p = m.new_bool_var(f"in_person[{name}]") if ip_ok and ph_ok else m.new_constant(int(ip_ok))
+            may_visit.append(ip_ok)
+            mode_free.append(ip_ok and ph_ok)
+            if not all_present:
+                obj_vars.append(p)
+                obj_coeffs.append(1000 * int(index.priority[r]))
+            if ip_ok and ph_ok:
+                obj_vars.append(in_p)  # a visit beats a call when both are possible
+                obj_coeffs.append(1)
+        ivs.append(m.new_optional_fixed_size_interval_var(s, dur, p, f"session[{name}]"))
+        starts.append(s)
+        present.append(p)
+        ip.append(in_p)
+        by_vol[v].append(k)
+        by_cit[int(index.req_cit[r])].append(k)
+    for group in list(by_vol.values()) + list(by_cit.values()):
+        if len(group) > 1:
+            m.add_no_overlap([ivs[k] for k in group])
+    for v, group in by_vol.items():
+        visits = [k for k in group if may_visit[k]]
+        for a_i, a in enumerate(visits):
+            for b in visits[a_i + 1:]:
+                ra, rb = int(cands.req[sessions[a]]), int(cands.req[sessions[b]])
+                ca, cb = int(index.req_cit[ra]), int(index.req_cit[rb])
+                t_ab, t_ba = index.travel(v, ca, cb), index.travel(v, cb, ca)
+                if t_ab == 0 and t_ba == 0:
+                    continue  # NoOverlap already says all
+                a_first = m.new_bool_var(f"order[{vid[v]},{a},{b}]")
+                both = [ip[k] for k in (a, b) if mode_free[k]] + [present[k] for k in (a, b)
+                                                                  if sessions[k] not in fixed and not all_present]
+                m.add(starts[b] >= starts[a] + int(index.duration[ra]) + t_ab).only_enforce_if([a_first, *both])
+                m.add(starts[a] >= starts[b] + int(index.duration[rb]) + t_ba).only_enforce_if([~a_first, *both])
+    if obj_vars:
+        m.maximize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coeffs))
+    return DayModel(model=m, sessions=list(sessions), start=starts, present=present, in_person=ip)

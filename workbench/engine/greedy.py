@@ -1,0 +1,104 @@
+"""The baseline: what a careful coordinator does by hand.
+
+Agreed sessions first (pins, then the kept sessions of an agreed schedule);
+then most urgent citizens first (priority, then those with the fewest possible
+volunteers), week by week; for each request the first suitable volunteer (one
+already serving it, then the citizen's preferred, then the nearest), at the
+earliest time that keeps every rule. It is the optimiser's warm start and
+fallback, and the repair step of every schedule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from .candidates import Candidates
+from .plan import Plan, Session
+
+# How many requests the filler places between two looks at the clock.
+CLOCK_EVERY = 200
+
+
+def urgent_first(plan: Plan, cands: Candidates) -> list[int]:
+    """Requests by priority (highest first), then fewest candidate volunteers, then file order."""
+    ix = plan.index
+    n = ix.n_requests
+    pairs = np.unique(cands.req.astype(np.int64) * max(1, ix.n_volunteers) + cands.vol)
+    options = np.bincount((pairs // max(1, ix.n_volunteers)).astype(int), minlength=n)
+    return sorted(range(n), key=lambda r: (-int(ix.priority[r]), int(options[r]), r))
+
+
+def volunteer_order(plan: Plan, req: int, triples: np.ndarray, cands: Candidates, serving: dict[int, list[int]],
+                    suggested: frozenset[int] | set[int] = frozenset()) -> list[int]:
+    """Triples of ``req`` in a coordinator's order: current volunteer, suggested, preferred, then nearest.
+
+    ``triples`` arrive nearest first (see :attr:`Candidates.by_request_week`), so a
+    stable partition suffices.
+    """
+    preferred = plan.index.preferred[req]
+    current = serving.get(req, [])
+    tl = triples.tolist()
+    if not preferred and not current and not suggested:
+        return tl
+    vol = cands.vol
+    ranks = [(0 if int(vol[i]) in current else 1 if int(vol[i]) in suggested else 2 if int(vol[i]) in preferred
+              else 3, k) for k, i in enumerate(tl)]
+    return [tl[k] for _rank, k in sorted(ranks)]
+
+
+def fill(plan: Plan, cands: Candidates, weeks: list[int] | None = None, request_order: list[int] | None = None,
+         out_of_time: Callable[[], bool] = lambda: False,
+         suggested: dict[tuple[int, int], set[int]] | None = None) -> int:
+    """Greedily add sessions wherever demand is left; returns how many were added.
+
+    ``suggested``: (request, week) → volunteers to try right after the current one (the
+    flow bound's assignment makes a strong warm start). Stops between requests once
+    ``out_of_time()`` is true (what was placed stays).
+    """
+    suggested = suggested or {}
+    groups = cands.by_request_week
+    if request_order is None:
+        request_order = urgent_first(plan, cands)
+    weeks = weeks if weeks is not None else list(range(plan.index.weeks))
+    serving: dict[int, list[int]] = defaultdict(list)
+    for s in plan.sessions:
+        if s.vol not in serving[s.req]:
+            serving[s.req].append(s.vol)
+    added = 0
+    count = 0
+    for w in weeks:
+        for r in request_order:
+            count += 1
+            if count % CLOCK_EVERY == 0 and out_of_time():
+                return added
+            if plan.remaining(r, w) <= 0:
+                continue
+            mine = groups.get((r, w))
+            if mine is None:
+                continue
+            for i in volunteer_order(plan, r, mine, cands, serving, suggested.get((r, w), frozenset())):
+                s = plan.try_add(r, int(cands.vol[i]), int(cands.day[i]), cands.starts[i], bool(cands.in_person[i]),
+                                 bool(cands.phone[i]))
+                if s is not None:
+                    added += 1
+                    if s.vol not in serving[r]:
+                        serving[r].append(s.vol)
+                    if plan.remaining(r, w) <= 0:
+                        break
+    return added
+
+
+def solve_greedy(plan: Plan, cands: Candidates, out_of_time: Callable[[], bool] = lambda: False) -> Plan:
+    """The coordinator's schedule: ``plan`` (holding the agreed sessions) filled urgent-first."""
+    fill(plan, cands, out_of_time=out_of_time)
+    return plan
+
+
+def sessions_by_week(sessions: list[Session]) -> dict[int, list[Session]]:
+    out: dict[int, list[Session]] = defaultdict(list)
+    for s in sessions:
+        out[s.week].append(s)
+    return out

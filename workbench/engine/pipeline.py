@@ -1,0 +1,455 @@
+"""``solve(scenario, ...) -> Result``: the optimiser as named stages.
+
+::
+
+    agreed sessions → candidates → bound → greedy → weekly assignment
+        (daily timing and cuts) → continuity → secondary aims → repair → check
+
+1. **agreed** (:mod:`.agreed`): pins, and what of an agreed schedule still keeps
+   the rules, are fixed; the rest is reported with the change that forced it.
+2. **candidates** (:mod:`.candidates`): compatible pairs by the rule predicates,
+   and per week the days each pair has room — vectorised, watching the clock.
+3. **bound** (:mod:`.bound`): an upper bound on the priority-weighted sessions of
+   *every* valid schedule (a min-cost flow, then an LP by column generation).
+4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback.
+5. **weeks** (:mod:`.weekly`, in parallel): the assignment model over the selected
+   triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); it stops
+   at the week's bound. Then continuity (friends chosen across weeks,
+   :mod:`.continuity`) and the other aims, each keeping what came before.
+6. **repair**: the greedy inserter offers what is still missing; swaps make each
+   request keep one visiting friend without losing priority.
+7. **check**: every schedule passes the 14-rule checker before it is returned.
+
+The clock (or the work budget) rules every stage (:mod:`.budget`): a stage takes
+its share and wraps up with what it has; the time for checking and explaining is
+kept back from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..index import ScenarioIndex, index_of
+from ..kpis import compute_kpis
+from ..objective import Weights
+from ..result import Progress, Result
+from ..scenario.types import Scenario
+from ..validate import validate
+from .agreed import Agreed, agreed_sessions
+from .bound import flow_bound, lp_bound
+from .budget import Budget
+from .candidates import Candidates, PairWeeks, exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
+from .continuity import choose_friends, improve_continuity
+from .explain import explain_unassigned
+from .greedy import fill, sessions_by_week
+from .plan import Plan, Session
+from .select import model_set, pair_mask, preferred_pairs, wide_set
+from .tuning import TUNING, Tuning
+from .weekly import WeekSearch
+
+log = logging.getLogger("workbench.engine")
+
+METHODS = ("cpsat", "greedy")
+# The LP's column generation runs only below this many pair-weeks (measured: at city-large's
+# ~11 million, three rounds take 90 s of one core; the flow bound is then the bound).
+LP_MAX_PAIR_WEEKS = 1_500_000
+
+
+@dataclass
+class _Bounds:
+    """Per week: the best valid bound found (floats; a week's bound floors to an integer)."""
+
+    weeks: np.ndarray
+    kind: str
+
+    @property
+    def total(self) -> int:
+        return int(sum(math.floor(w + 1e-6) for w in self.weeks))
+
+    def tighten(self, weeks: np.ndarray, kind: str) -> None:
+        better = weeks < self.weeks - 1e-9
+        if better.any():
+            self.weeks = np.minimum(self.weeks, weeks)
+            self.kind = kind
+
+
+class _Tracker:
+    """Combines the weeks' incumbents and bounds into one progress report (weeks run in parallel)."""
+
+    def __init__(self, budget: Budget, incumbent: list[float], bound: list[float],
+                 on_progress: Callable[[Progress], None] | None) -> None:
+        self.budget = budget
+        self.obj = list(incumbent)
+        self.bound = list(bound)
+        self.done = [False] * len(bound)
+        self.on_progress = on_progress
+        self.lock = threading.Lock()
+
+    def update(self, week: int | None = None, obj: float | None = None, done: bool = False,
+               phase: str | None = None) -> None:
+        if self.on_progress is None:
+            return
+        with self.lock:
+            if week is not None and obj is not None:
+                self.obj[week] = max(self.obj[week], obj)
+            if week is not None:
+                self.done[week] |= done
+            n = max(1, len(self.done))
+            report = Progress(seconds=self.budget.elapsed(), objective=float(sum(self.obj)),
+                              bound=float(sum(math.floor(b + 1e-6) for b in self.bound)),
+                              phase=phase or f"{sum(self.done)} of {len(self.done)} weeks planned",
+                              done_fraction=sum(self.done) / n)
+        self.on_progress(report)
+
+
+def solve(
+    scenario: Scenario,
+    method: str = "cpsat",
+    time_limit: float | None = 30.0,
+    weights: Weights | dict[str, Any] | None = None,
+    previous: pd.DataFrame | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
+    keep_before: date | None = None,
+    effort: float | None = None,
+    tuning: Tuning = TUNING,
+) -> Result:
+    """Schedule ``scenario`` and return a :class:`Result` whose schedule keeps every hard rule.
+
+    ``method``: ``"cpsat"`` (the optimiser) or ``"greedy"`` (the coordinator's baseline).
+    ``time_limit``: seconds for the whole call; every stage keeps to its share.
+    ``effort``: a deterministic work budget instead (≈ seconds of one core, but counted
+    as work): the same scenario, seed and effort give the same schedule on any machine
+    (with both, the time limit is only a safety net; ``kpis["deterministic"]`` says if it held).
+    ``previous``: an agreed schedule (contract columns): every agreed session that still
+    keeps the rules stays exactly (volunteer, date, start, mode); ``Result.forced`` lists
+    the others with the change that forced them. ``keep_before``: re-planning part-way:
+    nothing new is planned before this day (the agreed past stays as it was).
+    ``seed``: CP-SAT's seed; ``workers``: weeks solved side by side (default: every core).
+    ``on_progress``: called with :class:`Progress` (the greedy plan first, then improvements).
+    ``stop``: a ``threading.Event``; once set, every search ends and the best schedule
+    so far is returned (``kpis["interrupted"]``).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    w = Weights.of(weights)
+    budget = Budget(time_limit, effort, stop)
+    index = index_of(scenario)
+    reserve = tuning.finish_fixed + tuning.finish_per_session * float(index.week_demand.sum())
+
+    agreed = agreed_sessions(index, previous)
+    log.debug("agreed: %d kept, %d forced at %.2fs", len(agreed.fixed), len(agreed.forced), budget.elapsed())
+
+    # Candidates.
+    checks, dist = pair_checks(index)
+    ok = np.logical_and.reduce(list(checks.values()))
+    fd = free_days(index)
+    pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, reserve))
+    log.debug("pair-weeks: %d (complete %s) at %.2fs", len(pw), pw.complete, budget.elapsed())
+
+    # Bound: trivial, then the flow (cheap at every size), then the LP where affordable.
+    bounds = _Bounds(weeks=(index.priority[:, None] * index.week_demand).sum(axis=0).astype(float), kind="trivial")
+    used = None
+    if pw.complete:
+        flow_weeks, used = flow_bound(index, pw, fd, out_of_time=budget.stage(tuning.bound_share, reserve))
+        bounds.tighten(flow_weeks, "flow")
+    log.debug("flow bound %d at %.2fs", bounds.total, budget.elapsed())
+    reduced = None
+    if method == "cpsat" and pw.complete and len(pw) <= LP_MAX_PAIR_WEEKS and not budget.over(reserve):
+        lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, out_of_time=budget.stage(tuning.bound_share, reserve))
+        bounds.tighten(np.array(lp.weeks), "lp")
+        reduced = lp.pair_value
+        log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value, lp.lp_optimal, lp.rounds,
+                  budget.elapsed())
+
+    # The triples the methods work on.
+    first = (keep_before - index.dates[0]).days if keep_before is not None else 0
+    agreed_pairs = {(s.req, s.vol) for s in agreed.fixed}
+    must = pair_mask(pw, agreed_pairs | preferred_pairs(index))
+    if previous is not None:
+        must |= pair_mask(pw, _previous_pairs(index, previous))
+    wide_mask = wide_set(pw, dist, must | (model_set(pw, dist, reduced, must, tuning) if reduced is not None
+                                          else np.zeros(len(pw), bool)))
+    wide = _candidates(index, fd, pw, wide_mask, checks, dist, first, agreed,
+                       complete=pw.complete and bool(wide_mask.all()),
+                       out_of_time=budget.stage(tuning.candidates_share, reserve))
+    log.debug("wide candidates: %d at %.2fs", len(wide), budget.elapsed())
+
+    # Greedy: agreed sessions first, then urgent-first filling.
+    base = Plan(index, agreed.fixed)
+    _upgrade_free_pins(base, wide, agreed)
+    greedy = Plan(index, base.sessions)
+    fill(greedy, wide, out_of_time=budget.stage(1.0, reserve))
+    log.debug("greedy: %d weighted at %.2fs", greedy.weighted(), budget.elapsed())
+    start = greedy
+    if method == "cpsat" and used is not None:
+        # The flow bound's assignment, realised day by day: often near the bound at once.
+        guided = Plan(index, base.sessions)
+        suggest: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for k in np.flatnonzero(used > 0).tolist():
+            suggest[(int(pw.req[k]), int(pw.week[k]))].add(int(pw.vol[k]))
+        fill(guided, wide, out_of_time=budget.stage(1.0, reserve), suggested=suggest)
+        log.debug("guided: %d weighted at %.2fs", guided.weighted(), budget.elapsed())
+        if guided.weighted() > greedy.weighted():
+            start = guided
+    tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
+    tracker.update(phase="quick plan ready")
+
+    plan = start
+    model_bound: int | None = None
+    secondary: dict[str, float] = {}
+    primary_before_continuity: int | None = None
+    proven_weeks = 0
+    if method == "cpsat" and not budget.over(reserve) and len(wide):
+        warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
+        model_mask = model_set(pw, dist, reduced, must | pair_mask(pw, warm), tuning)
+        model_keys = _pair_week_keys(pw, model_mask, index)
+        in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks + wide.week,
+                           model_keys)
+        complete_model = bool(model_mask.all()) and wide.complete
+        plan, model_bound, secondary, primary_before_continuity, proven_weeks = _optimise(
+            index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
+            budget, reserve, tuning, tracker)
+        # The models' bound holds for every valid schedule only when they held every triple and
+        # nothing but pins (which are hard rules) was fixed.
+        if previous is not None and len(previous) or keep_before is not None:
+            model_bound = None
+    # Repair: offer whatever is still missing to the greedy inserter, then one friend per request.
+    fill(plan, wide, out_of_time=budget.stage(1.0, reserve))
+    if w.continuity:
+        improve_continuity(plan, wide, {(s.req, s.vol, s.day) for s in agreed.fixed},
+                           deadline=budget.deadline - reserve if not budget.deterministic else math.inf)
+    if plan.weighted() < start.weighted():
+        plan = start  # never worse than the coordinator's baseline (or the guided one)
+    return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
+                   primary_before_continuity, proven_weeks, len(wide))
+
+
+def _previous_pairs(index: ScenarioIndex, previous: pd.DataFrame) -> set[tuple[int, int]]:
+    rp, vp = index.request_pos, index.volunteer_pos
+    return {(rp[r], vp[v]) for r, v in zip(previous["request_id"].astype(str), previous["volunteer_id"].astype(str))
+            if r in rp and v in vp}
+
+
+def _pair_week_keys(pw: PairWeeks, mask: np.ndarray, index: ScenarioIndex) -> np.ndarray:
+    sel = np.flatnonzero(mask)
+    return (pw.req[sel].astype(np.int64) * index.n_volunteers + pw.vol[sel]) * index.weeks + pw.week[sel]
+
+
+def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, checks: dict, dist: np.ndarray,
+                first_day: int, agreed: Agreed, complete: bool, out_of_time: Callable[[], bool]) -> Candidates:
+    """Exact candidates of the selected pair-weeks, none before ``first_day`` but the agreed ones.
+
+    Built a few weeks at a time; weeks the clock does not reach get none (``complete`` is then false).
+    """
+    fixed = {(s.req, s.vol, s.day) for s in agreed.fixed}
+    parts: list[Candidates] = []
+    n_v = index.n_volunteers
+    step = 4
+    for w0 in range(0, index.weeks, step):
+        if w0 and out_of_time():
+            complete = False
+            break
+        sel = np.flatnonzero(mask & (pw.week >= w0) & (pw.week < w0 + step))
+        if not len(sel):
+            continue
+        pairs = np.unique(pw.req[sel].astype(np.int64) * n_v + pw.vol[sel])
+        tr = triples_of_pairs(index, fd, (pairs // n_v).astype(np.int32), (pairs % n_v).astype(np.int32),
+                              slice(7 * w0, 7 * min(index.weeks, w0 + step)))
+        keys = (pw.req[sel].astype(np.int64) * n_v + pw.vol[sel]) * index.weeks + pw.week[sel]
+        keep = np.isin((tr.req.astype(np.int64) * n_v + tr.vol) * index.weeks + tr.day // 7, keys)
+        if first_day > 0:
+            keep &= (tr.day >= first_day) | np.array([k in fixed for k in zip(tr.req.tolist(), tr.vol.tolist(),
+                                                                               tr.day.tolist())], bool)
+        parts.append(exact_candidates(index, tr, np.flatnonzero(keep), checks, dist, complete=True))
+    if first_day > 0:
+        complete = False
+    return _concat(parts, checks, complete)
+
+
+def _concat(parts: list[Candidates], checks: dict, complete: bool) -> Candidates:
+    """One candidate set from several (each sorted by request, volunteer, day), sorted again."""
+    if len(parts) == 1:
+        one = parts[0]
+        return Candidates(one.req, one.vol, one.day, one.starts, one.in_person, one.phone, one.distance_km,
+                          complete, checks)
+    if not parts:
+        empty = np.zeros(0, np.int32)
+        return Candidates(empty, empty, empty, [], np.zeros(0, bool), np.zeros(0, bool), np.zeros(0), complete,
+                          checks)
+    req = np.concatenate([c.req for c in parts])
+    vol = np.concatenate([c.vol for c in parts])
+    day = np.concatenate([c.day for c in parts])
+    starts = [x for c in parts for x in c.starts]
+    order = np.argsort((req.astype(np.int64) * (int(vol.max()) + 1) + vol) * (int(day.max()) + 1) + day,
+                       kind="stable")
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([getattr(c, name) for c in parts])[order]
+
+    return Candidates(req[order], vol[order], day[order], [starts[i] for i in order.tolist()], joined("in_person"),
+                      joined("phone"), joined("distance_km"), complete, checks)
+
+
+def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed) -> None:
+    """An ``either`` pin without an agreed mode was checked as a call; a visit where it still fits."""
+    for s in list(plan.sessions):
+        if (s.req, s.vol, s.day) not in agreed.free_mode or s.in_person:
+            continue
+        i = cands.index.get((s.req, s.vol, s.day))
+        if i is None or not cands.in_person[i]:
+            continue
+        plan.remove(s)
+        visit = Session(s.req, s.vol, s.day, s.start, True)
+        if plan.fits_at(s.req, s.vol, s.day, s.start, True):
+            plan.add(visit)
+            agreed.fixed[agreed.fixed.index(s)] = visit
+        else:
+            plan.add(s)
+
+
+def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
+    out = [0.0] * index.weeks
+    for s in sessions:
+        out[s.week] += float(index.priority[s.req])
+    return out
+
+
+def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
+              greedy: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None, budget: Budget,
+              reserve: float, tuning: Tuning, tracker: _Tracker
+              ) -> tuple[Plan, int | None, dict[str, float], int, int]:
+    """The week stages (see module docstring); returns the plan, the models' bound (complete
+    models only), the secondary figures, the primary value before continuity, proven weeks."""
+    weeks = index.weeks
+    fixed_by_pos = {cands.index[(s.req, s.vol, s.day)]: s for s in agreed.fixed
+                    if (s.req, s.vol, s.day) in cands.index}
+    in_model = np.zeros(len(cands), bool)
+    in_model[model_triples] = True
+    in_model[list(fixed_by_pos)] = True
+    model_cands = cands.subset(np.flatnonzero(in_model), complete=complete)
+    fixed_model = {model_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
+    greedy_weeks = sessions_by_week(greedy.sessions)
+    threads = max(1, min(workers or (os.cpu_count() or 1), weeks))
+    rounds = math.ceil(weeks / threads)
+    searches: list[WeekSearch | None] = [None] * weeks
+
+    def work_for(share: float) -> float:
+        """A week's share of the effort (no work limit when the clock rules)."""
+        return budget.effort * share / weeks if budget.effort is not None else math.inf
+
+    def stage_work(share: float, cap: float) -> float:
+        return min(work_for(share), cap)
+
+    def run(fn: Callable[[int], None]) -> None:
+        if threads == 1:
+            for k in range(weeks):
+                fn(k)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(fn, range(weeks)))
+
+    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent.
+    time_primary = budget.seconds(tuning.primary_share, reserve)
+
+    def primary(k: int) -> None:
+        if budget.over(reserve):
+            return  # this week keeps the warm start
+        ws = WeekSearch(index, model_cands, k, weights, {t: s for t, s in fixed_model.items()
+                                                         if int(model_cands.day[t]) // 7 == k}, budget, seed)
+        ws.offer(greedy_weeks.get(k, []))
+        searches[k] = ws
+        ws.primary(time_primary / rounds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
+                   report=lambda obj, _b, k=k: tracker.update(k, obj))
+        tracker.update(k, ws.best_value, done=True)
+
+    run(primary)
+    done = [s for s in searches if s is not None]
+    primary_value = sum(s.best_value for s in done)
+    proven = sum(1 for s in done if s.proven)
+    log.debug("primary: %d (%d of %d weeks proven) at %.2fs", primary_value, proven, weeks, budget.elapsed())
+
+    # Stage 2: one visiting friend per recurring request, then the other aims.
+    secondary: dict[str, float] = defaultdict(float)
+    if not budget.over(reserve) and done:
+        friend = choose_friends(index, model_cands, [x for s in done for x in s.best], agreed.fixed) \
+            if weights.continuity else {}
+        time_rest = budget.seconds(1.0, reserve)
+        rest_work = 1.0 - tuning.primary_work_share
+
+        def later(k: int) -> None:
+            ws = searches[k]
+            if ws is None:
+                return
+            cap = max(tuning.stage_work_min, tuning.stage_work_per_triple * len(ws.wm.x))
+            keep_primary = ws.best_value - int(math.floor(ws.best_value * weights.continuity_loss / 1000))
+            anchored: list[int] = []
+            if friend:
+                anchored = ws.continuity(friend, time_rest * tuning.continuity_share / rounds,
+                                         stage_work(rest_work * tuning.continuity_share, cap), keep_primary)
+            reached = len(set(ws._positions(ws.best)) & set(anchored))
+            ws.secondary(time_rest * (1 - tuning.continuity_share) / rounds,
+                         stage_work(rest_work * (1 - tuning.continuity_share), cap), [(anchored, reached)])
+
+        run(later)
+    plan = Plan(index, [x for s in done for x in s.best])
+    # A week whose search never got going keeps the greedy week.
+    for k in range(weeks):
+        if searches[k] is None:
+            for x in greedy_weeks.get(k, []):
+                plan.add(x)
+    model_bound = int(sum(math.floor(s.model_bound + 1e-6) for s in done)) if complete and len(done) == weeks \
+        and all(math.isfinite(s.model_bound) for s in done) else None
+    return plan, model_bound, dict(secondary), primary_value, proven
+
+
+def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, agreed: Agreed, bounds: _Bounds,
+            model_bound: int | None, method: str, budget: Budget, keep_before: date | None,
+            secondary: dict[str, float], primary_before_continuity: int | None, proven_weeks: int,
+            n_candidates: int) -> Result:
+    scenario = index.scenario
+    schedule = plan.to_frame()
+    broken = validate(scenario, schedule)
+    if broken:  # never hand out a schedule that breaks a rule; this is a bug if it happens
+        raise RuntimeError("internal error: the schedule breaks hard rules:\n" + "\n".join(map(str, broken[:20])))
+    unassigned = explain_unassigned(index, cands, plan, keep_before=keep_before, out_of_time=budget.stage(1.0, 0.05))
+    objective = float(plan.weighted())
+    bound = bounds.total
+    if model_bound is not None and model_bound < bound:
+        bound, bounds.kind = model_bound, "model"
+    bound = max(bound, int(objective))  # a bound below a valid schedule would be a bug; never report one
+    status = "OPTIMAL" if objective >= bound else "FEASIBLE"
+    seconds = budget.elapsed()
+    kpis = compute_kpis(scenario, schedule, solve_seconds=round(seconds, 3), status=status,
+                        objective_bound=float(bound), extra={
+                            "method": method,
+                            "objective": objective,
+                            "gap": (bound - objective) / bound if bound else 0.0,
+                            "bound_kind": bounds.kind,
+                            "model_bound": model_bound,
+                            "greedy_objective": float(greedy.weighted()),
+                            "objective_before_continuity": primary_before_continuity,
+                            "weeks_proven": proven_weeks,
+                            "candidates": n_candidates,
+                            "candidates_complete": cands.complete,
+                            "agreed_kept": len(agreed.fixed),
+                            "agreed_forced": len(agreed.forced),
+                            "interrupted": budget.stopped(),
+                            "deterministic": budget.deterministic and not budget.cut_by_clock,
+                            "secondary": secondary,
+                        })
+    return Result(schedule=schedule, unassigned=unassigned, kpis=kpis, status=status, objective=objective,
+                  bound=float(bound), method=method, seconds=seconds, secondary=secondary, forced=agreed.forced)

@@ -1,0 +1,63 @@
+"""Every tuning number of the engine, in one documented settings object.
+
+Each number says what it trades and where it was measured. The benchmark
+family (``benchmarks/bench_solve.py``: cities of several generators and knobs at
+three sizes, 2 cores) is the measuring stick; none of these is fitted to one
+city. Change them through ``solve(..., tuning=Tuning(...))`` to experiment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The engine's tuning numbers (see module docstring)."""
+
+    # ----------------------------------------------------------- candidates
+    #: Below this many compatible triples every triple goes into the week models, so
+    #: their bound is a bound of the whole problem (small cities: 2–10 thousand).
+    complete_up_to: int = 12_000
+    #: At most this many triples in all week models together (measured: a medium week
+    #: model of ~5,000 triples reaches its optimum in 5–10 s on one core; 4 weeks on 2 cores).
+    max_model_triples: int = 24_000
+    #: Pairs whose LP reduced cost is at least ``-reduced_cost_slack`` enter the models
+    #: (priorities are 1..5; 0.6 keeps the LP's alternatives of near-equal value).
+    reduced_cost_slack: float = 0.6
+    #: Each request's nearest volunteers kept per week besides the LP's pairs (modelling
+    #: notes: cutting by one score alone lost ~4.6% at large size; the nearest avoid it).
+    nearest_per_request: int = 3
+
+    # ----------------------------------------------------------- shares of the time limit
+    #: Share of the time left that candidate enumeration may use before it thins.
+    candidates_share: float = 0.25
+    #: Share of the time left for the LP bound's column generation (the flow bound is
+    #: always computed first: ~2 s at large size).
+    bound_share: float = 0.15
+    #: Share of the weeks' time for the primary stage; the rest goes to continuity and
+    #: the other aims (the primary stage stops early once it reaches the bound).
+    primary_share: float = 0.7
+    #: Share of the secondary time for continuity (the rest: preferred, travel, ...).
+    continuity_share: float = 0.6
+
+    # ----------------------------------------------------------- effort (deterministic work)
+    #: Work units of the primary stage per model triple when an effort is given and it is
+    #: split among the weeks (a unit ≈ one second of one core; measured ~5 units for a
+    #: medium week of 5,000 triples to reach its optimum).
+    primary_work_share: float = 0.7
+
+    #: A continuity or secondary stage stops after this much work per model triple (at least
+    #: ``stage_work_min``), also when time is left: measured, a small city's week reaches its
+    #: secondary optimum within ~0.3 units, and more rarely pays at any size.
+    stage_work_per_triple: float = 1e-4
+    stage_work_min: float = 0.3
+
+    # ----------------------------------------------------------- finishing
+    #: Seconds kept for checking, explaining and returning, per demanded session (measured
+    #: ~3 s for 21,000 sessions on city-large) plus a fixed part.
+    finish_per_session: float = 1.5e-4
+    finish_fixed: float = 0.15
+
+
+TUNING = Tuning()
