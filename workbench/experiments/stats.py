@@ -12,8 +12,9 @@ Shares (coverage, shares matched within so many weeks, ...) cannot leave
 when seeds are few, so their intervals are cut there (:data:`SHARES`).
 
 An optimiser run cut short before it proved its optimum reports how far it may
-be from the best (its ``gap``). A difference between two variants is only as
-trustworthy as their runs are close to their bounds: relaxing a rule cannot
+be from the best (its ``gap``; greedy runs report one too, but greedy is the
+coordinator's rule, a policy of its own, so its gap never flags a comparison).
+A difference between two variants is only as trustworthy as their runs are close to their bounds: relaxing a rule cannot
 lower the optimum, yet two searches cut short can say it did. Summaries and
 comparisons therefore carry the largest gap of their runs and a ``flag`` when it
 exceeds :data:`FAR_FROM_BOUND`.
@@ -109,10 +110,16 @@ def default_by(runs: pd.DataFrame) -> list[str]:
     return [c for c in ("variant", *kinds, "method") if c in runs.columns]
 
 
+def _searched(runs: pd.DataFrame) -> pd.DataFrame:
+    """The optimiser's runs: greedy is the coordinator's rule, a policy of its own, so its distance
+    from the bound is reported but never makes a comparison doubtful."""
+    return runs[runs["method"] != "greedy"] if "method" in runs.columns else runs
+
+
 def _max_gap(runs: pd.DataFrame) -> float:
     if "gap" not in runs.columns:
         return math.nan
-    gaps = pd.to_numeric(runs["gap"], errors="coerce").dropna()
+    gaps = pd.to_numeric(_searched(runs)["gap"], errors="coerce").dropna()
     return float(gaps.max()) if len(gaps) else math.nan
 
 
@@ -126,7 +133,8 @@ def summarize(
 
     Columns: the ``by`` columns, ``metric``, ``n`` (runs with a value), ``mean``, ``std``,
     ``ci_low``, ``ci_high`` (cut to [0, 1] for shares, at 0 for :data:`NON_NEGATIVE`), ``errors``
-    (runs of the group that failed), ``max_gap`` (largest gap of the group's runs; NaN where no method had a bound)
+    (runs of the group that failed), ``max_gap`` (largest gap of the group's optimiser runs; NaN for
+    greedy, whose rule is a policy of its own)
     and ``flag`` (see :func:`gap_flag`). Failed runs are left out of the figures and counted in
     ``errors``. Default metrics: a simulation's (:data:`SIMULATION_METRICS`) when the table
     holds simulated runs, else :data:`DEFAULT_METRICS`.
@@ -187,7 +195,7 @@ def paired_difference(
     ``paired_difference(runs, column="variant", a="lockdown", b="baseline", by=["method"])``.
     Columns: the ``by`` columns, ``n`` pairs, ``mean_a``, ``mean_b``, ``diff``, ``ci_low``, ``ci_high``
     (cut to [-1, 1] for shares), ``a_better`` (share of pairs where a > b), ``p_value`` (paired
-    t-test, NaN below 2 pairs), ``max_gap`` (largest gap among the runs compared) and ``flag``
+    t-test, NaN below 2 pairs), ``max_gap`` (largest gap among the optimiser runs compared) and ``flag``
     (see :func:`gap_flag`).
     """
     by = [c for c in (by or []) if c != column]
@@ -195,8 +203,10 @@ def paired_difference(
     keys = [*by, *pair_on]
     if not len(keys):
         raise ValueError("pair_on must name at least one column")
-    gap = ok["gap"] if "gap" in ok.columns else pd.Series(math.nan, index=ok.index)
-    ok = ok.assign(_gap=pd.to_numeric(gap, errors="coerce"))
+    gap = pd.to_numeric(ok["gap"], errors="coerce") if "gap" in ok.columns else pd.Series(math.nan, index=ok.index)
+    if "method" in ok.columns:
+        gap = gap.where(ok["method"] != "greedy")
+    ok = ok.assign(_gap=gap)
     left = ok[ok[column] == a].set_index(keys)[[metric, "_gap"]]
     right = ok[ok[column] == b].set_index(keys)[[metric, "_gap"]]
     pairs = pd.concat({"a": left[metric].astype(float), "b": right[metric].astype(float),
