@@ -543,3 +543,26 @@ def test_optimiser_weeks_within_an_effort_are_reproducible() -> None:
         ta, tb = getattr(a, name), getattr(b, name)
         drop = [c for c in ("solve_seconds", "week_seconds") if c in ta.columns]
         pd.testing.assert_frame_equal(ta.drop(columns=drop), tb.drop(columns=drop))
+
+
+def test_the_main_command_line_can_lend_its_signal_state(tmp_path: Path) -> None:
+    """run(args, interrupts) uses the caller's stop/phase/committed: searching, then writing, then committed;
+    a stop set before the first week is planned means nothing to write (exit 130, no folder)."""
+    from types import SimpleNamespace
+
+    from workbench.simulate import cli
+
+    parser = argparse.ArgumentParser(prog="workbench")
+    cli.add_parser(parser.add_subparsers(dest="command"))
+
+    def args(out: Path) -> argparse.Namespace:
+        return parser.parse_args(["simulate", str(ROOT / "datasets" / "demo"), "--weeks", "2", "--out", str(out),
+                                  "--no-figures", "--no-progress"])
+
+    state = SimpleNamespace(stop=threading.Event(), phase="starting", committed=False)
+    assert cli.run(args(tmp_path / "o"), state) == 0
+    assert state.phase == "writing" and state.committed
+    assert json.loads((tmp_path / "o" / "simulation.json").read_text())["weeks_done"] == 2
+    stopped = SimpleNamespace(stop=threading.Event(), phase="starting", committed=False)
+    stopped.stop.set()
+    assert cli.run(args(tmp_path / "p"), stopped) == 130 and not (tmp_path / "p").exists()
