@@ -9,15 +9,14 @@ Each run is one ``workbench simulate datasets/city-medium --weeks 52 --out DIR``
 the weeks on this terminal, default dynamics (the caseload and the pool keep their size:
 referrals and recruits replace leavers), seed 0. Seconds are the whole command: loading,
 52 planned weeks, the Kaplan–Meier tables, figures and writing. The optimiser runs at
-``--effort-per-week`` deterministic work per week when the engine supports it, else (and
-with ``--wall``) at ``--time-limit-per-week`` seconds. Targets (issue 10): greedy ≤ 5 min,
-cpsat at 10 s a week ≤ 20 min, on 2 cores.
+``--time-limit-per-week`` seconds per week (the target's terms), or with ``--effort-per-week E``
+at a deterministic work budget instead. Targets (issue 10): greedy ≤ 5 min, cpsat at 10 s a
+week ≤ 20 min, on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import platform
@@ -33,13 +32,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Simulation: a year of city-medium"
 TARGETS = {"greedy": 5 * 60.0, "cpsat": 20 * 60.0}
-
-
-def engine_has_effort() -> bool:
-    sys.path.insert(0, str(ROOT))
-    import workbench
-
-    return "effort" in inspect.signature(workbench.solve).parameters
 
 
 def run(method: str, weeks: int, budget: list[str], out: Path) -> dict:
@@ -121,16 +113,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--methods", nargs="+", default=["greedy", "cpsat"], choices=["greedy", "cpsat"])
     ap.add_argument("--weeks", type=int, default=52)
-    ap.add_argument("--effort-per-week", type=float, default=10.0)
-    ap.add_argument("--time-limit-per-week", type=float, default=10.0)
-    ap.add_argument("--wall", action="store_true", help="bound optimiser weeks by wall time even with effort")
+    ap.add_argument("--time-limit-per-week", type=float, default=10.0, help="cpsat: wall seconds per week")
+    ap.add_argument("--effort-per-week", type=float, default=None,
+                    help="cpsat: deterministic work per week instead of the time limit")
     ap.add_argument("--record", action="store_true", help="write the section of benchmarks/RESULTS.md")
     args = ap.parse_args()
     results = []
     for method in args.methods:
         budget: list[str] = []
         if method == "cpsat":
-            budget = (["--effort-per-week", f"{args.effort_per_week:g}"] if engine_has_effort() and not args.wall
+            budget = (["--effort-per-week", f"{args.effort_per_week:g}"] if args.effort_per_week is not None
                       else ["--time-limit-per-week", f"{args.time_limit_per_week:g}"])
         with tempfile.TemporaryDirectory() as tmp:
             print(f"{method}: {args.weeks} weeks of city-medium {' '.join(budget)}", file=sys.stderr)
