@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 import workbench
-from workbench.ui import views  # the planner's charts, as plain functions
+from workbench import views  # the planner's charts, as plain functions (no widgets)
 
 scenario = workbench.load_dataset("demo")
 st = scenario.settings

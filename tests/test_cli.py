@@ -288,7 +288,7 @@ def test_the_solver_gets_the_limit_less_loading_and_writing(base_dir, tmp_path):
 
 def test_loading_that_uses_up_the_limit_is_an_input_error(base_dir, tmp_path):
     """Loading that leaves no time to solve and write: exit 2, saying how long loading took; DIR untouched."""
-    proc = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", "3",
+    proc = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", "6",
                patches="load=until:limit")
     assert proc.returncode == 2, proc.stderr
     errors = _error_lines(proc.stderr)
@@ -300,7 +300,7 @@ def test_loading_that_uses_up_the_limit_is_an_input_error(base_dir, tmp_path):
 
 def test_loading_that_never_ends_is_cut_at_the_limit(base_dir, tmp_path):
     """A load still running when the limit is up: exit 2 with a plain message, not an overrun; DIR untouched."""
-    proc = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", "2", patches="load=never")
+    proc = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", "6", patches="load=never")
     assert proc.returncode == 2, proc.stderr
     assert "loading the input did not finish within the limit" in proc.stderr
     assert not (tmp_path / "out").exists()
@@ -310,7 +310,7 @@ def test_a_solver_that_overruns_its_budget_is_stopped(base_dir, tmp_path):
     """An engine that ignores its time limit is asked to stop at the limit; its schedule is written (exit 0) and
     the stop is not reported as the user's interruption."""
     out = tmp_path / "out"
-    proc = run("solve", str(base_dir), "--out", str(out), "--time-limit", "3", patches="engine=late")
+    proc = run("solve", str(base_dir), "--out", str(out), "--time-limit", "8", patches="engine=late")
     assert proc.returncode == 0, proc.stderr
     assert "HARNESS engine stopped by event" in proc.stderr
     assert json.loads((out / "kpis.json").read_text())["interrupted"] is False
@@ -318,7 +318,7 @@ def test_a_solver_that_overruns_its_budget_is_stopped(base_dir, tmp_path):
 
 def test_a_solver_that_never_returns_ends_the_command_with_3(base_dir, tmp_path):
     """An engine deaf to its limit and to the stop: the command still ends (exit 3, one line), DIR untouched."""
-    proc = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", "2", patches="engine=deaf")
+    proc = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", "6", patches="engine=deaf")
     assert proc.returncode == 3, proc.stderr
     errors = _error_lines(proc.stderr)
     assert len(errors) == 1 and "did not stop within the time limit" in errors[0]
@@ -358,3 +358,24 @@ def test_replanning_prints_which_agreed_sessions_moved_and_why(base_dir, tmp_pat
     assert proc.returncode == 0, proc.stderr
     assert "1 of " in proc.stdout and "agreed sessions had to change" in proc.stdout
     assert "r1 (c1 with v1, 2026-01-05 09:00-10:00, in_person): v1 is absent on 2026-01-05" in proc.stdout
+
+
+def test_the_same_effort_and_seed_write_the_same_schedule(base_dir, tmp_path):
+    """--effort bounds the search by work: two runs write byte-identical schedules."""
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        proc = run("solve", str(base_dir), "--out", str(out), "--effort", "1", "--seed", "3")
+        assert proc.returncode == 0, proc.stderr
+    assert (outs[0] / "schedule.csv").read_bytes() == (outs[1] / "schedule.csv").read_bytes()
+    assert json.loads((outs[0] / "kpis.json").read_text())["deterministic"] is True
+
+
+def test_generate_takes_a_preset_and_knobs_and_refuses_unknown_ones(tmp_path):
+    """A rural preset with a wider area is written; an unknown knob is exit 2 naming the known ones."""
+    proc = run("generate", "--out", str(tmp_path / "rural"), "--volunteers", "8", "--citizens", "12", "--preset",
+               "rural", "--knob", "area_scale=9")
+    assert proc.returncode == 0, proc.stderr
+    assert workbench.load(tmp_path / "rural").citizens["lat"].max() > 56.2  # stretched ninefold around Aarhus
+    bad = run("generate", "--out", str(tmp_path / "bad"), "--knob", "rainfall=3", "--preset", "moon")
+    assert bad.returncode == 2 and "area_scale" in bad.stderr and "--preset 'moon'" in bad.stderr
+    assert not (tmp_path / "bad").exists()

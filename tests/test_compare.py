@@ -8,7 +8,17 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from workbench.compare import DIFF_COLUMNS, STATUSES, compare_runs, diff_schedules, summarize_diff
+from workbench.compare import (
+    DIFF_COLUMNS,
+    REASON_ADDED,
+    REASON_UNFORCED,
+    STATUSES,
+    compare_runs,
+    diff_schedules,
+    explain_changes,
+    sessions_before,
+    summarize_diff,
+)
 
 COLS = ["request_id", "citizen_id", "volunteer_id", "date", "start", "end", "mode"]
 
@@ -145,3 +155,38 @@ def test_compare_runs_one_row_per_run_in_order() -> None:
     assert table.loc["ill volunteer", "unassigned_sessions"] == 4
     assert table.loc["baseline", "coverage"] == pytest.approx(0.8)
     assert pd.isna(table.loc["baseline", "continuity"])
+
+
+def test_explain_changes_gives_each_changed_session_its_reason() -> None:
+    """Forced sessions take their reason (matched on request, date, old volunteer, old start); added ones are
+    newly planned; a change without a forcing reason says so; kept rows have none."""
+    forced = OLD.iloc[[2, 3]].assign(reason=["volunteer v2 is absent", "request r4 was removed"])
+    diff = explain_changes(diff_schedules(OLD, NEW), forced)
+    why = {(r, s): reason for r, s, reason in zip(diff["request_id"], diff["status"], diff["reason"])}
+    assert why == {
+        ("r1", "kept"): "",
+        ("r2", "moved"): REASON_UNFORCED,  # nothing forced r2: the table must not pretend otherwise
+        ("r3", "reassigned"): "volunteer v2 is absent",
+        ("r4", "dropped"): "request r4 was removed",
+        ("r5", "dropped"): REASON_UNFORCED,
+        ("r5", "added"): REASON_ADDED,
+        ("r6", "added"): REASON_ADDED,
+    }
+    assert list(explain_changes(diff_schedules(OLD, OLD), None)["reason"]) == [""] * len(OLD)
+
+
+def test_explain_changes_matches_parsed_and_text_cells_alike() -> None:
+    """A forced table with parsed cells (date objects, minutes) matches a text diff."""
+    forced = pd.DataFrame([{"request_id": "r3", "citizen_id": "c3", "volunteer_id": "v2", "date": date(2025, 3, 4),
+                            "start": 9 * 60, "end": 10 * 60, "mode": "in_person", "reason": "v2 is ill"}])
+    diff = explain_changes(diff_schedules(OLD, NEW), forced)
+    assert diff.loc[diff["request_id"] == "r3", "reason"].item() == "v2 is ill"
+
+
+def test_sessions_before_a_day_compares_plans_on_the_days_already_past() -> None:
+    """Only sessions dated before the day, as text in a fixed order; equal for plans that agree up to it."""
+    early = sessions_before(OLD, date(2025, 3, 4))
+    assert list(early["request_id"]) == ["r1", "r2"] and list(early.columns) == COLS
+    shuffled = OLD.iloc[::-1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sessions_before(shuffled, date(2025, 3, 5)), sessions_before(OLD, date(2025, 3, 5)))
+    assert not sessions_before(OLD, date(2025, 3, 4)).equals(sessions_before(NEW, date(2025, 3, 4)))  # r2 moved

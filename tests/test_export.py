@@ -189,11 +189,11 @@ def test_calendar_files_parse_with_right_events_times_and_tzid(tables, tmp_path)
     assert first["DTSTART"].params["TZID"] == "Europe/Copenhagen"
     assert first.decoded("dtstart") == datetime(2025, 3, 3, 10, 0, tzinfo=CPH)
     assert first.decoded("dtend") == datetime(2025, 3, 3, 11, 0, tzinfo=CPH)
-    assert str(first["SUMMARY"]) == "Visit: Carl"
+    assert str(first["SUMMARY"]) == "Visit: Carl (c1)"
     assert str(first["LOCATION"]) == "55.676100, 12.568300"
     assert "visit" in str(first["DESCRIPTION"]) and "in person" in str(first["DESCRIPTION"])
     phone = events[1]
-    assert str(phone["SUMMARY"]) == "Phone call: Dora"
+    assert str(phone["SUMMARY"]) == "Phone call: Dora (c2)"
     assert "LOCATION" not in phone
 
 
@@ -267,14 +267,56 @@ def test_html_escapes_a_citizen_named_script(tables):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
 
 
-def test_html_page_lists_sessions_by_week_with_map_links(tables):
-    """The page groups sessions by week and shows a map link for in-person sessions only."""
+def _cells(page: str, css_class: str) -> list[str]:
+    """The text of every table cell of ``css_class`` (tags inside dropped)."""
+    return [re.sub(r"<[^>]+>", "", c) for c in re.findall(rf'<td class="{css_class}">(.*?)</td>', page)]
+
+
+def test_html_page_lists_sessions_by_week_with_readable_places(tables):
+    """Sessions grouped by week; in person the place reads "district (map)" with the link behind the word,
+    never raw coordinates; a phone session says so."""
     page = volunteer_page_html(*_args(tables), "v1")
     assert page.count('<section class="week">') == 2
     assert page.count("<tr><td") == 3
-    assert "https://www.openstreetmap.org/?mlat=55.676100&amp;mlon=12.568300" in page
-    assert page.count("openstreetmap.org") == 2 * 2  # two in-person sessions, href + text each
+    assert _cells(page, "where") == ["North (map)", "phone call", "North (map)"]
+    assert page.count('<a href="https://www.openstreetmap.org/?mlat=55.676100&amp;mlon=12.568300">map</a>') == 2
+    assert "55.676100" not in re.sub(r'href="[^"]*"', "", page)  # coordinates only inside the links
     assert "Monday" in page and "10:00\u201311:00" in page and "@media print" in page
+
+
+def test_html_page_shows_people_with_ids_and_activities_in_words(tables):
+    """Two citizens of one name stay apart ("Carl (c1)"), and it_help reads "IT help"."""
+    tables["citizens"].loc[1, "name"] = "Carl"  # c2 is now also called Carl
+    page = volunteer_page_html(*_args(tables), "v1")
+    assert _cells(page, "citizen") == ["Carl (c1)", "Carl (c2)", "Carl (c1)"]
+    assert _cells(page, "activity") == ["visit", "IT help", "visit"]
+    assert "Sessions for Ann Hansen (v1)" in page
+
+
+def test_html_page_numbers_weeks_from_the_plans_first_week_never_iso(tables):
+    """With the plan's first day the headings count weeks from 1 and say so; without it they give dates only."""
+    with_start = volunteer_page_html(*_args(tables), "v1", start_date=date(2025, 3, 3))
+    headings = re.findall(r"<h2>(.*?)</h2>", with_start)
+    assert headings == [
+        "Week 1 of the plan: Monday 3 March to Sunday 9 March 2025",
+        "Week 2 of the plan: Monday 10 March to Sunday 16 March 2025",
+    ]
+    assert "week 1 = the first week of the plan" in with_start
+    without = re.findall(r"<h2>(.*?)</h2>", volunteer_page_html(*_args(tables), "v1"))
+    # (2025-03-03 is in ISO week 10: the exact headings above show that number is not used)
+    assert without == [
+        "Week of Monday 3 March to Sunday 9 March 2025", "Week of Monday 10 March to Sunday 16 March 2025"
+    ]
+
+
+def test_workbook_keeps_the_files_week_numbers_and_says_so(tables, tmp_path):
+    """The Unassigned sheet keeps unassigned.csv's 0-based week and its header says week 0 is the first;
+    activities read in words."""
+    path = schedule_workbook(*_args(tables), tmp_path / "s.xlsx", unassigned=_csv(UNASSIGNED))
+    sheet = load_workbook(path)["Unassigned"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]]))
+    assert row["Week (0 = the first week)"] == 1 and row["Activity"] == "IT help"
 
 
 def test_html_pages_written_per_scheduled_volunteer(tables, tmp_path):
@@ -290,7 +332,8 @@ def test_html_pages_written_per_scheduled_volunteer(tables, tmp_path):
 def test_export_all_writes_every_file_and_a_sorted_contract_csv(tables, tmp_path):
     """export_all writes csv, workbook, calendars and pages; schedule.csv is sorted with contract columns."""
     scenario = SimpleNamespace(
-        volunteers=tables["volunteers"], citizens=tables["citizens"], requests=tables["requests"]
+        volunteers=tables["volunteers"], citizens=tables["citizens"], requests=tables["requests"],
+        settings=SimpleNamespace(start_date=date(2025, 3, 3)),
     )
     paths = export_all(tables["schedule"], scenario, tmp_path, unassigned=_csv(UNASSIGNED))
     rel = sorted(p.relative_to(tmp_path).as_posix() for p in paths)

@@ -253,7 +253,7 @@ def test_generate_loads_with_only_realistic_warnings() -> None:
     assert scenario.name == settings_["name"]
     assert int(scenario.demand().sum()) == demanded_sessions(tables, 2)
     # A small city may lack a volunteer for a rare language (realistic); nobody lacks availability.
-    assert all("no volunteer speaks" in w for w in scenario.warnings)
+    assert all("no volunteer speaks" in str(w) for w in scenario.warnings)
 
 
 def test_name_is_used() -> None:

@@ -335,6 +335,9 @@ def _solve_problems(args: argparse.Namespace) -> tuple[list[str], dict[str, int]
                         f"a number > 0 and at most {MAX_TIME_LIMIT:.0f} (30 days)")
     if not 0 <= args.seed <= MAX_SEED:
         problems.append(f"--seed {args.seed}: expected a whole number from 0 to {MAX_SEED}")
+    if args.effort is not None and not (math.isfinite(args.effort) and 0 < args.effort <= MAX_TIME_LIMIT):
+        problems.append(f"--effort {args.effort:g}: expected an amount of search work > 0 (about seconds of one "
+                        f"core, counted as work so that the result does not depend on the machine)")
     if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
         problems.append(f"--workers {args.workers}: expected a whole number from 1 to {MAX_WORKERS}")
     weights, weight_problems = _parse_weights(args.weight or [])
@@ -423,7 +426,8 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
     ctx.phase = "solving"
     log.info("solving with %s", "no time limit" if budget is None else f"{budget:.2f} s")
     search = _start("solving", lambda: engine.solve(
-        scenario, method=args.method, time_limit=budget, weights=weights, previous=previous, seed=args.seed,
+        scenario, method=args.method, time_limit=budget, effort=args.effort, weights=weights, previous=previous,
+        seed=args.seed,
         workers=args.workers, on_progress=on_progress, stop=stop, keep_before=keep_before))
     if deadline is None:
         search.finish(None)
@@ -555,6 +559,39 @@ def cmd_check(args: argparse.Namespace, ctx: _Context) -> int:
 GENERATE_LIMITS = {"volunteers": 100_000, "citizens": 200_000, "weeks": 520}
 
 
+def _presets() -> list[str]:
+    from .scenario.generate import PRESETS
+
+    return list(PRESETS)
+
+
+def _knobs(preset: str, items: Sequence[str]) -> tuple[Any, list[str]]:
+    """The generator's knobs: a preset, then NAME=VALUE changes; every problem at once."""
+    import dataclasses
+
+    from .scenario.generate import PRESETS, Knobs
+
+    problems = [] if preset in PRESETS else [f"--preset {preset!r}: expected one of {', '.join(PRESETS)}"]
+    names = {f.name for f in dataclasses.fields(Knobs)}
+    changes: dict[str, float] = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if name not in names or not math.isfinite(number):
+            problems.append(f"--knob {item!r}: expected NAME=NUMBER with NAME one of {', '.join(sorted(names))}")
+        else:
+            changes[name] = number
+    if problems:
+        return None, problems
+    try:
+        return dataclasses.replace(PRESETS[preset], **changes), []
+    except ValueError as exc:
+        return None, [f"--knob: {exc}"]
+
+
 def cmd_generate(args: argparse.Namespace, ctx: _Context) -> int:
     from .contract import SETTINGS_FILE, TABLES
     from .scenario.generate import generate
@@ -563,6 +600,8 @@ def cmd_generate(args: argparse.Namespace, ctx: _Context) -> int:
 
     problems = [f"--{key} {getattr(args, key)}: expected a whole number from 1 to {hi:,}"
                 for key, hi in GENERATE_LIMITS.items() if not 1 <= getattr(args, key) <= hi]
+    knobs, knob_problems = _knobs(args.preset, args.knob or [])
+    problems += knob_problems
     if not 0 <= args.seed <= MAX_SEED:
         problems.append(f"--seed {args.seed}: expected a whole number from 0 to {MAX_SEED}")
     out = Path(args.out)
@@ -581,7 +620,7 @@ def cmd_generate(args: argparse.Namespace, ctx: _Context) -> int:
     if problems:
         raise _Fail(EXIT_BAD_INPUT, *(f"error: {p}" for p in problems))
     ctx.phase = "generating"
-    scenario = generate(args.volunteers, args.citizens, args.weeks, seed=args.seed, name=args.name)
+    scenario = generate(args.volunteers, args.citizens, args.weeks, seed=args.seed, name=args.name, knobs=knobs)
     ctx.phase = f"writing {out}"
     try:
         if workbook:
@@ -626,6 +665,10 @@ class _Context:
         self.interrupts = Interrupts()
 
 
+_SCENARIO_HELP = ("scenario folder or .xlsx workbook; where no such path exists, the name of a bundled dataset "
+                  "(demo, demo.xlsx, city-medium, city-large)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -637,13 +680,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("solve", help="make a schedule", parents=[common])
-    s.add_argument("scenario", help="scenario folder or .xlsx workbook")
+    s.add_argument("scenario", help=_SCENARIO_HELP)
     s.add_argument("--out", required=True, help="folder for schedule.csv, unassigned.csv, kpis.json (replaced "
                    "as one set; other files in it are kept)")
     s.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="seconds for the whole command, loading and writing included")
     s.add_argument("--method", choices=("cpsat", "greedy"), default="cpsat")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--effort", type=float, default=None, metavar="UNITS",
+                   help="bound the search by work instead of time: the same scenario, seed and effort give the "
+                        "same schedule on any machine (for research); --time-limit then only guards the command")
     s.add_argument("--workers", type=int, default=None, help="weeks solved side by side (default: cores)")
     s.add_argument("--previous", help="an agreed schedule.csv to change as little as possible")
     s.add_argument("--keep-before", metavar="YYYY-MM-DD", help="with --previous: keep its sessions before this "
@@ -652,7 +698,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_solve)
 
     v = sub.add_parser("validate", help="check a schedule against the 14 hard rules", parents=[common])
-    v.add_argument("scenario")
+    v.add_argument("scenario", help=_SCENARIO_HELP)
     v.add_argument("schedule")
     v.set_defaults(func=cmd_validate)
 
@@ -663,11 +709,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--weeks", type=int, default=2)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--name", default=None)
+    g.add_argument("--preset", default="city", help="the kind of city: " + ", ".join(_presets()))
+    g.add_argument("--knob", action="append", metavar="NAME=VALUE",
+                   help="change one assumption of the preset, e.g. area_scale=6 (see workbench.scenario.generate)")
     g.add_argument("--force", action="store_true", help="replace existing scenario files")
     g.set_defaults(func=cmd_generate)
 
     c = sub.add_parser("check", help="read and check a scenario, print its warnings", parents=[common])
-    c.add_argument("scenario")
+    c.add_argument("scenario", help=_SCENARIO_HELP)
     c.set_defaults(func=cmd_check)
 
     try:
@@ -704,6 +753,10 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     try:
         ctx.interrupts.install()
         args = build_parser().parse_args(argv)
+        if getattr(args, "scenario", None) is not None:  # a bundled dataset's name where no such path exists
+            from .datasets import resolve
+
+            args.scenario = str(resolve(args.scenario))
         ctx.verbose = getattr(args, "verbose", False)
         ctx.debug = getattr(args, "debug", False)
         if ctx.verbose:
@@ -729,6 +782,12 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
     except BaseException as exc:  # anything else: one line, the traceback only when asked
         if ctx.debug:
             traceback.print_exc()
+        from .extras import missing_extra_message
+
+        missing = missing_extra_message(exc) if isinstance(exc, ImportError) else None
+        if missing:  # an optional part that is not installed: say which extra brings it
+            _err(f"error: {missing}")
+            return EXIT_UNEXPECTED
         first = (str(exc).strip().splitlines() or [""])[0]
         _err(f"internal error while {ctx.phase}: {type(exc).__name__}: {first}"
              + ("" if ctx.debug else " (run with --debug for the traceback)"))

@@ -1,12 +1,16 @@
-"""Comparing plans: what changed between two schedules, and the figures of several runs.
+"""Comparing plans: what changed between two schedules, why, and the figures of several runs.
 
-Both answer a coordinator's questions after re-planning: *whom do I have to
-call?* (:func:`diff_schedules`) and *which plan is better?* (:func:`compare_runs`).
+They answer a coordinator's questions after re-planning: *whom do I have to
+call?* (:func:`diff_schedules`), *why did this agreed session move?*
+(:func:`explain_changes`, from the solver's ``Result.forced``), *did the days
+already past stay as they were?* (:func:`sessions_before`) and *which plan is
+better?* (:func:`compare_runs`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from numbers import Integral
 from typing import Any
 
@@ -149,6 +153,50 @@ def _row(status: str, old: pd.Series | None, new: pd.Series | None) -> dict[str,
         notify = [v for v in dict.fromkeys([row["old_volunteer_id"], row["new_volunteer_id"]]) if v]
     row["notify"] = ";".join(notify)
     return row
+
+
+#: The ``reason`` :func:`explain_changes` gives a session only the new plan has.
+REASON_ADDED = "newly planned: serves demand that had no session"
+#: … and an agreed session that changed although no change of the data forced it.
+REASON_UNFORCED = "not forced by any change: the optimiser chose it"
+
+def explain_changes(diff: pd.DataFrame, forced: pd.DataFrame | None) -> pd.DataFrame:
+    """``diff`` (:func:`diff_schedules`) with a ``reason`` column saying why each session changed.
+
+    ``forced`` lists the agreed sessions that could not be kept (``Result.forced`` of a re-plan:
+    the schedule's columns for the old session, and ``reason``, the change that forced it, in words).
+    A moved, reassigned or dropped row takes the reason of its old session (matched on request,
+    date, volunteer and start); an added row reads :data:`REASON_ADDED`; a changed agreed session
+    with no forcing reason reads :data:`REASON_UNFORCED`; kept rows have none.
+    """
+    out = diff.copy()
+    reasons: dict[tuple[str, str, str, str], str] = {}
+    if forced is not None and len(forced):
+        f = _as_text(forced)
+        for key, reason in zip(zip(f["request_id"], f["date"], f["volunteer_id"], f["start"]),
+                               forced["reason"].astype(str)):
+            reasons.setdefault(key, reason)
+    out["reason"] = [
+        "" if status == "kept"
+        else REASON_ADDED if status == "added"
+        else reasons.get((str(r), str(d), str(v), str(t)), REASON_UNFORCED)
+        for status, r, d, v, t in zip(out["status"], out["request_id"], out["date"], out["old_volunteer_id"],
+                                      out["old_start"])
+    ]
+    return out
+
+
+def sessions_before(schedule: pd.DataFrame, day: date) -> pd.DataFrame:
+    """The sessions of ``schedule`` dated before ``day``, as text, in a fixed order.
+
+    Needs the contract's schedule columns (text or parsed cells). Two plans whose
+    ``sessions_before(…, day)`` are equal agree exactly (request, citizen, volunteer, date,
+    start, end, mode) on every day before ``day``, which a re-plan with ``keep_before=day``
+    promises.
+    """
+    text = _as_text(schedule)
+    early = text[text["date"] < day.isoformat()]
+    return early.sort_values(list(SCHEDULE_COLUMNS), kind="stable").reset_index(drop=True)
 
 
 def summarize_diff(diff: pd.DataFrame) -> dict[str, int]:

@@ -9,7 +9,6 @@ cached), so every stage reads the same numbers and none re-derives them.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -18,7 +17,7 @@ import numpy as np
 
 from .availability import Availability, Windows, availability
 from .geo import haversine_km, travel_minutes
-from .scenario.types import Scenario
+from .scenario.types import Scenario, per_scenario
 
 
 @dataclass(eq=False)
@@ -115,14 +114,9 @@ class ScenarioIndex:
         return float((self.priority[:, None] * self.week_demand).sum())
 
 
-_CACHE: weakref.WeakKeyDictionary[Scenario, ScenarioIndex] = weakref.WeakKeyDictionary()
-
-
+@per_scenario
 def index_of(scenario: Scenario) -> ScenarioIndex:
     """The scenario's index (built once per scenario object)."""
-    cached = _CACHE.get(scenario)
-    if cached is not None:
-        return cached
     st = scenario.settings
     req, vol, cit = scenario.requests, scenario.volunteers, scenario.citizens
     cpos = {c: i for i, c in enumerate(cit["citizen_id"])}
@@ -158,5 +152,4 @@ def index_of(scenario: Scenario) -> ScenarioIndex:
         weeks=st.weeks,
         free=availability(scenario),
     )
-    _CACHE[scenario] = index
     return index

@@ -12,6 +12,8 @@ A ``rule_*`` function takes a :class:`Sessions` table and returns a list of
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +26,7 @@ from .contract import pin_mode
 from .geo import haversine_km, travel_minutes
 from .scenario.types import Scenario, Settings
 from .timeutil import format_time
+from .words import count
 
 Found = list[tuple[int, str]]
 
@@ -91,11 +94,6 @@ def pair_mode_ok(request_mode: Sequence[str] | np.ndarray, distance_km: np.ndarr
     """Rule 7 for a pair before a mode is chosen: some mode the request allows keeps the rule."""
     r = np.asarray(request_mode, object)
     return (r != "in_person") | in_person_possible(r, distance_km, max_travel_km)
-
-
-def time_fits(start: int, end: int, volunteer_windows: tuple, citizen_windows: tuple) -> bool:
-    """Rule 8 (time): ``[start, end]`` lies in the volunteer's and the citizen's free time."""
-    return covers(volunteer_windows, start, end) and covers(citizen_windows, start, end)
 
 
 def travel_time(settings: Settings, travel_mode: str, lat1: float, lon1: float, lat2: float, lon2: float) -> int:
@@ -285,15 +283,34 @@ def _records(s: Sessions, keys: list[str], need: str | None = None) -> list[list
     if t.empty:
         return []
     t = t.sort_values([*keys, "start", "end", "row"], kind="stable")
+    # Plain lists per column, zipped into light records: pandas' itertuples over every joined
+    # column was measured at 1.4 s of the checker's 1.7 s on 16,000 sessions.
+    fields = ["Index", *_RECORD_FIELDS]
+    rec_type = _record_type()
+    columns = [t.index.tolist()] + [t[c].tolist() for c in _RECORD_FIELDS]
     groups: list[list] = []
     last = None
-    for rec in t.itertuples():
-        key = tuple(getattr(rec, k) for k in keys)
+    positions = [fields.index(k) for k in keys]
+    for values in zip(*columns):
+        key = tuple(values[i] for i in positions)
         if key != last:
             groups.append([])
             last = key
-        groups[-1].append(rec)
+        groups[-1].append(rec_type._make(values))
     return groups
+
+
+# The joined columns the rules linking sessions (10–13) read from a record.
+_RECORD_FIELDS = (
+    "row", "request_id", "citizen_id", "volunteer_id", "date", "week", "start", "end", "mode", "citizen_known",
+    "citizen_lat", "citizen_lon", "volunteer_travel_mode", "volunteer_max_sessions_per_week",
+    "volunteer_max_minutes_per_week", "request_date", "sessions_per_week",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _record_type() -> type:
+    return collections.namedtuple("SessionRecord", ["Index", *_RECORD_FIELDS])
 
 
 def _overlaps(group: list, who: str) -> Found:
@@ -346,7 +363,7 @@ def rule_12_weekly_limits(s: Sessions) -> Found:
         vid, week = g[0].volunteer_id, g[0].week
         max_n, max_m = g[0].volunteer_max_sessions_per_week, g[0].volunteer_max_minutes_per_week
         if len(g) > max_n:
-            out.append((int(g[int(max_n)].Index), f"volunteer {vid} has {len(g)} sessions in week {week}; "
+            out.append((int(g[int(max_n)].Index), f"volunteer {vid} has {count(len(g), 'session')} in week {week}; "
                                                    f"limit {int(max_n)}"))
         minutes = 0
         total = sum(r.end - r.start for r in g)
@@ -381,7 +398,7 @@ def rule_13_request_frequency(s: Sessions) -> Found:
             per_week.setdefault(r.week, []).append(r)
         for week, w in per_week.items():
             if len(w) > spw:
-                out.append((int(w[spw].Index), f"request {rid} has {len(w)} sessions in week {week}; "
+                out.append((int(w[spw].Index), f"request {rid} has {count(len(w), 'session')} in week {week}; "
                                                f"at most {spw}"))
     return out
 

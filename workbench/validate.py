@@ -16,6 +16,7 @@ import pandas as pd
 
 from .availability import availability
 from .contract import SCHEDULE_COLUMNS, SCHEDULE_ORDER
+from .csvfile import read_csv_table
 from .errors import Collector
 from .geo import haversine_pairs
 from .rules import HARD_RULES, Sessions, pin_modes
@@ -37,25 +38,24 @@ class Violation:
 
 
 def read_schedule(path: str | Path) -> pd.DataFrame:
-    """Read ``schedule.csv`` as text cells; raises InputError when a required column is missing."""
-    from .scenario.read import _csv_text_table
-
+    """Read ``schedule.csv`` as text cells, indexed by spreadsheet row; raises InputError naming every
+    problem of the file itself (not UTF-8, a quote that never closes, cells beyond the header, a
+    missing column ...). The rows' content is what :func:`validate` judges."""
     path = Path(path)
     col = Collector()
-    if not path.is_file():
+    label = path.name
+    if not path.exists():
         col.error(str(path), "no such schedule file")
         col.raise_if_any()
-    try:
-        table = _csv_text_table(path.read_bytes())
-    except UnicodeDecodeError as exc:
-        col.error(path.name, f"cannot be read as UTF-8: {exc}")
-        col.raise_if_any()
-        raise
-    for c in SCHEDULE_COLUMNS:
-        if c not in table.columns:
-            col.error(path.name, "required column is missing", column=c, expected=f"a header named '{c}'")
+    table = read_csv_table(path, label, col, known=SCHEDULE_COLUMNS, required=SCHEDULE_COLUMNS)
+    if table is not None:
+        for c in SCHEDULE_COLUMNS:
+            if c not in table.columns:
+                col.error(label, "required column is missing", column=c, expected=f"a header named '{c}'")
     col.raise_if_any()
-    return table
+    assert table is not None
+    return pd.DataFrame({c: pd.Series(table[c].to_numpy(dtype=object), index=table.index, dtype=object)
+                         for c in table.columns}, index=table.index)
 
 
 def sessions_table(scenario: Scenario, schedule: pd.DataFrame) -> Sessions:

@@ -24,6 +24,7 @@ from ..contract import SCHEDULE_COLUMNS
 from ..index import ScenarioIndex
 from ..timeutil import format_time, parse_date, parse_time
 from ..validate import validate
+from ..words import count, person_label
 from .plan import Plan, Session
 
 FORCED_COLUMNS = (*SCHEDULE_COLUMNS, "reason")
@@ -155,11 +156,11 @@ def _clash(plan: Plan, s: Session) -> str | None:
     """Why ``s`` cannot join the sessions kept so far (rules 10–13), or None."""
     ix = plan.index
     w = s.week
-    vid = ix.volunteer_ids[s.vol]
+    vid = person_label(ix.scenario.volunteers["name"].iat[s.vol], ix.volunteer_ids[s.vol])
     if (s.req, s.day) in plan.req_days or plan.req_week_n[(s.req, w)] >= ix.week_demand[s.req, w]:
-        return f"request {ix.request_ids[s.req]} already has its sessions of week {w}"
+        return f"request {ix.request_ids[s.req]} already has all its sessions of week {w} (weeks count from 0)"
     if plan.vol_week_n[(s.vol, w)] + 1 > ix.max_sessions[s.vol]:
-        return f"volunteer {vid} now does at most {int(ix.max_sessions[s.vol])} session(s) a week"
+        return f"volunteer {vid} now does at most {count(int(ix.max_sessions[s.vol]), 'session')} a week"
     if plan.vol_week_min[(s.vol, w)] + ix.duration[s.req] > ix.max_minutes[s.vol]:
         return f"volunteer {vid} now gives at most {int(ix.max_minutes[s.vol])} minutes a week"
     if not plan.fits_at(s.req, s.vol, s.day, s.start, s.in_person):

@@ -66,6 +66,7 @@ class Bound:
     lp_optimal: bool
     rounds: int
     pair_value: np.ndarray  # per pair-week: its LP reduced cost (0 for pairs the LP uses)
+    pair_use: np.ndarray  # per pair-week: the sessions the LP's last solution gives it
 
 
 def _lagrangian(duals: np.ndarray, rhs: np.ndarray, n_r: int, r: np.ndarray, value: np.ndarray,
@@ -178,6 +179,7 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
     rounds_used = 0
     optimal = True
     reduced = np.zeros(len(pw))
+    use = np.zeros(len(pw))
     for w in range(index.weeks):
         if w and out_of_time():  # weeks not reached keep no LP bound (inf): other bounds stand
             weeks += [math.inf] * (index.weeks - w)
@@ -185,15 +187,16 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
             break
         sel = np.flatnonzero(pw.week == w)
         seed = seed_pairs[sel] if seed_pairs is not None else None
-        value, converged, rounds, rc = _week_bound(index, w, pw.req[sel], pw.vol[sel], pw.days[sel], fd,
-                                                   distance, out_of_time, max_rounds, seed)
+        value, converged, rounds, rc, y = _week_bound(index, w, pw.req[sel], pw.vol[sel], pw.days[sel], fd,
+                                                      distance, out_of_time, max_rounds, seed)
         reduced[sel] = rc
+        use[sel] = y
         weeks.append(value)
         rounds_used = max(rounds_used, rounds)
         optimal &= converged
     total = sum(weeks)
     return Bound(value=int(math.floor(total + 1e-6)) if math.isfinite(total) else -1, weeks=tuple(weeks),
-                 lp_optimal=optimal, rounds=rounds_used, pair_value=reduced)
+                 lp_optimal=optimal, rounds=rounds_used, pair_value=reduced, pair_use=use)
 
 
 class _LP:
@@ -208,6 +211,7 @@ class _LP:
     def __init__(self, upper: np.ndarray) -> None:
         self.upper = upper
         self.cols: list[tuple[np.ndarray, ...]] = []
+        self.primal: np.ndarray | None = None  # the columns' values in the last solution
         try:
             from scipy.optimize._highspy import _core
         except ImportError:  # pragma: no cover - depends on the SciPy release
@@ -247,21 +251,26 @@ class _LP:
                            shape=(len(self.upper), n))
             res = linprog(-cost, A_ub=a, b_ub=self.upper, bounds=np.stack([np.zeros(n), upper], 1),
                           method="highs-ds")
-            return np.maximum(0.0, -np.asarray(res.ineqlin.marginals)) if res.status == 0 else None
+            if res.status != 0:
+                return None
+            self.primal = np.asarray(res.x)
+            return np.maximum(0.0, -np.asarray(res.ineqlin.marginals))
         self.h.run()
         if self.h.getModelStatus() != self.core.HighsModelStatus.kOptimal:
             return None
-        return np.maximum(0.0, np.asarray(self.h.getSolution().row_dual))
+        solution = self.h.getSolution()
+        self.primal = np.asarray(solution.col_value)
+        return np.maximum(0.0, np.asarray(solution.row_dual))
 
 
 def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days: np.ndarray, fd: FreeDays,
                 distance: np.ndarray, out_of_time: Callable[[], bool], max_rounds: int,
-                seed: np.ndarray | None) -> tuple[float, bool, int, np.ndarray]:
-    """One week's bound: (value, converged, rounds, reduced cost of every pair)."""
+                seed: np.ndarray | None) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
+    """One week's bound: (value, converged, rounds, every pair's reduced cost and LP value)."""
     n = len(r)
     demand = index.week_demand[:, w].astype(float)
     if n == 0:
-        return 0.0, True, 0, np.zeros(0)
+        return 0.0, True, 0, np.zeros(0), np.zeros(0)
     dur = index.duration[r].astype(float)
     prio = index.priority[r].astype(float)
     upper = np.minimum(days, demand[r])
@@ -296,9 +305,11 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
     converged = False
     duals: np.ndarray | None = None
     new = np.flatnonzero(working)
+    added: list[np.ndarray] = []
     while rounds < max_rounds:
         rounds += 1
         lp.add(prio[new], upper[new], [rows[new] for rows in row_of], [k[new] for k in coef])
+        added.append(new)
         got = lp.duals()
         if got is None:
             break
@@ -316,7 +327,11 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
         working[new] = True
     if duals is not None:
         best = _lagrangian(duals, rhs, n_r, r, value_of(duals), upper, demand)
+    y = np.zeros(n)
+    if lp.primal is not None:
+        cols = np.concatenate(added)
+        y[cols[:len(lp.primal)]] = lp.primal
     if not math.isfinite(best):  # no LP solved: the trivial bound of the week
         best = float((prio * upper).sum())
         rc = prio.copy()
-    return best, converged, rounds, rc
+    return best, converged, rounds, rc, y

@@ -55,8 +55,11 @@ def choose_friends(index: ScenarioIndex, cands: Candidates, sessions: list[Sessi
         vols = options.get(r)
         if not vols:
             continue
-        friend[r] = max(vols, key=lambda v: (served[r][v], v in before[r], v in index.preferred[r],
-                                             len(weeks_of[(r, v)]), -near[(r, v)], -v))
+        weeks = set(np.flatnonzero(index.week_demand[r]).tolist())
+        # A friend who cannot come in some week of demand breaks continuity for sure, so those
+        # who can serve every such week come first.
+        friend[r] = max(vols, key=lambda v: (weeks <= weeks_of[(r, v)], served[r][v], v in before[r],
+                                             v in index.preferred[r], len(weeks_of[(r, v)]), -near[(r, v)], -v))
     return friend
 
 

@@ -20,13 +20,9 @@ from ..contract import UNASSIGNED_COLUMNS
 from ..geo import haversine_matrix
 from ..index import ScenarioIndex
 from ..timeutil import WEEKDAYS, format_time
+from ..words import activity_name, count, language_name
 from .candidates import Candidates
 from .plan import Plan
-
-
-def _n(count: int, one: str, many: str | None = None) -> str:
-    """``1 suitable volunteer``, ``2 suitable volunteers``."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def explain_unassigned(index: ScenarioIndex, cands: Candidates, plan: Plan, keep_before: date | None = None,
@@ -76,14 +72,15 @@ def reason(index: ScenarioIndex, cands: Candidates, plan: Plan, r: int, week: in
     req = sc.requests.iloc[r]
     cit = sc.citizens.iloc[int(index.req_cit[r])]
     f = cands.checks
-    act = req["activity"]
+    act = activity_name(req["activity"])
     mask = f["skill"][r].copy()
     if not mask.any():
         return f"nobody offers {act}"
     steps = [
-        ("language", lambda n: f"no volunteer offering {act} speaks {' or '.join(cit['languages'])}"),
-        ("vetting", lambda n: f"none of the {_n(n, 'volunteer')} offering {act} in a shared language is vetted"),
-        ("gender", lambda n: f"none of the {_n(n, 'suitable volunteer')} is "
+        ("language", lambda n: f"no volunteer offering {act} speaks "
+                               f"{' or '.join(language_name(x) for x in cit['languages'])}"),
+        ("vetting", lambda n: f"none of the {count(n, 'volunteer')} offering {act} in a shared language is vetted"),
+        ("gender", lambda n: f"none of the {count(n, 'suitable volunteer')} is "
                              f"{'a woman' if cit['gender_preference'] == 'f' else 'a man'} as the citizen wishes"),
         ("excluded", lambda n: f"the citizen has excluded {'the only' if n == 1 else f'all {n}'} "
                                f"suitable volunteer{'' if n == 1 else 's'}"),
@@ -100,7 +97,7 @@ def reason(index: ScenarioIndex, cands: Candidates, plan: Plan, r: int, week: in
         limits = index.max_travel_km[mask]
         i = int(np.argmin(d))
         lim = "no limit" if not np.isfinite(limits[i]) else f"{limits[i]:g} km"
-        return (f"nobody within reach: the nearest of {_n(n, 'suitable volunteer')} is {d[i]:.1f} km away "
+        return (f"nobody within reach: the nearest of {count(n, 'suitable volunteer')} is {d[i]:.1f} km away "
                 f"(travels up to {lim}); a phone call is not allowed for this request")
     n_reach = int(reach.sum())
     if positions is None:
@@ -108,9 +105,9 @@ def reason(index: ScenarioIndex, cands: Candidates, plan: Plan, r: int, week: in
     mine = positions[cands.day[positions] // 7 == week]
     if not len(mine):
         if not cands.complete:
-            return (f"{_n(n_reach, 'suitable volunteer')}, but none of the nearest is free when the citizen is "
+            return (f"{count(n_reach, 'suitable volunteer')}, but none of the nearest is free when the citizen is "
                     f"({_free_text(index, r, week)})")
-        return (f"{_n(n_reach, 'suitable volunteer')}, but none is free when the citizen is "
+        return (f"{count(n_reach, 'suitable volunteer')}, but none is free when the citizen is "
                 f"({_free_text(index, r, week)})")
     vols = np.unique(cands.vol[mine]).tolist()
     at_limit = [v for v in vols
@@ -120,7 +117,7 @@ def reason(index: ScenarioIndex, cands: Candidates, plan: Plan, r: int, week: in
         if len(vols) == 1:
             return "the one suitable volunteer free at the citizen's times is at their weekly limits"
         return f"all {len(vols)} suitable volunteers free at the citizen's times are at their weekly limits"
-    note = (f" ({len(at_limit)} of {_n(len(vols), 'suitable volunteer')} "
+    note = (f" ({len(at_limit)} of {count(len(vols), 'suitable volunteer')} "
             f"{'is' if len(at_limit) == 1 else 'are'} at their weekly limits)") if at_limit else ""
     return f"capacity: the suitable volunteers' free time went to citizens with higher or equal priority{note}"
 

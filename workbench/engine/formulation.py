@@ -8,9 +8,10 @@ week was also measured here to take 6-8 s where this pair of models takes <1 s):
 **Assignment, one model per week** (:func:`build_week_model`). A Boolean
 ``x[request,volunteer,date]`` per candidate triple. The weekly rules (12, 13) are
 exact; the daily timing rules are relaxed: a volunteer's (citizen's) booked
-minutes on a day fit in their free minutes, plus travel into every visit but the
-first inside one window, and two sessions that cannot both fit in one day
-(windows, durations, travel) exclude each other. Every valid week is a solution,
+minutes on a day fit in their free minutes; inside one window, the visits and
+the travel into every visit but the first fit (calls are left out of that sum,
+as a call may take place during a trip); and two sessions that cannot both fit
+in one day (windows, durations, travel) exclude each other. Every valid week is a solution,
 so the model's bound is a bound of the week over its triples.
 
 **Timing, one model per group of a date** (:func:`build_day_model`). The
@@ -137,26 +138,25 @@ def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarra
         v, d = int(vol[g[0]]), int(day[g[0]])
         windows = index.volunteer_windows(v, d)
         free = sum(e - s for s, e in windows)
-        need = dur[g].astype(int)
-        slack = 0
-        if len(windows) == 1 and visit[g].any() and can_visit[g].sum() > 1:
-            # Inside one window, every visit but the first is preceded by travel from the visit
-            # before it: at least τ_i, the shortest trip into i from any other session of the day
-            # that could be a visit. So Σ_visits (dur_i + τ_i) ≤ window + max τ; only sessions
-            # that must be visits take their τ (one that may be a call may need no travel).
+        if dur[g].sum() > free:
+            m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g], dur[g].tolist()) <= free)
+        gv = g[visit[g]]
+        if len(windows) == 1 and len(gv) > 1:
+            # Inside one window, every visit but the first follows the visit before it by a trip of
+            # at least τ_i (the shortest trip into it from any session of the day that could be a
+            # visit). So Σ_visits (dur_i + τ_i) ≤ window + max τ. Calls and sessions that may be
+            # calls are left out: a call may take place during the trip between two visits.
             gc = g[can_visit[g]]
             c = index.req_cit[req[gc]]
             dist = haversine_matrix(index.cit_lat[c], index.cit_lon[c], index.cit_lat[c], index.cit_lon[c])
             trips = travel_minutes_array(dist, index.detour, index.speed[v]).astype(float)
             trips[req[gc][:, None] == req[gc][None, :]] = np.inf  # one request, one session a day
-            tau_all = trips.min(axis=0)
-            tau_all = np.where(np.isfinite(tau_all), tau_all, 0).astype(int)
-            must = visit[gc]
-            need = need.copy()
-            need[np.isin(g, gc[must])] += tau_all[must]
-            slack = int(tau_all[must].max()) if must.any() else 0
-        if need.sum() > free + slack:
-            m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g], need.tolist()) <= free + slack)
+            tau = trips.min(axis=0)
+            tau = np.where(np.isfinite(tau), tau, 0).astype(int)[visit[gc]]
+            need = dur[gv].astype(int) + tau
+            slack = int(tau.max())
+            if need.sum() > free + slack:
+                m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in gv], need.tolist()) <= free + slack)
     cit_of = index.req_cit[req]
     for g in groups(np.stack([cit_of, day], axis=1)):
         if len(g) < 2:

@@ -62,6 +62,8 @@ from .weekly import WeekSearch
 log = logging.getLogger("workbench.engine")
 
 METHODS = ("cpsat", "greedy")
+# Rounds of (choose the friends, keep each week's sessions with them).
+CONTINUITY_ROUNDS = 2
 # The LP's column generation runs only below this many pair-weeks (measured: at city-large's
 # ~11 million, three rounds take 90 s of one core; the flow bound is then the bound).
 LP_MAX_PAIR_WEEKS = 1_500_000
@@ -168,11 +170,11 @@ def solve(
         flow_weeks, used = flow_bound(index, pw, fd, out_of_time=budget.stage(tuning.bound_share, reserve))
         bounds.tighten(flow_weeks, "flow")
     log.debug("flow bound %d at %.2fs", bounds.total, budget.elapsed())
-    reduced = None
+    reduced = lp_use = None
     if method == "cpsat" and pw.complete and len(pw) <= LP_MAX_PAIR_WEEKS and not budget.over(reserve):
         lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, out_of_time=budget.stage(tuning.bound_share, reserve))
         bounds.tighten(np.array(lp.weeks), "lp")
-        reduced = lp.pair_value
+        reduced, lp_use = lp.pair_value, lp.pair_use
         log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value, lp.lp_optimal, lp.rounds,
                   budget.elapsed())
 
@@ -182,8 +184,8 @@ def solve(
     must = pair_mask(pw, agreed_pairs | preferred_pairs(index))
     if previous is not None:
         must |= pair_mask(pw, _previous_pairs(index, previous))
-    wide_mask = wide_set(pw, dist, must | (model_set(pw, dist, reduced, must, tuning) if reduced is not None
-                                          else np.zeros(len(pw), bool)))
+    wide_mask = wide_set(pw, dist, must | (model_set(pw, dist, reduced, lp_use, must, tuning) if reduced is not None
+                                          else np.zeros(len(pw), bool)), tuning)
     wide = _candidates(index, fd, pw, wide_mask, checks, dist, first, agreed,
                        complete=pw.complete and bool(wide_mask.all()),
                        out_of_time=budget.stage(tuning.candidates_share, reserve))
@@ -216,13 +218,13 @@ def solve(
     proven_weeks = 0
     if method == "cpsat" and not budget.over(reserve) and len(wide):
         warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
-        model_mask = model_set(pw, dist, reduced, must | pair_mask(pw, warm), tuning)
+        model_mask = model_set(pw, dist, reduced, lp_use, must | pair_mask(pw, warm), tuning)
         model_keys = _pair_week_keys(pw, model_mask, index)
         in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks + wide.week,
                            model_keys)
         complete_model = bool(model_mask.all()) and wide.complete
         plan, model_bound, secondary, primary_before_continuity, proven_weeks = _optimise(
-            index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
+            index, wide, np.flatnonzero(in_model), complete_model, agreed, start, greedy, bounds, w, seed, workers,
             budget, reserve, tuning, tracker)
         # The models' bound holds for every valid schedule only when they held every triple and
         # nothing but pins (which are hard rules) was fixed.
@@ -329,8 +331,8 @@ def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
 
 
 def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
-              greedy: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None, budget: Budget,
-              reserve: float, tuning: Tuning, tracker: _Tracker
+              start: Plan, greedy: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
+              budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker
               ) -> tuple[Plan, int | None, dict[str, float], int, int]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
     models only), the secondary figures, the primary value before continuity, proven weeks."""
@@ -342,7 +344,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     in_model[list(fixed_by_pos)] = True
     model_cands = cands.subset(np.flatnonzero(in_model), complete=complete)
     fixed_model = {model_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
-    greedy_weeks = sessions_by_week(greedy.sessions)
+    start_weeks = sessions_by_week(start.sessions)
     threads = max(1, min(workers or (os.cpu_count() or 1), weeks))
     rounds = math.ceil(weeks / threads)
     searches: list[WeekSearch | None] = [None] * weeks
@@ -362,18 +364,21 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 list(pool.map(fn, range(weeks)))
 
-    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent.
+    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent; among
+    # equal answers each request leans to the volunteer the warm start gives it most often.
     time_primary = budget.seconds(tuning.primary_share, reserve)
+    lean = choose_friends(index, model_cands, greedy.sessions, agreed.fixed) if weights.continuity else {}
 
     def primary(k: int) -> None:
         if budget.over(reserve):
             return  # this week keeps the warm start
         ws = WeekSearch(index, model_cands, k, weights, {t: s for t, s in fixed_model.items()
                                                          if int(model_cands.day[t]) // 7 == k}, budget, seed)
-        ws.offer(greedy_weeks.get(k, []))
+        ws.offer(start_weeks.get(k, []))
+        ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
         searches[k] = ws
         ws.primary(time_primary / rounds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
-                   report=lambda obj, _b, k=k: tracker.update(k, obj))
+                   report=lambda obj, _b, k=k: tracker.update(k, obj), lean=lean)
         tracker.update(k, ws.best_value, done=True)
 
     run(primary)
@@ -385,35 +390,48 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     # Stage 2: one visiting friend per recurring request, then the other aims.
     secondary: dict[str, float] = defaultdict(float)
     if not budget.over(reserve) and done:
-        friend = choose_friends(index, model_cands, [x for s in done for x in s.best], agreed.fixed) \
-            if weights.continuity else {}
         time_rest = budget.seconds(1.0, reserve)
         rest_work = 1.0 - tuning.primary_work_share
+        keep = {s.week: s.best_value - int(math.floor(s.best_value * weights.continuity_loss / 1000)) for s in done}
+        anchored: dict[int, list[int]] = {}
+        rounds_c = CONTINUITY_ROUNDS if weights.continuity else 0
+
+        def cap(ws: WeekSearch) -> float:
+            return max(tuning.stage_work_min, tuning.stage_work_per_triple * len(ws.wm.x))
+
+        for _c in range(rounds_c):
+            # Friends from the weeks' current answers: after a first round the weeks agree more,
+            # and a second choice of friends fits what they can all keep (measured: +3-8 points).
+            friend = choose_friends(index, model_cands, [x for s in done for x in s.best], agreed.fixed)
+
+            def continuity(k: int, friend: dict[int, int] = friend) -> None:
+                ws = searches[k]
+                if ws is not None:
+                    anchored[k] = ws.continuity(
+                        friend, time_rest * tuning.continuity_share / rounds / rounds_c,
+                        stage_work(rest_work * tuning.continuity_share / rounds_c, cap(ws)), keep[k])
+
+            run(continuity)
 
         def later(k: int) -> None:
             ws = searches[k]
             if ws is None:
                 return
-            cap = max(tuning.stage_work_min, tuning.stage_work_per_triple * len(ws.wm.x))
-            keep_primary = ws.best_value - int(math.floor(ws.best_value * weights.continuity_loss / 1000))
-            anchored: list[int] = []
-            if friend:
-                anchored = ws.continuity(friend, time_rest * tuning.continuity_share / rounds,
-                                         stage_work(rest_work * tuning.continuity_share, cap), keep_primary)
-            reached = len(set(ws._positions(ws.best)) & set(anchored))
+            mine = anchored.get(k, [])
+            reached = len(set(ws._positions(ws.best)) & set(mine))
             ws.secondary(time_rest * (1 - tuning.continuity_share) / rounds,
-                         stage_work(rest_work * (1 - tuning.continuity_share), cap), [(anchored, reached)])
+                         stage_work(rest_work * (1 - tuning.continuity_share), cap(ws)), [(mine, reached)])
 
         run(later)
     plan = Plan(index, [x for s in done for x in s.best])
     # A week whose search never got going keeps the greedy week.
     for k in range(weeks):
         if searches[k] is None:
-            for x in greedy_weeks.get(k, []):
+            for x in start_weeks.get(k, []):
                 plan.add(x)
     model_bound = int(sum(math.floor(s.model_bound + 1e-6) for s in done)) if complete and len(done) == weeks \
         and all(math.isfinite(s.model_bound) for s in done) else None
-    return plan, model_bound, dict(secondary), primary_value, proven
+    return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven
 
 
 def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, agreed: Agreed, bounds: _Bounds,
@@ -443,6 +461,7 @@ def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, a
                             "greedy_objective": float(greedy.weighted()),
                             "objective_before_continuity": primary_before_continuity,
                             "weeks_proven": proven_weeks,
+                            "timing_cuts": int(secondary.pop("timing_cuts", 0)),
                             "candidates": n_candidates,
                             "candidates_complete": cands.complete,
                             "agreed_kept": len(agreed.fixed),

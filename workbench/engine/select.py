@@ -3,14 +3,14 @@
 Two sets, both made of whole pair-weeks (a pair in a week brings all its days):
 
 - the **wide** set, for the greedy baseline, the repair step and the reasons:
-  each request's nearest volunteers in each week, plus everything the model set
-  holds. On small and medium cities it is every compatible triple.
-- the **model** set, for the week models: the pairs the LP relaxation values
-  (reduced cost at least ``-reduced_cost_slack``: the LP's own pairs and their
-  near-equal alternatives), each request's nearest few, the greedy schedule's
-  pairs (so the warm start stays possible), agreed pairs and the citizens' own
-  choices. Below ``complete_up_to`` triples it is every triple, so the week
-  models' bound is a bound of the whole problem.
+  every compatible triple on small and medium cities; at large size each
+  request's nearest volunteers in each week, plus everything the model set holds.
+- the **model** set, for the week models: per request and week its best pairs
+  by the LP relaxation (the pairs it uses, then by reduced cost: their near-equal
+  alternatives), the nearest where the LP says nothing, as many as the model
+  budget allows; plus the warm start's pairs (so the hint stays possible), agreed
+  pairs and the citizens' own choices. Below ``complete_up_to`` triples it is
+  every triple, so the week models' bound is a bound of the whole problem.
 """
 
 from __future__ import annotations
@@ -48,27 +48,40 @@ def nearest(pw: PairWeeks, distance: np.ndarray, k: int) -> np.ndarray:
     return rank_within(group, distance[pw.req, pw.vol]) < k
 
 
-def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray) -> np.ndarray:
-    """The wide set (a mask over ``pw``): the nearest volunteers and everything ``forced`` in."""
+def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray, tuning: Tuning) -> np.ndarray:
+    """The wide set (a mask over ``pw``): every triple up to ``tuning.wide_all_up_to``, else the
+    nearest volunteers and everything ``forced`` in."""
+    if int(pw.days.sum()) <= tuning.wide_all_up_to:
+        return np.ones(len(pw), bool)
     return nearest(pw, distance, WIDE_PER_REQUEST) | forced
 
 
-def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | None, forced: np.ndarray,
-              tuning: Tuning) -> np.ndarray:
-    """The model set (a mask over ``pw``, see module docstring); never more than
-    ``tuning.max_model_triples`` triples unless ``forced`` alone holds more."""
+def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | None, use: np.ndarray | None,
+              forced: np.ndarray, tuning: Tuning) -> np.ndarray:
+    """The model set (a mask over ``pw``, see module docstring).
+
+    Per request and week, pairs rank by: used by the LP, then reduced cost (the LP is
+    very degenerate, many pairs tie at 0), then distance; each request-week keeps its
+    best ``m`` pairs, ``m`` as large as ``tuning.max_model_triples`` allows (at least
+    ``tuning.nearest_per_request``... and at least one), plus everything ``forced``.
+    """
     if int(pw.days.sum()) <= tuning.complete_up_to:
         return np.ones(len(pw), bool)
-    k = tuning.nearest_per_request
-    slack = tuning.reduced_cost_slack
-    while True:
-        mask = nearest(pw, distance, k) | forced
-        if reduced_cost is not None:
-            mask |= reduced_cost >= -slack
-        if int(pw.days[mask].sum()) <= tuning.max_model_triples or (k <= 1 and slack < 0.01):
-            return mask
-        # Too many: keep fewer near-equal alternatives first, then fewer nearest volunteers.
-        if slack >= 0.01:
-            slack /= 2
+    km = distance[pw.req, pw.vol]
+    score = km.copy()
+    if reduced_cost is not None:
+        # Lower is better: LP-used pairs first, then by reduced cost, ties by distance.
+        score = -np.clip(reduced_cost, -50.0, 0.0) * 1e4 + km
+        if use is not None:
+            score = np.where(use > 1e-9, -1.0, score)
+    group = pw.req.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
+    rank = rank_within(group, score)
+    budget = tuning.max_model_triples - int(pw.days[forced].sum())
+    lo, hi = 1, 64
+    while lo < hi:  # the largest m whose selection fits the budget
+        mid = (lo + hi + 1) // 2
+        if int(pw.days[(rank < mid) & ~forced].sum()) <= budget:
+            lo = mid
         else:
-            k -= 1
+            hi = mid - 1
+    return (rank < lo) | forced

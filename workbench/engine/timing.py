@@ -13,6 +13,8 @@ weeks and make the bound wrong.
 
 from __future__ import annotations
 
+import math
+import time
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
@@ -55,39 +57,45 @@ def components(cands: Candidates, index: ScenarioIndex, sessions: list[int]) -> 
     return list(out.values())
 
 
+def _left(deadline: float) -> float:
+    return max(0.01, deadline - time.monotonic())
+
+
 def _all_fit(index: ScenarioIndex, cands: Candidates, sessions: list[int], fixed: dict[int, Session],
-             budget: Budget, seed: int) -> bool:
+             budget: Budget, seed: int, deadline: float) -> bool:
     """Can all these sessions be timed together? False only when proven."""
     dm = build_day_model(index, cands, sessions, fixed, all_present=True)
     solver = cp_model.CpSolver()
-    budget.configure(solver, CONFLICT_SECONDS, CONFLICT_WORK, seed)
+    budget.configure(solver, min(CONFLICT_SECONDS, _left(deadline)), CONFLICT_WORK, seed)
     return budget.solve(solver, dm.model) != cp_model.INFEASIBLE
 
 
 def minimal_conflict(index: ScenarioIndex, cands: Candidates, sessions: list[int], fixed: dict[int, Session],
-                     budget: Budget, seed: int) -> list[int]:
+                     budget: Budget, seed: int, deadline: float = math.inf) -> list[int]:
     """A smallest-by-deletion subset of ``sessions`` that cannot all be timed together.
 
-    A small conflict makes a strong cut: it forbids only that combination.
+    A small conflict makes a strong cut: it forbids only that combination. Past the
+    ``deadline`` the subset found so far is returned (still a conflict, only larger).
     """
     core = list(sessions)
     for t in list(sessions):
-        if t in fixed or len(core) <= 2 or budget.over():
+        if t in fixed or len(core) <= 2 or budget.over() or time.monotonic() >= deadline:
             continue
         trial = [c for c in core if c != t]
-        if not _all_fit(index, cands, trial, fixed, budget, seed):
+        if not _all_fit(index, cands, trial, fixed, budget, seed, deadline):
             core = trial
     return core
 
 
 def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed: dict[int, Session],
               budget: Budget, seed: int, prefer: dict[int, tuple[int, bool]] | None = None,
-              ) -> tuple[list[Session], list[list[int]]]:
+              deadline: float = math.inf) -> tuple[list[Session], list[list[int]]]:
     """Exact times for a week's chosen triples (candidate positions).
 
     Returns the placed sessions and the groups the timing proved cannot all be
     placed together. ``prefer``: position → (start, in person) to try first for a
-    single session (the previous timing of the same assignment).
+    single session (the previous timing of the same assignment). Past the
+    ``deadline`` groups are placed by the greedy inserter only (what fits stays).
     """
     plan = Plan(index)
     by_day: dict[int, list[int]] = defaultdict(list)
@@ -98,18 +106,19 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
     prefer = prefer or {}
     for d in sorted(by_day):
         for group in components(cands, index, by_day[d]):
-            if len(group) == 1 and group[0] not in fixed:
-                t = group[0]
-                hint = prefer.get(t)
-                s = plan.try_add(int(cands.req[t]), int(cands.vol[t]), d, cands.starts[t], bool(cands.in_person[t]),
-                                 bool(cands.phone[t]), prefer=hint[0] if hint else None,
-                                 prefer_in_person=hint[1] if hint else True)
-                if s is not None:
-                    placed.append(s)
+            late = time.monotonic() >= deadline
+            if (len(group) == 1 or late) and not any(t in fixed for t in group):
+                for t in group:
+                    hint = prefer.get(t)
+                    s = plan.try_add(int(cands.req[t]), int(cands.vol[t]), d, cands.starts[t],
+                                     bool(cands.in_person[t]), bool(cands.phone[t]), prefer=hint[0] if hint else None,
+                                     prefer_in_person=hint[1] if hint else True)
+                    if s is not None:
+                        placed.append(s)
                 continue
             dm = build_day_model(index, cands, group, fixed)
             solver = cp_model.CpSolver()
-            budget.configure(solver, GROUP_SECONDS, GROUP_WORK, seed)
+            budget.configure(solver, min(GROUP_SECONDS, _left(deadline)), GROUP_WORK, seed)
             st = budget.solve(solver, dm.model)
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 # Not even the agreed sessions could be timed in the limit: keep those alone.
@@ -131,5 +140,5 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
                 plan.add(s)
                 placed.append(s)
             if missing and st == cp_model.OPTIMAL:
-                failed.append(minimal_conflict(index, cands, group, fixed, budget, seed))
+                failed.append(minimal_conflict(index, cands, group, fixed, budget, seed, deadline))
     return placed, failed

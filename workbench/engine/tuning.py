@@ -16,18 +16,15 @@ class Tuning:
     """The engine's tuning numbers (see module docstring)."""
 
     # ----------------------------------------------------------- candidates
+    #: Up to this many compatible triples, greedy, repair and reasons see all of them
+    #: (measured: ~0.5 s per million triples to build, ~1 GB per 3 million).
+    wide_all_up_to: int = 1_500_000
     #: Below this many compatible triples every triple goes into the week models, so
     #: their bound is a bound of the whole problem (small cities: 2–10 thousand).
     complete_up_to: int = 12_000
     #: At most this many triples in all week models together (measured: a medium week
     #: model of ~5,000 triples reaches its optimum in 5–10 s on one core; 4 weeks on 2 cores).
     max_model_triples: int = 24_000
-    #: Pairs whose LP reduced cost is at least ``-reduced_cost_slack`` enter the models
-    #: (priorities are 1..5; 0.6 keeps the LP's alternatives of near-equal value).
-    reduced_cost_slack: float = 0.6
-    #: Each request's nearest volunteers kept per week besides the LP's pairs (modelling
-    #: notes: cutting by one score alone lost ~4.6% at large size; the nearest avoid it).
-    nearest_per_request: int = 3
 
     # ----------------------------------------------------------- shares of the time limit
     #: Share of the time left that candidate enumeration may use before it thins.

@@ -13,6 +13,7 @@ import csv
 import io
 import os
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,7 @@ def export_tables(
     unassigned: pd.DataFrame | None = None,
     overwrite: bool = False,
     tz: str = DEFAULT_TZ,
+    start_date: date | None = None,
 ) -> list[Path]:
     """Write every export into ``out_dir``; return the written paths.
 
@@ -125,7 +127,7 @@ def export_tables(
     - ``unassigned.csv`` when ``unassigned`` is given (contract columns),
     - ``schedule.xlsx`` (:func:`schedule_workbook`),
     - ``calendars/<volunteer>.ics`` (:func:`volunteer_calendars`),
-    - ``pages/<volunteer>.html`` (:func:`volunteer_pages`),
+    - ``pages/<volunteer>.html`` (:func:`volunteer_pages`, weeks numbered from ``start_date``'s week),
 
     the last two for every volunteer with a session, file names made safe and unique.
     Everything is rendered first; then, if any target exists and ``overwrite`` is false,
@@ -143,7 +145,7 @@ def export_tables(
         targets.append((out / "unassigned.csv", _text_writer(_unassigned_csv(unassigned))))
     targets.append((out / "schedule.xlsx", workbook.save))
     targets += _calendar_targets(all_sessions, volunteers, out / "calendars", tz, None)
-    targets += _page_targets(all_sessions, volunteers, out / "pages")
+    targets += _page_targets(all_sessions, volunteers, out / "pages", start_date)
     return write_all(targets, overwrite)
 
 
@@ -156,8 +158,8 @@ def export_all(
     tz: str = DEFAULT_TZ,
 ) -> list[Path]:
     """:func:`export_tables` with the tables of ``scenario`` (``.volunteers``, ``.citizens``,
-    ``.requests``)."""
+    ``.requests``) and its first day (``.settings.start_date``)."""
     return export_tables(
         schedule, scenario.volunteers, scenario.citizens, scenario.requests, out_dir,
-        unassigned=unassigned, overwrite=overwrite, tz=tz,
+        unassigned=unassigned, overwrite=overwrite, tz=tz, start_date=scenario.settings.start_date,
     )

@@ -19,9 +19,9 @@ from ..contract import SCHEDULE_COLUMNS, UNASSIGNED_COLUMNS  # noqa: F401  (the 
 from ..errors import InputError, Problem
 from ..outputs import atomic_path, check_overwrite
 from ..timeutil import WEEKDAYS, format_time, parse_date, parse_time
+from ..words import activity_name, mode_name, person_label
 
 MODES = ("in_person", "phone")
-MODE_LABELS = {"in_person": "in person", "phone": "phone"}
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,22 @@ class Session:
 
     @property
     def citizen_label(self) -> str:
-        """The citizen's name, or their id when the name is empty."""
-        return self.citizen_name or self.citizen_id
+        """The citizen as "name (id)" (names repeat), or the id alone when the name is empty."""
+        return person_label(self.citizen_name, self.citizen_id)
+
+    @property
+    def volunteer_label(self) -> str:
+        """The volunteer as "name (id)", or the id alone when the name is empty."""
+        return person_label(self.volunteer_name, self.volunteer_id)
+
+    @property
+    def activity_label(self) -> str:
+        """The activity in words (``it_help`` → "IT help")."""
+        return activity_name(self.activity) if self.activity else ""
 
     @property
     def mode_label(self) -> str:
-        return MODE_LABELS.get(self.mode, self.mode)
+        return mode_name(self.mode)
 
     @property
     def has_place(self) -> bool:

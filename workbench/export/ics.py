@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from icalendar import Calendar, Event, Timezone
 
+from ..words import person_label
 from ._common import (
     Session,
     by_volunteer,
@@ -46,9 +47,9 @@ def _summary(s: Session) -> str:
 
 def _description(s: Session) -> str:
     lines = [
-        f"Activity: {s.activity}" if s.activity else "",
+        f"Activity: {s.activity_label}" if s.activity else "",
         f"Mode: {s.mode_label}",
-        f"Citizen: {s.citizen_label}" + (f" ({s.citizen_id})" if s.citizen_name else ""),
+        f"Citizen: {s.citizen_label}",
         f"District: {s.district}" if s.district else "",
         f"Request: {s.request_id}",
         f"Map: {s.map_url}" if s.has_place else "",
@@ -70,7 +71,7 @@ def _calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"Visits: {volunteer_name or volunteer_id}")
+    cal.add("x-wr-calname", f"Visits: {person_label(volunteer_name, volunteer_id)}")
     cal.add("x-wr-timezone", tz)
     seen: dict[str, int] = {}
     for s in volunteer_sessions:
@@ -88,7 +89,7 @@ def _calendar(
         if s.has_place:
             event.add("location", s.coordinates_text)
             event.add("geo", (s.lat, s.lon))
-        event.add("categories", [s.activity or "session", s.mode_label])
+        event.add("categories", [s.activity_label or "session", s.mode_label])
         event.add("transp", "OPAQUE")
         cal.add_component(event)
     return cal

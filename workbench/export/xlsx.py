@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..words import activity_name
 from ._common import (
     UNASSIGNED_COLUMNS,
     Session,
@@ -48,7 +49,9 @@ _VOLUNTEER_HEADER = (
     "Date", "Weekday", "Start", "End", "Citizen", "District", "Activity", "Mode", "Location",
     "Request ID",
 )
-_UNASSIGNED_HEADER = ("Request ID", "Citizen ID", "Citizen", "Activity", "Week", "Missing", "Reason")
+# The workbook is a file the workbench writes, so its weeks are the contract's 0-based ones; the header says so.
+_UNASSIGNED_HEADER = ("Request ID", "Citizen ID", "Citizen", "Activity", "Week (0 = the first week)", "Missing",
+                      "Reason")
 
 
 def sheet_titles(labels: Iterable[str], reserved: Iterable[str] = (OVERVIEW, UNASSIGNED)) -> list[str]:
@@ -98,7 +101,7 @@ def build_workbook(
         [
             [
                 *_when(s), s.volunteer_id, s.volunteer_name, s.organisation, s.citizen_id,
-                s.citizen_name, s.district, s.activity, s.mode_label, s.request_id,
+                s.citizen_name, s.district, s.activity_label, s.mode_label, s.request_id,
                 *(value for _, value in s.extra),
             ]
             for s in all_sessions
@@ -119,7 +122,7 @@ def build_workbook(
             _VOLUNTEER_HEADER,
             [
                 [
-                    *_when(s), s.citizen_label, s.district, s.activity, s.mode_label,
+                    *_when(s), s.citizen_label, s.district, s.activity_label, s.mode_label,
                     s.coordinates_text, s.request_id,
                 ]
                 for s in grouped[vid]
@@ -209,7 +212,8 @@ def _unassigned_sheet(
     for record in unassigned.to_dict("records"):
         request_id, citizen_id = text(record["request_id"]), text(record["citizen_id"])
         rows.append([
-            request_id, citizen_id, citizen_names.get(citizen_id, ""), activities.get(request_id, ""),
+            request_id, citizen_id, citizen_names.get(citizen_id, ""),
+            activity_name(activities[request_id]) if activities.get(request_id) else "",
             _number(record["week"]), _number(record["missing"]), text(record["reason"]),
             *(text(record[c]) for c in extra),
         ])

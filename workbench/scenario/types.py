@@ -10,16 +10,23 @@ Tables are pandas DataFrames with parsed values:
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from ..contract import COLUMNS, DEFAULT_CITIZEN_WINDOW, DEFAULT_DETOUR_FACTOR, DEFAULT_SPEEDS, TABLES, week_index
+from ..errors import Problem
 from ..timeutil import horizon_dates
 
-__all__ = ["COLUMNS", "TABLES", "Scenario", "Settings"]
+__all__ = ["COLUMNS", "TABLES", "Scenario", "Settings", "per_scenario"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class Scenario:
     citizen_availability: pd.DataFrame
     requests: pd.DataFrame
     pins: pd.DataFrame
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # legal but suspicious data, each with file, row and column
 
     @property
     def name(self) -> str:
@@ -112,3 +119,18 @@ class Scenario:
                 return False
         return True
 
+
+
+def per_scenario(build: Callable[[Scenario], T]) -> Callable[[Scenario], T]:
+    """Decorate ``build(scenario)`` so it runs once per scenario object (a scenario is immutable;
+    the cache lets go of it with the scenario)."""
+    cache: weakref.WeakKeyDictionary[Scenario, T] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(build)
+    def cached(scenario: Scenario) -> T:
+        value = cache.get(scenario)
+        if value is None:
+            value = cache[scenario] = build(scenario)
+        return value
+
+    return cached

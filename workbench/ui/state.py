@@ -22,7 +22,7 @@ class Run:
     weights: dict[str, int]
     edits: tuple[str, ...] = ()  # the what-if edits in force, in words
     based_on: str | None = None  # the run whose schedule was passed as ``previous``
-    diff: pd.DataFrame | None = None  # workbench.compare.diff_schedules(based_on's schedule, this schedule)
+    diff: pd.DataFrame | None = None  # compare.explain_changes(diff_schedules(based_on's schedule, this one), forced)
     keep_before: date | None = None  # re-planned from this day on: based_on's earlier sessions stay
 
 
@@ -78,11 +78,6 @@ class PlannerState:
         self.runs[run.name] = run
         self.current = run.name
         return run
-
-    def remove_run(self, name: str) -> None:
-        self.runs.pop(name, None)
-        if self.current == name:
-            self.current = next(reversed(self.runs), None) if self.runs else None
 
     @property
     def current_run(self) -> Run | None:

@@ -1,9 +1,12 @@
 """Figure and table builders of the planner: pure functions from data to plotly figures,
-DataFrames and HTML text, so that each can be tested without a browser or a widget.
+DataFrames and HTML text, so that each can be tested (and used in a notebook) without a
+browser or a widget; this module never imports ipywidgets.
 
 Nothing here decides anything about the plan: figures come from
 :func:`workbench.compute_kpis` (via ``Result.kpis``), rules from the package; these
-functions only join names onto ids and lay things out for a coordinator's eyes.
+functions only join names onto ids and lay things out for a coordinator's eyes, in the
+words of :mod:`workbench.words`: people as "name (id)" (names repeat), activities,
+languages and modes in words, weeks counted from 1 (:data:`~workbench.words.WEEK_NOTE`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,22 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ..availability import availability
-from ..compare import STATUSES
-from ..geo import haversine_km
-from ..scenario.types import Scenario
+from .availability import availability
+from .compare import REASON_UNFORCED, STATUSES
+from .geo import haversine_km
+from .scenario.types import Scenario
+from .timeutil import format_time
+from .words import (
+    WEEKDAY_NAMES,
+    activity_name,
+    count,
+    day_label,
+    language_name,
+    mode_name,
+    person_label,
+    plural,
+    week_number,
+)
 
 # One colour per meaning, used the same way in every chart.
 COLORS = {
@@ -39,8 +54,12 @@ COLORS = {
     "added": "#2e7d32",
     "dropped": "#c62828",
 }
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MODE_LABELS = {"in_person": "in person", "phone": "phone"}
+# The session modes as the tables and the calendar's legend show them.
+MODE_LABELS = {m: mode_name(m) for m in ("in_person", "phone")}
+#: What the objective counts, said once for every place that shows it.
+POINTS_NOTE = "points: sessions weighted by the citizen's priority (1-5)"
+#: The label of ``objective_bound`` (contract section 4): a bound over every schedule that keeps the rules.
+BOUND_LABEL = "upper bound (no schedule can serve more)"
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -59,13 +78,14 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _day_label(day: date) -> str:
-    return f"{WEEKDAY_NAMES[day.weekday()]} {day.isoformat()}"
+def _labels(frame: pd.DataFrame, key: str) -> dict[str, str]:
+    """id → "name (id)" (:func:`~workbench.words.person_label`): two people of one name stay apart."""
+    return {str(i): person_label(n, i) for i, n in zip(frame[key], frame["name"])}
 
 
-def _names(frame: pd.DataFrame, key: str) -> dict[str, str]:
-    """id → "name" (the id itself when the name is empty), for labels people recognise."""
-    return {str(i): (str(n) if str(n).strip() else str(i)) for i, n in zip(frame[key], frame["name"])}
+def people_options(frame: pd.DataFrame, key: str) -> list[tuple[str, str]]:
+    """(label, id) pairs of a volunteers or citizens table, sorted by label, for a dropdown."""
+    return sorted(((person_label(n, i), str(i)) for i, n in zip(frame[key], frame["name"])), key=lambda t: t[0])
 
 
 def table_html(
@@ -136,7 +156,7 @@ def supply_demand(scenario: Scenario) -> dict[str, pd.DataFrame]:
         offers = vol[[activity in skills for skills in vol["skills"]]]
         rows.append(
             {
-                "activity": activity,
+                "activity": activity_name(activity),
                 "requests": len(g),
                 "citizens": g["citizen_id"].nunique(),
                 "sessions needed": int(g["sessions"].sum()),
@@ -159,7 +179,7 @@ def supply_demand(scenario: Scenario) -> dict[str, pd.DataFrame]:
         v = vol[[lang in t for t in vol["languages"]]]
         rows.append(
             {
-                "language": lang,
+                "language": language_name(lang),
                 "citizens": len(speakers),
                 "citizens speaking only this": len(only),
                 "sessions needed": int(demand_by_citizen.reindex(speakers["citizen_id"]).fillna(0).sum()),
@@ -250,12 +270,43 @@ def kpi_cards(kpis: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         ("Worst district", _percent(kpis.get("min_district_coverage")), "lowest coverage of any district"),
         ("Same volunteer", _percent(kpis.get("continuity")), "repeat requests kept with one volunteer"),
         ("Travel", f"{kpis.get('travel_km', 0.0):,.0f} km", "road km of all in-person visits"),
+        ("Urgency points", *_points_card(kpis)),
         (
             "Solver",
             str(kpis.get("status") or "–"),
             f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else "",
         ),
     ]
+
+
+def _points_card(kpis: Mapping[str, Any]) -> tuple[str, str]:
+    """The objective and the honest bound on it (``objective_bound``, never a reduced model's bound)."""
+    objective = kpis.get("objective")
+    bound = kpis.get("objective_bound")
+    value = f"{float(objective):,.0f}" if isinstance(objective, (int, float)) else "–"
+    if isinstance(bound, (int, float)) and math.isfinite(bound):
+        return value, f"{BOUND_LABEL}: {float(bound):,.0f}"
+    return value, "no upper bound known for this method"
+
+
+def progress_text(objective: float | None, bound: float | None, seconds: float, phase: str = "") -> str:
+    """The optimiser's progress in one plain line: the best plan so far, the upper bound, how close.
+
+    ``objective`` and ``bound`` are on the primary aim (:data:`POINTS_NOTE`); the first report is
+    the quick plan's, so the line never reads "0 points" while a plan is on screen.
+    """
+    parts = [phase] if phase else []
+    if objective is None:
+        parts.append("no plan yet")
+    else:
+        parts.append(f"best plan so far: {objective:,.0f} points")
+    if bound is not None and math.isfinite(bound) and bound > 0:
+        parts.append(f"{BOUND_LABEL}: {bound:,.0f}")
+        if objective is not None:
+            gap = max(0.0, (bound - objective) / bound)
+            parts.append("proven best possible" if gap <= 1e-9 else f"at most {100 * gap:.0f}% below the best possible")
+    parts.append(f"{seconds:.1f} s")
+    return " · ".join(parts)
 
 
 def kpi_cards_html(kpis: Mapping[str, Any] | None) -> str:
@@ -289,11 +340,12 @@ SCHEDULE_VIEW_COLUMNS = (
 
 
 def schedule_view(schedule: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """The schedule with names, weekday, activity and district, sorted by date and time."""
+    """The schedule with people as "name (id)", weekday, activity in words and district, sorted by date and
+    time; ``week`` counts from 1 (:data:`~workbench.words.WEEK_NOTE`)."""
     if schedule.empty:
         return pd.DataFrame(columns=list(SCHEDULE_VIEW_COLUMNS))
-    vnames = _names(scenario.volunteers, "volunteer_id")
-    cnames = _names(scenario.citizens, "citizen_id")
+    vnames = _labels(scenario.volunteers, "volunteer_id")
+    cnames = _labels(scenario.citizens, "citizen_id")
     district = dict(zip(scenario.citizens["citizen_id"], scenario.citizens["district"]))
     activity = dict(zip(scenario.requests["request_id"], scenario.requests["activity"]))
     days = [_day(d) for d in schedule["date"]]
@@ -305,13 +357,13 @@ def schedule_view(schedule: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             "end": schedule["end"].astype(str).to_numpy(),
             "volunteer": [vnames.get(v, v) for v in schedule["volunteer_id"]],
             "citizen": [cnames.get(c, c) for c in schedule["citizen_id"]],
-            "activity": [activity.get(r, "") for r in schedule["request_id"]],
-            "mode": [MODE_LABELS.get(m, m) for m in schedule["mode"]],
+            "activity": [activity_name(activity.get(r, "")) for r in schedule["request_id"]],
+            "mode": [mode_name(m) for m in schedule["mode"]],
             "district": [district.get(c, "") for c in schedule["citizen_id"]],
             "request_id": schedule["request_id"].to_numpy(),
             "volunteer_id": schedule["volunteer_id"].to_numpy(),
             "citizen_id": schedule["citizen_id"].to_numpy(),
-            "week": [scenario.settings.week(d) + 1 for d in days],  # people count weeks from 1
+            "week": [week_number(scenario.settings.week(d)) for d in days],  # WEEK_NOTE
         }
     )
     return out.sort_values(["date", "start", "volunteer"], kind="stable").reset_index(drop=True)
@@ -369,11 +421,11 @@ def gantt_figure(schedule: pd.DataFrame, scenario: Scenario, volunteer_id: str |
         frame = view.assign(
             x_start=[base + timedelta(minutes=m) for m in starts],
             x_end=[base + timedelta(minutes=m) for m in ends],
-            row=[_day_label(d) for d in days],
+            row=[day_label(d) for d in days],
         )
-        name = _names(scenario.volunteers, "volunteer_id").get(volunteer_id, volunteer_id)
+        name = _labels(scenario.volunteers, "volunteer_id").get(volunteer_id, volunteer_id)
         title = f"Calendar of {name}"
-        order = [_day_label(d) for d in sorted(set(days))]  # a diary reads in date order
+        order = [day_label(d) for d in sorted(set(days))]  # a diary reads in date order
     else:
         frame = view.assign(
             x_start=[
@@ -475,7 +527,7 @@ def map_figure(scenario: Scenario, schedule: pd.DataFrame | None = None) -> go.F
                 "color": COLORS[kind],
                 "line": {"width": 1, "color": "white"},
             },
-            text=[f"{n} ({i})" for n, i in zip(v["name"], v["volunteer_id"])],
+            text=[person_label(n, i) for n, i in zip(v["name"], v["volunteer_id"])],
             hovertemplate="%{text}<extra></extra>",
         )
     for status in ("served", "partly served", "not served", "no demand"):
@@ -493,7 +545,7 @@ def map_figure(scenario: Scenario, schedule: pd.DataFrame | None = None) -> go.F
                 "line": {"width": 1, "color": "white"},
             },
             text=[
-                f"{n} ({i}), {d}: {p}/{q} sessions"
+                f"{person_label(n, i)}, {d}: {p} of {count(q, 'session')} planned"
                 for n, i, d, p, q in zip(
                     c["name"], c["citizen_id"], c["district"], c["planned"], c["demanded"]
                 )
@@ -512,32 +564,52 @@ def map_figure(scenario: Scenario, schedule: pd.DataFrame | None = None) -> go.F
     return fig
 
 
+UNASSIGNED_VIEW_COLUMNS = (
+    "citizen",
+    "district",
+    "priority",
+    "activity",
+    "appointment",
+    "week",
+    "missing",
+    "reason",
+    "request_id",
+    "citizen_id",
+)
+
+
+def appointment_text(day: date | None, start: int | None) -> str:
+    """A one-off request's fixed date and time in words ("Wed 2026-01-07 at 10:00"); "" for a recurring one."""
+    if day is None or (isinstance(day, float) and math.isnan(day)):
+        return ""
+    text = day_label(_day(day))
+    if start is not None and not (isinstance(start, float) and math.isnan(start)):
+        text += f" at {format_time(int(start))}"
+    return text
+
+
 def unassigned_view(unassigned: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """The unassigned list with the citizen's name, district, priority and the activity, most urgent first."""
-    columns = [
-        "citizen",
-        "district",
-        "priority",
-        "activity",
-        "week",
-        "missing",
-        "reason",
-        "request_id",
-        "citizen_id",
-    ]
+    """The unassigned list with the citizen as "name (id)", district, priority, the activity in words and,
+    for a one-off request (an escort to a hospital appointment), its fixed date and time next to the
+    reason; most urgent first. ``week`` counts from 1 (:data:`~workbench.words.WEEK_NOTE`), while
+    ``unassigned.csv`` keeps the contract's 0-based week.
+
+    Needs ``unassigned``: request_id, citizen_id, week, missing, reason.
+    """
     if unassigned is None or unassigned.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=list(UNASSIGNED_VIEW_COLUMNS))
     cit = scenario.citizens.set_index("citizen_id")
-    activity = dict(zip(scenario.requests["request_id"], scenario.requests["activity"]))
-    cnames = _names(scenario.citizens, "citizen_id")
+    req = scenario.requests.set_index("request_id")
+    cnames = _labels(scenario.citizens, "citizen_id")
+    rids = [str(r) for r in unassigned["request_id"]]
     out = pd.DataFrame(
         {
             "citizen": [cnames.get(c, c) for c in unassigned["citizen_id"]],
             "district": [cit["district"].get(c, "") for c in unassigned["citizen_id"]],
             "priority": [int(cit["priority"].get(c, 0)) for c in unassigned["citizen_id"]],
-            "activity": [activity.get(r, "") for r in unassigned["request_id"]],
-            # unassigned.csv has the contract's 0-based week index; people count weeks from 1
-            "week": [int(w) + 1 for w in unassigned["week"]],
+            "activity": [activity_name(req["activity"].get(r, "")) for r in rids],
+            "appointment": [appointment_text(req["date"].get(r), req["start"].get(r)) for r in rids],
+            "week": [week_number(int(w)) for w in unassigned["week"]],
             "missing": [int(m) for m in unassigned["missing"]],
             "reason": unassigned["reason"].astype(str).to_numpy(),
             "request_id": unassigned["request_id"].to_numpy(),
@@ -607,8 +679,8 @@ def diff_figure(diff: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=f"What changed: {sum(values)} session(s) to call about, "
-        f"{int(counts.get('kept', 0))} kept as they were",
+        title=f"What changed: {count(sum(values), 'session')} to call about, "
+        f"{int(counts.get('kept', 0)):,} kept as they were",
         height=300,
         yaxis_title="sessions",
         yaxis_rangemode="tozero",
@@ -637,29 +709,35 @@ def kept_before(diff: pd.DataFrame, day: date) -> dict[str, int]:
 def replan_from_text(diff: pd.DataFrame, day: date) -> str:
     """One sentence for the coordinator on what a re-plan from ``day`` did with the days before it."""
     counts = kept_before(diff, day)
-    when = f"Re-planned from {_day_label(day)}"
+    when = f"Re-planned from {day_label(day)}"
+    before = count(counts["before"], "session")
     if counts["changed"] == 0:
-        return (
-            f"{when}: the {counts['before']} session(s) before that day were kept as they were, "
-            "and nothing new was planned before it."
-        )
+        were = plural(counts["before"], "was", "were")
+        return f"{when}: the {before} before that day {were} kept as they were, and nothing new was planned before it."
     return (
-        f"{when}: {counts['kept']} of the {counts['before']} session(s) before that day were kept as they "
-        f"were, but {counts['changed']} session(s) before it changed: check them in the list below."
+        f"{when}: {counts['kept']} of the {before} before that day {plural(counts['kept'], 'was', 'were')} kept "
+        f"as they were, but {count(counts['changed'], 'session')} before it changed: check them in the list below."
     )
 
 
+CALLS_COLUMNS = ("status", "date", "citizen", "before", "after", "why", "call")
+
+
 def calls_view(diff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """The changed sessions (everything but *kept*) with names, i.e. the list of whom to call."""
-    columns = ["status", "date", "citizen", "before", "after", "call"]
+    """The changed sessions (everything but *kept*) with people as "name (id)": whom to call, and why.
+
+    ``diff`` is :func:`workbench.compare.diff_schedules`' table; when it carries a ``reason``
+    column (:func:`workbench.compare.explain_changes`), ``why`` says which change forced each
+    agreed session to move, else ``why`` is empty.
+    """
     changed = diff[diff["status"] != "kept"] if len(diff) else diff
     if changed is None or changed.empty:
-        return pd.DataFrame(columns=columns)
-    vnames = _names(scenario.volunteers, "volunteer_id")
-    cnames = _names(scenario.citizens, "citizen_id")
+        return pd.DataFrame(columns=list(CALLS_COLUMNS))
+    vnames = _labels(scenario.volunteers, "volunteer_id")
+    cnames = _labels(scenario.citizens, "citizen_id")
 
     def side(v: str, s: str, e: str, m: str) -> str:
-        return f"{vnames.get(v, v)} {s}–{e} ({MODE_LABELS.get(m, m)})" if v else ""
+        return f"{vnames.get(v, v)} {s}–{e} ({mode_name(m)})" if v else ""
 
     out = pd.DataFrame(
         {
@@ -678,6 +756,7 @@ def calls_view(diff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                     changed["new_volunteer_id"], changed["new_start"], changed["new_end"], changed["new_mode"]
                 )
             ],
+            "why": changed["reason"].to_numpy() if "reason" in changed.columns else "",
             "call": [
                 ", ".join([*(vnames.get(v, v) for v in n.split(";") if v), cnames.get(c, c)])
                 for n, c in zip(changed["notify"], changed["citizen_id"])
@@ -685,6 +764,33 @@ def calls_view(diff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         }
     )
     return out.reset_index(drop=True)
+
+
+def changes_text(diff: pd.DataFrame) -> str:
+    """One sentence on a re-plan's changes: agreed sessions a change forced to move, new sessions, and
+    (should any exist) agreed sessions changed without being forced; ``diff`` as :func:`calls_view` takes it."""
+    if diff is None or diff.empty:
+        return "The old plan had no sessions and the new one has none."
+    kept = int((diff["status"] == "kept").sum())
+    changed = diff[~diff["status"].isin(["kept", "added"])]
+    added = int((diff["status"] == "added").sum())
+    if len(changed) == 0 and added == 0:
+        return f"Nothing changed: all {count(kept, 'agreed session')} stay exactly as they were; nobody needs a call."
+    parts = []
+    if len(changed):
+        unforced = int((changed.get("reason", pd.Series("", index=changed.index)) == REASON_UNFORCED).sum())
+        if "reason" in changed.columns:
+            forced = len(changed) - unforced
+            if forced:
+                parts.append(f"{count(forced, 'agreed session')} had to change because of a change you made "
+                             "(the reason is in each row)")
+            if unforced:
+                parts.append(f"{count(unforced, 'agreed session')} changed although no change forced it")
+        else:
+            parts.append(f"{count(len(changed), 'agreed session')} changed")
+    if added:
+        parts.append(f"{count(added, 'session')} newly planned")
+    return "; ".join(parts) + f"; {count(kept, 'agreed session')} stay exactly as they were."
 
 
 def runs_figure(table: pd.DataFrame) -> go.Figure:
@@ -749,7 +855,11 @@ def progress_svg(
     ts = [p[0] for p in points]
     values = [p[1] for p in points] + [p[2] for p in points if p[2] is not None]
     t0, t1 = min(ts), max(max(ts), min(ts) + 1e-6)
-    lo, hi = min(0.0, min(values)), max(values) if max(values) > 0 else 1.0
+    # the axis spans the values themselves (not 0..max): the quick plan already serves most, and the
+    # optimiser's last per cent is what the chart has to show
+    lo, hi = min(values), max(values)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1.0, hi + 1.0
     pad = 4
 
     def xy(t: float, v: float) -> str:

@@ -1,0 +1,205 @@
+"""The engine's risky paths on tiny cities, against expectations computed apart from it.
+
+Each scenario is checked against an independent exact model (tests/exact.py) or
+against facts that hold for any correct engine: the objective never exceeds the
+bound, the bound is never below the true optimum, OPTIMAL only with a proof, and
+the optimiser never does worse than the coordinator's baseline.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from exact import exact_optimum
+from ortools.sat.python import cp_model
+
+import workbench
+from workbench.engine import Tuning
+from workbench.engine.budget import Budget
+from workbench.engine.candidates import exact_candidates, free_days, pair_checks, triples_of_pairs
+from workbench.engine.greedy import fill
+from workbench.engine.plan import Plan
+from workbench.engine.weekly import WeekSearch
+from workbench.index import index_of
+from workbench.objective import Weights
+from workbench.scenario.generate import PRESETS
+from workbench.scenario.read import scenario_from_tables
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from alien_city import alien_tables  # noqa: E402  (the benchmarks' other generator)
+
+TINY = [(name, knobs) for name, knobs in PRESETS.items()]
+
+
+def tiny_city(kind: str, seed: int, volunteers: int = 5, citizens: int = 8, weeks: int = 1) -> workbench.Scenario:
+    """A tiny city from the project's generator (a preset of knobs) or from the benchmarks' other one."""
+    if kind == "alien":
+        tables, settings = alien_tables(volunteers, citizens, weeks, seed, side_km=4.0)
+        return scenario_from_tables(tables, settings)
+    return workbench.generate(volunteers, citizens, weeks, seed=seed, knobs=PRESETS[kind])
+
+
+def all_candidates(s: workbench.Scenario):
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    ok = np.logical_and.reduce(list(checks.values()))
+    rr, vv = np.nonzero(ok)
+    return ix, exact_candidates(ix, triples_of_pairs(ix, free_days(ix), rr, vv), None, checks, dist, complete=True)
+
+
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_objective_and_bound_enclose_the_true_optimum(kind: str, seed: int) -> None:
+    """objective ≤ exact optimum ≤ bound on tiny cities of every kind; OPTIMAL only when equal."""
+    s = tiny_city(kind, seed)
+    best = exact_optimum(s)
+    r = workbench.solve(s, time_limit=None, effort=5.0, seed=0)
+    assert r.objective <= best <= r.bound
+    assert (r.status == "OPTIMAL") == (r.objective == r.bound)
+    if r.status == "OPTIMAL":
+        assert r.objective == best
+
+
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+def test_every_valid_schedule_fits_the_week_model(kind: str) -> None:
+    """The assignment model is a relaxation: a valid schedule (the greedy one) is one of its solutions."""
+    s = tiny_city(kind, seed=4, volunteers=12, citizens=25, weeks=1)
+    ix, cands = all_candidates(s)
+    plan = Plan(ix)
+    fill(plan, cands)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    model = ws.wm.model.clone()
+    on = set(ws._positions(plan.sessions))
+    assert len(on) == len(plan.sessions) > 0
+    for j, x in enumerate(ws.wm.x):
+        model.add(model.get_bool_var_from_proto_index(x.index) == (1 if j in on else 0))
+    assert cp_model.CpSolver().solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_thinned_models_keep_every_promise():
+    """With the week models thinned to a few hundred triples: ≥ greedy, ≤ bound, not OPTIMAL without proof."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    r = workbench.solve(s, time_limit=None, effort=3.0, tuning=Tuning(complete_up_to=0, max_model_triples=300))
+    assert r.kpis["candidates_complete"] is True and r.kpis["model_bound"] is None
+    assert greedy.objective <= r.objective <= r.bound
+    assert r.status != "OPTIMAL" or r.objective == r.bound
+
+
+def test_timing_cuts_are_added_and_the_optimum_is_still_proven():
+    """The demo's week models need timing cuts; with enough work the optimum 492 is still proven."""
+    s = workbench.load_dataset("demo")
+    r = workbench.solve(s, time_limit=None, effort=20.0)
+    assert r.kpis["timing_cuts"] > 0
+    assert r.objective == r.bound == 492 and r.status == "OPTIMAL"
+
+
+def test_a_budget_too_small_for_the_week_models_still_returns_the_warm_start():
+    """Almost no work for the week models (deterministic, unlike a short clock): at least the greedy plan."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    r = workbench.solve(s, time_limit=None, effort=0.001)
+    assert greedy.objective <= r.objective < r.bound and r.status == "FEASIBLE"
+
+
+def test_same_effort_and_seed_give_the_same_schedule_on_one_or_two_workers():
+    """Research runs depend on work, not on the clock: identical schedules, whatever the threads."""
+    s = workbench.generate(20, 40, 2, seed=9)
+    a = workbench.solve(s, time_limit=None, effort=2.0, seed=4, workers=1)
+    b = workbench.solve(s, time_limit=None, effort=2.0, seed=4, workers=2)
+    pd.testing.assert_frame_equal(a.schedule, b.schedule)
+    assert a.kpis["deterministic"] and b.kpis["deterministic"]
+
+
+def test_the_bound_is_honest_on_the_greedy_trap():
+    """Two citizens (priorities 5 and 4), two volunteers with one session each: bound 9 = optimum."""
+    s = workbench.load_dataset("demo")
+    r = workbench.solve(s, method="greedy")
+    assert r.bound >= r.objective and r.kpis["bound_kind"] in ("flow", "lp", "trivial")
+
+
+def test_continuity_is_never_below_the_baseline():
+    """The optimiser keeps one volunteer per recurring request at least as often as the coordinator's plan."""
+    s = workbench.load_dataset("demo")
+    g = workbench.solve(s, method="greedy")
+    c = workbench.solve(s, time_limit=None, effort=10.0)
+    assert c.kpis["continuity"] >= g.kpis["continuity"]
+
+
+# --------------------------------------------------------------------------- re-planning
+
+
+def _ids(frame: pd.DataFrame) -> set[tuple]:
+    return set(map(tuple, frame[["request_id", "volunteer_id", "date", "start", "end", "mode"]].to_numpy()))
+
+
+def test_replanning_without_a_change_changes_nothing():
+    """Re-plan with no edit: every agreed session is kept exactly (mode included) and none is forced."""
+    s = workbench.load_dataset("demo")
+    first = workbench.solve(s, time_limit=None, effort=3.0)
+    again = workbench.solve(s, time_limit=None, effort=3.0, previous=first.schedule)
+    assert again.forced.empty
+    assert _ids(first.schedule) <= _ids(again.schedule)
+
+
+def test_an_absence_next_week_leaves_this_week_alone():
+    """A volunteer absent in week 1: every agreed session of week 0 stays exactly as it was."""
+    s = workbench.load_dataset("demo")
+    first = workbench.solve(s, time_limit=None, effort=3.0)
+    week1 = s.settings.start_date + pd.Timedelta(days=7).to_pytimedelta()
+    gone = first.schedule["volunteer_id"].value_counts().index[0]
+    absent = pd.concat([s.volunteer_absences, pd.DataFrame([{"volunteer_id": gone, "from_date": week1,
+                                                              "to_date": s.settings.end_date}])], ignore_index=True)
+    ill = workbench.edit.replace(s, volunteer_absences=absent)
+    again = workbench.solve(ill, time_limit=None, effort=3.0, previous=first.schedule)
+    before = first.schedule[first.schedule["date"] < week1.isoformat()]
+    assert _ids(before) <= _ids(again.schedule)
+    moved = again.forced
+    assert len(moved) == int(((first.schedule["volunteer_id"] == gone) & (first.schedule["date"] >= week1.isoformat()))
+                             .sum())
+    assert moved["reason"].str.contains(f"volunteer {gone} is absent").all()
+
+
+def test_an_absence_before_the_replanning_date_is_reported_not_refused():
+    """The past kept by keep_before holds a session of a volunteer now absent: it is dropped and reported."""
+    s = workbench.load_dataset("demo")
+    first = workbench.solve(s, method="greedy")
+    row = first.schedule.iloc[0]
+    day = pd.Timestamp(row["date"]).date()
+    absent = pd.concat([s.volunteer_absences, pd.DataFrame([{"volunteer_id": row["volunteer_id"], "from_date": day,
+                                                              "to_date": day}])], ignore_index=True)
+    ill = workbench.edit.replace(s, volunteer_absences=absent)
+    again = workbench.solve(ill, method="greedy", previous=first.schedule,
+                            keep_before=day + pd.Timedelta(days=2).to_pytimedelta())
+    assert ((again.forced["request_id"] == row["request_id"]) & (again.forced["date"] == row["date"])).any()
+    assert "absent" in " ".join(again.forced["reason"])
+
+
+def test_a_request_that_became_phone_only_keeps_its_slot_as_a_call():
+    """Lock-down: an agreed visit of a request now phone-only stays at its volunteer, date and time, as a call."""
+    s = workbench.load_dataset("demo")
+    first = workbench.solve(s, method="greedy")
+    visits = first.schedule[first.schedule["mode"] == "in_person"]
+    either = set(s.requests.loc[s.requests["mode"] == "either", "request_id"])
+    row = visits[visits["request_id"].isin(either)].iloc[0]
+    requests = s.requests.copy()
+    requests.loc[requests["request_id"] == row["request_id"], "mode"] = "phone"
+    crisis = workbench.edit.replace(s, requests=requests)
+    again = workbench.solve(crisis, method="greedy", previous=first.schedule)
+    same = again.schedule[(again.schedule["request_id"] == row["request_id"]) & (again.schedule["date"] == row["date"])]
+    assert same[["volunteer_id", "start", "mode"]].values.tolist() == [[row["volunteer_id"], row["start"], "phone"]]
+    assert (again.forced["request_id"] == row["request_id"]).any()
+
+
+def test_an_appointment_without_a_volunteer_names_its_time():
+    """A fixed-time escort nobody can take is explained with its date and time, not the citizen's window."""
+    s = workbench.load_dataset("demo")
+    r = workbench.solve(s, method="greedy")
+    fixed = s.requests[s.requests["start"].notna()]
+    rows = r.unassigned[r.unassigned["request_id"].isin(fixed["request_id"])]
+    free = rows[rows["reason"].str.contains("free when")]
+    assert len(free) > 0 and free["reason"].str.contains("the appointment on").all()
