@@ -268,10 +268,10 @@ def run(args: argparse.Namespace, interrupts: Any = None) -> int:
 
     try:
         import lifelines  # noqa: F401 - checked before hours of simulating, not after
-    except ImportError:
-        from .metrics import MISSING_LIFELINES
+    except ImportError as e:
+        from ..extras import missing_extra_message
 
-        print(f"workbench simulate: {MISSING_LIFELINES}", file=sys.stderr)
+        print(f"workbench simulate: {missing_extra_message(e) or e}", file=sys.stderr)
         return 3
     options, problems = parse_options(args)
     scenario_path, out = Path(args.scenario), Path(args.out)

@@ -106,15 +106,10 @@ def _group_order(table: pd.DataFrame, by: str | None) -> list[str]:
     return sorted(groups, key=lambda g: (g == OTHER, -int(sizes[g]), g))
 
 
-MISSING_LIFELINES = ("the waiting-time figures need the lifelines package (Kaplan–Meier): "
-                     "pip install 'workbench[research]' or conda install -c conda-forge lifelines")
-
-
 def _km(durations: np.ndarray, events: np.ndarray) -> Any:
-    try:
-        from lifelines import KaplanMeierFitter
-    except ImportError:
-        raise ImportError(MISSING_LIFELINES) from None
+    # lifelines is the research extra's; without it the ImportError names the module, and the
+    # command line turns that into which extra to install (workbench.extras).
+    from lifelines import KaplanMeierFitter
 
     kmf = KaplanMeierFitter(alpha=1 - LEVEL)
     kmf.fit(durations, event_observed=events)
