@@ -41,8 +41,9 @@ supply = [0.5, 1.0, 1.5]
 seeds = 3
 # Add "cpsat" to compare the optimiser with the greedy baseline.
 methods = ["greedy"]
-# Seconds per schedule.
-time_limit = 2.0
+# The optimiser's work per schedule: deterministic (about seconds on a typical core), so the same
+# parameters give the same table on any machine. Greedy needs none.
+effort = 2.0
 # Local processes running schedules side by side.
 workers = 2
 # Address of a dask scheduler (tcp://host:8786) to run on a cluster; "" = this machine.
@@ -56,8 +57,8 @@ import tempfile
 import pandas as pd
 from IPython.display import display
 
-from workbench.experiments import Modification, Spec, paired_difference, plots, run_experiment, summarize
-from workbench.experiments.stats import format_ci
+from workbench.experiments import Spec, catalogue, paired_difference, plots, run_experiment, summarize
+from workbench.experiments.stats import format_ci, is_share
 
 pd.set_option("display.max_columns", 40)
 out_dir = out_dir or tempfile.mkdtemp(prefix="workbench-experiment-")
@@ -81,25 +82,9 @@ out_dir = out_dir or tempfile.mkdtemp(prefix="workbench-experiment-")
 # for it.
 
 # %%
-def times(k):
-    return f"{k:g}"
-
-variants = {"today": []}
-for k in supply:
-    if k != 1.0:
-        variants[f"supply ×{times(k)}"] = [Modification("supply", k)]
-variants["lock-down"] = [Modification("lockdown", True)]
-for k in supply:
-    if k != 1.0:
-        variants[f"lock-down, supply ×{times(k)}"] = [Modification("supply", k), Modification("lockdown")]
-variants["calls OK"] = [Modification("phone_share", 1.0)]
-variants["travel ×1.5"] = [Modification("travel_radius", 1.5)]
-variants["vetted 80%"] = [Modification("vetting_share", 0.8)]
 helpers = max(1, (base.get("volunteers", 40) if isinstance(base, dict) else 40) // 5)
-variants["ad-hoc helpers"] = [Modification("adhoc_helpers", helpers)]
-
-spec = Spec(base=base, modifications=variants, seeds=range(seeds), methods=methods, time_limit=time_limit,
-            name="what-if")
+variants = catalogue.what_if_variants(supply, helpers=helpers)
+spec = Spec(base=base, modifications=variants, seeds=range(seeds), methods=methods, effort=effort, name="what-if")
 print(f"{len(spec)} runs: {len(variants)} versions × {seeds} seeds × {len(methods)} method(s)")
 print(f"results in {out_dir}")
 
@@ -111,42 +96,37 @@ print(f"results in {out_dir}")
 # with its error and the others carry on. With `scheduler` set, the runs go to a dask cluster.
 
 # %%
-executor = None
-client = None
-if scheduler:
-    from distributed import Client
-
-    client = Client(scheduler)
-    executor = client.get_executor(pure=False)
-try:
-    runs = run_experiment(spec, out_dir, executor=executor, workers=workers)
-finally:
-    if client is not None:
-        client.close()
+runs = run_experiment(spec, out_dir, workers=workers, scheduler=scheduler or None)
 
 failed = runs[runs["status"] == "ERROR"]
 print(f"{len(runs)} runs, {len(failed)} failed")
 display(failed[["variant", "seed", "method", "error"]])
-runs[["variant", "seed", "method", "coverage", "citizens_served", "min_district_coverage", "solve_seconds",
-      "status"]].head(10)
+runs[["variant", "seed", "method", "coverage", "citizens_served", "min_district_coverage", "status", "gap",
+      "solve_seconds"]].head(10)
 
 # %% [markdown]
 # ## The answers, with their uncertainty
 #
 # Mean over seeds and 95% confidence interval, per version. *Coverage* is the share of demanded
 # sessions that are scheduled; *worst district* is the coverage of the least-served district, our
-# equity figure.
+# equity figure. Shares cannot leave [0, 1], so their intervals are cut there.
+#
+# **How far from the best?** The optimiser stops when its work budget is spent. Each run reports
+# its *gap*: how far its schedule may be below the best possible one. Relaxing a rule can never
+# lower the best coverage, yet two searches cut short can say it did, so a version whose runs stop
+# more than 1% from their bound is marked ⚠: its differences may be the search, not the change.
 
 # %%
 metrics = ["coverage", "citizens_served", "min_district_coverage"]
 summary = summarize(runs, metrics=metrics, by=["variant", "method"])
-# Shares cannot leave [0, 1]; with few seeds the t interval can, so it is cut there for reading.
-summary["estimate"] = [format_ci(m, lo, hi, percent=(metric != "citizens_served"),
-                                 bounds=None if metric == "citizens_served" else (0, 1))
-                       for m, lo, hi, metric in zip(summary["mean"], summary["ci_low"], summary["ci_high"],
-                                                    summary["metric"])]
-summary.pivot(index=["variant", "method"], columns="metric", values="estimate").reindex(
+summary["estimate"] = [format_ci(m, lo, hi, percent=is_share(metric)) + (" ⚠" if flag else "")
+                       for m, lo, hi, metric, flag in zip(summary["mean"], summary["ci_low"], summary["ci_high"],
+                                                          summary["metric"], summary["flag"])]
+table = summary.pivot(index=["variant", "method"], columns="metric", values="estimate").reindex(
     columns=["coverage", "citizens_served", "min_district_coverage"]).loc[list(variants)]
+gaps = summary.groupby(["variant", "method"], sort=False)["max_gap"].first()
+table["largest gap"] = [("–" if pd.isna(g) else f"{g:.1%}") for g in gaps.reindex(table.index)]
+table
 
 # %% [markdown]
 # ### Compared with today, seed by seed
@@ -166,8 +146,13 @@ for v in variants:
             unit = " pp" if metric == "coverage" else ""
             ci = "" if pd.isna(r["ci_low"]) else f" [{scale * r['ci_low']:+.1f}, {scale * r['ci_high']:+.1f}]"
             rows.append({"version": v, "method": r["method"], "metric": metric,
-                         "change": f"{scale * r['diff']:+.1f}{unit}{ci}", "seeds": r["n"]})
+                         "change": f"{scale * r['diff']:+.1f}{unit}{ci}" + (" ⚠" if r["flag"] else ""),
+                         "seeds": r["n"]})
 changes = pd.DataFrame(rows)
+flagged = sum("⚠" in c for c in changes.get("change", []))
+if flagged:
+    print(f"⚠ {flagged} comparison(s) involve runs far from their proven bound: give more effort before "
+          "reading them as effects of the change.")
 changes.pivot(index=["version", "method"], columns="metric", values="change") if len(changes) else changes
 
 # %% [markdown]
@@ -211,7 +196,7 @@ else:
 #
 # ```
 # papermill notebooks/04-experiments.ipynb sweep.ipynb -p seeds 30 -y 'methods: [greedy, cpsat]' \
-#     -y 'base: {volunteers: 60, citizens: 100, weeks: 2}' -p time_limit 10 -p workers 8 -p out_dir sweep
+#     -y 'base: {volunteers: 60, citizens: 100, weeks: 2}' -p effort 10 -p workers 8 -p out_dir sweep
 # ```
 #
 # or from the command line with a spec file, on this machine or on a dask cluster:
@@ -221,7 +206,9 @@ else:
 # workbench experiment spec.toml --out sweep --scheduler tcp://scheduler:8786
 # ```
 #
-# Every run lands in `out_dir/runs/` as it finishes and the whole table in `out_dir/results.csv`.
+# Every run lands in `out_dir/runs/` as it finishes and the whole table in `out_dir/results.csv`;
+# `workbench experiment` also writes `summary.csv` and the figures (`figures/*.html`). The work
+# budget (`effort`) is deterministic: a reviewer who runs the same spec gets the same table.
 #
 # **Caveats.** Generated cities are plausible, not real: use them to compare policies, not to
 # promise numbers. Lock-down keeps unservable walks and escorts in the demand, so its coverage is

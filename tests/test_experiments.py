@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench
+from workbench import whatif as mods
 from workbench.experiments import Modification, Spec, SpecError, load_spec, run_experiment, spec_from_dict
-from workbench.experiments import modifications as mods
 from workbench.experiments import run as run_mod
 from workbench.experiments.run import FIGURES, VOLATILE_COLUMNS, load_results
 from workbench.experiments.stats import mean_ci, paired_difference, summarize
@@ -453,7 +453,8 @@ def test_summarize_and_paired_difference_on_known_numbers() -> None:
     s = summarize(runs, ["coverage"], by=["variant", "method"]).set_index("method")
     assert s.loc["cpsat", "mean"] == pytest.approx(0.8) and s.loc["cpsat", "n"] == 3
     assert s.loc["greedy", "errors"] == 1 and s.loc["greedy", "n"] == 3
-    assert s.loc["cpsat", "ci_high"] - 0.8 == pytest.approx(4.302653 * 0.1 / math.sqrt(3), rel=1e-5)
+    assert 0.8 - s.loc["cpsat", "ci_low"] == pytest.approx(4.302653 * 0.1 / math.sqrt(3), rel=1e-5)
+    assert s.loc["cpsat", "ci_high"] == 1.0  # 0.8 + 0.248: a share's interval is cut at 1
     d = paired_difference(runs, "coverage").iloc[0]
     # differences 0.1, 0.2, 0.1: mean 0.1333, sd 0.0577
     assert d["n"] == 3 and d["diff"] == pytest.approx(0.13333, abs=1e-4)
@@ -551,3 +552,241 @@ def test_notebook_runs_under_papermill_with_other_parameters(tmp_path: Path) -> 
     # today, supply ×2, lock-down, lock-down ×2, calls OK, travel, vetted, helpers = 8 versions × 2 seeds
     assert len(table) == 16 and set(table["seed"]) == {0, 1} and (table["status"] != "ERROR").all()
     assert set(table.loc[table["variant"] == "supply ×2", "n_volunteers"]) == {20}
+
+
+# --------------------------------------------------------------------------- reproducible research runs
+
+
+def test_research_runs_are_bounded_by_effort_unless_a_time_limit_is_asked_for(tmp_path: Path) -> None:
+    """No budget given: effort 10 (deterministic), no wall clock; a time_limit alone keeps effort unset."""
+    spec = spec_from_dict({"base": {"generate": SMALL}})
+    assert spec.effort == 10.0 and spec.time_limit is None
+    timed = spec_from_dict({"base": {"generate": SMALL}, "time_limit": 3})
+    assert timed.effort is None and timed.time_limit == 3
+    both = spec_from_dict({"base": {"generate": SMALL}, "time_limit": 3, "effort": 2.5})
+    assert (both.effort, both.time_limit) == (2.5, 3)
+    assert run_mod.run_id(spec, spec.runs()[0]) != run_mod.run_id(both, both.runs()[0])
+    with pytest.raises(SpecError, match="effort"):
+        spec_from_dict({"base": {"generate": SMALL}, "effort": 0})
+
+
+def test_optimiser_runs_get_the_effort_and_greedy_runs_no_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cpsat runs are called with effort=E and no time limit; greedy runs with neither."""
+    seen: list[dict] = []
+
+    def solve(scenario: workbench.Scenario, **kw: object) -> object:
+        seen.append(dict(kw))
+        return REAL_SOLVE(scenario, method="greedy", time_limit=None)
+
+    monkeypatch.setattr(workbench, "solve", solve)
+    spec = tiny_spec(methods=["cpsat", "greedy"], time_limit=None, effort=3.0, seeds=[0])
+    for key in spec.runs()[:2]:
+        run_mod.run_one(spec, key)
+    cpsat, greedy = seen
+    assert cpsat["method"] == "cpsat" and cpsat["effort"] == 3.0 and cpsat["time_limit"] is None
+    assert greedy["method"] == "greedy" and "effort" not in greedy and greedy["time_limit"] is None
+
+
+def test_every_row_carries_status_gap_and_bound(tmp_path: Path) -> None:
+    """The results table has status, gap and objective_bound for every run (empty where greedy has none)."""
+    table = run_experiment(tiny_spec(seeds=[0]), tmp_path, workers=0, progress=False)
+    for column in ("status", "gap", "objective_bound"):
+        assert column in table.columns
+    assert table["status"].isin(["FEASIBLE", "OPTIMAL"]).all() and table["objective_bound"].notna().all()
+    expected = (table["objective_bound"] - table["objective"]) / table["objective_bound"]
+    assert np.allclose(table["gap"], expected) and table["gap"].between(0, 1).all()
+    assert (summarize(table, ["coverage"])["flag"] == "").all()  # greedy is a rule of its own: never flagged
+
+
+def test_shares_intervals_stay_within_0_and_1_and_counts_above_0() -> None:
+    """A share near 1 over few seeds: the t interval would pass 1; summarize cuts it at 1 (and waits at 0)."""
+    runs = pd.DataFrame({"variant": "a", "method": "greedy", "seed": [0, 1, 2],
+                         "coverage": [1.0, 0.98, 0.9], "matched_within_4w": [0.02, 0.0, 0.1],
+                         "median_wait_weeks": [0.1, 0.2, 3.0], "travel_km": [5.0, 6.0, 7.0],
+                         "status": "FEASIBLE"})
+    s = summarize(runs, ["coverage", "matched_within_4w", "median_wait_weeks", "travel_km"], by=["variant"])
+    s = s.set_index("metric")
+    raw_high = mean_ci(runs["coverage"])[2]
+    assert raw_high > 1 and s.at["coverage", "ci_high"] == 1.0
+    assert mean_ci(runs["matched_within_4w"])[1] < 0 and s.at["matched_within_4w", "ci_low"] == 0.0
+    assert s.at["median_wait_weeks", "ci_low"] == 0.0
+    assert s.at["travel_km", "ci_low"] == pytest.approx(mean_ci(runs["travel_km"])[1])  # not cut: well inside
+    d = paired_difference(pd.DataFrame({"variant": ["x", "y"] * 3, "method": "g", "seed": [0, 0, 1, 1, 2, 2],
+                                        "coverage": [1.0, 0.0, 1.0, 0.0, 0.2, 0.0], "status": "OK"}),
+                          "coverage", column="variant", a="x", b="y", by=["method"]).iloc[0]
+    assert d["ci_high"] == 1.0 and d["diff"] == pytest.approx(0.7333, abs=1e-3)
+
+
+def test_comparisons_of_runs_far_from_their_bound_are_flagged() -> None:
+    """Runs stopping 5% below their bound flag the group and its paired comparison; 0.1% does not."""
+    runs = pd.DataFrame({"variant": ["tight", "loose"] * 3, "method": "cpsat", "seed": [0, 0, 1, 1, 2, 2],
+                         "coverage": [0.8, 0.76, 0.82, 0.77, 0.81, 0.78],
+                         "gap": [0.001, 0.05, 0.0, 0.048, 0.002, 0.051], "status": "FEASIBLE"})
+    s = summarize(runs, ["coverage"], by=["variant"]).set_index("variant")
+    assert s.at["tight", "flag"] == "" and s.at["tight", "max_gap"] == pytest.approx(0.002)
+    assert "far from bound" in s.at["loose", "flag"] and s.at["loose", "max_gap"] == pytest.approx(0.051)
+    d = paired_difference(runs, "coverage", column="variant", a="loose", b="tight", by=["method"]).iloc[0]
+    assert d["max_gap"] == pytest.approx(0.051) and "far from bound" in d["flag"]
+    assert "5.1%" in d["flag"]
+
+
+# --------------------------------------------------------------------------- simulated policies
+
+
+SIM_SPEC = """
+name = "policies"
+seeds = 2
+[base]
+dataset = "demo"
+[simulate]
+weeks = 3
+referrals_per_week = 2
+[variants.today]
+[variants.calls]
+phone_share = 1.0
+[variants.lockdown]
+lockdown_weeks = [1, 2]
+"""
+
+
+def test_simulation_spec_reads_policies_as_variants(tmp_path: Path) -> None:
+    """[simulate] makes every run a simulation; variants may set modifications and simulation parameters."""
+    (tmp_path / "spec.toml").write_text(SIM_SPEC + "[grid]\nrecruits_per_week = [0, 2]\n", encoding="utf-8")
+    spec = load_spec(tmp_path / "spec.toml")
+    assert spec.simulates and len(spec.variants) == 6
+    assert spec.simulation_parameters("lockdown | recruits_per_week=2").lockdown_weeks == ((1, 2),)
+    assert spec.simulation_parameters("lockdown | recruits_per_week=2").recruits_per_week == 2
+    assert spec.parameters("calls | recruits_per_week=0") == {"phone_share": 1.0, "recruits_per_week": 0,
+                                                              "lockdown_weeks": ""}
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[base]\ndataset = 'demo'\n[variants.x]\nreferrals_per_week = 3", "variants.x.referrals_per_week"),
+    ("[base]\ndataset = 'demo'\n[simulate]\nweeks = 0", "simulate.weeks"),
+    ("[base]\ndataset = 'demo'\n[simulate]\nreferrals_per_week = 3", "simulate.weeks"),
+    ("[base]\ndataset = 'demo'\n[simulate]\nweeks = 4\n[variants.x]\nmatch_end_hazard = 1.5",
+     "variants.x.match_end_hazard"),
+    ("[base]\ndataset = 'demo'\n[simulate]\nweeks = 4\n[variants.x]\nweeks = 8", "variants.x.weeks"),
+    ("[base]\ndataset = 'demo'\n[simulate]\nweeks = 4\nspeed = 2", "simulate.speed"),
+    ("[base]\ndataset = 'demo'\n[simulate]\nweeks = 4\n[grid]\nvolunteer_leave_hazard = [0.1, -1]",
+     "variants.volunteer_leave_hazard=-1.volunteer_leave_hazard"),
+])
+def test_simulation_spec_errors_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    """Bad simulation settings in a spec name the key (simulate.x, variants.v.x)."""
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_spec(tmp_path / "bad.toml")
+    assert err.value.key == key
+
+
+def test_simulated_sweep_is_reproducible_and_keeps_weekly_series(tmp_path: Path) -> None:
+    """A policy × seed sweep of simulations: one row per run with the simulation's figures; the same spec
+    run again elsewhere gives the same table; the weekly series and curves are kept per run."""
+    (tmp_path / "spec.toml").write_text(SIM_SPEC, encoding="utf-8")
+    spec = load_spec(tmp_path / "spec.toml")
+    a = run_experiment(spec, tmp_path / "a", workers=2, progress=False)
+    b = run_experiment(spec, tmp_path / "b", workers=0, progress=False)
+    assert len(a) == 6 and (a["status"] != "ERROR").all(), a["error"].tolist()
+    for figure in run_mod.SIMULATION_FIGURES:
+        assert figure in a.columns
+    assert set(a["weeks"]) == {3} and list(a["lockdown_weeks"]) == ["", "", "", "", "1-2", "1-2"]
+    assert a.groupby("seed")["referrals"].nunique().eq(1).all()  # common random numbers across policies
+    pd.testing.assert_frame_equal(a.drop(columns=list(VOLATILE_COLUMNS)), b.drop(columns=list(VOLATILE_COLUMNS)))
+    series, curves = run_mod.load_series(tmp_path / "a", spec)
+    assert len(series) == 6 * 3 and set(series["week"]) == {0, 1, 2}
+    assert set(curves["variant"]) == {"today", "calls", "lockdown"}
+    assert curves["matched"].dropna().between(0, 1).all()
+
+
+def test_cli_writes_figures_and_summary_for_a_simulated_spec(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """`workbench experiment` with a [simulate] spec writes results, summary and the policy figures."""
+    (tmp_path / "spec.toml").write_text(SIM_SPEC.replace("seeds = 2", "seeds = 1"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert _cli([str(tmp_path / "spec.toml"), "--out", str(out), "--workers", "0", "--no-progress"]) == 0
+    figures = {p.name for p in (out / "figures").iterdir()}
+    assert {"matched_within_by_variant.html", "waiting_list_by_variant.html", "time_to_match_by_variant.html",
+            "plotly.min.js"} <= figures
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"max_gap", "flag"} <= set(summary.columns) and "matched_within_4w" in set(summary["metric"])
+    printed = capsys.readouterr().out  # a headline per policy: the longest share observed, else the mean list
+    assert all(v in printed for v in ("today", "calls", "lockdown")) and "mean_waiting" in printed
+
+
+def test_cli_writes_figures_for_a_plain_sweep(tmp_path: Path) -> None:
+    """A sweep without simulation gets its coverage figures (per variant, against supply)."""
+    (tmp_path / "spec.toml").write_text(
+        "seeds = 2\n[base]\ngenerate = { volunteers = 10, citizens = 20, weeks = 1 }\n[grid]\nsupply = [0.5, 1.0]\n")
+    out = tmp_path / "out"
+    assert _cli([str(tmp_path / "spec.toml"), "--out", str(out), "--workers", "0", "--no-progress"]) == 0
+    assert {"coverage_by_variant.html", "coverage_vs_supply.html"} <= {p.name for p in (out / "figures").iterdir()}
+    assert _cli([str(tmp_path / "spec.toml"), "--out", str(tmp_path / "bare"), "--workers", "0", "--no-progress",
+                 "--no-figures"]) == 0
+    assert not (tmp_path / "bare" / "figures").exists()
+
+
+# --------------------------------------------------------------------------- policies as modifications
+
+
+def test_recruit_adds_speakers_living_in_the_district(city: workbench.Scenario) -> None:
+    """recruit {count 4, languages [ar], district D}: four volunteers speaking ar, homes near D's citizens."""
+    district = city.citizens["district"].iloc[0]
+    out = mods.recruit(city, {"count": 4, "languages": ["ar"], "district": district}, np.random.default_rng(0))
+    new = out.volunteers[~out.volunteers["volunteer_id"].isin(city.volunteers["volunteer_id"])]
+    assert len(new) == 4 and all("ar" in langs for langs in new["languages"])
+    homes = city.citizens[city.citizens["district"] == district]
+    for lat, lon in zip(new["lat"], new["lon"]):
+        nearest = min(workbench.geo.haversine_km(lat, lon, a, b) for a, b in zip(homes["lat"], homes["lon"]))
+        assert nearest < 3.0
+    assert set(new["volunteer_id"]) <= set(out.volunteer_availability["volunteer_id"])
+    with pytest.raises(ValueError, match="recruit.district"):
+        mods.recruit(city, {"count": 1, "district": "Atlantis"}, np.random.default_rng(0))
+
+
+def test_second_visit_doubles_recurring_visits_of_the_most_urgent(city: workbench.Scenario) -> None:
+    """second_visit 5: recurring visit requests of priority-5 citizens get 2 a week; nothing else changes."""
+    out = mods.second_visit(city, 5, np.random.default_rng(0))
+    prio = city.requests["citizen_id"].map(dict(zip(city.citizens["citizen_id"], city.citizens["priority"])))
+    chosen = ((prio >= 5) & (city.requests["activity"] == "visit") & city.requests["date"].isna()).to_numpy()
+    assert chosen.any()
+    after = out.requests["sessions_per_week"].to_numpy(int)
+    before = city.requests["sessions_per_week"].to_numpy(int)
+    assert (after[chosen] == np.maximum(before[chosen], 2)).all() and (after[~chosen] == before[~chosen]).all()
+    for bad in (0, 6, {"min_priority": 4, "sessions_per_week": 0}):
+        with pytest.raises(SpecError, match="second_visit"):
+            Modification("second_visit", bad)
+
+
+def test_catalogue_policies_target_the_least_served_language() -> None:
+    """The recruitment policy names the language with fewest volunteer speakers per citizen, where they live."""
+    from workbench.experiments import catalogue
+
+    base = workbench.generate(volunteers=10, citizens=20, weeks=1, seed=1)
+    cit = base.citizens.copy()
+    cit["languages"] = [("so",) if i < 4 else ("da",) for i in range(len(cit))]
+    cit["district"] = ["Vest" if i < 3 else "Øst" for i in range(len(cit))]
+    vol = base.volunteers.copy()
+    vol["languages"] = [("da", "so") if i == 0 else ("da",) for i in range(len(vol))]
+    scenario = edit.replace(base, citizens=cit, volunteers=vol)
+    assert catalogue.underserved_language(scenario) == ("so", "Vest")
+    names = list(catalogue.policies(scenario, weeks=12))
+    assert names[0] == "today" and "recruit 10 so speakers in Vest" in names and "lock-down weeks 6–7" in names
+    spec = catalogue.policy_spec("demo", scenario, {"weeks": 12}, seeds=[0], choose=["today", "recruit"])
+    assert spec.variants == ["today", "recruit 10 so speakers in Vest"]
+    assert list(catalogue.what_if_variants([0.5, 1.0])) == [
+        "today", "supply ×0.5", "lock-down", "lock-down, supply ×0.5", "calls OK", "travel ×1.5", "vetted 80%",
+        "ad-hoc helpers"]
+
+
+ENGINE_HAS_EFFORT = "effort" in __import__("inspect").signature(REAL_SOLVE).parameters
+
+
+@pytest.mark.skipif(not ENGINE_HAS_EFFORT, reason="the engine has no deterministic effort budget yet")
+def test_identical_optimiser_sweeps_give_identical_tables(tmp_path: Path) -> None:
+    """Two sweeps of one effort-bounded cpsat spec (one on 2 processes, one inline) agree in every figure."""
+    spec = tiny_spec(methods=["cpsat"], time_limit=None, effort=1.0, seeds=[0, 1, 2])
+    a = run_experiment(spec, tmp_path / "a", workers=2, progress=False)
+    b = run_experiment(spec, tmp_path / "b", workers=0, progress=False)
+    assert (a["status"] != "ERROR").all(), a["error"].tolist()
+    pd.testing.assert_frame_equal(a.drop(columns=list(VOLATILE_COLUMNS)), b.drop(columns=list(VOLATILE_COLUMNS)))
+    assert a["gap"].notna().all() and a["objective_bound"].notna().all()

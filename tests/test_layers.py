@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("validate", "kpis"),
     ("scenario.check", "scenario.files", "scenario.write"),
     ("scenario.read",),
-    ("scenario.edit", "scenario.generate", "scenario", "datasets"),
+    ("scenario.edit", "scenario.generate", "scenario", "datasets", "whatif"),
     ("engine.candidates", "engine.plan", "compare"),
     ("engine.bound", "engine.greedy", "engine.agreed", "engine.continuity", "engine.explain", "engine.formulation",
      "engine.select"),

@@ -8,6 +8,10 @@
     runs = run_experiment(spec, "out/supply")      # one row per run; resumable
     summarize(runs, metrics=["coverage"])          # means with 95% CIs over seeds
 
+A spec with ``simulation={"weeks": 52, ...}`` (TOML: a ``[simulate]`` table) makes every run a
+simulated programme (:mod:`workbench.simulate`), so policies for the waiting list are compared the
+same way; :mod:`.catalogue` has ready-made variants and policies.
+
 See :mod:`.spec` for the TOML form used by ``workbench experiment SPEC.toml --out DIR``.
 """
 
@@ -18,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .spec import Modification, RunKey, Spec, SpecError, load_spec, spec_from_dict
 
 if TYPE_CHECKING:
-    from .run import InlineExecutor, load_results, run_experiment, run_one
+    from .run import InlineExecutor, load_results, load_series, run_experiment, run_one
     from .stats import mean_ci, paired_difference, summarize
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "Spec",
     "SpecError",
     "load_results",
+    "load_series",
     "load_spec",
     "mean_ci",
     "paired_difference",
@@ -40,6 +45,7 @@ __all__ = [
 _LAZY = {
     "InlineExecutor": "run",
     "load_results": "run",
+    "load_series": "run",
     "run_experiment": "run",
     "run_one": "run",
     "mean_ci": "stats",

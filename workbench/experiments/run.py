@@ -3,13 +3,21 @@
 Layout of ``out_dir``::
 
     spec.json           the spec that produced the runs (provenance)
-    runs/<run_id>.json  one file per finished run (figures, or the error), written atomically
+    runs/<run_id>.json  one file per finished run (figures, or the error), written atomically;
+                        a simulation's record also keeps its weekly series and waiting-time curve
     results.csv         the tidy table: one row per run of the spec, in grid order
 
 A run's id is a readable slug plus a hash of everything that determines its
-result (base, the variant's modifications, seed, method, time limit, threads),
-so resuming skips exactly the runs already done *for this definition*; after
-changing, say, the time limit the old files stay but are not reused.
+result (base, the variant's modifications and simulation parameters, seed,
+method, effort, time limit, threads), so resuming skips exactly the runs already
+done *for this definition*; after changing, say, the effort the old files stay
+but are not reused.
+
+Each row carries the run's ``status``, ``gap`` and ``objective_bound`` (for a
+simulation: summed over its weeks), so a reader sees how far from proven optimal
+each optimiser run stopped. With ``effort`` (the default) and no ``time_limit``
+a run's figures depend only on the spec: two sweeps of it give the same table
+(``VOLATILE_COLUMNS`` aside) on any machine.
 
 The parent process writes the files, never the workers, so a cluster's workers
 need no shared disk with the machine that starts the sweep.
@@ -35,11 +43,11 @@ from typing import Any
 
 import pandas as pd
 
+from .. import whatif as _mods
 from ..outputs import write_text
-from . import modifications as _mods
-from .spec import RunKey, Spec
+from .spec import SIMULATION_KEYS, RunKey, Spec
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 # The figures of contract section 4, in its order; every run row carries each one.
 FIGURES: tuple[str, ...] = (
     "demand_sessions",
@@ -55,6 +63,39 @@ FIGURES: tuple[str, ...] = (
     "status",
     "objective_bound",
 )
+# A simulation's figures (see workbench.simulate.metrics.summary), the row of each simulated run.
+SIMULATION_FIGURES: tuple[str, ...] = (
+    "weeks",
+    "referrals",
+    "matched_within_4w",
+    "matched_within_8w",
+    "matched_within_12w",
+    "median_wait_weeks",
+    "matched_by_end",
+    "min_district_matched_within_12w",
+    "mean_waiting",
+    "final_waiting",
+    "max_waiting",
+    "sessions",
+    "demand_sessions",
+    "coverage",
+    "median_match_weeks",
+    "matches",
+    "matches_reassigned",
+    "volunteers_start",
+    "volunteers_end",
+    "volunteers_joined",
+    "volunteers_left",
+    "volunteer_turnover",
+    "mean_load",
+    "idle_share",
+    "solve_seconds",
+    "status",
+    "weeks_optimal",
+    "objective_bound",
+)
+# How far from proven optimal a run stopped; every row has them (None where a method has no bound).
+SEARCH_COLUMNS: tuple[str, ...] = ("gap",)
 KEY_COLUMNS: tuple[str, ...] = ("run_id", "variant", "seed", "method")
 # Columns that differ between two executions of the same run (timing, where it ran).
 VOLATILE_COLUMNS: tuple[str, ...] = ("solve_seconds", "run_seconds", "worker", "finished_at")
@@ -77,8 +118,11 @@ def run_id(spec: Spec, key: RunKey) -> str:
         "seed": key.seed,
         "method": key.method,
         "time_limit": spec.time_limit,
+        "effort": spec.effort,
         "workers_per_run": spec.workers_per_run,
     }
+    if spec.simulates:
+        definition["simulation"] = spec.simulation_parameters(key.variant).to_dict()
     digest = hashlib.sha1(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()[:10]
     slug = re.sub(r"[^A-Za-z0-9.=,_-]+", "_", key.variant).strip("_")[:60] or "variant"
     return f"{slug}__s{key.seed}__{key.method}__{digest}"
@@ -146,25 +190,48 @@ def run_one(spec: Spec, key: RunKey) -> dict[str, Any]:
             "citizens": len(scenario.citizens),
             "requests": len(scenario.requests),
         }
-        result = workbench.solve(
-            scenario,
-            method=key.method,
-            time_limit=spec.time_limit,
-            seed=key.seed,
-            workers=spec.workers_per_run,
-        )
-        record.update(
-            status=str(result.status),
-            error=None,
-            kpis=_clean(result.kpis),
-            objective=_clean(result.objective),
-            bound=_clean(result.bound),
-        )
+        if spec.simulates:
+            record.update(_simulate(spec, key, scenario))
+        else:
+            budget: dict[str, Any] = {"time_limit": spec.time_limit if key.method == "cpsat" else None}
+            if key.method == "cpsat" and spec.effort is not None:
+                budget["effort"] = spec.effort
+            result = workbench.solve(scenario, method=key.method, seed=key.seed, workers=spec.workers_per_run,
+                                     **budget)
+            record.update(
+                status=str(result.status),
+                error=None,
+                kpis=_clean(result.kpis),
+                objective=_clean(result.objective),
+                bound=_clean(result.bound),
+            )
     except Exception as e:  # noqa: BLE001 - a failing run must not stop the sweep; its error is the result
         record.update(status="ERROR", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
     record["run_seconds"] = round(time.perf_counter() - t0, 3)
     record["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return record
+
+
+def _simulate(spec: Spec, key: RunKey, scenario: Any) -> dict[str, Any]:
+    """A simulation run: its summary as the run's figures, plus the weekly series and waiting-time curve."""
+    from ..simulate import metrics
+    from ..simulate.model import simulate
+
+    cpsat = key.method == "cpsat"
+    sim = simulate(scenario, spec.simulation_parameters(key.variant), seed=key.seed, method=key.method,
+                   effort_per_week=spec.effort if cpsat else None,
+                   time_limit_per_week=spec.time_limit if cpsat else None)
+    summary = metrics.summary(sim)
+    return {
+        "kind": "simulation",
+        "status": str(summary["status"]),
+        "error": None,
+        "kpis": _clean(summary),
+        "objective": _clean(summary["objective"]),
+        "bound": _clean(summary["objective_bound"]),
+        "series": _clean(metrics.weekly_series(sim).to_dict("list")),
+        "curve": _clean(metrics.survival_grid(sim).to_dict("list")),
+    }
 
 
 def _header(spec: Spec, key: RunKey) -> dict[str, Any]:
@@ -233,12 +300,15 @@ def run_experiment(
     workers: int | None = None,
     retry_failed: bool = False,
     max_in_flight: int | None = None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run every run of ``spec`` not yet finished in ``out_dir``; return the tidy table of all of them.
 
     ``executor``: any ``concurrent.futures.Executor`` (e.g. ``distributed.Client(address).get_executor()``);
     it is used, not shut down. Default: a pool of ``workers`` local processes (every core if
-    None; ``workers=0`` runs in this process). ``progress``: show a tqdm bar. ``retry_failed``:
+    None; ``workers=0`` runs in this process). ``scheduler``: the address of a dask scheduler
+    (``tcp://host:8786``) to run on instead (a client is opened for the sweep and closed after it).
+    ``progress``: show a tqdm bar. ``retry_failed``:
     run again runs stored as ERROR (by default they count as finished). ``max_in_flight``: how
     many runs are submitted ahead of completion (default: 2 per local process, all for a given
     executor), which bounds what an interruption cancels.
@@ -247,6 +317,14 @@ def run_experiment(
     ``results.csv`` is rewritten at the end, also after an interruption (Ctrl-C), which then
     propagates. A rerun with the same spec and ``out_dir`` resumes.
     """
+    if scheduler:
+        if executor is not None:
+            raise ValueError("give an executor or a scheduler address, not both")
+        from distributed import Client
+
+        with Client(scheduler, timeout="10s") as client:
+            return run_experiment(spec, out_dir, client.get_executor(pure=False), progress, workers=workers,
+                                  retry_failed=retry_failed, max_in_flight=max_in_flight)
     from tqdm.auto import tqdm
 
     out = Path(out_dir)
@@ -361,14 +439,14 @@ def _replace_pool(executor: cf.Executor) -> cf.Executor:
 # --------------------------------------------------------------------------- the table
 
 
-def _flat(record: Mapping[str, Any], kinds: Iterable[str]) -> dict[str, Any]:
+def _flat(record: Mapping[str, Any], kinds: Iterable[str], figures: Iterable[str]) -> dict[str, Any]:
     row: dict[str, Any] = {c: record.get(c) for c in KEY_COLUMNS}
     params = record.get("parameters") or {}
     for k in kinds:
         row[k] = params.get(k, _mods.NEUTRAL.get(k))
     row["status"] = record.get("status")
     kpis = record.get("kpis") or {}
-    for f in FIGURES:
+    for f in (*figures, *SEARCH_COLUMNS):
         if f != "status":
             row[f] = kpis.get(f)
     size = record.get("size") or {}
@@ -395,18 +473,22 @@ def _flat(record: Mapping[str, Any], kinds: Iterable[str]) -> dict[str, Any]:
 
 
 def records_to_frame(records: Iterable[Mapping[str, Any]], spec: Spec | None = None) -> pd.DataFrame:
-    """Run records → the tidy table (one row per run; see ``FIGURES`` for the figure columns)."""
+    """Run records → the tidy table (one row per run; see ``FIGURES`` and ``SIMULATION_FIGURES``)."""
     records = list(records)
     if spec is not None:
-        kinds: list[str] = spec.kinds
+        kinds: list[str] = [*spec.kinds, *spec.simulation_keys]
+        simulated = spec.simulates
     else:
         used = {k for r in records for k in (r.get("parameters") or {})}
-        kinds = [k for k in _mods.ORDER if k in used]
-    rows = [_flat(r, kinds) for r in records]
+        kinds = [k for k in (*_mods.ORDER, *SIMULATION_KEYS) if k in used]
+        simulated = any(r.get("kind") == "simulation" for r in records)
+    figures = SIMULATION_FIGURES if simulated else FIGURES
+    rows = [_flat(r, kinds, figures) for r in records]
     base_cols = [
         *KEY_COLUMNS,
         *kinds,
-        *FIGURES,
+        *figures,
+        *SEARCH_COLUMNS,
         "n_volunteers",
         "n_citizens",
         "n_requests",
@@ -416,26 +498,46 @@ def records_to_frame(records: Iterable[Mapping[str, Any]], spec: Spec | None = N
     ]
     extra = sorted(
         {c for r in rows for c in r} - set(base_cols) - {"error", "worker", "finished_at"},
-        key=lambda c: (c.startswith("district_coverage."), c),
+        key=lambda c: ("." in c, c),
     )
     columns = base_cols + extra + ["error", "worker", "finished_at"]
     table = pd.DataFrame(rows, columns=columns)
-    for c in ("seed", "demand_sessions", "served_sessions", "citizens_with_demand", "citizens_served"):
-        table[c] = pd.to_numeric(table[c], errors="coerce").astype("Int64")
-    for c in (
-        "coverage",
-        "weighted_coverage",
-        "travel_km",
-        "continuity",
-        "min_district_coverage",
-        "solve_seconds",
-        "objective_bound",
-        "objective",
-        "bound",
-        "run_seconds",
-    ):
+    counts = ("seed", "demand_sessions", "served_sessions", "citizens_with_demand", "citizens_served", "weeks",
+              "referrals", "final_waiting", "max_waiting", "sessions", "matches", "matches_reassigned",
+              "volunteers_start", "volunteers_end", "volunteers_joined", "volunteers_left", "weeks_optimal")
+    for c in counts:
+        if c in table.columns:
+            table[c] = pd.to_numeric(table[c], errors="coerce").astype("Int64")
+    for c in figures:
+        if c not in counts and c != "status":
+            table[c] = pd.to_numeric(table[c], errors="coerce").astype(float)
+    for c in ("gap", "objective", "bound", "run_seconds"):
         table[c] = pd.to_numeric(table[c], errors="coerce").astype(float)
     return table
+
+
+def load_series(out_dir: str | os.PathLike[str], spec: Spec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The simulated runs' weekly series and waiting-time curves stored in ``out_dir``, as two long tables.
+
+    ``series``: variant, seed, method, week, waiting, referrals, first_sessions, active_citizens,
+    active_volunteers, sessions, coverage, mean_load. ``curves``: variant, seed, method, weeks,
+    matched (Kaplan–Meier share of referrals with a first session within that many weeks).
+    """
+    runs_dir = Path(out_dir) / "runs"
+    series, curves = [], []
+    for k in spec.runs():
+        rec = _read_record(runs_dir / f"{run_id(spec, k)}.json")
+        if rec is None or rec.get("status") == "ERROR" or "series" not in rec:
+            continue
+        ids = {"variant": k.variant, "seed": k.seed, "method": k.method}
+        series.append(pd.DataFrame(rec["series"]).assign(**ids))
+        curves.append(pd.DataFrame(rec["curve"]).assign(**ids))
+    first = ["variant", "seed", "method"]
+    s = pd.concat(series, ignore_index=True) if series else pd.DataFrame(columns=[*first, "week"])
+    c = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=[*first, "weeks", "matched"])
+    s = s[first + [x for x in s.columns if x not in first]]
+    c = c[first + [x for x in c.columns if x not in first]]
+    return s, c
 
 
 def load_results(out_dir: str | os.PathLike[str], spec: Spec | None = None) -> pd.DataFrame:

@@ -10,7 +10,8 @@ The same thing as a TOML file (``workbench experiment SPEC.toml --out DIR``)::
     name = "supply and lock-down"
     seeds = 5                      # 0..4, or a list such as [11, 12, 13]
     methods = ["greedy", "cpsat"]  # default ["greedy"]
-    time_limit = 5.0               # seconds per solve (default 10)
+    effort = 10.0                  # CP-SAT's deterministic work per solve (default 10 when no time_limit)
+    # time_limit = 5.0             # wall-clock seconds per solve instead: results then depend on the machine
     workers_per_run = 1            # CP-SAT threads per run (default 1: one core per run)
 
     [base]
@@ -28,17 +29,45 @@ The same thing as a TOML file (``workbench experiment SPEC.toml --out DIR``)::
     [grid]                         # optional; every combination becomes a variant
     supply = [0.5, 1.0, 1.5, 2.0]
 
+A run is bounded by ``effort``, deterministic work (CP-SAT's deterministic time,
+about seconds on a typical core but the same on any machine and under any load),
+so the same spec gives the same table anywhere; ``time_limit`` bounds wall-clock
+time instead (or as well) for those who want it, and such runs are not reproducible.
+
+**Simulations.** With a ``[simulate]`` table every run is a simulated programme
+(:func:`workbench.simulate.simulate`) over ``weeks`` weeks, each week planned by
+the run's method within ``effort`` (per week), and the figures of a run are the
+simulation's summary (shares matched within 4/8/12 weeks, waiting list, ...).
+Variants and the grid may then also set simulation parameters, so a policy is a
+variant::
+
+    [simulate]
+    weeks = 52
+    referrals_per_week = 12
+
+    [variants.today]
+    [variants.phone-friends]
+    phone_share = 1.0
+    [variants.winter-lockdown]
+    lockdown_weeks = [44, 51]
+    [variants.recruit-arabic]
+    recruit = { count = 10, languages = ["ar"], district = "Gellerup" }
+
+    [grid]
+    recruits_per_week = [3, 6]
+
 With both ``[variants]`` and ``[grid]``, every variant is crossed with every
 grid point (``lockdown | supply=1.5``). The modifications of a variant are
 applied in the fixed order of :data:`MODIFICATION_ORDER`, whatever the order in
 the file, so ``supply = 1.5`` with ``vetting_share = 0.8`` means 80% of the
-enlarged pool is vetted. See :mod:`workbench.experiments.modifications` for what
+enlarged pool is vetted. See :mod:`workbench.whatif` for what
 each modification does and which parameters it takes.
 
 "Seed" means: for a generator base, the generator's seed (each seed is a
 different city); for a dataset base, the seed of the randomised modifications
 and of the solver (the city stays the same). Modification randomness is also
-seeded by it in both cases.
+seeded by it in both cases, and so is a simulation's (referrals, recruits, who
+leaves when).
 """
 
 from __future__ import annotations
@@ -52,12 +81,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import modifications as _mods
+from .. import whatif as _mods
+from ..simulate.params import NAMES as SIMULATION_KEYS
+from ..simulate.params import ParameterError, Parameters, parameters_from_dict
 
 METHODS = ("cpsat", "greedy")
+# The research default: deterministic work, not wall time, bounds each solve (see the module docstring).
+DEFAULT_EFFORT = 10.0
 MODIFICATION_ORDER: tuple[str, ...] = _mods.ORDER
 GENERATOR_KEYS = ("volunteers", "citizens", "weeks", "start_date", "name")
-_TOP_KEYS = ("name", "base", "variants", "grid", "seeds", "methods", "time_limit", "workers_per_run")
+_TOP_KEYS = ("name", "base", "variants", "grid", "seeds", "methods", "effort", "time_limit", "workers_per_run",
+             "simulate")
 
 
 class SpecError(ValueError):
@@ -107,16 +141,24 @@ class Spec:
     ``base`` is a bundled dataset name, a scenario path, or a dict of generator
     settings (``volunteers``, ``citizens``, ``weeks``; the seed comes from
     ``seeds``). ``modifications`` maps a variant name to the modifications
-    applied, in list order, to the base scenario.
+    applied, in list order, to the base scenario. ``effort`` / ``time_limit``:
+    deterministic work / wall-clock seconds per solve (per simulated week in a
+    simulation); with neither, ``effort`` is :data:`DEFAULT_EFFORT`.
+    ``simulation``: simulation parameters (:class:`workbench.simulate.Parameters`
+    fields, ``weeks`` required) to make every run a simulation;
+    ``simulation_overrides``: per variant, the parameters it sets differently.
     """
 
     base: str | Mapping[str, Any]
     modifications: Mapping[str, Sequence[Modification]] = field(default_factory=lambda: {"baseline": ()})
     seeds: Sequence[int] = (0,)
     methods: Sequence[str] = ("greedy",)
-    time_limit: float = 10.0
+    time_limit: float | None = None
     workers_per_run: int = 1
     name: str = "experiment"
+    effort: float | None = None
+    simulation: Mapping[str, Any] | None = None
+    simulation_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Normalise to immutable, hashable containers so a Spec is safe to share between processes.
@@ -128,6 +170,12 @@ class Spec:
         )
         if isinstance(self.base, Mapping):
             object.__setattr__(self, "base", dict(self.base))
+        if self.time_limit is None and self.effort is None:
+            object.__setattr__(self, "effort", DEFAULT_EFFORT)
+        if self.simulation is not None:
+            object.__setattr__(self, "simulation", dict(self.simulation))
+        object.__setattr__(self, "simulation_overrides",
+                           {str(k): dict(v) for k, v in dict(self.simulation_overrides).items() if v})
         self._check()
 
     def _check(self) -> None:
@@ -180,15 +228,53 @@ class Spec:
                 raise SpecError("methods", f"unknown method {m!r}; known: {', '.join(METHODS)}")
         if len(set(self.methods)) != len(self.methods):
             raise SpecError("methods", "methods repeat")
-        if (
-            not isinstance(self.time_limit, int | float)
-            or isinstance(self.time_limit, bool)
-            or not math.isfinite(self.time_limit)
-            or self.time_limit <= 0
-        ):
-            raise SpecError("time_limit", f"expected seconds > 0, got {self.time_limit!r}")
+        for key, value, unit in (("time_limit", self.time_limit, "seconds"), ("effort", self.effort, "work")):
+            if value is not None and (
+                not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise SpecError(key, f"expected {unit} > 0, got {value!r}")
+        self._check_simulation()
         if not _is_int(self.workers_per_run) or self.workers_per_run < 1:
             raise SpecError("workers_per_run", f"expected a whole number ≥ 1, got {self.workers_per_run!r}")
+
+    def _check_simulation(self) -> None:
+        unknown = sorted(set(self.simulation_overrides) - set(self.modifications))
+        if unknown:
+            raise SpecError("simulation_overrides", f"no variant named {unknown[0]!r}")
+        if self.simulation is None:
+            for variant, over in self.simulation_overrides.items():
+                raise SpecError(f"variants.{variant}.{next(iter(over))}",
+                                "a simulation parameter; add a [simulate] table (with weeks) to simulate")
+            return
+        try:
+            parameters_from_dict(self.simulation)
+        except ParameterError as e:
+            key, _, message = e.problems[0].partition(": ")
+            raise SpecError(f"simulate.{key}", message) from None
+        for variant in self.modifications:
+            try:
+                self.simulation_parameters(variant)
+            except ParameterError as e:
+                key, _, message = e.problems[0].partition(": ")
+                raise SpecError(f"variants.{variant}.{key}", message) from None
+
+    @property
+    def simulates(self) -> bool:
+        """Whether every run is a simulation (a ``[simulate]`` table was given)."""
+        return self.simulation is not None
+
+    def simulation_parameters(self, variant: str) -> Parameters:
+        """The simulation parameters of a variant: the ``[simulate]`` table with the variant's own settings."""
+        if self.simulation is None:
+            raise ValueError("this spec does not simulate (no [simulate] table)")
+        return parameters_from_dict({**self.simulation, **self.simulation_overrides.get(variant, {})})
+
+    @property
+    def simulation_keys(self) -> list[str]:
+        """The simulation parameters some variant sets differently, in the parameters' order."""
+        used = {k for over in self.simulation_overrides.values() for k in over}
+        return [k for k in SIMULATION_KEYS if k in used]
 
     # ------------------------------------------------------------------ the grid
 
@@ -217,7 +303,11 @@ class Spec:
         across every variant.
         """
         own = {m.kind: _mods.column_value(m.kind, m.value) for m in self.modifications[variant]}
-        return {k: own.get(k, _mods.NEUTRAL[k]) for k in self.kinds}
+        out = {k: own.get(k, _mods.NEUTRAL[k]) for k in self.kinds}
+        if self.simulation is not None:
+            sim = self.simulation_parameters(variant).to_dict()
+            out.update({k: _column(sim[k]) for k in self.simulation_keys})
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able description (written next to the results for provenance)."""
@@ -229,8 +319,11 @@ class Spec:
             },
             "seeds": list(self.seeds),
             "methods": list(self.methods),
+            "effort": self.effort,
             "time_limit": self.time_limit,
             "workers_per_run": self.workers_per_run,
+            "simulate": self.simulation,
+            "simulation_overrides": self.simulation_overrides,
         }
 
 
@@ -261,16 +354,20 @@ def spec_from_dict(raw: Mapping[str, Any], root: str | Path | None = None) -> Sp
     named = _variants(raw.get("variants"))
     grid = _grid(raw.get("grid"))
     modifications: dict[str, tuple[Modification, ...]] = {}
+    overrides: dict[str, dict[str, Any]] = {}
     if named and grid:
-        for (vname, vmods), (gname, gmods) in itertools.product(named.items(), grid.items()):
-            clash = {m.kind for m in vmods} & {m.kind for m in gmods}
+        for (vname, (vmods, vsim)), (gname, (gmods, gsim)) in itertools.product(named.items(), grid.items()):
+            clash = ({m.kind for m in vmods} & {m.kind for m in gmods}) | (set(vsim) & set(gsim))
             if clash:
                 raise SpecError(
                     f"variants.{vname}", f"sets {', '.join(sorted(clash))}, which [grid] also varies"
                 )
             modifications[f"{vname} | {gname}"] = _ordered(vmods + gmods)
+            overrides[f"{vname} | {gname}"] = {**vsim, **gsim}
     else:
-        modifications = named or grid or {"baseline": ()}
+        chosen = named or grid or {"baseline": ((), {})}
+        modifications = {k: mods for k, (mods, _) in chosen.items()}
+        overrides = {k: sim for k, (_, sim) in chosen.items()}
 
     seeds_raw = raw.get("seeds", [0])
     if _is_int(seeds_raw):
@@ -290,14 +387,20 @@ def spec_from_dict(raw: Mapping[str, Any], root: str | Path | None = None) -> Sp
     name = raw.get("name", "experiment")
     if not isinstance(name, str):
         raise SpecError("name", f"expected text, got {name!r}")
+    simulation = raw.get("simulate")
+    if simulation is not None and not isinstance(simulation, dict):
+        raise SpecError("simulate", f"expected a table of simulation parameters such as weeks = 52, got {simulation!r}")
     return Spec(
         base=base,
         modifications=modifications,
         seeds=seeds,
         methods=methods,
-        time_limit=raw.get("time_limit", 10.0),
+        time_limit=raw.get("time_limit"),
+        effort=raw.get("effort"),
         workers_per_run=raw.get("workers_per_run", 1),
         name=name,
+        simulation=simulation,
+        simulation_overrides=overrides,
     )
 
 
@@ -340,32 +443,59 @@ def _base(raw: Any, root: Path | None) -> str | dict[str, Any]:
     return str(p.resolve())
 
 
-def _variants(raw: Any) -> dict[str, tuple[Modification, ...]]:
+Variant = tuple[tuple[Modification, ...], dict[str, Any]]  # what a variant changes: modifications, simulation
+
+
+def _setting(key: str, name: str, value: Any) -> tuple[Modification | None, dict[str, Any]]:
+    """One ``name = value`` of a variant: a modification, or a simulation parameter (checked with the spec)."""
+    if name in SIMULATION_KEYS and name not in _mods.MODIFICATIONS:
+        if name == "weeks":
+            raise SpecError(key, "the simulated weeks are the same for every variant; set them in [simulate]")
+        return None, {name: value}
+    if name not in _mods.MODIFICATIONS:
+        raise SpecError(key, f"unknown modification or simulation parameter; modifications: "
+                             f"{', '.join(MODIFICATION_ORDER)}; simulation: {', '.join(SIMULATION_KEYS)}")
+    return _modification(key, name, value), {}
+
+
+def _variants(raw: Any) -> dict[str, Variant]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise SpecError("variants", "expected tables such as [variants.lockdown]")
-    out: dict[str, tuple[Modification, ...]] = {}
+    out: dict[str, Variant] = {}
     for name, params in raw.items():
         if not isinstance(params, dict):
             raise SpecError(f"variants.{name}", f"expected a table of modifications, got {params!r}")
-        out[name] = _ordered(tuple(_modification(f"variants.{name}.{k}", k, v) for k, v in params.items()))
+        mods: list[Modification] = []
+        sim: dict[str, Any] = {}
+        for k, v in params.items():
+            m, s = _setting(f"variants.{name}.{k}", k, v)
+            mods += [m] if m is not None else []
+            sim.update(s)
+        out[name] = (_ordered(tuple(mods)), sim)
     return out
 
 
-def _grid(raw: Any) -> dict[str, tuple[Modification, ...]]:
+def _grid(raw: Any) -> dict[str, Variant]:
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not raw:
         raise SpecError("grid", "expected a table of modification = [values]")
-    axes: list[list[Modification]] = []
+    axes: list[list[tuple[str, Modification | None, dict[str, Any]]]] = []
     for kind, values in raw.items():
         if not isinstance(values, list) or not values:
             raise SpecError(f"grid.{kind}", f"expected a non-empty list of values, got {values!r}")
-        axes.append([_modification(f"grid.{kind}", kind, v) for v in values])
-    out: dict[str, tuple[Modification, ...]] = {}
+        axis = []
+        for v in values:
+            m, s = _setting(f"grid.{kind}", kind, v)
+            axis.append((m.label() if m is not None else f"{kind}={_format_value(v)}", m, s))
+        axes.append(axis)
+    out: dict[str, Variant] = {}
     for combo in itertools.product(*axes):
-        out[",".join(m.label() for m in combo)] = _ordered(tuple(combo))
+        mods = tuple(m for _, m, _ in combo if m is not None)
+        sim = {k: v for _, _, s in combo for k, v in s.items()}
+        out[",".join(label for label, _, _ in combo)] = (_ordered(mods), sim)
     return out
 
 
@@ -382,6 +512,13 @@ def _ordered(mods: tuple[Modification, ...]) -> tuple[Modification, ...]:
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _column(value: Any) -> Any:
+    """A simulation parameter as one cell of the results table (lock-down ranges as ``44-51;60-62``)."""
+    if isinstance(value, list | tuple):
+        return ";".join(f"{a}-{b}" for a, b in value) if value else ""
+    return math.nan if value is None else value
 
 
 def _format_value(v: Any) -> str:

@@ -1,6 +1,6 @@
 """What-if modifications: pure functions ``(scenario, parameter, rng) -> scenario``.
 
-Each builds changed tables and goes through :meth:`Scenario.replace`, so the
+Each builds changed tables and goes through :func:`workbench.scenario.edit.replace`, so the
 result is validated like any scenario a planner types in. All randomness comes
 from the ``rng`` argument; :func:`apply` derives one generator per modification
 kind from the run's seed, which makes runs reproducible *and* gives variants
@@ -23,6 +23,17 @@ adhoc_helpers      count n ≥ 0, or a table {count, days = 2, max_travel_km = 2
                    sessions_per_week = 1}: n neighbourhood helpers join, each living near a
                    random citizen, on foot, unvetted, free on ``days`` random dates of the
                    horizon, with skills, languages and hours of a random existing volunteer.
+recruit            count n ≥ 0, or a table {count, languages = [], district = ""}: a
+                   recruitment drive. n volunteers join, each like a random existing
+                   volunteer (skills, hours, limits, travel mode), speaking ``languages``
+                   besides the template's own, and living near a random citizen of
+                   ``district`` (or near a random volunteer when no district is given), e.g.
+                   ten Arabic speakers in Gellerup: {count = 10, languages = ["ar"],
+                   district = "Gellerup"}.
+second_visit       priority p in 1..5, or a table {min_priority, sessions_per_week = 2,
+                   activities = ["visit"]}: recurring requests of those activities by
+                   citizens of priority ≥ p get ``sessions_per_week`` sessions a week
+                   (never fewer than they had).
 phone_share        share s in [0, 1], or a table {share, activities}: among requests whose
                    activity can be done by phone (``activities``, default visit and it_help)
                    the share that accepts a call (mode phone or either). Raising it turns
@@ -47,8 +58,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario import edit
-from ..scenario.types import Scenario
+from .scenario import edit
+from .scenario.types import Scenario
 
 # Activities that still make sense as a phone call (a chat, remote IT support); walks,
 # escorts and meals need the volunteer to be there.
@@ -128,6 +139,14 @@ def _options(value: Any, kind: str, main: str, known: Mapping[str, Any]) -> dict
     else:
         opts = {**known, main: value}
     return opts
+
+
+def _languages(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not all(
+        isinstance(x, str) and x.strip() for x in value
+    ):
+        raise ValueError(f"recruit.languages: expected a list of language codes such as [\"ar\"], got {value!r}")
+    return tuple(x.strip() for x in value)
 
 
 def _activities(value: Any, kind: str) -> tuple[str, ...]:
@@ -256,6 +275,66 @@ def adhoc_helpers(scenario: Scenario, value: Any, rng: np.random.Generator) -> S
     )
 
 
+_RECRUIT_OPTIONS: dict[str, Any] = {"languages": (), "district": ""}
+# ~500 m: recruits live in the district's streets, not on one citizen's doorstep.
+_RECRUIT_JITTER_DEG = 0.0045
+
+
+def recruit(scenario: Scenario, value: Any, rng: np.random.Generator) -> Scenario:
+    """A recruitment drive: volunteers like the current ones, speaking given languages, in a district."""
+    opts = _options(value, "recruit", "count", _RECRUIT_OPTIONS)
+    count = int(opts["count"])
+    languages = _languages(opts["languages"])
+    district = str(opts["district"])
+    vol, avail, cit = scenario.volunteers, scenario.volunteer_availability, scenario.citizens
+    templates = vol[vol["volunteer_id"].isin(set(avail["volunteer_id"]))]
+    if count == 0:
+        return scenario
+    if templates.empty:
+        raise ValueError("recruit: the scenario has no volunteer with availability to model recruits on")
+    if district:
+        homes = cit[cit["district"] == district]
+        if homes.empty:
+            known = sorted({str(d) for d in cit["district"] if d})
+            raise ValueError(f"recruit.district: no citizen lives in {district!r}; districts: {', '.join(known)}")
+    else:
+        homes = templates
+    new_ids = _fresh_ids("recruit-", count, vol["volunteer_id"])
+    rows, windows = [], []
+    for vid in new_ids:
+        template = templates.iloc[int(rng.integers(len(templates)))]
+        near = homes.iloc[int(rng.integers(len(homes)))]
+        lat = round(float(near["lat"]) + float(rng.normal(0, _RECRUIT_JITTER_DEG)), 5)
+        lon = round(float(near["lon"]) + float(rng.normal(0, _RECRUIT_JITTER_DEG * 1.7)), 5)
+        row = template.to_dict()
+        row.update(volunteer_id=vid, name=f"Recruit {vid}", lat=lat, lon=lon,
+                   languages=tuple(dict.fromkeys([*template["languages"], *languages])))
+        rows.append(row)
+        windows.append(avail[avail["volunteer_id"] == template["volunteer_id"]].assign(volunteer_id=vid))
+    return edit.replace(scenario, volunteers=_frame(pd.concat([vol, pd.DataFrame(rows)])),
+                        volunteer_availability=_frame(pd.concat([avail, *windows])))
+
+
+_SECOND_VISIT_OPTIONS: dict[str, Any] = {"sessions_per_week": 2, "activities": ("visit",)}
+
+
+def second_visit(scenario: Scenario, value: Any, rng: np.random.Generator) -> Scenario:
+    """More sessions a week for the most urgent citizens' recurring requests."""
+    del rng  # deterministic
+    opts = _options(value, "second_visit", "min_priority", _SECOND_VISIT_OPTIONS)
+    lowest = int(opts["min_priority"])
+    target = int(opts["sessions_per_week"])
+    activities = set(_activities(opts["activities"], "second_visit"))
+    req = scenario.requests.copy()
+    priority = req["citizen_id"].map(dict(zip(scenario.citizens["citizen_id"], scenario.citizens["priority"])))
+    chosen = ((priority >= lowest) & req["activity"].isin(activities) & req["date"].isna()
+              & (req["sessions_per_week"].astype(int) < target)).to_numpy()
+    if not chosen.any():
+        return scenario
+    req.loc[chosen, "sessions_per_week"] = target
+    return edit.replace(scenario, requests=_frame(req))
+
+
 def phone_share(scenario: Scenario, value: Any, rng: np.random.Generator) -> Scenario:
     """Set the share of phone-capable requests that accept a call (see the module docstring)."""
     opts = _options(value, "phone_share", "share", {"activities": PHONE_ACTIVITIES})
@@ -314,6 +393,8 @@ MODIFICATIONS: dict[str, Modifier] = {
     "vetting_share": vetting_share,
     "travel_radius": travel_radius,
     "adhoc_helpers": adhoc_helpers,
+    "recruit": recruit,
+    "second_visit": second_visit,
     "phone_share": phone_share,
     "lockdown": lockdown,
 }
@@ -325,6 +406,8 @@ ORDER: tuple[str, ...] = (
     "vetting_share",
     "travel_radius",
     "adhoc_helpers",
+    "recruit",
+    "second_visit",
     "phone_share",
     "lockdown",
 )
@@ -334,6 +417,8 @@ NEUTRAL: dict[str, Any] = {
     "vetting_share": math.nan,
     "travel_radius": 1.0,
     "adhoc_helpers": 0,
+    "recruit": 0,
+    "second_visit": math.nan,
     "phone_share": math.nan,
     "lockdown": False,
 }
@@ -352,6 +437,22 @@ def check_parameter(kind: str, value: Any) -> None:
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 raise ValueError(f"{kind}.{key}: expected a whole number ≥ {lo}, got {v!r}")
         _number(opts["max_travel_km"], f"{kind}.max_travel_km", 0)
+    elif kind == "recruit":
+        opts = _options(value, kind, "count", _RECRUIT_OPTIONS)
+        v = opts["count"]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ValueError(f"{kind}.count: expected a whole number ≥ 0, got {v!r}")
+        _languages(opts["languages"])
+        if not isinstance(opts["district"], str):
+            raise ValueError(f"{kind}.district: expected a district name, got {opts['district']!r}")
+    elif kind == "second_visit":
+        opts = _options(value, kind, "min_priority", _SECOND_VISIT_OPTIONS)
+        p, n = opts["min_priority"], opts["sessions_per_week"]
+        if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 5:
+            raise ValueError(f"{kind}.min_priority: expected a priority 1..5, got {p!r}")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 14:
+            raise ValueError(f"{kind}.sessions_per_week: expected a whole number 1..14, got {n!r}")
+        _activities(opts["activities"], kind)
     elif kind == "phone_share":
         opts = _options(value, kind, "share", {"activities": PHONE_ACTIVITIES})
         _number(opts["share"], kind, 0, 1)
@@ -367,7 +468,8 @@ def check_parameter(kind: str, value: Any) -> None:
 
 def column_value(kind: str, value: Any) -> Any:
     """The scalar shown in the results table for a modification's parameter."""
-    main = {"adhoc_helpers": "count", "phone_share": "share", "lockdown": "on"}.get(kind)
+    main = {"adhoc_helpers": "count", "recruit": "count", "second_visit": "min_priority", "phone_share": "share",
+            "lockdown": "on"}.get(kind)
     if isinstance(value, Mapping) and main:
         value = value.get(main, True if kind == "lockdown" else None)
     return value
@@ -379,7 +481,9 @@ def rng_for(seed: int, kind: str) -> np.random.Generator:
 
 
 def apply(scenario: Scenario, modifications: Iterable[Any], seed: int) -> Scenario:
-    """Apply modifications (objects with ``kind`` and ``value``) in order, each with its own seeded rng."""
+    """Apply modifications (objects with ``kind`` and ``value``, or (kind, value) pairs) in order,
+    each with its own seeded rng."""
     for m in modifications:
-        scenario = MODIFICATIONS[m.kind](scenario, m.value, rng_for(seed, m.kind))
+        kind, value = (m.kind, m.value) if hasattr(m, "kind") else m
+        scenario = MODIFICATIONS[kind](scenario, value, rng_for(seed, kind))
     return scenario
