@@ -726,6 +726,10 @@ def build_parser() -> argparse.ArgumentParser:
     if experiments_cli is not None:
         e = experiments_cli.add_parser(sub)
         e.set_defaults(func=_experiment(e.get_default("func")))
+    from .simulate import cli as simulate_cli
+
+    sim = simulate_cli.add_parser(sub)
+    sim.set_defaults(func=lambda args, ctx: simulate_cli.run(args, ctx.interrupts))
     return p
 
 
