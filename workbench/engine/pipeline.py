@@ -376,8 +376,10 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 list(pool.map(fn, range(weeks)))
 
-    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent.
+    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent. Thinned
+    # models lean to the warm start's volunteers (see WeekSearch.primary); complete ones aim at a proof.
     time_primary = budget.seconds(tuning.primary_share, reserve)
+    lean = {} if complete or not weights.continuity else choose_friends(index, model_cands, start.sessions, [])
 
     def primary(k: int) -> None:
         if budget.over(reserve):
@@ -388,7 +390,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
         searches[k] = ws
         ws.primary(time_primary / rounds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
-                   report=lambda obj, _b, k=k: tracker.update(k, obj))
+                   report=lambda obj, _b, k=k: tracker.update(k, obj), lean=lean)
         tracker.update(k, ws.best_value, done=True)
 
     run(primary)

@@ -39,9 +39,9 @@ class Tuning:
     bound_share: float = 0.15
     #: Share of the weeks' time for the primary stage; the rest goes to continuity and
     #: the other aims (the primary stage stops early once it reaches the bound).
-    primary_share: float = 0.7
+    primary_share: float = 0.6
     #: Share of the secondary time for continuity (the rest: preferred, travel, ...).
-    continuity_share: float = 0.6
+    continuity_share: float = 0.75
 
     # ----------------------------------------------------------- effort (deterministic work)
     #: Work units of the primary stage per model triple when an effort is given and it is
