@@ -62,8 +62,9 @@ print(f"Baseline: {baseline.kpis['served_sessions']} of {baseline.kpis['demand_s
 #   functions that return a new, checked scenario; the planner app's buttons use the same ones);
 # - solve again with `previous=baseline.schedule` and `keep_before=wednesday`. Every session
 #   of the agreed plan before Wednesday is kept exactly, and nothing new is planned before
-#   Wednesday. From Wednesday on, the optimiser rewards every agreed session it keeps (the
-#   *stability* weight), so most of the plan stays as it is.
+#   Wednesday. From Wednesday on, every agreed session that still keeps the rules stays exactly
+#   (volunteer, date, time and mode); `again.forced` lists the others with the change that forced
+#   each, and only the free places are planned anew.
 #
 # In the planner app this is the *Re-plan from* day next to the *Re-plan* button.
 

@@ -26,7 +26,7 @@ WEIGHT_HELP = {
     "travel": "less travelling (penalty per km)",
     "fair_load": "spread the work fairly",
     "equity": "lift the worst-served district",
-    "stability": "when re-planning: keep agreed sessions",
+    "continuity_loss": "tenths of a percent of urgency points that may be given up for continuity",
 }
 
 
