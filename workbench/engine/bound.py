@@ -135,15 +135,7 @@ def flow_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays,
         if len(sel) == 0 or total == 0:
             continue
         upper = np.minimum(pw.days[sel], demand[r])
-        days = slice(7 * w, 7 * w + 7)
-        shortest = np.full(n_v, np.iinfo(np.int64).max)
-        np.minimum.at(shortest, v, index.duration[r])
-        shortest = np.maximum(shortest, 1)
-        minutes = np.minimum(index.max_minutes, fd.v_minutes[:, days].sum(axis=1))
-        # At most one session per `shortest` minutes, inside each day's hull and in the week.
-        per_day = (np.maximum(fd.v_hi[:, days].astype(np.int64) - fd.v_lo[:, days], 0) // shortest[:, None]).sum(1)
-        cap = np.minimum(np.minimum(index.max_sessions, np.floor(minutes / shortest)), per_day)
-        cap = np.where(np.isfinite(cap), cap, total).astype(np.int64)
+        cap = session_capacity(index, fd, w, r, v, total)
         flow = min_cost_flow.SimpleMinCostFlow()
         tails = np.concatenate([np.full(n_r, source), r, n_r + np.arange(n_v), [source]]).astype(np.int32)
         heads = np.concatenate([np.arange(n_r), n_r + v, np.full(n_v, sink), [sink]]).astype(np.int32)
@@ -157,6 +149,23 @@ def flow_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays,
         values[w] = -flow.optimal_cost()
         used[sel] = flow.flows(arcs[n_r:n_r + len(sel)])
     return values, used
+
+
+def session_capacity(index: ScenarioIndex, fd: FreeDays, week: int, r: np.ndarray, v: np.ndarray,
+                     most: int) -> np.ndarray:
+    """Per volunteer, at most how many sessions of week ``week`` they can give to the requests of
+    the pairs (``r``, ``v``): their weekly limits, and one session per shortest duration inside
+    their free minutes and each day's hull (never fewer than the truth); ``most`` stands for
+    no limit."""
+    n_v = index.n_volunteers
+    days = slice(7 * week, 7 * week + 7)
+    shortest = np.full(n_v, np.iinfo(np.int64).max)
+    np.minimum.at(shortest, v, index.duration[r])
+    shortest = np.maximum(shortest, 1)
+    minutes = np.minimum(index.max_minutes, fd.v_minutes[:, days].sum(axis=1))
+    per_day = (np.maximum(fd.v_hi[:, days].astype(np.int64) - fd.v_lo[:, days], 0) // shortest[:, None]).sum(1)
+    cap = np.minimum(np.minimum(index.max_sessions, np.floor(minutes / shortest)), per_day)
+    return np.where(np.isfinite(cap), cap, most).astype(np.int64)
 
 
 def trivial_bound(index: ScenarioIndex) -> int:

@@ -4,6 +4,11 @@ The weeks are optimised apart (rules link sessions only within a day or a
 week), so continuity needs a formulation of its own (modelling notes measured
 that many extra Boolean terms in the week models slow CP-SAT noticeably):
 
+0. :func:`friend_flow` chooses, before any week is planned, one friend per
+   recurring request for the whole horizon: a min-cost flow over the pairs,
+   each worth the sessions the pair can give in the request's weeks, volunteers
+   limited to the sessions they can give in a week. The warm start and the week
+   models lean to these friends among equally good answers;
 1. :func:`choose_friends` picks, for every request with two or more sessions
    in the horizon, one volunteer — the one who serves it most often in the weeks'
    primary solutions, then the one agreed before, the citizen's own choice, the
@@ -24,13 +29,79 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from ..index import ScenarioIndex
-from .candidates import Candidates
+from .bound import rank_within, session_capacity
+from .candidates import Candidates, FreeDays, PairWeeks
 from .plan import Plan, Session
 
 
 def recurring(index: ScenarioIndex) -> np.ndarray:
     """Requests with two or more sessions in the horizon (those continuity is about)."""
     return np.flatnonzero(index.week_demand.sum(axis=1) >= 2)
+
+
+# A request's friend is chosen among its best pairs only (by sessions they can give, then distance):
+# enough for a choice, and it keeps the flow small at large size (millions of pairs).
+FRIEND_OPTIONS = 30
+# Volunteers already serving a request that :func:`improve_continuity` tries as its one friend.
+TARGETS_TRIED = 10
+
+
+def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray) -> dict[int, int]:
+    """Request → its visiting friend for the whole horizon (see module docstring, step 0).
+
+    A request of weekly demand ``d`` sends ``d`` units; a unit on pair (r, v) is worth
+    priority × the sessions the pair can give in r's weeks of demand ÷ ``d`` (so a
+    friend who can come every week is worth more), ties by distance; a volunteer takes
+    at most the sessions they can give in their tightest week with any free time. The
+    friend is the volunteer with the most units.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    demand = index.week_demand
+    rec = np.zeros(index.n_requests, bool)
+    rec[recurring(index)] = True
+    sel = np.flatnonzero(rec[pw.req])
+    if not len(sel):
+        return {}
+    n_v = index.n_volunteers
+    r_all, v_all = pw.req[sel].astype(np.int64), pw.vol[sel].astype(np.int64)
+    keys, inv = np.unique(r_all * n_v + v_all, return_inverse=True)
+    can = np.bincount(inv, weights=np.minimum(pw.days[sel], demand[r_all, pw.week[sel]]), minlength=len(keys))
+    r, v = keys // n_v, keys % n_v
+    km = distance[r, v]
+    keep = rank_within(r, -can * 1e6 + np.minimum(km, 999.0)) < FRIEND_OPTIONS
+    r, v, can, km = r[keep], v[keep], can[keep], km[keep]
+    d = demand[r].max(axis=1).astype(np.int64)
+    # Volunteers' room: their tightest week that has any (a week away shows in the pairs' value).
+    caps = np.full(n_v, np.iinfo(np.int64).max)
+    for w in range(index.weeks):
+        in_w = np.flatnonzero(pw.week == w)
+        c = session_capacity(index, fd, w, pw.req[in_w], pw.vol[in_w], int(demand[:, w].sum()))
+        caps = np.where(c > 0, np.minimum(caps, c), caps)
+    caps = np.where(caps == np.iinfo(np.int64).max, 0, caps)
+    reqs = np.unique(r)
+    n_r = len(reqs)
+    node = np.searchsorted(reqs, r)
+    supply = demand[reqs].max(axis=1).astype(np.int64)
+    total = int(supply.sum())
+    source, sink = n_r + n_v, n_r + n_v + 1
+    cost = -(index.priority[r] * can * 1000 // d).astype(np.int64) + np.minimum(km, 99).astype(np.int64)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    tails = np.concatenate([np.full(n_r, source), node, n_r + np.arange(n_v), [source]]).astype(np.int32)
+    heads = np.concatenate([np.arange(n_r), n_r + v, np.full(n_v, sink), [sink]]).astype(np.int32)
+    arc_caps = np.concatenate([supply, d, caps, [total]]).astype(np.int64)
+    costs = np.concatenate([np.zeros(n_r), cost, np.zeros(n_v), [0]]).astype(np.int64)
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, arc_caps, costs)
+    flow.set_nodes_supplies(np.array([source, sink]), np.array([total, -total]))
+    if flow.solve() != flow.OPTIMAL:
+        return {}
+    units = flow.flows(arcs[n_r:n_r + len(r)])
+    friend: dict[int, int] = {}
+    best: dict[int, int] = {}
+    for rq, vl, u in zip(r.tolist(), v.tolist(), units.tolist()):
+        if u > best.get(rq, 0):
+            friend[rq], best[rq] = vl, u
+    return friend
 
 
 def choose_friends(index: ScenarioIndex, cands: Candidates, sessions: list[Session],
@@ -64,17 +135,21 @@ def choose_friends(index: ScenarioIndex, cands: Candidates, sessions: list[Sessi
 
 
 def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]],
-                       deadline: float = math.inf) -> int:
-    """Move sessions so each recurring request keeps one visiting friend, one change at a time.
+                       deadline: float = math.inf, friends: dict[int, int] | None = None) -> int:
+    """Move sessions so each recurring request keeps one visiting friend.
 
-    For a request served by several volunteers, each session not with its main
-    (most frequent) volunteer is offered to that volunteer on a candidate day of
-    the same week (its own day and start first). If the main volunteer has no
-    room, an exchange is tried: a session of the main volunteer that week whose
-    request would be as well or better off with this session's volunteer swaps
-    places with it. Nothing that does not fit is kept, so the priority served
-    never changes; ``fixed`` (request, volunteer, day) sessions (agreed) never
-    move. Stops at ``deadline`` (``time.monotonic()``). Returns the sessions moved.
+    For a request served by several volunteers, a target is chosen among them
+    (the most frequent first, then the others, at most ``TARGETS_TRIED``; the
+    agreed one if a session is agreed). Each session not with the target is
+    offered to it on a candidate day of the same week (its own day and start
+    first); if the target has no room, an exchange is tried: a session of the
+    target that week whose request would be as well or better off with this
+    session's volunteer swaps places with it. A target takes all of the request's
+    sessions or none (then the next is tried). Nothing that does not fit is kept,
+    so the priority served never changes; ``fixed`` (request, volunteer, day)
+    sessions (agreed) never move. Stops at ``deadline`` (``time.monotonic()``).
+    ``friends``: request → a volunteer tried last as the target (a friend chosen
+    elsewhere: another plan's, or the horizon's). Returns the sessions moved.
     """
     if time.monotonic() > deadline:
         return 0
@@ -85,10 +160,6 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
 
     def count(r: int, v: int) -> int:
         return sum(1 for s in by_req[r] if s.vol == v)
-
-    def main_volunteer(r: int) -> int:
-        counts = Counter(s.vol for s in by_req[r])
-        return max(counts, key=lambda v: (counts[v], -v))
 
     def place(r: int, v: int, old: Session) -> Session | None:
         mine = groups.get((r, old.week), ())
@@ -102,8 +173,8 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
                 return new
         return None
 
-    def swap(old: list[Session], new: list[tuple[int, int]]) -> bool:
-        """Replace the ``old`` sessions by (request, volunteer) ``new`` ones, or change nothing."""
+    def swap(old: list[Session], new: list[tuple[int, int]]) -> list[Session] | None:
+        """Replace the ``old`` sessions by (request, volunteer) ``new`` ones and return those, or change nothing."""
         for s in old:
             plan.remove(s)
         placed: list[Session] = []
@@ -114,32 +185,63 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
                     plan.remove(p)
                 for o in old:
                     plan.add(o)
-                return False
+                return None
             placed.append(got)
         for s, p in zip(old, placed):
             by_req[s.req].remove(s)
             by_req[p.req].append(p)
-        return True
+        return placed
+
+    def undo(done: list[tuple[list[Session], list[Session]]]) -> None:
+        for old, placed in reversed(done):
+            for p in placed:
+                plan.remove(p)
+                by_req[p.req].remove(p)
+            for o in old:
+                plan.add(o)
+                by_req[o.req].append(o)
+
+    def move_all(r: int, target: int) -> list[tuple[list[Session], list[Session]]] | None:
+        """Every session of ``r`` to ``target`` (moved, or exchanged with a partner); None if one cannot."""
+        done: list[tuple[list[Session], list[Session]]] = []
+        for s in [s for s in by_req[r] if s.vol != target]:
+            got = swap([s], [(r, target)])
+            if got is not None:
+                done.append(([s], got))
+                continue
+            # A partner request loses nothing by the exchange: it has at least as many sessions
+            # with this session's volunteer as it would keep with the target.
+            week_sessions = [o for d in range(7 * s.week, 7 * s.week + 7) for o in plan.vol_day.get((target, d), ())]
+            partners = [o for o in week_sessions if o.req != r and (o.req, o.vol, o.day) not in fixed
+                        and count(o.req, s.vol) >= count(o.req, target) - 1]
+            for o in partners:
+                got = swap([s, o], [(r, target), (o.req, s.vol)])
+                if got is not None:
+                    done.append(([s, o], got))
+                    break
+            else:
+                undo(done)
+                return None
+        return done
 
     moves = 0
     for r in list(by_req):
         if time.monotonic() > deadline:
             break
-        if len({s.vol for s in by_req[r]}) < 2:
+        counts = Counter(s.vol for s in by_req[r])
+        if len(counts) < 2:
             continue
-        target = main_volunteer(r)
-        for s in [s for s in by_req[r] if s.vol != target and (s.req, s.vol, s.day) not in fixed]:
-            if swap([s], [(r, target)]):
-                moves += 1
-                continue
-            week = s.week
-            # A partner request loses nothing by the exchange: it has at least as many sessions
-            # with this session's volunteer as it would keep with the main one.
-            week_sessions = [o for d in range(7 * week, 7 * week + 7) for o in plan.vol_day.get((target, d), ())]
-            partners = [o for o in week_sessions if o.req != r and (o.req, o.vol, o.day) not in fixed
-                        and count(o.req, s.vol) >= count(o.req, target) - 1]
-            for o in partners:
-                if swap([s, o], [(r, target), (o.req, s.vol)]):
-                    moves += 2
-                    break
+        pinned = {s.vol for s in by_req[r] if (s.req, s.vol, s.day) in fixed}
+        if len(pinned) > 1:
+            continue  # agreed sessions with two volunteers: nothing to choose
+        # The most frequent volunteer first, then the others (ties: the lower position).
+        targets = sorted(pinned or counts, key=lambda v: (-counts[v], v))[:TARGETS_TRIED]
+        other = (friends or {}).get(r)
+        if not pinned and other is not None and other not in targets:
+            targets.append(other)
+        for target in targets:
+            done = move_all(r, target)
+            if done is not None:
+                moves += sum(len(old) for old, _placed in done)
+                break
     return moves

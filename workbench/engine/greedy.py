@@ -51,12 +51,13 @@ def volunteer_order(plan: Plan, req: int, triples: np.ndarray, cands: Candidates
 
 def fill(plan: Plan, cands: Candidates, weeks: list[int] | None = None, request_order: list[int] | None = None,
          out_of_time: Callable[[], bool] = lambda: False,
-         suggested: dict[tuple[int, int], set[int]] | None = None) -> int:
+         suggested: dict[tuple[int, int], set[int]] | None = None, friends: dict[int, int] | None = None) -> int:
     """Greedily add sessions wherever demand is left; returns how many were added.
 
     ``suggested``: (request, week) → volunteers to try right after the current one (the
-    flow bound's assignment makes a strong warm start). Stops between requests once
-    ``out_of_time()`` is true (what was placed stays).
+    flow bound's assignment makes a strong warm start). ``friends``: request → a volunteer
+    tried first in every week, as if already serving it (the visiting friend chosen for the
+    horizon). Stops between requests once ``out_of_time()`` is true (what was placed stays).
     """
     suggested = suggested or {}
     groups = cands.by_request_week
@@ -64,6 +65,8 @@ def fill(plan: Plan, cands: Candidates, weeks: list[int] | None = None, request_
         request_order = urgent_first(plan, cands)
     weeks = weeks if weeks is not None else list(range(plan.index.weeks))
     serving: dict[int, list[int]] = defaultdict(list)
+    for r, v in (friends or {}).items():
+        serving[r].append(v)
     for s in plan.sessions:
         if s.vol not in serving[s.req]:
             serving[s.req].append(s.vol)

@@ -42,6 +42,15 @@ log = logging.getLogger(__name__)
 MAX_CUT_ROUNDS = 50
 TIMING_SHARE = 0.15
 STAGE_ROUNDS = 10
+# How a later stage searches: (presolve, linearization level). Its hint is a whole solution.
+# "light": presolving the guards (sums over every triple) was measured to take 10x the time of
+#   the search on a small city, and with the LP relaxation a medium week did not even reach its
+#   hint in 5 s (with neither: 0.08 s); for thinned models and the secondary aims.
+# "lp": the LP relaxation without presolve: on small (complete) models it finds the continuity
+#   the light search misses (demo: 0.91 against 0.63).
+# "full": presolve and the full LP: when many triples are fixed off (holding friends), presolve
+#   removes them and the search proves the week's best at once (medium: 0.3 s a week).
+SEARCH = {"light": (False, 0), "lp": (False, 1), "full": (True, 2)}
 
 
 class _Target(cp_model.CpSolverSolutionCallback):
@@ -87,6 +96,7 @@ class WeekSearch:
     proven: bool = False  # the model's bound was reached by a timed schedule
     cuts: int = 0
     hard_end: float = math.inf  # no stage of this week runs past this time (monotonic)
+    round_work: float = math.inf  # work of one search of a later stage (see Tuning.stage_work_per_triple)
 
     def __post_init__(self) -> None:
         triples = np.flatnonzero(self.cands.week == self.week)
@@ -205,28 +215,35 @@ class WeekSearch:
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
 
     def improve(self, name: str, objective: cp_model.LinearExpr, seconds: float, work: float,
-                keep_primary: int, keep: list[tuple[list[int], int]] = ()) -> bool:
+                keep_primary: int, keep: list[tuple[list[int], int]] = (), forbid: list[int] = (),
+                search: str = "light") -> bool:
         """A lexicographic stage: maximise ``objective`` keeping the primary value ≥ ``keep_primary`` and
-        each (positions, minimum) of ``keep``; the best schedule changes only if its timing fits."""
+        each (positions, minimum) of ``keep``; the best schedule changes only if its timing fits.
+
+        ``forbid``: positions that must stay off (the hint drops them: what is left still keeps every
+        rule); the primary value is then only checked on the answer, so a hint below it still counts.
+        ``search``: how CP-SAT searches (see :data:`SEARCH`).
+        """
         m = self.wm.model
         t_end = min(time.monotonic() + seconds, self.hard_end)
         guards = [m.add(cp_model.LinearExpr.sum([self.wm.x[j] for j in js]) >= lo) for js, lo in keep if js]
+        if forbid:
+            guards.append(m.add(cp_model.LinearExpr.sum([self.wm.x[j] for j in forbid]) <= 0))
+        off = set(forbid)
         improved = False
         try:
             for _round in range(STAGE_ROUNDS):
                 left = t_end - time.monotonic()
                 if not self.best or self.budget.over() or left <= 0.02 or work <= 0:
                     break
-                self._hint(self.best, complete=True)
-                _set_bounds(self._keep_primary, keep_primary, cp_model.INT32_MAX)
+                hint = [s for s, j in zip(self.best, self._positions(self.best)) if j not in off] if off \
+                    else self.best
+                self._hint(hint, complete=True)
+                _set_bounds(self._keep_primary, 0 if off else keep_primary, cp_model.INT32_MAX)
                 m.maximize(objective)
                 solver = cp_model.CpSolver()
-                self.budget.configure(solver, left * (1 - TIMING_SHARE), work, self.seed)
-                # The hint is a whole solution. Presolving the guard (a sum over every triple) was
-                # measured to take 10x the time of the search itself on a small city; without presolve,
-                # the LP relaxation kept a medium week from even its hint for 5 s (with neither: 0.08 s).
-                solver.parameters.cp_model_presolve = False
-                solver.parameters.linearization_level = 0
+                self.budget.configure(solver, left * (1 - TIMING_SHARE), min(work, self.round_work), self.seed)
+                solver.parameters.cp_model_presolve, solver.parameters.linearization_level = SEARCH[search]
                 st = self.budget.solve(solver, m)
                 work -= solver.deterministic_time
                 log.debug("week %d %s: %s %s ≤ %s (%.2f units, %.2fs)", self.week, name, solver.status_name(st),
@@ -242,8 +259,8 @@ class WeekSearch:
                         len(set(self._positions(placed)) & set(js)) >= lo for js, lo in keep):
                     self.best, self.best_value = placed, self.value(placed)
                     improved = True
-                    if not failed:
-                        break
+                if not failed:
+                    break
                 self._cut(failed)
         finally:
             for g in guards:  # a sum of Booleans is always ≥ 0: the guard no longer binds
@@ -257,13 +274,27 @@ class WeekSearch:
         fill(plan, self.cands, weeks=[self.week])
         return plan.sessions
 
-    def continuity(self, friend: dict[int, int], seconds: float, work: float, keep_primary: int) -> list[int]:
+    def hold(self, friend: dict[int, int], seconds: float, work: float, keep_primary: int) -> bool:
+        """Stage 2a: every request of ``friend`` served by its friend alone this week, the primary
+        aim searched again from the best schedule without the others' sessions of those requests;
+        kept only if it reaches ``keep_primary``."""
+        req, vol = self.cands.req[self.wm.triples], self.cands.vol[self.wm.triples]
+        fixed = set(self.pos[t] for t in self.fixed if t in self.pos)
+        forbid = [j for j, (r, v) in enumerate(zip(req.tolist(), vol.tolist()))
+                  if friend.get(r, v) != v and j not in fixed]
+        if not forbid:
+            return False
+        return self.improve("hold", self.wm.primary_expr(), seconds, work, keep_primary, forbid=forbid,
+                            search="full")
+
+    def continuity(self, friend: dict[int, int], seconds: float, work: float, keep_primary: int,
+                   search: str = "light") -> list[int]:
         """Stage 2: the sessions of each request with its friend; returns their positions."""
         req, vol = self.cands.req[self.wm.triples], self.cands.vol[self.wm.triples]
         anchored = [j for j, (r, v) in enumerate(zip(req.tolist(), vol.tolist())) if friend.get(r) == v]
         if anchored:
             self.improve("continuity", cp_model.LinearExpr.sum([self.wm.x[j] for j in anchored]), seconds, work,
-                         keep_primary)
+                         keep_primary, search=search)
         return anchored
 
     def secondary(self, seconds: float, work: float, keep: list[tuple[list[int], int]]) -> None:
