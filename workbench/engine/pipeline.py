@@ -161,6 +161,8 @@ def solve(
     budget = Budget(time_limit, effort, stop)
     index = index_of(scenario)
     reserve = tuning.finish_fixed + tuning.finish_per_session * float(index.week_demand.sum())
+    # The week stages leave the repair and the continuity swaps their time.
+    swaps = tuning.swaps_min + tuning.swaps_per_session * float(index.week_demand.sum()) if w.continuity else 0.0
 
     agreed = agreed_sessions(index, previous)
     log.debug("agreed: %d kept, %d forced at %.2fs", len(agreed.fixed), len(agreed.forced), budget.elapsed())
@@ -249,7 +251,7 @@ def solve(
         complete_model = bool(model_mask.all()) and wide.complete
         plan, model_bound, secondary, primary_before_continuity, proven_weeks = _optimise(
             index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
-            budget, reserve, tuning, tracker, friends, greedy.sessions)
+            budget, reserve + swaps, tuning, tracker, friends, greedy.sessions)
         # The models' bound holds for every valid schedule only when they held every triple and
         # nothing but pins (which are hard rules) was fixed.
         if previous is not None and len(previous) or keep_before is not None:
