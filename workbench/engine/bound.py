@@ -116,14 +116,10 @@ def flow_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays,
     """Per week, the transportation relaxation's optimum (see module docstring); and per pair-week of
     ``pw``, the sessions that optimum gives it (a good first working set for the LP). Weeks the
     clock does not let it reach get ``inf`` (no bound from here)."""
-    from ortools.graph.python import min_cost_flow
-
     if not pw.complete:
         raise ValueError("the flow bound needs every compatible pair; this set was cut short")
     values = np.zeros(index.weeks)
     used = np.zeros(len(pw), np.int64)
-    n_r, n_v = index.n_requests, index.n_volunteers
-    source, sink = n_r + n_v, n_r + n_v + 1
     for w in range(index.weeks):
         if w and out_of_time():
             values[w:] = math.inf
@@ -136,19 +132,34 @@ def flow_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays,
             continue
         upper = np.minimum(pw.days[sel], demand[r])
         cap = session_capacity(index, fd, w, r, v, total)
-        flow = min_cost_flow.SimpleMinCostFlow()
-        tails = np.concatenate([np.full(n_r, source), r, n_r + np.arange(n_v), [source]]).astype(np.int32)
-        heads = np.concatenate([np.arange(n_r), n_r + v, np.full(n_v, sink), [sink]]).astype(np.int32)
-        caps = np.concatenate([demand, upper, cap, [total]]).astype(np.int64)
-        costs = np.concatenate([np.zeros(n_r), -index.priority[r], np.zeros(n_v), [0]]).astype(np.int64)
-        arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-        flow.set_nodes_supplies(np.array([source, sink]), np.array([total, -total]))
-        if flow.solve() != flow.OPTIMAL:  # cannot happen for this network; the trivial bound then
+        solved = transportation(demand, cap, r, v, upper, -index.priority[r])
+        if solved is None:  # cannot happen for this network; the trivial bound then
             values[w] = float((index.priority * demand).sum())
             continue
-        values[w] = -flow.optimal_cost()
-        used[sel] = flow.flows(arcs[n_r:n_r + len(sel)])
+        values[w], used[sel] = -solved[0], solved[1]
     return values, used
+
+
+def transportation(supply: np.ndarray, capacity: np.ndarray, left: np.ndarray, right: np.ndarray,
+                   arc_capacity: np.ndarray, arc_cost: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """The cheapest flow from left nodes (each sending up to its ``supply``) over the arcs
+    (``left``, ``right``) to right nodes (each taking up to its ``capacity``); units may also stay
+    unsent at no cost. Returns the optimal cost and each arc's flow (None if the solver fails)."""
+    from ortools.graph.python import min_cost_flow
+
+    n_l, n_r = len(supply), len(capacity)
+    total = int(supply.sum())
+    source, sink = n_l + n_r, n_l + n_r + 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    tails = np.concatenate([np.full(n_l, source), left, n_l + np.arange(n_r), [source]]).astype(np.int32)
+    heads = np.concatenate([np.arange(n_l), n_l + right, np.full(n_r, sink), [sink]]).astype(np.int32)
+    caps = np.concatenate([supply, arc_capacity, capacity, [total]]).astype(np.int64)
+    costs = np.concatenate([np.zeros(n_l), arc_cost, np.zeros(n_r), [0]]).astype(np.int64)
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_nodes_supplies(np.array([source, sink]), np.array([total, -total]))
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    return int(flow.optimal_cost()), flow.flows(arcs[n_l:n_l + len(left)])
 
 
 def session_capacity(index: ScenarioIndex, fd: FreeDays, week: int, r: np.ndarray, v: np.ndarray,

@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from ..index import ScenarioIndex
-from .bound import rank_within, session_capacity
+from .bound import rank_within, session_capacity, transportation
 from .candidates import Candidates, FreeDays, PairWeeks
 from .plan import Plan, Session
 
@@ -55,8 +55,6 @@ def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.
     at most the sessions they can give in their tightest week with any free time. The
     friend is the volunteer with the most units.
     """
-    from ortools.graph.python import min_cost_flow
-
     demand = index.week_demand
     rec = np.zeros(index.n_requests, bool)
     rec[recurring(index)] = True
@@ -80,22 +78,11 @@ def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.
         caps = np.where(c > 0, np.minimum(caps, c), caps)
     caps = np.where(caps == np.iinfo(np.int64).max, 0, caps)
     reqs = np.unique(r)
-    n_r = len(reqs)
-    node = np.searchsorted(reqs, r)
-    supply = demand[reqs].max(axis=1).astype(np.int64)
-    total = int(supply.sum())
-    source, sink = n_r + n_v, n_r + n_v + 1
     cost = -(index.priority[r] * can * 1000 // d).astype(np.int64) + np.minimum(km, 99).astype(np.int64)
-    flow = min_cost_flow.SimpleMinCostFlow()
-    tails = np.concatenate([np.full(n_r, source), node, n_r + np.arange(n_v), [source]]).astype(np.int32)
-    heads = np.concatenate([np.arange(n_r), n_r + v, np.full(n_v, sink), [sink]]).astype(np.int32)
-    arc_caps = np.concatenate([supply, d, caps, [total]]).astype(np.int64)
-    costs = np.concatenate([np.zeros(n_r), cost, np.zeros(n_v), [0]]).astype(np.int64)
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, arc_caps, costs)
-    flow.set_nodes_supplies(np.array([source, sink]), np.array([total, -total]))
-    if flow.solve() != flow.OPTIMAL:
+    solved = transportation(demand[reqs].max(axis=1).astype(np.int64), caps, np.searchsorted(reqs, r), v, d, cost)
+    if solved is None:
         return {}
-    units = flow.flows(arcs[n_r:n_r + len(r)])
+    units = solved[1]
     friend: dict[int, int] = {}
     best: dict[int, int] = {}
     for rq, vl, u in zip(r.tolist(), v.tolist(), units.tolist()):

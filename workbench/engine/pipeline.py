@@ -165,6 +165,7 @@ def solve(
     swaps = tuning.swaps_min + tuning.swaps_per_session * float(index.week_demand.sum()) if w.continuity else 0.0
 
     agreed = agreed_sessions(index, previous)
+    agreed_keys = {(s.req, s.vol, s.day) for s in agreed.fixed}
     log.debug("agreed: %d kept, %d forced at %.2fs", len(agreed.fixed), len(agreed.forced), budget.elapsed())
 
     # Candidates.
@@ -217,8 +218,9 @@ def solve(
     greedy = Plan(index, base.sessions)
     fill(greedy, wide, out_of_time=budget.stage(1.0, reserve))
     if w.continuity and method == "cpsat":
-        improve_continuity(greedy, wide, {(s.req, s.vol, s.day) for s in agreed.fixed},
+        improve_continuity(greedy, wide, agreed_keys,
                            deadline=budget.deadline - reserve if not budget.deterministic else math.inf)
+    greedy_friends = _held_friends(greedy.sessions)
     log.debug("greedy: %d weighted, continuity %.3f at %.2fs", greedy.weighted(), _continuity(greedy.sessions),
               budget.elapsed())
     start = greedy
@@ -251,7 +253,7 @@ def solve(
         complete_model = bool(model_mask.all()) and wide.complete
         plan, model_bound, secondary, primary_before_continuity, proven_weeks = _optimise(
             index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
-            budget, reserve + swaps, tuning, tracker, friends, greedy.sessions)
+            budget, reserve + swaps, tuning, tracker, friends, greedy_friends)
         # The models' bound holds for every valid schedule only when they held every triple and
         # nothing but pins (which are hard rules) was fixed.
         if previous is not None and len(previous) or keep_before is not None:
@@ -261,10 +263,10 @@ def solve(
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
     if w.continuity:
+        others = {**friends, **greedy_friends}
         for _pass in range(SWAP_PASSES):  # a move can open room for another
-            if not improve_continuity(plan, wide, {(s.req, s.vol, s.day) for s in agreed.fixed},
-                                      deadline=budget.deadline - reserve if not budget.deterministic else math.inf,
-                                      friends={**friends, **_held_friends(index, greedy.sessions)}):
+            if not improve_continuity(plan, wide, agreed_keys, friends=others,
+                                      deadline=budget.deadline - reserve if not budget.deterministic else math.inf):
                 break
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
@@ -273,25 +275,27 @@ def solve(
                    primary_before_continuity, proven_weeks, len(wide))
 
 
-def _held_friends(index: ScenarioIndex, sessions: list[Session]) -> dict[int, int]:
-    """Request → volunteer, for every request the warm start serves twice or more, always by one volunteer."""
-    vols: dict[int, set[int]] = defaultdict(set)
-    count: Counter[int] = Counter()
-    for s in sessions:
-        vols[s.req].add(s.vol)
-        count[s.req] += 1
-    return {r: next(iter(vols[r])) for r, n in count.items() if n >= 2 and len(vols[r]) == 1}
-
-
-def _continuity(sessions: list[Session]) -> float:
-    """The kpi's continuity of ``sessions`` (for the log): requests served twice or more by one volunteer."""
+def _served_twice(sessions: list[Session]) -> tuple[int, dict[int, int]]:
+    """How many requests ``sessions`` serve twice or more, and request → volunteer for those
+    served by one volunteer throughout (the kpi's continuity is the second's share of the first)."""
     vols: dict[int, set[int]] = defaultdict(set)
     count: Counter[int] = Counter()
     for s in sessions:
         vols[s.req].add(s.vol)
         count[s.req] += 1
     multi = [r for r, n in count.items() if n >= 2]
-    return sum(len(vols[r]) == 1 for r in multi) / len(multi) if multi else 1.0
+    return len(multi), {r: next(iter(vols[r])) for r in multi if len(vols[r]) == 1}
+
+
+def _held_friends(sessions: list[Session]) -> dict[int, int]:
+    """Request → volunteer, for every request ``sessions`` serve twice or more, always by one volunteer."""
+    return _served_twice(sessions)[1]
+
+
+def _continuity(sessions: list[Session]) -> float:
+    """The kpi's continuity of ``sessions`` (for the log)."""
+    multi, held = _served_twice(sessions)
+    return len(held) / multi if multi else 1.0
 
 
 def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: int | None, tuning: Tuning) -> int:
@@ -397,7 +401,7 @@ def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
 def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
               start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
-              start_friends: list[Session]) -> tuple[Plan, int | None, dict[str, float], int, int]:
+              greedy_friends: dict[int, int]) -> tuple[Plan, int | None, dict[str, float], int, int]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
     models only), the secondary figures, the primary value before continuity, proven weeks."""
     weeks = index.weeks
@@ -410,7 +414,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     # on city-medium: continuity 0.71 instead of 0.42 for 2% of the weighted sessions (the weeks,
     # optimised apart, otherwise spread a request over whoever fits; swaps afterwards regain little).
     # Complete models instead hold friends in a later stage, only within ``continuity_loss``.
-    held = _held_friends(index, start.sessions) if weights.continuity and not complete else {}
+    held = _held_friends(start.sessions) if weights.continuity and not complete else {}
     if held:
         friend_of = np.full(index.n_requests, -1)
         friend_of[list(held)] = list(held.values())
@@ -484,9 +488,9 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
             return ws.round_work
 
         if rounds_c and complete:
-            # The warm start's friends, each week searched again with them alone; kept where the
+            # The baseline's friends, each week searched again with them alone; kept where the
             # week loses at most ``continuity_loss`` (the demo: 2% — so by default not kept).
-            friend = _held_friends(index, start_friends)
+            friend = greedy_friends
 
             def hold(k: int, friend: dict[int, int] = friend) -> None:
                 ws = searches[k]
@@ -502,7 +506,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
             # and a second choice of friends fits what they can all keep (measured: +3-8 points).
             friend = choose_friends(index, model_cands, [x for s in done for x in s.best], agreed.fixed)
             if _c == 0:
-                friend.update(_held_friends(index, start_friends))
+                friend.update(greedy_friends)
 
             def continuity(k: int, friend: dict[int, int] = friend) -> None:
                 ws = searches[k]
