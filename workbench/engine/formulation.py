@@ -206,6 +206,46 @@ def _pairwise_exclusions(index: ScenarioIndex, cands: Candidates, T: np.ndarray,
                 m.add_bool_or([~x[i], ~x[j]])
 
 
+def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, positions: list[int],
+                     volunteer: bool) -> None:
+    """Sequence one volunteer's (``volunteer``) or one citizen's day in the week model: an optional
+    interval per session on its exact start ranges, none overlapping; for a volunteer also the trip
+    between every two sessions that must be visits, in whichever order they come.
+
+    Added only where the timing proved a conflict (:meth:`.weekly.WeekSearch._cut`): the
+    capacity sums above miss what start ranges and trips forbid together, and a cut forbids one
+    combination only (measured on the alien cities: 19–30 cuts a week, each answer failing anew).
+    The day model's sequencing (:func:`build_day_model`) but for sessions that may be either a
+    visit or a call, whose trips it leaves out: a relaxation of rules 8, 10 and 11, so every
+    valid week stays a solution and the model's bound stays a bound.
+    """
+    if len(positions) < 2:
+        return
+    m = wm.model
+    T = wm.triples[positions]
+    req = cands.req[T]
+    dur = index.duration[req].astype(int)
+    name = f"{'volunteer' if volunteer else 'citizen'}_day[{positions[0]}]"
+    starts = [m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(a) for a in cands.starts[t]]),
+                                        f"{name}.start[{k}]") for k, t in enumerate(T.tolist())]
+    m.add_no_overlap([m.new_optional_fixed_size_interval_var(st, int(d), wm.x[j], f"{name}.session[{k}]")
+                      for k, (st, d, j) in enumerate(zip(starts, dur, positions))])
+    if not volunteer:
+        return
+    must_visit = np.flatnonzero(cands.in_person[T] & ~cands.phone[T]).tolist()
+    v = int(cands.vol[T[0]])
+    c = index.req_cit[req]
+    for a_i, a in enumerate(must_visit):
+        for b in must_visit[a_i + 1:]:
+            t_ab, t_ba = index.travel(v, int(c[a]), int(c[b])), index.travel(v, int(c[b]), int(c[a]))
+            if t_ab == 0 and t_ba == 0 or req[a] == req[b]:
+                continue
+            both = [wm.x[positions[a]], wm.x[positions[b]]]
+            a_first = m.new_bool_var(f"{name}.order[{a},{b}]")
+            m.add(starts[b] >= starts[a] + int(dur[a]) + t_ab).only_enforce_if([a_first, *both])
+            m.add(starts[a] >= starts[b] + int(dur[b]) + t_ba).only_enforce_if([~a_first, *both])
+
+
 def add_secondary(index: ScenarioIndex, cands: Candidates, wm: WeekModel, weights: Weights) -> None:
     """Add the secondary aims' terms (variables, coefficients) to ``wm.secondary``; see
     :mod:`workbench.objective` (continuity across weeks has a stage of its own)."""

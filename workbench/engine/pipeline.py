@@ -245,15 +245,27 @@ def solve(
     proven_weeks = 0
     if method == "cpsat" and not budget.over(reserve) and len(wide):
         warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
-        model_mask = model_set(pw, dist, reduced, lp_use, must | pair_mask(pw, warm), tuning,
-                               cap=_model_cap(index, budget, reserve, workers, tuning))
-        model_keys = _pair_week_keys(pw, model_mask, index)
-        in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks + wide.week,
-                           model_keys)
-        complete_model = bool(model_mask.all()) and wide.complete
-        plan, model_bound, secondary, primary_before_continuity, proven_weeks = _optimise(
-            index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
-            budget, reserve + swaps, tuning, tracker, friends, greedy_friends)
+        cap = _model_cap(index, budget, reserve, workers, tuning)
+        while True:
+            model_mask = model_set(pw, dist, reduced, lp_use, must | pair_mask(pw, warm), tuning, cap=cap)
+            model_keys = _pair_week_keys(pw, model_mask, index)
+            in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks
+                               + wide.week, model_keys)
+            complete_model = bool(model_mask.all()) and wide.complete
+            # Widening: should every week be proven on its triples with much of the time left, the
+            # models take more triples and search again from that schedule (clock only: in effort
+            # mode the model size must not depend on the machine's speed).
+            widen = not complete_model and not budget.deterministic and cap < tuning.max_model_triples
+            plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
+                index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
+                budget, reserve + swaps, tuning, tracker, friends, greedy_friends, widen)
+            if not widened:
+                break
+            log.debug("every week proven on %d triples at %.2fs: widening", int(in_model.sum()), budget.elapsed())
+            if plan.weighted() > start.weighted():
+                start = plan
+            warm |= {(s.req, s.vol) for s in plan.sessions}
+            cap = min(int(cap * tuning.widen_factor), tuning.max_model_triples)
         # The models' bound holds for every valid schedule only when they held every triple and
         # nothing but pins (which are hard rules) was fixed.
         if previous is not None and len(previous) or keep_before is not None:
@@ -401,10 +413,15 @@ def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
 def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
               start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
-              greedy_friends: dict[int, int]) -> tuple[Plan, int | None, dict[str, float], int, int]:
+              greedy_friends: dict[int, int], widen: bool = False
+              ) -> tuple[Plan, int | None, dict[str, float], int, int, bool]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
-    models only), the secondary figures, the primary value before continuity, proven weeks."""
+    models only), the secondary figures, the primary value before continuity, proven weeks, and
+    whether it stopped after the primary stage to be run again on more triples (``widen``:
+    allowed to, should every week be proven with at least ``tuning.widen_left_share`` of the
+    time still left)."""
     weeks = index.weeks
+    seconds_at_start = budget.seconds(1.0, reserve)
     fixed_by_pos = {cands.index[(s.req, s.vol, s.day)]: s for s in agreed.fixed
                     if (s.req, s.vol, s.day) in cands.index}
     in_model = np.zeros(len(cands), bool)
@@ -448,11 +465,11 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 list(pool.map(fn, range(weeks)))
 
-    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent. Thinned
-    # models lean to the warm start's volunteers (see WeekSearch.primary); complete ones aim at a proof.
+    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent, leaning
+    # to the warm start's volunteers among equally good answers (see WeekSearch.primary).
     time_primary = budget.seconds(tuning.primary_share, reserve)
     lean: dict[int, int] = {}
-    if weights.continuity and not complete:
+    if weights.continuity:
         lean = {**choose_friends(index, model_cands, start.sessions, []), **friends, **held}
 
     def primary(k: int) -> None:
@@ -473,6 +490,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     proven = sum(1 for s in done if s.proven)
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
+    if widen and proven == weeks and budget.seconds(1.0, reserve) >= tuning.widen_left_share * seconds_at_start:
+        return Plan(index, [x for s in done for x in s.best]), None, {}, primary_value, proven, True
 
     # Stage 2: one visiting friend per recurring request, then the other aims.
     secondary: dict[str, float] = defaultdict(float)
@@ -536,7 +555,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
                 plan.add(x)
     model_bound = int(sum(math.floor(s.model_bound + 1e-6) for s in done)) if complete and len(done) == weeks \
         and all(math.isfinite(s.model_bound) for s in done) else None
-    return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven
+    return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, False
 
 
 def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, agreed: Agreed, bounds: _Bounds,
