@@ -8,6 +8,7 @@ the optimiser never does worse than the coordinator's baseline.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -87,6 +88,19 @@ def test_thinned_models_keep_every_promise():
     greedy = workbench.solve(s, method="greedy")
     r = workbench.solve(s, time_limit=None, effort=3.0, tuning=Tuning(complete_up_to=0, max_model_triples=300))
     assert r.kpis["candidates_complete"] is True and r.kpis["model_bound"] is None
+    assert greedy.objective <= r.objective <= r.bound
+    assert r.status != "OPTIMAL" or r.objective == r.bound
+
+
+def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
+    """Thinned week models proven at once take more triples and search again: valid, ≥ greedy, ≤ bound."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=10, tuning=tiny)
+    assert "widening" in caplog.text
+    assert workbench.validate(s, r.schedule) == []
     assert greedy.objective <= r.objective <= r.bound
     assert r.status != "OPTIMAL" or r.objective == r.bound
 

@@ -66,6 +66,9 @@ class Tuning:
     swaps_per_session: float = 1.5e-4
     #: ... plus this (the week searches overrun their end by up to ~0.1 s when threads wrap up).
     swaps_min: float = 0.3
+    #: Share of the time left for the baseline's own swaps (whose friends the optimiser offers
+    #: later): they finish in ~0.5 s on city-medium, but took 44 s of 120 on city-large.
+    baseline_swaps_share: float = 0.05
 
     # ----------------------------------------------------------- finishing
     #: Seconds kept for checking, explaining and returning, per demanded session (measured
