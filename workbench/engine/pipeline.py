@@ -13,9 +13,11 @@
    *every* valid schedule (a min-cost flow, then an LP by column generation).
 4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback.
 5. **weeks** (:mod:`.weekly`, in parallel): the assignment model over the selected
-   triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); it stops
-   at the week's bound. Then continuity (friends chosen across weeks,
-   :mod:`.continuity`) and the other aims, each keeping what came before.
+   triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); a day the
+   timing proves a conflict on is sequenced in the model from then on. It stops at
+   the week's bound. Thinned models that every week proves optimal early grow
+   (``Tuning.widen_factor``) and search again. Then continuity (friends chosen across
+   weeks, :mod:`.continuity`) and the other aims, each keeping what came before.
 6. **repair**: the greedy inserter offers what is still missing; swaps make each
    request keep one visiting friend without losing priority.
 
@@ -250,6 +252,7 @@ def solve(
     if method == "cpsat" and not budget.over(reserve) and len(wide):
         warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
         cap = _model_cap(index, budget, reserve, workers, tuning)
+        cuts_before = 0  # the timing cuts of the rounds before widening
         while True:
             model_mask = model_set(pw, dist, reduced, lp_use, must | pair_mask(pw, warm), tuning, cap=cap)
             model_keys = _pair_week_keys(pw, model_mask, index)
@@ -266,7 +269,9 @@ def solve(
                 index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
                 budget, reserve + swaps, tuning, tracker, friends, greedy_friends, widen)
             if not widened:
+                secondary["timing_cuts"] = secondary.get("timing_cuts", 0) + cuts_before
                 break
+            cuts_before += secondary["timing_cuts"]
             log.debug("every week proven on %d triples at %.2fs: widening", int(in_model.sum()), budget.elapsed())
             if plan.weighted() > start.weighted():
                 start = plan
@@ -497,7 +502,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
     if widen and proven == weeks and budget.seconds(1.0, reserve) >= tuning.widen_left_share * seconds_at_start:
-        return Plan(index, [x for s in done for x in s.best]), None, {}, primary_value, proven, True
+        return Plan(index, [x for s in done for x in s.best]), None, {"timing_cuts": sum(s.cuts for s in done)}, \
+            primary_value, proven, True
 
     # Stage 2: one visiting friend per recurring request, then the other aims.
     secondary: dict[str, float] = defaultdict(float)
