@@ -66,14 +66,20 @@ def test_objective_and_bound_enclose_the_true_optimum(kind: str, seed: int) -> N
         assert r.objective == best
 
 
+@pytest.mark.parametrize("sequenced", [False, True])
 @pytest.mark.parametrize("kind", [*PRESETS, "alien"])
-def test_every_valid_schedule_fits_the_week_model(kind: str) -> None:
-    """The assignment model is a relaxation: a valid schedule (the greedy one) is one of its solutions."""
+def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) -> None:
+    """The assignment model is a relaxation, also with every volunteer's and citizen's day sequenced:
+    a valid schedule (the greedy one) is one of its solutions."""
     s = tiny_city(kind, seed=4, volunteers=12, citizens=25, weeks=1)
     ix, cands = all_candidates(s)
     plan = Plan(ix)
     fill(plan, cands)
     ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    T = ws.wm.triples
+    for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])) if sequenced else ():
+        for who, day in set(zip(of.tolist(), cands.day[T].tolist())):
+            add_day_sequence(ix, cands, ws.wm, np.flatnonzero((of == who) & (cands.day[T] == day)).tolist(), volunteer)
     model = ws.wm.model.clone()
     on = set(ws._positions(plan.sessions))
     assert len(on) == len(plan.sessions) > 0
@@ -289,25 +295,3 @@ def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_sce
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5
-
-
-@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
-def test_every_valid_schedule_fits_the_week_model_with_every_day_sequenced(kind: str) -> None:
-    """Sequencing is a relaxation too: with every volunteer's and citizen's day sequenced, a valid
-    schedule (the greedy one) is still one of the week model's solutions."""
-    s = tiny_city(kind, seed=5, volunteers=12, citizens=25, weeks=1)
-    ix, cands = all_candidates(s)
-    plan = Plan(ix)
-    fill(plan, cands)
-    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
-    T = ws.wm.triples
-    for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])):
-        for key in set(zip(of.tolist(), cands.day[T].tolist())):
-            add_day_sequence(ix, cands, ws.wm, np.flatnonzero((of == key[0]) & (cands.day[T] == key[1])).tolist(),
-                             volunteer)
-    model = ws.wm.model.clone()
-    on = set(ws._positions(plan.sessions))
-    assert len(on) == len(plan.sessions) > 0
-    for j, x in enumerate(ws.wm.x):
-        model.add(model.get_bool_var_from_proto_index(x.index) == (1 if j in on else 0))
-    assert cp_model.CpSolver().solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
