@@ -22,7 +22,6 @@ import workbench
 from workbench.engine import Tuning
 from workbench.engine.budget import Budget
 from workbench.engine.candidates import exact_candidates, free_days, pair_checks, triples_of_pairs
-from workbench.engine.formulation import add_day_sequence
 from workbench.engine.greedy import fill
 from workbench.engine.plan import Plan
 from workbench.engine.weekly import WeekSearch
@@ -79,7 +78,7 @@ def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) ->
     T = ws.wm.triples
     for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])) if sequenced else ():
         for who, day in set(zip(of.tolist(), cands.day[T].tolist())):
-            add_day_sequence(ix, cands, ws.wm, np.flatnonzero((of == who) & (cands.day[T] == day)).tolist(), volunteer)
+            ws.sequence_day(volunteer, who, day)
     model = ws.wm.model.clone()
     on = set(ws._positions(plan.sessions))
     assert len(on) == len(plan.sessions) > 0
@@ -291,7 +290,7 @@ def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_sce
     ix, cands = all_candidates(s)
     ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
     assert _most_sessions(ws) == 3
-    add_day_sequence(ix, cands, ws.wm, list(range(len(ws.wm.x))), volunteer=True)
+    ws.sequence_day(True, 0, 0)  # v1's Monday
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5

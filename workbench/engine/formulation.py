@@ -206,6 +206,22 @@ def _pairwise_exclusions(index: ScenarioIndex, cands: Candidates, T: np.ndarray,
                 m.add_bool_or([~x[i], ~x[j]])
 
 
+def _start_var(m: cp_model.CpModel, cands: Candidates, t: int, name: str) -> cp_model.IntVar:
+    """A session's start on candidate ``t``'s feasible start ranges."""
+    return m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(a) for a in cands.starts[t]]), name)
+
+
+def _trip_between(m: cp_model.CpModel, start_a: cp_model.IntVar, start_b: cp_model.IntVar, dur_a: int, dur_b: int,
+                  t_ab: int, t_ba: int, when: list, name: str) -> None:
+    """Two visits of one volunteer, in whichever order, with the trip between them (rule 10), enforced
+    ``when`` all those literals hold; nothing is added when no trip is needed (NoOverlap says all)."""
+    if t_ab == 0 and t_ba == 0:
+        return
+    a_first = m.new_bool_var(name)
+    m.add(start_b >= start_a + dur_a + t_ab).only_enforce_if([a_first, *when])
+    m.add(start_a >= start_b + dur_b + t_ba).only_enforce_if([~a_first, *when])
+
+
 def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, positions: list[int],
                      volunteer: bool) -> None:
     """Sequence one volunteer's (``volunteer``) or one citizen's day in the week model: an optional
@@ -226,8 +242,7 @@ def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, pos
     req = cands.req[T]
     dur = index.duration[req].astype(int)
     name = f"{'volunteer' if volunteer else 'citizen'}_day[{positions[0]}]"
-    starts = [m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(a) for a in cands.starts[t]]),
-                                        f"{name}.start[{k}]") for k, t in enumerate(T.tolist())]
+    starts = [_start_var(m, cands, t, f"{name}.start[{k}]") for k, t in enumerate(T.tolist())]
     m.add_no_overlap([m.new_optional_fixed_size_interval_var(st, int(d), wm.x[j], f"{name}.session[{k}]")
                       for k, (st, d, j) in enumerate(zip(starts, dur, positions))])
     if not volunteer:
@@ -237,13 +252,10 @@ def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, pos
     c = index.req_cit[req]
     for a_i, a in enumerate(must_visit):
         for b in must_visit[a_i + 1:]:
-            t_ab, t_ba = index.travel(v, int(c[a]), int(c[b])), index.travel(v, int(c[b]), int(c[a]))
-            if t_ab == 0 and t_ba == 0 or req[a] == req[b]:
-                continue
-            both = [wm.x[positions[a]], wm.x[positions[b]]]
-            a_first = m.new_bool_var(f"{name}.order[{a},{b}]")
-            m.add(starts[b] >= starts[a] + int(dur[a]) + t_ab).only_enforce_if([a_first, *both])
-            m.add(starts[a] >= starts[b] + int(dur[b]) + t_ba).only_enforce_if([~a_first, *both])
+            if req[a] != req[b]:
+                _trip_between(m, starts[a], starts[b], int(dur[a]), int(dur[b]),
+                              index.travel(v, int(c[a]), int(c[b])), index.travel(v, int(c[b]), int(c[a])),
+                              [wm.x[positions[a]], wm.x[positions[b]]], f"{name}.order[{a},{b}]")
 
 
 def add_secondary(index: ScenarioIndex, cands: Candidates, wm: WeekModel, weights: Weights) -> None:
@@ -351,8 +363,7 @@ def build_day_model(index: ScenarioIndex, cands: Candidates, sessions: list[int]
             mode_free.append(False)
         else:
             ip_ok, ph_ok = bool(cands.in_person[t]), bool(cands.phone[t])
-            s = m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(a) for a in cands.starts[t]]),
-                                          f"start[{name}]")
+            s = _start_var(m, cands, t, f"start[{name}]")
             p = m.new_constant(1) if all_present else m.new_bool_var(f"present[{name}]")
             in_p = m.new_bool_var(f"in_person[{name}]") if ip_ok and ph_ok else m.new_constant(int(ip_ok))
             may_visit.append(ip_ok)
@@ -378,14 +389,10 @@ def build_day_model(index: ScenarioIndex, cands: Candidates, sessions: list[int]
             for b in visits[a_i + 1:]:
                 ra, rb = int(cands.req[sessions[a]]), int(cands.req[sessions[b]])
                 ca, cb = int(index.req_cit[ra]), int(index.req_cit[rb])
-                t_ab, t_ba = index.travel(v, ca, cb), index.travel(v, cb, ca)
-                if t_ab == 0 and t_ba == 0:
-                    continue  # NoOverlap already says all
-                a_first = m.new_bool_var(f"order[{vid[v]},{a},{b}]")
                 both = [ip[k] for k in (a, b) if mode_free[k]] + [present[k] for k in (a, b)
                                                                   if sessions[k] not in fixed and not all_present]
-                m.add(starts[b] >= starts[a] + int(index.duration[ra]) + t_ab).only_enforce_if([a_first, *both])
-                m.add(starts[a] >= starts[b] + int(index.duration[rb]) + t_ba).only_enforce_if([~a_first, *both])
+                _trip_between(m, starts[a], starts[b], int(index.duration[ra]), int(index.duration[rb]),
+                              index.travel(v, ca, cb), index.travel(v, cb, ca), both, f"order[{vid[v]},{a},{b}]")
     if obj_vars:
         m.maximize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coeffs))
     return DayModel(model=m, sessions=list(sessions), start=starts, present=present, in_person=ip)

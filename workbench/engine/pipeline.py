@@ -269,7 +269,7 @@ def solve(
                 index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
                 budget, reserve + swaps, tuning, tracker, friends, greedy_friends, widen)
             if not widened:
-                secondary["timing_cuts"] = secondary.get("timing_cuts", 0) + cuts_before
+                secondary["timing_cuts"] += cuts_before
                 break
             cuts_before += secondary["timing_cuts"]
             log.debug("every week proven on %d triples at %.2fs: widening", int(in_model.sum()), budget.elapsed())

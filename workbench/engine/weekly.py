@@ -68,7 +68,7 @@ class _Target(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def set_bounds(ct: cp_model.Constraint, lo: int, hi: int) -> None:
+def _set_bounds(ct: cp_model.Constraint, lo: int, hi: int) -> None:
     dom = ct.proto.linear.domain
     dom.clear()
     dom.extend([lo, hi])
@@ -130,13 +130,18 @@ class WeekSearch:
             self.cuts += 1
             days = {(True, int(c.vol[t]), int(c.day[t])) for t in group} | {
                 (False, int(self.index.req_cit[int(c.req[t])]), int(c.day[t])) for t in group}
-            for key in days - self.sequenced:
-                self.sequenced.add(key)
-                volunteer, who, day = key
-                of = c.vol if volunteer else self.index.req_cit[c.req]
-                T = self.wm.triples
-                add_day_sequence(self.index, c, self.wm, np.flatnonzero((of[T] == who) & (c.day[T] == day)).tolist(),
-                                 volunteer)
+            for volunteer, who, day in days:
+                self.sequence_day(volunteer, who, day)
+
+    def sequence_day(self, volunteer: bool, who: int, day: int) -> None:
+        """Sequence volunteer (or citizen) ``who``'s ``day`` in the week model, once."""
+        if (volunteer, who, day) in self.sequenced:
+            return
+        self.sequenced.add((volunteer, who, day))
+        T = self.wm.triples
+        of = self.cands.vol[T] if volunteer else self.index.req_cit[self.cands.req[T]]
+        add_day_sequence(self.index, self.cands, self.wm,
+                         np.flatnonzero((of == who) & (self.cands.day[T] == day)).tolist(), volunteer)
 
     def _time(self, chosen: list[int], deadline: float, work: float) -> tuple[list[Session], list[list[int]], float]:
         prefer = {self.cands.index[(s.req, s.vol, s.day)]: (s.start, s.in_person) for s in self.best
@@ -189,7 +194,7 @@ class WeekSearch:
             # A complete hint (the warm start, every other triple off) gives CP-SAT a solution at
             # once; a partial one was measured to leave a medium week without any in 0.4 units.
             self._hint(hint, complete=True)
-            set_bounds(self._keep_primary, 0, cp_model.INT32_MAX)
+            _set_bounds(self._keep_primary, 0, cp_model.INT32_MAX)
             m.maximize(objective)
             solver = cp_model.CpSolver()
             # The search leaves a share of the week's time for timing its answer: an answer that
@@ -213,9 +218,10 @@ class WeekSearch:
             chosen = self._chosen(solver)
             placed, failed, spent = self._time(chosen, t_end, end_work)
             end_work -= spent
-            log.debug("week %d primary: timed %d of %d sessions (%d of %d weighted), %d conflicts", self.week,
-                      len(placed), len(chosen), self.value(placed),
-                      sum(int(self.index.priority[int(self.cands.req[t])]) for t in chosen), len(failed))
+            if log.isEnabledFor(logging.DEBUG):  # the sums only for the log
+                log.debug("week %d primary: timed %d of %d sessions (%d of %d weighted), %d conflicts", self.week,
+                          len(placed), len(chosen), self.value(placed),
+                          int(self.index.priority[self.cands.req[chosen]].sum()), len(failed))
             self.offer(placed)
             if not failed:
                 self.proven = st == cp_model.OPTIMAL or self.best_value >= target - 1e-9
@@ -258,7 +264,7 @@ class WeekSearch:
                 hint = [s for s, j in zip(self.best, self._positions(self.best)) if j not in off] if off \
                     else self.best
                 self._hint(hint, complete=True)
-                set_bounds(self._keep_primary, 0 if off else keep_primary, cp_model.INT32_MAX)
+                _set_bounds(self._keep_primary, 0 if off else keep_primary, cp_model.INT32_MAX)
                 m.maximize(objective)
                 solver = cp_model.CpSolver()
                 self.budget.configure(solver, left * (1 - TIMING_SHARE), min(work, self.round_work), self.seed)
@@ -283,7 +289,7 @@ class WeekSearch:
                 self._cut(failed)
         finally:
             for g in guards:  # a sum of Booleans is always ≥ 0: the guard no longer binds
-                set_bounds(g, 0, cp_model.INT32_MAX)
+                _set_bounds(g, 0, cp_model.INT32_MAX)
         log.debug("week %d %s: improved %s at %.2fs", self.week, name, improved, self.budget.elapsed())
         return improved
 
