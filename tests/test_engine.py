@@ -19,9 +19,10 @@ from exact import exact_optimum
 from ortools.sat.python import cp_model
 
 import workbench
-from workbench.engine import Tuning
+from workbench.engine import Tuning, candidates, pipeline
+from workbench.engine.agreed import agreed_sessions
 from workbench.engine.budget import Budget
-from workbench.engine.candidates import exact_candidates, free_days, pair_checks, triples_of_pairs
+from workbench.engine.candidates import exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
 from workbench.engine.greedy import fill
 from workbench.engine.plan import Plan
 from workbench.engine.weekly import WeekSearch
@@ -124,6 +125,55 @@ def test_a_budget_too_small_for_the_week_models_still_returns_the_warm_start():
     greedy = workbench.solve(s, method="greedy")
     r = workbench.solve(s, time_limit=None, effort=0.001)
     assert greedy.objective <= r.objective < r.bound and r.status == "FEASIBLE"
+
+
+def test_pair_weeks_cut_by_the_clock_keep_each_requests_nearest_volunteers(monkeypatch):
+    """Counting cut after its first step: incomplete, yet every request keeps its nearest compatible pair."""
+    monkeypatch.setattr(candidates, "PAIRS_PER_STEP", 400)  # steps of 200 pairs (2 weeks)
+    s = workbench.generate(40, 80, 2, seed=5)
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    ok = np.logical_and.reduce(list(checks.values()))
+    fd = free_days(ix)
+    full = pair_weeks(ix, ok, fd, distance=dist)
+    cut = pair_weeks(ix, ok, fd, out_of_time=lambda: True, distance=dist)
+    assert full.complete and not cut.complete and 0 < len(cut) < len(full)
+    nearest = {}
+    for r, v in zip(*np.nonzero(ok)):
+        if r not in nearest or dist[r, v] < dist[r, nearest[r]]:
+            nearest[r] = v
+    counted = set(zip(full.req.tolist(), full.vol.tolist()))
+    kept = set(zip(cut.req.tolist(), cut.vol.tolist()))
+    assert {(r, v) for r, v in nearest.items() if (r, v) in counted} <= kept
+
+
+def test_a_clock_too_short_for_every_candidate_still_plans_each_week(monkeypatch):
+    """Candidates cut after a first chunk: each request-week keeps its nearest volunteer; greedy plans each week."""
+    monkeypatch.setattr(pipeline, "CANDIDATE_CHUNK", 200)
+    s = workbench.generate(40, 80, 2, seed=5)
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    ok = np.logical_and.reduce(list(checks.values()))
+    fd = free_days(ix)
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    agreed = agreed_sessions(ix, None)
+    cands = pipeline._candidates(ix, fd, pw, np.ones(len(pw), bool), checks, dist, 0, agreed, True,
+                                 out_of_time=lambda: True)
+    # Every request-week has its nearest volunteer among its candidates, unless that pair has no
+    # feasible start that week (then no schedule could use it).
+    nearest = {}
+    for r, v, w in zip(pw.req.tolist(), pw.vol.tolist(), pw.week.tolist()):
+        if (r, w) not in nearest or dist[r, v] < dist[r, nearest[(r, w)]]:
+            nearest[(r, w)] = v
+    everything = pipeline._candidates(ix, fd, pw, np.ones(len(pw), bool), checks, dist, 0, agreed, True,
+                                      out_of_time=lambda: False)
+    assert not cands.complete and everything.complete and len(cands) < len(everything)
+    startable = set(zip(everything.req.tolist(), everything.vol.tolist(), everything.week.tolist()))
+    have = set(zip(cands.req.tolist(), cands.vol.tolist(), cands.week.tolist()))
+    assert all((r, v, w) in have for (r, w), v in nearest.items() if (r, v, w) in startable)
+    plan = Plan(ix, [])
+    fill(plan, cands)
+    assert {x.week for x in plan.sessions} == {0, 1} and workbench.validate(s, plan.to_frame()) == []
 
 
 def test_same_effort_and_seed_give_the_same_schedule_on_one_or_two_workers():

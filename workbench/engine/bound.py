@@ -36,10 +36,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from ..index import ScenarioIndex
-from .candidates import FreeDays, PairWeeks
+from .candidates import FreeDays, PairWeeks, rank_within
 
 # Pairs a request starts with in the working set (nearest first), and at most how many
 # priced-in pairs join per round and request. Measured on the medium cities of the
@@ -94,21 +93,6 @@ def _lagrangian(duals: np.ndarray, rhs: np.ndarray, n_r: int, r: np.ndarray, val
     else:
         gain = 0.0
     return float(rhs[n_r:] @ duals[n_r:]) + gain
-
-
-def rank_within(group: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Each element's rank (0 = smallest ``value``) among the elements of its ``group``.
-
-    Two stable sorts rather than ``np.lexsort``, which was measured 10x slower on
-    millions of pairs.
-    """
-    order = np.argsort(value, kind="stable")
-    order = order[np.argsort(group[order], kind="stable")]
-    g = group[order]
-    first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1] if len(g) else np.zeros(0, int)
-    rank = np.empty(len(g), int)
-    rank[order] = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
-    return rank
 
 
 def flow_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays,
@@ -222,10 +206,13 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
 class _LP:
     """A maximisation LP that grows by columns and re-solves from its last basis.
 
-    HiGHS through SciPy's bundled bindings keeps the basis between rounds, which
+    HiGHS through its own bindings (``highspy``) keeps the basis between rounds, which
     makes each column-generation round a few pivots (measured ~10x faster than
-    solving anew at large size). Should a SciPy release drop those bindings, the
-    same rounds run through the public ``scipy.optimize.linprog``, solving anew.
+    solving anew at large size). The bindings' core class is used, not the wrapper
+    ``highspy.Highs``: the wrapper prints a banner on stdout when created. Should
+    ``highspy`` be missing, the same rounds run through ``scipy.optimize.linprog``,
+    solving anew (importing ``scipy.optimize`` alone takes ~0.6 s, a small city's
+    whole bound).
     """
 
     def __init__(self, upper: np.ndarray) -> None:
@@ -233,18 +220,19 @@ class _LP:
         self.cols: list[tuple[np.ndarray, ...]] = []
         self.primal: np.ndarray | None = None  # the columns' values in the last solution
         try:
-            from scipy.optimize._highspy import _core
-        except ImportError:  # pragma: no cover - depends on the SciPy release
+            import highspy
+            from highspy import _Highs
+        except ImportError:  # pragma: no cover - depends on the installation
             self.h = None
             return
-        self.core = _core
-        self.h = _core._Highs()
+        self.core = highspy
+        self.h = _Highs()
         self.h.setOptionValue("output_flag", False)
         inf = self.h.getInfinity()
         n = len(upper)
         self.h.addRows(n, np.full(n, -inf), upper.astype(float), 0, np.zeros(n, np.int32), np.zeros(0, np.int32),
                        np.zeros(0))
-        self.h.changeObjectiveSense(_core.ObjSense.kMaximize)
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
 
     def add(self, cost: np.ndarray, upper: np.ndarray, rows: list[np.ndarray], coefs: list[np.ndarray]) -> None:
         """Columns with one entry in each of ``rows`` (one array per row family)."""
@@ -264,6 +252,7 @@ class _LP:
         """Solve; the rows' duals (≥ 0), or None when the LP could not be solved."""
         if self.h is None:
             from scipy.optimize import linprog
+            from scipy.sparse import csr_matrix
 
             cost, upper, rows, coefs = (np.concatenate(x) for x in zip(*self.cols))
             n = len(cost)

@@ -118,6 +118,21 @@ def free_days(index: ScenarioIndex) -> FreeDays:
     return FreeDays(v_lo, v_hi, v_multi, v_min, c_lo, c_hi, c_multi, c_min)
 
 
+def rank_within(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Each element's rank (0 = smallest ``value``) among the elements of its ``group``.
+
+    Two stable sorts rather than ``np.lexsort``, which was measured 10x slower on
+    millions of pairs.
+    """
+    order = np.argsort(value, kind="stable")
+    order = order[np.argsort(group[order], kind="stable")]
+    g = group[order]
+    first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1] if len(g) else np.zeros(0, int)
+    rank = np.empty(len(g), int)
+    rank[order] = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
+    return rank
+
+
 def _room(index: ScenarioIndex, fd: FreeDays, r: np.ndarray, v: np.ndarray,
           days: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For pairs (r, v) and the horizon's ``days``: where the session fits (hull), and the hull of starts."""
@@ -162,21 +177,26 @@ class PairWeeks:
 
 
 def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
-               out_of_time: Callable[[], bool] = lambda: False) -> PairWeeks:
+               out_of_time: Callable[[], bool] = lambda: False, distance: np.ndarray | None = None) -> PairWeeks:
     """Every compatible pair's days with room per week (see :class:`PairWeeks`), without listing triples.
 
-    Stops early (``complete=False``) when ``out_of_time()`` turns true between steps.
+    Stops early (``complete=False``) when ``out_of_time()`` turns true between steps (the first
+    step always runs); ``distance`` (requests × volunteers) orders the steps, nearest pairs first.
     """
     rr, vv = np.nonzero(ok)
     weeks = index.weeks
     step = max(1, PAIRS_PER_STEP // weeks)
+    # Every request's nearest volunteer first, then every request's second nearest, ...: should the
+    # clock cut this short, each request keeps its nearest pairs, not the first requests all of theirs.
+    order = np.argsort(rank_within(rr, distance[rr, vv]), kind="stable") if distance is not None \
+        else np.arange(len(rr))
     parts: list[tuple[np.ndarray, ...]] = []
     complete = True
-    for a in range(0, len(rr), step):
-        if out_of_time():
+    for a in range(0, len(order), step):
+        if parts and out_of_time():
             complete = False
             break
-        r, v = rr[a:a + step], vv[a:a + step]
+        r, v = rr[order[a:a + step]], vv[order[a:a + step]]
         room, _lo, _hi = _room(index, fd, r, v, slice(0, 7 * weeks))
         count = room.reshape(len(r), weeks, 7).sum(axis=2)
         i, w = np.nonzero(count)
@@ -304,7 +324,8 @@ def exact_candidates(index: ScenarioIndex, triples: Triples, idx: np.ndarray | N
     idx = np.arange(len(triples)) if idx is None else np.asarray(idx, int)
     r, v, d = triples.req[idx], triples.vol[idx], triples.day[idx]
     lo, hi, exact = triples.lo[idx], triples.hi[idx], triples.exact[idx]
-    starts: list[tuple[tuple[int, int], ...]] = [((a, b),) for a, b in zip(lo.tolist(), hi.tolist())]
+    # One range each, (lo, hi), as 1-tuples built in C (a list comprehension took ~1 s per million).
+    starts: list[tuple[tuple[int, int], ...]] = list(zip(zip(lo.tolist(), hi.tolist())))
     keep = np.ones(len(idx), bool)
     for k in np.flatnonzero(~exact).tolist():
         ranges = _start_ranges(index.volunteer_windows(int(v[k]), int(d[k])),

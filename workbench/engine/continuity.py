@@ -29,8 +29,8 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from ..index import ScenarioIndex
-from .bound import rank_within, session_capacity, transportation
-from .candidates import Candidates, FreeDays, PairWeeks
+from .bound import session_capacity, transportation
+from .candidates import Candidates, FreeDays, PairWeeks, rank_within
 from .plan import Plan, Session
 
 

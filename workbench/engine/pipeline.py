@@ -58,7 +58,16 @@ from ..validate import validate
 from .agreed import Agreed, agreed_sessions
 from .bound import flow_bound, lp_bound
 from .budget import Budget
-from .candidates import Candidates, PairWeeks, exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
+from .candidates import (
+    Candidates,
+    PairWeeks,
+    exact_candidates,
+    free_days,
+    pair_checks,
+    pair_weeks,
+    rank_within,
+    triples_of_pairs,
+)
 from .continuity import choose_friends, friend_flow, improve_continuity
 from .explain import explain_unassigned
 from .greedy import fill, sessions_by_week
@@ -79,6 +88,9 @@ LP_MAX_PAIR_WEEKS = 1_500_000
 STAGE_WORK_ROUNDS = 3
 # Passes of the continuity swaps over every request.
 SWAP_PASSES = 3
+# Candidates are built nearest first, this many pair-weeks between looks at the clock
+# (~0.1 s each at medium size).
+CANDIDATE_CHUNK = 20_000
 
 
 @dataclass
@@ -175,7 +187,7 @@ def solve(
     checks, dist = pair_checks(index)
     ok = np.logical_and.reduce(list(checks.values()))
     fd = free_days(index)
-    pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, reserve))
+    pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, reserve), distance=dist)
     log.debug("pair-weeks: %d (complete %s) at %.2fs", len(pw), pw.complete, budget.elapsed())
 
     # Bound: trivial, then the flow (cheap at every size), then the LP where affordable.
@@ -347,28 +359,36 @@ def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, 
                 first_day: int, agreed: Agreed, complete: bool, out_of_time: Callable[[], bool]) -> Candidates:
     """Exact candidates of the selected pair-weeks, none before ``first_day`` but the agreed ones.
 
-    Built a few weeks at a time; weeks the clock does not reach get none (``complete`` is then false).
+    Built nearest first (every request-week's nearest volunteer, then every second nearest, ...),
+    ``CANDIDATE_CHUNK`` pair-weeks at a time: should the clock stop it (``complete`` is then
+    false), every request still has its nearest candidates in every week, not all of them in
+    the first weeks and none later.
     """
     fixed = {(s.req, s.vol, s.day) for s in agreed.fixed}
     parts: list[Candidates] = []
     n_v = index.n_volunteers
-    step = 4
-    for w0 in range(0, index.weeks, step):
-        if w0 and out_of_time():
-            complete = False
-            break
-        sel = np.flatnonzero(mask & (pw.week >= w0) & (pw.week < w0 + step))
-        if not len(sel):
-            continue
-        pairs = np.unique(pw.req[sel].astype(np.int64) * n_v + pw.vol[sel])
-        tr = triples_of_pairs(index, fd, (pairs // n_v).astype(np.int32), (pairs % n_v).astype(np.int32),
-                              slice(7 * w0, 7 * min(index.weeks, w0 + step)))
-        keys = (pw.req[sel].astype(np.int64) * n_v + pw.vol[sel]) * index.weeks + pw.week[sel]
-        keep = np.isin((tr.req.astype(np.int64) * n_v + tr.vol) * index.weeks + tr.day // 7, keys)
-        if first_day > 0:
-            keep &= (tr.day >= first_day) | np.array([k in fixed for k in zip(tr.req.tolist(), tr.vol.tolist(),
-                                                                               tr.day.tolist())], bool)
-        parts.append(exact_candidates(index, tr, np.flatnonzero(keep), checks, dist, complete=True))
+    sel_all = np.flatnonzero(mask)
+    rank = rank_within(pw.req[sel_all].astype(np.int64) * index.weeks + pw.week[sel_all],
+                       dist[pw.req[sel_all], pw.vol[sel_all]])
+    # The agreed pairs come first whatever their distance: they must be candidates.
+    if fixed:
+        agreed_pairs = np.array(sorted({s.req * n_v + s.vol for s in agreed.fixed}), np.int64)
+        rank[np.isin(pw.req[sel_all].astype(np.int64) * n_v + pw.vol[sel_all], agreed_pairs)] = 0
+    order = sel_all[np.argsort(rank, kind="stable")]  # every request-week's nearest, then second nearest, ...
+    for a in range(0, len(order), CANDIDATE_CHUNK):
+        if parts and out_of_time():
+            return _concat(parts, checks, False)
+        chunk = order[a:a + CANDIDATE_CHUNK]
+        for w in np.unique(pw.week[chunk]).tolist():
+            sel = chunk[pw.week[chunk] == w]
+            pairs = np.unique(pw.req[sel].astype(np.int64) * n_v + pw.vol[sel])
+            tr = triples_of_pairs(index, fd, (pairs // n_v).astype(np.int32), (pairs % n_v).astype(np.int32),
+                                  slice(7 * w, 7 * w + 7))
+            keep = np.ones(len(tr), bool)
+            if first_day > 0:
+                keep &= (tr.day >= first_day) | np.array(
+                    [k in fixed for k in zip(tr.req.tolist(), tr.vol.tolist(), tr.day.tolist())], bool)
+            parts.append(exact_candidates(index, tr, np.flatnonzero(keep), checks, dist, complete=True))
     if first_day > 0:
         complete = False
     return _concat(parts, checks, complete)

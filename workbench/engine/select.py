@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..index import ScenarioIndex
-from .bound import rank_within
-from .candidates import PairWeeks
+from .candidates import PairWeeks, rank_within
 from .tuning import Tuning
 
 # The wide set keeps each request's nearest volunteers per week (measured: city-large's
