@@ -29,10 +29,10 @@ planned with that friend alone in every week the friend can come; measured on
 city-medium this costs about 2% of the weighted sessions for continuity 0.71
 instead of 0.42 (benchmarks/RESULTS.md shows both runs per city). Set the
 ``continuity`` weight to 0 for the schedule that serves the most. Otherwise every
-week keeps as many sessions with the friend as it can without giving up priority
-(at most ``continuity_loss`` of it, a planner's setting in tenths of a percent),
-and swaps finish it. Agreed sessions, when re-planning, are not an aim at all: they are kept
-exactly unless a change forces them to move (see :mod:`workbench.engine.agreed`).
+week leans to the friends among equally good answers, keeps its sessions with them
+while the other aims are searched, and swaps finish it without giving up priority.
+Agreed sessions, when re-planning, are not an aim at all: they are kept exactly unless
+a change forces them to move (see :mod:`workbench.engine.agreed`).
 """
 
 from __future__ import annotations
@@ -51,9 +51,6 @@ class Weights:
     travel: int = 2
     fair_load: int = 5
     equity: int = 0
-    #: How much of the priority-weighted sessions (in tenths of a percent) the continuity
-    #: stage may give up to keep each request with one visiting friend; 0 = none.
-    continuity_loss: int = 0
 
     @classmethod
     def of(cls, value: Weights | dict[str, Any] | None) -> Weights:

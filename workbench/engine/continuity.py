@@ -13,8 +13,8 @@ that many extra Boolean terms in the week models slow CP-SAT noticeably):
    in the horizon, one volunteer — the one who serves it most often in the weeks'
    primary solutions, then the one agreed before, the citizen's own choice, the
    one able to serve it in the most weeks, the nearest;
-2. each week then maximises the sessions with the chosen friend while keeping its
-   primary value (:meth:`workbench.engine.weekly.WeekSearch.continuity`);
+2. each week then keeps its sessions with the chosen friends while its other aims
+   are searched (:meth:`workbench.engine.weekly.WeekSearch.secondary`);
 3. :func:`improve_continuity` finally moves single sessions, or exchanges two, so
    that each request keeps its most frequent volunteer where the rules allow,
    without giving up any priority.

@@ -8,11 +8,12 @@ Stages, each keeping what the ones before reached:
    stops as soon as it reaches ``target`` (the week's share of the honest bound):
    nothing can be better, and the proof is the bound's. Cuts only remove what is
    infeasible, so the model's own bound stays valid for its triples.
-2. **continuity**: maximise the sessions served by each request's chosen
-   visiting friend, keeping at least ``keep`` of the primary value (the planner's
-   trade-off: by default nothing, or at most a small share, is given up).
-3. **secondary**: the other aims (preferred volunteer, interests, travel, fair
-   load, equity), keeping the primary value and the friends' sessions reached.
+   Among equally good answers it leans to each request's visiting friend.
+2. **continuity** (complete models): the sessions with each request's friend,
+   keeping the primary value.
+3. **secondary**: the other aims (continuity's bonus, preferred volunteer,
+   interests, travel, fair load, equity), keeping the primary value and the
+   sessions with the friends the weeks agree on.
 
 A stage's answer counts only once its timing fits; the best timed schedule so
 far is always at hand, so a stop or the clock ends a stage with no loss.
@@ -42,15 +43,10 @@ log = logging.getLogger(__name__)
 MAX_CUT_ROUNDS = 50
 TIMING_SHARE = 0.15
 STAGE_ROUNDS = 10
-# How a later stage searches: (presolve, linearization level). Its hint is a whole solution.
-# "light": presolving the guards (sums over every triple) was measured to take 10x the time of
-#   the search on a small city, and with the LP relaxation a medium week did not even reach its
-#   hint in 5 s (with neither: 0.08 s); for thinned models and the secondary aims.
-# "lp": the LP relaxation without presolve: on small (complete) models it finds the continuity
-#   the light search misses (demo: 0.91 against 0.63).
-# "full": presolve and the full LP: when many triples are fixed off (holding friends), presolve
-#   removes them and the search proves the week's best at once (medium: 0.3 s a week).
-SEARCH = {"light": (False, 0), "lp": (False, 1), "full": (True, 2)}
+# A later stage searches from a whole solution as hint, without presolve and without the LP
+# relaxation: presolving its guards (sums over every triple) was measured to take 10x the time
+# of the search on a small city, and with the LP relaxation a medium week did not even reach its
+# hint in 5 s (with neither: 0.08 s).
 
 
 class _Target(cp_model.CpSolverSolutionCallback):
@@ -240,35 +236,24 @@ class WeekSearch:
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
 
     def improve(self, name: str, objective: cp_model.LinearExpr, seconds: float, work: float,
-                keep_primary: int, keep: list[tuple[list[int], int]] = (), forbid: list[int] = (),
-                search: str = "light") -> bool:
+                keep_primary: int, keep: list[tuple[list[int], int]] = (), linearization: int = 0) -> bool:
         """A lexicographic stage: maximise ``objective`` keeping the primary value ≥ ``keep_primary`` and
-        each (positions, minimum) of ``keep``; the best schedule changes only if its timing fits.
-
-        ``forbid``: positions that must stay off (the hint drops them: what is left still keeps every
-        rule); the primary value is then only checked on the answer, so a hint below it still counts.
-        ``search``: how CP-SAT searches (see :data:`SEARCH`).
-        """
+        each (positions, minimum) of ``keep``; the best schedule changes only if its timing fits."""
         m = self.wm.model
         t_end = min(time.monotonic() + seconds, self.hard_end)
         guards = [m.add(cp_model.LinearExpr.sum([self.wm.x[j] for j in js]) >= lo) for js, lo in keep if js]
-        if forbid:
-            guards.append(m.add(cp_model.LinearExpr.sum([self.wm.x[j] for j in forbid]) <= 0))
-        off = set(forbid)
         improved = False
         try:
             for _round in range(STAGE_ROUNDS):
                 left = t_end - time.monotonic()
                 if not self.best or self.budget.over() or left <= 0.02 or work <= 0:
                     break
-                hint = [s for s, j in zip(self.best, self._positions(self.best)) if j not in off] if off \
-                    else self.best
-                self._hint(hint, complete=True)
-                _set_bounds(self._keep_primary, 0 if off else keep_primary, cp_model.INT32_MAX)
+                self._hint(self.best, complete=True)
+                _set_bounds(self._keep_primary, keep_primary, cp_model.INT32_MAX)
                 m.maximize(objective)
                 solver = cp_model.CpSolver()
                 self.budget.configure(solver, left * (1 - TIMING_SHARE), min(work, self.round_work), self.seed)
-                solver.parameters.cp_model_presolve, solver.parameters.linearization_level = SEARCH[search]
+                solver.parameters.cp_model_presolve, solver.parameters.linearization_level = False, linearization
                 st = self.budget.solve(solver, m)
                 work -= solver.deterministic_time
                 log.debug("week %d %s: %s %s ≤ %s (%.2f units, %.2fs)", self.week, name, solver.status_name(st),
@@ -299,28 +284,10 @@ class WeekSearch:
         fill(plan, self.cands, weeks=[self.week])
         return plan.sessions
 
-    def hold(self, friend: dict[int, int], seconds: float, work: float, keep_primary: int) -> bool:
-        """Stage 2a: every request of ``friend`` served by its friend alone this week, the primary
-        aim searched again from the best schedule without the others' sessions of those requests;
-        kept only if it reaches ``keep_primary``."""
+    def with_friends(self, friend: dict[int, int]) -> list[int]:
+        """Positions of the triples that serve a request of ``friend`` with its friend."""
         req, vol = self.cands.req[self.wm.triples], self.cands.vol[self.wm.triples]
-        fixed = set(self.pos[t] for t in self.fixed if t in self.pos)
-        forbid = [j for j, (r, v) in enumerate(zip(req.tolist(), vol.tolist()))
-                  if friend.get(r, v) != v and j not in fixed]
-        if not forbid:
-            return False
-        return self.improve("hold", self.wm.primary_expr(), seconds, work, keep_primary, forbid=forbid,
-                            search="full")
-
-    def continuity(self, friend: dict[int, int], seconds: float, work: float, keep_primary: int,
-                   search: str = "light") -> list[int]:
-        """Stage 2: the sessions of each request with its friend; returns their positions."""
-        req, vol = self.cands.req[self.wm.triples], self.cands.vol[self.wm.triples]
-        anchored = [j for j, (r, v) in enumerate(zip(req.tolist(), vol.tolist())) if friend.get(r) == v]
-        if anchored:
-            self.improve("continuity", cp_model.LinearExpr.sum([self.wm.x[j] for j in anchored]), seconds, work,
-                         keep_primary, search=search)
-        return anchored
+        return [j for j, (r, v) in enumerate(zip(req.tolist(), vol.tolist())) if friend.get(r) == v]
 
     def secondary(self, seconds: float, work: float, keep: list[tuple[list[int], int]]) -> None:
         """Stage 3: the other secondary aims."""

@@ -26,7 +26,6 @@ WEIGHT_HELP = {
     "travel": "less travelling (penalty per km)",
     "fair_load": "spread the work fairly",
     "equity": "lift the worst-served district",
-    "continuity_loss": "tenths of a percent of urgency points that may be given up for continuity",
 }
 
 
