@@ -145,14 +145,17 @@ def test_a_budget_too_small_for_the_week_models_still_returns_the_warm_start():
     assert greedy.objective <= r.objective < r.bound and r.status == "FEASIBLE"
 
 
+def _compatible(s: workbench.Scenario):
+    """The scenario's index, rule checks, distances, compatible pairs and free days."""
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    return ix, checks, dist, np.logical_and.reduce(list(checks.values())), free_days(ix)
+
+
 def test_pair_weeks_cut_by_the_clock_keep_each_requests_nearest_volunteers(monkeypatch):
     """Counting cut after its first step: incomplete, yet every request keeps its nearest compatible pair."""
     monkeypatch.setattr(candidates, "PAIRS_PER_STEP", 400)  # steps of 200 pairs (2 weeks)
-    s = workbench.generate(40, 80, 2, seed=5)
-    ix = index_of(s)
-    checks, dist = pair_checks(ix)
-    ok = np.logical_and.reduce(list(checks.values()))
-    fd = free_days(ix)
+    ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 2, seed=5))
     full = pair_weeks(ix, ok, fd, distance=dist)
     cut = pair_weeks(ix, ok, fd, out_of_time=lambda: True, distance=dist)
     assert full.complete and not cut.complete and 0 < len(cut) < len(full)
@@ -169,10 +172,7 @@ def test_a_clock_too_short_for_every_candidate_still_plans_each_week(monkeypatch
     """Candidates cut after a first chunk: each request-week keeps its nearest volunteer; greedy plans each week."""
     monkeypatch.setattr(pipeline, "CANDIDATE_CHUNK", 200)
     s = workbench.generate(40, 80, 2, seed=5)
-    ix = index_of(s)
-    checks, dist = pair_checks(ix)
-    ok = np.logical_and.reduce(list(checks.values()))
-    fd = free_days(ix)
+    ix, checks, dist, ok, fd = _compatible(s)
     pw = pair_weeks(ix, ok, fd, distance=dist)
     agreed = agreed_sessions(ix, None)
     cands = pipeline._candidates(ix, fd, pw, np.ones(len(pw), bool), checks, dist, 0, agreed, True,
@@ -192,6 +192,17 @@ def test_a_clock_too_short_for_every_candidate_still_plans_each_week(monkeypatch
     plan = Plan(ix, [])
     fill(plan, cands)
     assert {x.week for x in plan.sessions} == {0, 1} and workbench.validate(s, plan.to_frame()) == []
+
+
+def test_week_models_too_slow_to_build_in_the_time_left_keep_the_warm_start():
+    """Should no week model be built in time (a model as slow as a second per triple), no week is
+    searched, and the call returns a valid schedule at least as good as greedy, not proven optimal."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    r = workbench.solve(s, time_limit=4.0, tuning=Tuning(build_seconds_per_triple=1.0))
+    assert workbench.validate(s, r.schedule) == []
+    assert greedy.objective <= r.objective < r.bound and r.status == "FEASIBLE"
+    assert r.kpis["weeks_proven"] == 0
 
 
 def test_same_effort_and_seed_give_the_same_schedule_on_one_or_two_workers():

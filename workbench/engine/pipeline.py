@@ -524,8 +524,14 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     if weights.continuity:
         lean = {**choose_friends(index, model_cands, start.sessions, []), **friends, **held}
 
+    week_triples = np.bincount(model_cands.week, minlength=weeks)
+
     def primary(k: int) -> None:
-        if budget.over(reserve):
+        # Building a model is not interruptible: a week without the seconds to build its model and
+        # search it keeps the warm start (measured: widened medium models of ~50,000 triples a week
+        # took ~3 s each to build, two side by side, and had overrun the limit).
+        build = tuning.build_seconds_per_triple * float(week_triples[k])
+        if budget.over(reserve) or (not budget.deterministic and budget.seconds(1.0, reserve) < 2 * build):
             return  # this week keeps the warm start
         ws = WeekSearch(index, model_cands, k, weights, {t: s for t, s in fixed_model.items()
                                                          if int(model_cands.day[t]) // 7 == k}, budget, seed)
@@ -580,7 +586,9 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
 
         def later(k: int) -> None:
             ws = searches[k]
-            if ws is None:
+            # Its terms are added to the model first, as slow as building it.
+            if ws is None or not budget.deterministic and \
+                    budget.seconds(1.0, reserve) < tuning.build_seconds_per_triple * len(ws.wm.x):
                 return
             mine = ws.with_friends(friend)
             reached = len(set(ws._positions(ws.best)) & set(mine))
