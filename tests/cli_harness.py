@@ -116,6 +116,16 @@ def command(*args: str, patches: str | None = None) -> list[str]:
     return [sys.executable, os.path.join(HERE, "cli_harness.py"), patches, "--", *args]
 
 
+def _default_signals() -> None:
+    """In the child: SIGINT, SIGTERM and SIGHUP at their defaults. The command keeps a signal its
+    starter ignores ignored (by design: ``nohup``), so tests run under ``nohup`` or as a background
+    job would otherwise see their signals dropped."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 class Running:
     """A started command whose stderr lines are collected as they come, so a test can wait for one."""
 
@@ -123,6 +133,7 @@ class Running:
         import queue
         import subprocess
 
+        popen.setdefault("preexec_fn", _default_signals)
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
         self.lines: list[str] = []
         self.out: list[str] = []
