@@ -172,8 +172,7 @@ class WeekSearch:
         before was still proven (small-city's proof came sooner: 3.3 s instead of 4.7 s).
         """
         m = self.wm.model
-        req, vol = self.cands.req[self.wm.triples], self.cands.vol[self.wm.triples]
-        leaning = {j for j, (r, v) in enumerate(zip(req.tolist(), vol.tolist())) if (lean or {}).get(r) == v}
+        leaning = set(self.with_friends(lean or {}))
         scale = len(leaning) + 1
         objective = cp_model.LinearExpr.weighted_sum(
             self.wm.x, [scale * c + (j in leaning) for j, c in enumerate(self.wm.primary_coeffs)])
