@@ -89,6 +89,29 @@ def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) ->
     assert cp_model.CpSolver().solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+def test_a_timed_week_hints_every_variable_of_its_sequenced_days(kind: str) -> None:
+    """After days are sequenced, a valid week as the hint sets each start and order literal too, consistently:
+    fixed to the hint, the model is feasible (a round after a cut starts from it, not from nothing)."""
+    s = tiny_city(kind, seed=4, volunteers=12, citizens=25, weeks=1)
+    ix, cands = all_candidates(s)
+    plan = Plan(ix)
+    fill(plan, cands)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    T = ws.wm.triples
+    for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])):
+        for who, day in set(zip(of.tolist(), cands.day[T].tolist())):
+            ws.sequence_day(volunteer, who, day)
+    assert ws.wm.starts
+    ws._hint(plan.sessions, complete=True)
+    hinted = set(ws.wm.model.proto.solution_hint.vars)
+    assert {st.index for _, st in ws.wm.starts} | {lit.index for lit, _, _ in ws.wm.orders} <= hinted
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.solve(ws.wm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert sum(solver.boolean_value(x) for x in ws.wm.x) == len(plan.sessions)
+
+
 def test_thinned_models_keep_every_promise():
     """With the week models thinned to a few hundred triples: ≥ greedy, ≤ bound, not OPTIMAL without proof."""
     s = workbench.load_dataset("demo")
@@ -363,13 +386,64 @@ def _most_sessions(ws: WeekSearch) -> int:
     return int(solver.objective_value)
 
 
+# Two neighbours and a third citizen a 26-minute walk away, each free 09:00-12:20 for an hour's visit:
+# any two fit, all three need 3 h + 1 + 26 min of walking > 200 min. The energy rows see only the
+# shortest walk into each visit (1, 1, 26) and the first walk free: 180 + 2 ≤ 200.
+ONE_FAR_AWAY = {
+    **THREE_ON_THE_WAY,
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.6800,12.570,da,3,any,,north
+        c2,Dagmar,55.6805,12.570,da,2,any,,north
+        c3,Erik,55.6800,12.594,da,1,any,,north
+    """,
+    "citizen_availability.csv": """
+        citizen_id,day,start,end
+        c1,mon,09:00,12:20
+        c2,mon,09:00,12:20
+        c3,mon,09:00,12:20
+    """,
+}
+
+
+# Three hour-long calls whose citizens are free 10:00-12:30 only: any two fit, three do not; the
+# volunteer's free minutes (09:00-15:00) and each pair allow all three.
+THREE_CALLS = {
+    **THREE_ON_THE_WAY,
+    "citizen_availability.csv": """
+        citizen_id,day,start,end
+        c1,mon,10:00,12:30
+        c2,mon,10:00,12:30
+        c3,mon,10:00,12:30
+    """,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,phone,false,,
+        r2,c2,visit,60,1,phone,false,,
+        r3,c3,visit,60,1,phone,false,,
+    """,
+}
+
+
+@pytest.mark.parametrize("city", [THREE_ON_THE_WAY, THREE_CALLS], ids=["visits with walks", "calls"])
+def test_the_week_model_sees_three_sessions_overflowing_their_shared_stretch_of_the_day(make_scenario, city):
+    """Three visits on the way (starts 09:00-11:00, ends by 12:00, walks between) or three calls in
+    10:00-12:30: the interval-energy rows allow two of the three, so the first answer already times."""
+    s = workbench.load(make_scenario(**city))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    assert _most_sessions(ws) == 2
+    r = workbench.solve(s, time_limit=None, effort=2.0)
+    assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] == 0
+
+
 def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_scenario):
-    """Three on the way: the capacity sums allow all three visits; sequencing v1's Monday allows two."""
-    s = workbench.load(make_scenario(**THREE_ON_THE_WAY))
+    """One far away: the relaxed rows allow all three visits; sequencing v1's Monday allows two."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY))
     ix, cands = all_candidates(s)
     ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
     assert _most_sessions(ws) == 3
     ws.sequence_day(True, 0, 0)  # v1's Monday
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
-    assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5
+    assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] >= 1

@@ -7,12 +7,14 @@ week was also measured here to take 6-8 s where this pair of models takes <1 s):
 
 **Assignment, one model per week** (:func:`build_week_model`). A Boolean
 ``x[request,volunteer,date]`` per candidate triple. The weekly rules (12, 13) are
-exact; the daily timing rules are relaxed: a volunteer's (citizen's) booked
-minutes on a day fit in their free minutes; inside one window, the visits and
-the travel into every visit but the first fit (calls are left out of that sum,
-as a call may take place during a trip); and two sessions that cannot both fit
-in one day (windows, durations, travel) exclude each other. Every valid week is a solution,
-so the model's bound is a bound of the week over its triples.
+exact; the daily timing rules are relaxed (:func:`_day_rows`): a volunteer's
+(citizen's) booked minutes on a day fit in their free minutes; two sessions that
+cannot both fit in one day (windows, durations, travel) exclude each other; and
+for every stretch [a, b] of a day, the sessions that can only take place inside
+it fit in it one after another, with the trips into every visit but the first
+(calls are left out of the trips, as a call may take place during a trip).
+Every valid week is a solution, so the model's bound is a bound of the week
+over its triples.
 
 **Timing, one model per group of a date** (:func:`build_day_model`). The
 assigned sessions of a date that share a volunteer or a citizen get exact start
@@ -42,7 +44,7 @@ from ortools.sat.python import cp_model
 from ..geo import haversine_matrix, travel_minutes_array
 from ..index import ScenarioIndex
 from ..objective import Weights
-from .candidates import Candidates
+from .candidates import Candidates, rank_within
 from .plan import Session
 
 
@@ -56,6 +58,10 @@ class WeekModel:
     x: list[cp_model.IntVar]
     primary_coeffs: list[int]
     secondary: dict[str, tuple[list, list[int]]] = field(default_factory=dict)
+    #: Variables of the sequenced days (:func:`add_day_sequence`), for hints: (position, start)
+    #: and (order literal, position a, position b) — the literal true when a comes first.
+    starts: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
+    orders: list[tuple[cp_model.IntVar, int, int]] = field(default_factory=list)
 
     def primary_expr(self) -> cp_model.LinearExpr:
         return cp_model.LinearExpr.weighted_sum(self.x, self.primary_coeffs)
@@ -127,36 +133,16 @@ def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarra
             m.add(cp_model.LinearExpr.sum(xs) - soft <= ex)
             fair_vars.append(ex)
             fair_coeffs.append(-weights.fair_load)
-    # Relaxed timing (rules 8, 10, 11): booked minutes fit in the day's free minutes, and two
-    # sessions that cannot both fit in one day (windows, travel) exclude each other.
-    _pairwise_exclusions(index, cands, T, m, x)
-    visit = cands.in_person[T] & ~cands.phone[T]  # must be a visit
-    can_visit = cands.in_person[T]
+    # Relaxed timing (rules 8, 10, 11): booked minutes fit in the day's free minutes; two sessions
+    # that cannot both fit in one day exclude each other; sessions that must lie inside one stretch
+    # of the day fit in it one after another (see _day_rows).
+    _day_rows(index, cands, T, m, x)
     for g in groups(np.stack([vol, day], axis=1)):
         if len(g) < 2:
             continue
-        v, d = int(vol[g[0]]), int(day[g[0]])
-        windows = index.volunteer_windows(v, d)
-        free = sum(e - s for s, e in windows)
+        free = sum(e - s for s, e in index.volunteer_windows(int(vol[g[0]]), int(day[g[0]])))
         if dur[g].sum() > free:
             m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g], dur[g].tolist()) <= free)
-        gv = g[visit[g]]
-        if len(windows) == 1 and len(gv) > 1:
-            # Inside one window, every visit but the first follows the visit before it by a trip of
-            # at least τ_i (the shortest trip into it from any session of the day that could be a
-            # visit). So Σ_visits (dur_i + τ_i) ≤ window + max τ. Calls and sessions that may be
-            # calls are left out: a call may take place during the trip between two visits.
-            gc = g[can_visit[g]]
-            c = index.req_cit[req[gc]]
-            dist = haversine_matrix(index.cit_lat[c], index.cit_lon[c], index.cit_lat[c], index.cit_lon[c])
-            trips = travel_minutes_array(dist, index.detour, index.speed[v]).astype(float)
-            trips[req[gc][:, None] == req[gc][None, :]] = np.inf  # one request, one session a day
-            tau = trips.min(axis=0)
-            tau = np.where(np.isfinite(tau), tau, 0).astype(int)[visit[gc]]
-            need = dur[gv].astype(int) + tau
-            slack = int(tau.max())
-            if need.sum() > free + slack:
-                m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in gv], need.tolist()) <= free + slack)
     cit_of = index.req_cit[req]
     for g in groups(np.stack([cit_of, day], axis=1)):
         if len(g) < 2:
@@ -172,38 +158,179 @@ def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarra
     return wm
 
 
-def _pairwise_exclusions(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_model.CpModel,
-                         x: list) -> None:
-    """x_i + x_j ≤ 1 for two sessions of one volunteer (or one citizen) on one day that cannot both fit.
+# At most this many interval-energy rows per volunteer-day or citizen-day, the most violated first
+# (measured: a medium alien city's busiest days yield a few dozen; most days none).
+ENERGY_ROWS_PER_DAY = 24
 
-    Session i can precede j only if j's latest start leaves room for i's earliest
-    start, i's duration and the travel from i to j; the pair fits if either order
-    does. Travel counts only when both must be visits (either may otherwise be a call).
+
+def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_model.CpModel, x: list) -> None:
+    """The day's timing rules (8, 10, 11), relaxed, per volunteer-day and citizen-day of the triples ``T``.
+
+    - **Pairs**: ``x_i + x_j ≤ 1`` for two sessions that cannot both fit. Session i can precede j
+      only if j's latest start leaves room for i's earliest start, i's duration and the trip from i
+      to j; the pair fits if either order does. Trips count only between two sessions that must be
+      visits (either may otherwise be a call, and a call may take place during a trip).
+    - **Interval energy**: for a stretch [a, b] of the day, the sessions whose every possible
+      placement lies inside it fit in it one after another: Σ dur·x ≤ b − a (no two at once); and of
+      those that must be visits, each but the first comes after a trip of at least τ_i, the shortest
+      trip into it from another of them (travel times keep the triangle inequality, so a session in
+      between only lengthens the way): Σ (dur + τ)·x ≤ b − a + max τ. Rows are added for three
+      sessions or more that together overflow [a, b] (pairs are exact above); [a, b] runs over the
+      earliest starts and latest ends of the day's sessions. Measured on the alien cities: most
+      timing conflicts of the first answers were three sessions of one volunteer squeezed into the
+      end of their day by the citizens' windows, which the volunteer's free minutes did not see
+      (conflicts per week 32–36 → 21–23).
+
+    Every valid week keeps these rows, so the model's bound stays a bound.
     """
-    lo = np.array([cands.starts[t][0][0] for t in T.tolist()], int)
-    hi = np.array([cands.starts[t][-1][1] for t in T.tolist()], int)
+    lo = np.array([cands.starts[t][0][0] for t in T.tolist()], np.int64)
+    hi = np.array([cands.starts[t][-1][1] for t in T.tolist()], np.int64)
     req, vol, day = cands.req[T], cands.vol[T], cands.day[T]
-    dur = index.duration[req]
+    dur = index.duration[req].astype(np.int64)
+    end = hi + dur
     cit = index.req_cit[req]
     visit = cands.in_person[T] & ~cands.phone[T]
-    for key, with_travel in ((np.stack([vol, day], axis=1), True), (np.stack([cit, day], axis=1), False)):
+    days: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (sessions, must-visits, trips) of 3+
+    for key, volunteer in ((np.stack([vol, day], axis=1), True), (np.stack([cit, day], axis=1), False)):
         for g in groups(key):
             if len(g) < 2:
                 continue
-            if with_travel:
-                c = cit[g]
-                dist = haversine_matrix(index.cit_lat[c], index.cit_lon[c], index.cit_lat[c], index.cit_lon[c])
-                travel = travel_minutes_array(dist, index.detour, index.speed[int(vol[g[0]])])
-                travel = np.where(visit[g][:, None] & visit[g][None, :], travel, 0)
-            else:
-                travel = np.zeros((len(g), len(g)), int)
-            # i before j possible ⇔ hi_j ≥ lo_i + dur_i + travel_ij
-            before = hi[g][None, :] >= (lo[g] + dur[g])[:, None] + travel
-            fits = before | before.T
+            gv = np.flatnonzero(visit[g]) if volunteer else np.zeros(0, int)
+            trips = np.zeros((len(g), len(g)))
+            if len(gv) >= 2:
+                c = cit[g[gv]]
+                km = haversine_matrix(index.cit_lat[c], index.cit_lon[c], index.cit_lat[c], index.cit_lon[c])
+                trips[np.ix_(gv, gv)] = travel_minutes_array(km, index.detour, index.speed[int(vol[g[0]])])
             same_request = req[g][:, None] == req[g][None, :]
-            bad_i, bad_j = np.nonzero(np.triu(~fits & ~same_request, 1))
+            # i before j possible ⇔ hi_j ≥ lo_i + dur_i + trip_ij
+            before = hi[g][None, :] >= (lo[g] + dur[g])[:, None] + trips
+            bad_i, bad_j = np.nonzero(np.triu(~(before | before.T) & ~same_request, 1))
             for i, j in zip(g[bad_i].tolist(), g[bad_j].tolist()):
                 m.add_bool_or([~x[i], ~x[j]])
+            if len(g) >= 3:
+                days.append((g, gv, np.where(same_request, np.inf, trips)))
+    _energy(days, lo, end, dur, m, x)
+
+
+# Days of up to this many candidate sessions get their energy rows in blocks of many days at once
+# (memory and work grow as n⁴ per day); larger days, rare, one at a time.
+ENERGY_BLOCK_SESSIONS = 16
+
+
+def _energy(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarray, end: np.ndarray,
+            dur: np.ndarray, m: cp_model.CpModel, x: list) -> None:
+    """The interval-energy rows (see :func:`_day_rows`) of ``days``: (sessions, which must be visits,
+    trips between them with ``inf`` for one request twice). Most days are small, and numpy's cost per
+    call dominates there: they are computed in blocks of equal padded size (measured: a medium alien
+    week's ~1,100 days with rows took 0.7 s one at a time)."""
+    by_size: dict[int, list[int]] = {}
+    for k, (g, _, _) in enumerate(days):
+        by_size.setdefault(1 << (len(g) - 1).bit_length(), []).append(k)
+    for n, ks in sorted(by_size.items()):
+        if n > ENERGY_BLOCK_SESSIONS:
+            for k in ks:
+                g, gv, trips = days[k]
+                _energy_rows(g, lo[g], end[g], dur[g], gv, trips, m, x)
+            continue
+        step = max(1, 1_000_000 // n ** 4)
+        for c0 in range(0, len(ks), step):
+            _energy_block([days[k] for k in ks[c0:c0 + step]], n, lo, end, dur, m, x)
+
+
+def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int, lo: np.ndarray, end: np.ndarray,
+                  dur: np.ndarray, m: cp_model.CpModel, x: list) -> None:
+    """:func:`_energy_rows` for many days at once, each padded to ``n`` sessions (a padded session
+    starts and ends at +∞: inside no interval [a, b] of real sessions)."""
+    big = np.iinfo(np.int64).max // 4
+    G = len(days)
+    LO = np.full((G, n), big, np.int64)
+    END = np.full((G, n), big, np.int64)
+    DUR = np.zeros((G, n), np.int64)
+    VIS = np.zeros((G, n), bool)
+    TR = np.full((G, n, n), np.inf)
+    for row, (g, gv, trips) in enumerate(days):
+        LO[row, :len(g)], END[row, :len(g)], DUR[row, :len(g)] = lo[g], end[g], dur[g]
+        VIS[row, gv] = True
+        TR[row, :len(g), :len(g)] = trips
+    TR[~(VIS[:, :, None] & VIS[:, None, :])] = np.inf  # trips count between two visits only
+    # Intervals [a, b]: a over the day's earliest starts, b over its latest ends (axes 1, 2).
+    inside = (LO[:, None, None, :] >= LO[:, :, None, None]) & (END[:, None, None, :] <= END[:, None, :, None])
+    width = END[:, None, :] - LO[:, :, None]
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (day, coefficients, capacity)
+
+    def offer(coef: np.ndarray, members: np.ndarray, cap: np.ndarray) -> None:
+        over = (members.sum(-1) >= 3) & (coef.sum(-1) > cap)
+        d = np.nonzero(over)[0]
+        rows.append((d, coef[over], cap[over]))
+
+    offer(inside * DUR[:, None, None, :], inside, width)
+    vin = inside & VIS[:, None, None, :]
+    if (vin.sum(-1) >= 3).any():
+        # the shortest trip into each visit from another visit inside [a, b]: (day, a, b, from, to)
+        into = np.where(vin[..., :, None], TR[:, None, None, :, :], np.inf).min(axis=-2)
+        tau = np.where(vin & np.isfinite(into), into, 0).astype(np.int64)
+        offer(np.where(vin, DUR[:, None, None, :] + tau, 0), vin, width + tau.max(-1))
+    day = np.concatenate([r[0] for r in rows])
+    if not len(day):
+        return
+    coef = np.concatenate([r[1] for r in rows])
+    cap = np.concatenate([r[2] for r in rows])
+    # One row per day and left-hand side (a random hash of the coefficients), the smallest capacity.
+    weights = np.random.default_rng(0).integers(1, 2**31, n, dtype=np.int64)
+    key = coef @ weights * 1_000_003 + day
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    least = np.full(len(first), big)
+    np.minimum.at(least, inverse.ravel(), cap)
+    day, coef, cap = day[first], coef[first], least
+    keep = rank_within(day, cap - coef.sum(-1)) < ENERGY_ROWS_PER_DAY  # the most violated first
+    for r in np.flatnonzero(keep).tolist():
+        g = days[int(day[r])][0]
+        members = np.flatnonzero(coef[r])
+        m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g[members].tolist()], coef[r][members].tolist())
+              <= int(cap[r]))
+
+
+def _energy_rows(g: np.ndarray, lo: np.ndarray, end: np.ndarray, dur: np.ndarray, gv: np.ndarray,
+                 trips: np.ndarray, m: cp_model.CpModel, x: list) -> None:
+    """The interval-energy rows of one day's sessions ``g`` (see :func:`_day_rows`); ``gv``: which
+    of them must be visits; ``trips``: minutes between them (``inf`` for one request twice)."""
+    a, b = np.unique(lo), np.unique(end)
+    width = b[None, :] - a[:, None]
+    inside = (lo[None, None, :] >= a[:, None, None]) & (end[None, None, :] <= b[None, :, None])  # (a, b, i)
+    coefs: list[np.ndarray] = []  # candidate rows: coefficients over g (0: not in the row) ...
+    caps: list[np.ndarray] = []  # ... and capacities
+
+    def offer(mask: np.ndarray, need: np.ndarray, cap: np.ndarray) -> None:
+        coef = mask * need
+        over = (mask.sum(axis=2) >= 3) & (coef.sum(axis=2) > cap)
+        coefs.append(coef[over])
+        caps.append(cap[over])
+
+    offer(inside, dur[None, None, :], width)
+    if len(gv) >= 3:
+        vin = inside[:, :, gv]
+        t = trips[np.ix_(gv, gv)]
+        into = np.empty(vin.shape)  # the shortest trip into each visit from another inside [a, b]
+        step = max(1, 2_000_000 // (len(b) * len(gv) ** 2))  # bounds the (a, b, from, to) blocks
+        for k in range(0, len(a), step):
+            into[k:k + step] = np.where(vin[k:k + step, :, :, None], t[None, None], np.inf).min(axis=2)
+        tau = np.where(vin & np.isfinite(into), into, 0).astype(np.int64)
+        need = np.zeros(inside.shape, np.int64)
+        need[:, :, gv] = dur[gv] + tau
+        mask = np.zeros(inside.shape, bool)
+        mask[:, :, gv] = vin
+        offer(mask, need, width + tau.max(axis=2))
+    coef = np.concatenate(coefs)
+    if not len(coef):
+        return
+    # One row per distinct left-hand side, with the smallest capacity; the most violated first.
+    rows, inverse = np.unique(coef, axis=0, return_inverse=True)
+    cap = np.full(len(rows), np.iinfo(np.int64).max)
+    np.minimum.at(cap, inverse.ravel(), np.concatenate(caps))
+    for r in np.argsort(cap - rows.sum(axis=1), kind="stable")[:ENERGY_ROWS_PER_DAY].tolist():
+        members = np.flatnonzero(rows[r])
+        m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g[members].tolist()], rows[r][members].tolist())
+              <= int(cap[r]))
 
 
 def _start_var(m: cp_model.CpModel, cands: Candidates, t: int, name: str) -> cp_model.IntVar:
@@ -212,14 +339,16 @@ def _start_var(m: cp_model.CpModel, cands: Candidates, t: int, name: str) -> cp_
 
 
 def _trip_between(m: cp_model.CpModel, start_a: cp_model.IntVar, start_b: cp_model.IntVar, dur_a: int, dur_b: int,
-                  t_ab: int, t_ba: int, when: list, name: str) -> None:
+                  t_ab: int, t_ba: int, when: list, name: str) -> cp_model.IntVar | None:
     """Two visits of one volunteer, in whichever order, with the trip between them (rule 10), enforced
-    ``when`` all those literals hold; nothing is added when no trip is needed (NoOverlap says all)."""
+    ``when`` all those literals hold; nothing is added when no trip is needed (NoOverlap says all).
+    Returns the order literal (true: a first)."""
     if t_ab == 0 and t_ba == 0:
-        return
+        return None
     a_first = m.new_bool_var(name)
     m.add(start_b >= start_a + dur_a + t_ab).only_enforce_if([a_first, *when])
     m.add(start_a >= start_b + dur_b + t_ba).only_enforce_if([~a_first, *when])
+    return a_first
 
 
 def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, positions: list[int],
@@ -243,6 +372,7 @@ def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, pos
     dur = index.duration[req].astype(int)
     name = f"{'volunteer' if volunteer else 'citizen'}_day[{positions[0]}]"
     starts = [_start_var(m, cands, t, f"{name}.start[{k}]") for k, t in enumerate(T.tolist())]
+    wm.starts += list(zip(positions, starts))
     m.add_no_overlap([m.new_optional_fixed_size_interval_var(st, int(d), wm.x[j], f"{name}.session[{k}]")
                       for k, (st, d, j) in enumerate(zip(starts, dur, positions))])
     if not volunteer:
@@ -253,9 +383,11 @@ def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, pos
     for a_i, a in enumerate(must_visit):
         for b in must_visit[a_i + 1:]:
             if req[a] != req[b]:
-                _trip_between(m, starts[a], starts[b], int(dur[a]), int(dur[b]),
-                              index.travel(v, int(c[a]), int(c[b])), index.travel(v, int(c[b]), int(c[a])),
-                              [wm.x[positions[a]], wm.x[positions[b]]], f"{name}.order[{a},{b}]")
+                lit = _trip_between(m, starts[a], starts[b], int(dur[a]), int(dur[b]),
+                                    index.travel(v, int(c[a]), int(c[b])), index.travel(v, int(c[b]), int(c[a])),
+                                    [wm.x[positions[a]], wm.x[positions[b]]], f"{name}.order[{a},{b}]")
+                if lit is not None:
+                    wm.orders.append((lit, positions[a], positions[b]))
 
 
 def add_secondary(index: ScenarioIndex, cands: Candidates, wm: WeekModel, weights: Weights) -> None:

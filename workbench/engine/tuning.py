@@ -44,9 +44,10 @@ class Tuning:
     hold_price: float = 0.005
 
     #: Wall seconds to build a week model, per triple, with two weeks built side by side
-    #: (measured: 0.28 s for 5,470 triples alone, ~50 µs; doubled for the shared interpreter).
+    #: (measured with the interval-energy rows: 0.8–1.0 s for ~8,000 triples of a medium week alone,
+    #: ~100–120 µs; doubled for the shared interpreter).
     #: A week whose model would not be built and searched in the time left keeps its warm start.
-    build_seconds_per_triple: float = 1e-4
+    build_seconds_per_triple: float = 2e-4
 
     # ----------------------------------------------------------- shares of the time limit
     #: Share of the time left that candidate enumeration may use before it thins.
