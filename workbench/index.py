@@ -20,6 +20,17 @@ from .geo import haversine_km, travel_minutes
 from .scenario.types import Scenario, per_scenario
 
 
+@dataclass(frozen=True)
+class Lists:
+    """:class:`ScenarioIndex` numbers as Python lists (see :attr:`ScenarioIndex.lists`)."""
+
+    duration: list[int]
+    req_cit: list[int]
+    week_demand: list[list[int]]  # requests × weeks
+    max_sessions: list[float]  # inf = no limit
+    max_minutes: list[float]
+
+
 @dataclass(eq=False)
 class ScenarioIndex:
     """Positions and per-row arrays of one scenario (see module docstring).
@@ -71,6 +82,13 @@ class ScenarioIndex:
     @cached_property
     def day_pos(self) -> dict[date, int]:
         return {d: i for i, d in enumerate(self.dates)}
+
+    @cached_property
+    def lists(self) -> Lists:
+        """The per-request and per-volunteer numbers as Python lists, for code that reads them one
+        at a time in loops (a numpy scalar read costs several times a list's)."""
+        return Lists(self.duration.astype(int).tolist(), self.req_cit.astype(int).tolist(),
+                     self.week_demand.astype(int).tolist(), self.max_sessions.tolist(), self.max_minutes.tolist())
 
     @property
     def n_requests(self) -> int:

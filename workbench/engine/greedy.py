@@ -43,10 +43,9 @@ def volunteer_order(plan: Plan, req: int, triples: np.ndarray, cands: Candidates
     tl = triples.tolist()
     if not preferred and not current and not suggested:
         return tl
-    vol = cands.vol
-    ranks = [(0 if int(vol[i]) in current else 1 if int(vol[i]) in suggested else 2 if int(vol[i]) in preferred
-              else 3, k) for k, i in enumerate(tl)]
-    return [tl[k] for _rank, k in sorted(ranks)]
+    ranks = [0 if v in current else 1 if v in suggested else 2 if v in preferred else 3
+             for v in cands.vol[triples].tolist()]
+    return [tl[k] for k in sorted(range(len(tl)), key=ranks.__getitem__)]  # stable: nearest first within a rank
 
 
 def fill(plan: Plan, cands: Candidates, weeks: list[int] | None = None, request_order: list[int] | None = None,

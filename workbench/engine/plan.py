@@ -10,7 +10,7 @@ only candidate triples (see :mod:`workbench.engine.candidates`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -20,9 +20,12 @@ from ..timeutil import format_time
 from ..validate import sort_schedule
 
 
-@dataclass(frozen=True)
-class Session:
-    """One placed session: request, volunteer and day positions, start minute and mode."""
+class Session(NamedTuple):
+    """One placed session: request, volunteer and day positions, start minute and mode.
+
+    A named tuple, not a dataclass: plans compare and hash sessions millions of times (taking one
+    out of a list, sets of sessions), and a tuple does it in C (measured: the dataclass's ``__eq__``
+    took 0.5 s of a medium city's greedy and swaps)."""
 
     req: int
     vol: int
@@ -40,38 +43,44 @@ class Plan:
 
     def __init__(self, index: ScenarioIndex, sessions: list[Session] | None = None) -> None:
         self.index = index
+        self._n = index.lists
         self.vol_day: dict[tuple[int, int], list[Session]] = defaultdict(list)
         self.cit_day: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         self.vol_week_n: dict[tuple[int, int], int] = defaultdict(int)
         self.vol_week_min: dict[tuple[int, int], int] = defaultdict(int)
         self.req_week_n: dict[tuple[int, int], int] = defaultdict(int)
         self.req_days: set[tuple[int, int]] = set()
-        self.sessions: list[Session] = []
+        self._placed: dict[Session, None] = {}  # in the order placed; taking one out is O(1)
         for s in sessions or ():
             self.add(s)
+
+    @property
+    def sessions(self) -> list[Session]:
+        """The sessions placed, in the order they were placed (a new list)."""
+        return list(self._placed)
 
     # ------------------------------------------------------------------ rules 10–13
     def capacity_ok(self, req: int, vol: int, day: int) -> bool:
         """Rules 12–13 for one more session of ``req`` by ``vol`` on ``day``."""
-        ix = self.index
+        n = self._n
         w = day // 7
-        if (req, day) in self.req_days or self.req_week_n[(req, w)] >= ix.week_demand[req, w]:
+        if (req, day) in self.req_days or self.req_week_n[(req, w)] >= n.week_demand[req][w]:
             return False
-        if self.vol_week_n[(vol, w)] + 1 > ix.max_sessions[vol]:
+        if self.vol_week_n[(vol, w)] + 1 > n.max_sessions[vol]:
             return False
-        return self.vol_week_min[(vol, w)] + ix.duration[req] <= ix.max_minutes[vol]
+        return self.vol_week_min[(vol, w)] + n.duration[req] <= n.max_minutes[vol]
 
     def fits_at(self, req: int, vol: int, day: int, start: int, in_person: bool) -> bool:
         """Rules 10–11 for a session starting at ``start`` (no overlap; travel between visits)."""
-        ix = self.index
-        end = start + int(ix.duration[req])
-        cit = int(ix.req_cit[req])
+        ix, dur, req_cit = self.index, self._n.duration, self._n.req_cit
+        end = start + dur[req]
+        cit = req_cit[req]
         for s, e in self.cit_day.get((cit, day), ()):
             if s < end and start < e:
                 return False
         prev = nxt = None
         for o in self.vol_day.get((vol, day), ()):
-            o_end = o.start + int(ix.duration[o.req])
+            o_end = o.start + dur[o.req]
             if o.start < end and start < o_end:
                 return False
             if in_person and o.in_person:
@@ -81,10 +90,10 @@ class Plan:
                 elif nxt is None or o.start < nxt.start:
                     nxt = o
         if prev is not None:
-            gap = start - (prev.start + int(ix.duration[prev.req]))
-            if gap < ix.travel(vol, int(ix.req_cit[prev.req]), cit):
+            gap = start - (prev.start + dur[prev.req])
+            if gap < ix.travel(vol, req_cit[prev.req], cit):
                 return False
-        if nxt is not None and nxt.start - end < ix.travel(vol, cit, int(ix.req_cit[nxt.req])):
+        if nxt is not None and nxt.start - end < ix.travel(vol, cit, req_cit[nxt.req]):
             return False
         return True
 
@@ -100,14 +109,14 @@ class Plan:
 
         if prefer is not None and inside(prefer) and self.fits_at(req, vol, day, prefer, in_person):
             return prefer
-        ix = self.index
+        ix, dur, req_cit = self.index, self._n.duration, self._n.req_cit
         points = {lo for lo, _ in ranges}
-        cit = int(ix.req_cit[req])
+        cit = req_cit[req]
         for o in self.vol_day.get((vol, day), ()):
-            o_end = o.start + int(ix.duration[o.req])
+            o_end = o.start + dur[o.req]
             points.add(o_end)
             if in_person and o.in_person:
-                points.add(o_end + ix.travel(vol, int(ix.req_cit[o.req]), cit))
+                points.add(o_end + ix.travel(vol, req_cit[o.req], cit))
         for _s, e in self.cit_day.get((cit, day), ()):
             points.add(e)
         for t in sorted(points):
@@ -117,29 +126,27 @@ class Plan:
 
     # ------------------------------------------------------------------ changes
     def add(self, s: Session) -> None:
-        ix = self.index
         w = s.day // 7
-        dur = int(ix.duration[s.req])
+        dur = self._n.duration[s.req]
         self.vol_day[(s.vol, s.day)].append(s)
-        self.cit_day[(int(ix.req_cit[s.req]), s.day)].append((s.start, s.start + dur))
+        self.cit_day[(self._n.req_cit[s.req], s.day)].append((s.start, s.start + dur))
         self.vol_week_n[(s.vol, w)] += 1
         self.vol_week_min[(s.vol, w)] += dur
         self.req_week_n[(s.req, w)] += 1
         self.req_days.add((s.req, s.day))
-        self.sessions.append(s)
+        self._placed[s] = None
 
     def remove(self, s: Session) -> None:
         """Take a placed session out again (undoing :meth:`add`)."""
-        ix = self.index
         w = s.day // 7
-        dur = int(ix.duration[s.req])
+        dur = self._n.duration[s.req]
         self.vol_day[(s.vol, s.day)].remove(s)
-        self.cit_day[(int(ix.req_cit[s.req]), s.day)].remove((s.start, s.start + dur))
+        self.cit_day[(self._n.req_cit[s.req], s.day)].remove((s.start, s.start + dur))
         self.vol_week_n[(s.vol, w)] -= 1
         self.vol_week_min[(s.vol, w)] -= dur
         self.req_week_n[(s.req, w)] -= 1
         self.req_days.discard((s.req, s.day))
-        self.sessions.remove(s)
+        del self._placed[s]
 
     def try_add(self, req: int, vol: int, day: int, ranges: tuple[tuple[int, int], ...], in_person_ok: bool,
                 phone_ok: bool, prefer: int | None = None, prefer_in_person: bool = True) -> Session | None:
@@ -159,12 +166,12 @@ class Plan:
 
     def remaining(self, req: int, week: int) -> int:
         """Sessions of ``req`` still demanded in ``week``."""
-        return int(self.index.week_demand[req, week]) - self.req_week_n[(req, week)]
+        return self._n.week_demand[req][week] - self.req_week_n[(req, week)]
 
     def weighted(self) -> int:
         """Priority-weighted sessions placed (the primary aim)."""
         pr = self.index.priority
-        return int(sum(int(pr[s.req]) for s in self.sessions))
+        return int(sum(int(pr[s.req]) for s in self._placed))
 
     def to_frame(self) -> pd.DataFrame:
         """The placed sessions in the contract's schedule columns, sorted as the contract asks."""
