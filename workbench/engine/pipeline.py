@@ -266,9 +266,16 @@ def solve(
         cap = _model_cap(index, budget, reserve, workers, tuning)
         cuts_before = 0  # the timing cuts of the rounds before widening
         priced_out = _priced_out(index, pw, reduced, w, tuning)
+        # The models choose among the wide set's pair-weeks only (their triples are the wide set's):
+        # at large size a tenth of them (measured on city-large: 5.9 s → under 1 s to choose).
+        sel = np.flatnonzero(wide_mask)
+        pw_w = PairWeeks(pw.req[sel], pw.vol[sel], pw.week[sel], pw.days[sel], pw.complete)
+        reduced_w = reduced[sel] if reduced is not None else None
+        use_w = lp_use[sel] if lp_use is not None else None
+        must_w = must[sel]
         while True:
-            model_mask = model_set(pw, dist, reduced, lp_use, must | pair_mask(pw, warm), tuning, cap=cap)
-            model_keys = _pair_week_keys(pw, model_mask, index)
+            model_mask = model_set(pw_w, dist, reduced_w, use_w, must_w | pair_mask(pw_w, warm), tuning, cap=cap)
+            model_keys = _pair_week_keys(pw_w, model_mask, index)
             in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks
                                + wide.week, model_keys)
             complete_model = bool(model_mask.all()) and wide.complete
