@@ -275,10 +275,8 @@ def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
         return
     coef = np.concatenate([r[1] for r in rows])
     cap = np.concatenate([r[2] for r in rows])
-    # One row per day and left-hand side (a random hash of the coefficients), the smallest capacity.
-    weights = np.random.default_rng(0).integers(1, 2**31, n, dtype=np.int64)
-    key = coef @ weights * 1_000_003 + day
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    # One row per day and left-hand side, with the smallest capacity.
+    _, first, inverse = np.unique(np.column_stack([day, coef]), axis=0, return_index=True, return_inverse=True)
     least = np.full(len(first), big)
     np.minimum.at(least, inverse.ravel(), cap)
     day, coef, cap = day[first], coef[first], least
