@@ -67,11 +67,8 @@ def test_objective_and_bound_enclose_the_true_optimum(kind: str, seed: int) -> N
         assert r.objective == best
 
 
-@pytest.mark.parametrize("sequenced", [False, True])
-@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
-def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) -> None:
-    """The assignment model is a relaxation, also with every volunteer's and citizen's day sequenced:
-    a valid schedule (the greedy one) is one of its solutions."""
+def _greedy_week(kind: str, sequenced: bool) -> tuple[Plan, WeekSearch]:
+    """A tiny city's greedy schedule and its week model, every day sequenced if ``sequenced``."""
     s = tiny_city(kind, seed=4, volunteers=12, citizens=25, weeks=1)
     ix, cands = all_candidates(s)
     plan = Plan(ix)
@@ -81,6 +78,15 @@ def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) ->
     for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])) if sequenced else ():
         for who, day in set(zip(of.tolist(), cands.day[T].tolist())):
             ws.sequence_day(volunteer, who, day)
+    return plan, ws
+
+
+@pytest.mark.parametrize("sequenced", [False, True])
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) -> None:
+    """The assignment model is a relaxation, also with every volunteer's and citizen's day sequenced:
+    a valid schedule (the greedy one) is one of its solutions."""
+    plan, ws = _greedy_week(kind, sequenced)
     model = ws.wm.model.clone()
     on = set(ws._positions(plan.sessions))
     assert len(on) == len(plan.sessions) > 0
@@ -93,15 +99,7 @@ def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) ->
 def test_a_timed_week_hints_every_variable_of_its_sequenced_days(kind: str) -> None:
     """After days are sequenced, a valid week as the hint sets each start and order literal too, consistently:
     fixed to the hint, the model is feasible (a round after a cut starts from it, not from nothing)."""
-    s = tiny_city(kind, seed=4, volunteers=12, citizens=25, weeks=1)
-    ix, cands = all_candidates(s)
-    plan = Plan(ix)
-    fill(plan, cands)
-    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
-    T = ws.wm.triples
-    for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])):
-        for who, day in set(zip(of.tolist(), cands.day[T].tolist())):
-            ws.sequence_day(volunteer, who, day)
+    plan, ws = _greedy_week(kind, sequenced=True)
     assert ws.wm.starts
     ws._hint(plan.sessions, complete=True)
     hinted = set(ws.wm.model.proto.solution_hint.vars)
@@ -397,12 +395,7 @@ ONE_FAR_AWAY = {
         c2,Dagmar,55.6805,12.570,da,2,any,,north
         c3,Erik,55.6800,12.594,da,1,any,,north
     """,
-    "citizen_availability.csv": """
-        citizen_id,day,start,end
-        c1,mon,09:00,12:20
-        c2,mon,09:00,12:20
-        c3,mon,09:00,12:20
-    """,
+    "citizen_availability.csv": "citizen_id,day,start,end\n" + "".join(f"c{k},mon,09:00,12:20\n" for k in (1, 2, 3)),
 }
 
 
@@ -410,12 +403,7 @@ ONE_FAR_AWAY = {
 # volunteer's free minutes (09:00-15:00) and each pair allow all three.
 THREE_CALLS = {
     **THREE_ON_THE_WAY,
-    "citizen_availability.csv": """
-        citizen_id,day,start,end
-        c1,mon,10:00,12:30
-        c2,mon,10:00,12:30
-        c3,mon,10:00,12:30
-    """,
+    "citizen_availability.csv": "citizen_id,day,start,end\n" + "".join(f"c{k},mon,10:00,12:30\n" for k in (1, 2, 3)),
     "requests.csv": """
         request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
         r1,c1,visit,60,1,phone,false,,
