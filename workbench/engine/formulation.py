@@ -222,15 +222,14 @@ def _energy(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarra
     """The interval-energy rows (see :func:`_day_rows`) of ``days``: (sessions, which must be visits,
     trips between them with ``inf`` for one request twice). Most days are small, and numpy's cost per
     call dominates there: they are computed in blocks of equal padded size (measured: a medium alien
-    week's ~1,100 days with rows took 0.7 s one at a time)."""
+    week's ~1,100 days with rows took 0.7 s one at a time); larger days one at a time."""
     by_size: dict[int, list[int]] = {}
     for k, (g, _, _) in enumerate(days):
         by_size.setdefault(1 << (len(g) - 1).bit_length(), []).append(k)
     for n, ks in sorted(by_size.items()):
         if n > ENERGY_BLOCK_SESSIONS:
             for k in ks:
-                g, gv, trips = days[k]
-                _energy_rows(g, lo[g], end[g], dur[g], gv, trips, m, x)
+                _energy_block([days[k]], len(days[k][0]), lo, end, dur, m, x)
             continue
         step = max(1, 1_000_000 // n ** 4)
         for c0 in range(0, len(ks), step):
@@ -239,8 +238,9 @@ def _energy(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarra
 
 def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int, lo: np.ndarray, end: np.ndarray,
                   dur: np.ndarray, m: cp_model.CpModel, x: list) -> None:
-    """:func:`_energy_rows` for many days at once, each padded to ``n`` sessions (a padded session
-    starts and ends at +∞: inside no interval [a, b] of real sessions)."""
+    """The energy rows of ``days``, each padded to ``n`` sessions (a padded session starts and ends
+    at +∞: inside no interval [a, b] of real sessions); at most ``ENERGY_ROWS_PER_DAY`` a day, the
+    most violated first."""
     big = np.iinfo(np.int64).max // 4
     G = len(days)
     LO = np.full((G, n), big, np.int64)
@@ -253,9 +253,6 @@ def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
         VIS[row, gv] = True
         TR[row, :len(g), :len(g)] = trips
     TR[~(VIS[:, :, None] & VIS[:, None, :])] = np.inf  # trips count between two visits only
-    # Intervals [a, b]: a over the day's earliest starts, b over its latest ends (axes 1, 2).
-    inside = (LO[:, None, None, :] >= LO[:, :, None, None]) & (END[:, None, None, :] <= END[:, None, :, None])
-    width = END[:, None, :] - LO[:, :, None]
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (day, coefficients, capacity)
 
     def offer(coef: np.ndarray, members: np.ndarray, cap: np.ndarray) -> None:
@@ -263,13 +260,22 @@ def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
         d = np.nonzero(over)[0]
         rows.append((d, coef[over], cap[over]))
 
-    offer(inside * DUR[:, None, None, :], inside, width)
-    vin = inside & VIS[:, None, None, :]
-    if (vin.sum(-1) >= 3).any():
-        # the shortest trip into each visit from another visit inside [a, b]: (day, a, b, from, to)
-        into = np.where(vin[..., :, None], TR[:, None, None, :, :], np.inf).min(axis=-2)
-        tau = np.where(vin & np.isfinite(into), into, 0).astype(np.int64)
-        offer(np.where(vin, DUR[:, None, None, :] + tau, 0), vin, width + tau.max(-1))
+    # Intervals [a, b]: a over the days' earliest starts, b over their latest ends (axes 1, 2), each
+    # value once when one day is alone (a large day's sessions often share them); a few a at a time,
+    # which bounds the (day, a, b, from, to) arrays of a large day.
+    starts, ends = (LO, END) if G > 1 else (np.unique(LO)[None, :], np.unique(END)[None, :])
+    step = max(1, 2_000_000 // (G * ends.shape[1] * n ** 2))
+    for a0 in range(0, starts.shape[1], step):
+        A = starts[:, a0:a0 + step]
+        inside = (LO[:, None, None, :] >= A[:, :, None, None]) & (END[:, None, None, :] <= ends[:, None, :, None])
+        width = ends[:, None, :] - A[:, :, None]
+        offer(inside * DUR[:, None, None, :], inside, width)
+        vin = inside & VIS[:, None, None, :]
+        if (vin.sum(-1) >= 3).any():
+            # the shortest trip into each visit from another visit inside [a, b]
+            into = np.where(vin[..., :, None], TR[:, None, None, :, :], np.inf).min(axis=-2)
+            tau = np.where(vin & np.isfinite(into), into, 0).astype(np.int64)
+            offer(np.where(vin, DUR[:, None, None, :] + tau, 0), vin, width + tau.max(-1))
     day = np.concatenate([r[0] for r in rows])
     if not len(day):
         return
@@ -285,49 +291,6 @@ def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
         g = days[int(day[r])][0]
         members = np.flatnonzero(coef[r])
         m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g[members].tolist()], coef[r][members].tolist())
-              <= int(cap[r]))
-
-
-def _energy_rows(g: np.ndarray, lo: np.ndarray, end: np.ndarray, dur: np.ndarray, gv: np.ndarray,
-                 trips: np.ndarray, m: cp_model.CpModel, x: list) -> None:
-    """The interval-energy rows of one day's sessions ``g`` (see :func:`_day_rows`); ``gv``: which
-    of them must be visits; ``trips``: minutes between them (``inf`` for one request twice)."""
-    a, b = np.unique(lo), np.unique(end)
-    width = b[None, :] - a[:, None]
-    inside = (lo[None, None, :] >= a[:, None, None]) & (end[None, None, :] <= b[None, :, None])  # (a, b, i)
-    coefs: list[np.ndarray] = []  # candidate rows: coefficients over g (0: not in the row) ...
-    caps: list[np.ndarray] = []  # ... and capacities
-
-    def offer(mask: np.ndarray, need: np.ndarray, cap: np.ndarray) -> None:
-        coef = mask * need
-        over = (mask.sum(axis=2) >= 3) & (coef.sum(axis=2) > cap)
-        coefs.append(coef[over])
-        caps.append(cap[over])
-
-    offer(inside, dur[None, None, :], width)
-    if len(gv) >= 3:
-        vin = inside[:, :, gv]
-        t = trips[np.ix_(gv, gv)]
-        into = np.empty(vin.shape)  # the shortest trip into each visit from another inside [a, b]
-        step = max(1, 2_000_000 // (len(b) * len(gv) ** 2))  # bounds the (a, b, from, to) blocks
-        for k in range(0, len(a), step):
-            into[k:k + step] = np.where(vin[k:k + step, :, :, None], t[None, None], np.inf).min(axis=2)
-        tau = np.where(vin & np.isfinite(into), into, 0).astype(np.int64)
-        need = np.zeros(inside.shape, np.int64)
-        need[:, :, gv] = dur[gv] + tau
-        mask = np.zeros(inside.shape, bool)
-        mask[:, :, gv] = vin
-        offer(mask, need, width + tau.max(axis=2))
-    coef = np.concatenate(coefs)
-    if not len(coef):
-        return
-    # One row per distinct left-hand side, with the smallest capacity; the most violated first.
-    rows, inverse = np.unique(coef, axis=0, return_inverse=True)
-    cap = np.full(len(rows), np.iinfo(np.int64).max)
-    np.minimum.at(cap, inverse.ravel(), np.concatenate(caps))
-    for r in np.argsort(cap - rows.sum(axis=1), kind="stable")[:ENERGY_ROWS_PER_DAY].tolist():
-        members = np.flatnonzero(rows[r])
-        m.add(cp_model.LinearExpr.weighted_sum([x[i] for i in g[members].tolist()], rows[r][members].tolist())
               <= int(cap[r]))
 
 
