@@ -28,9 +28,9 @@ candidate, a request the quick plan already serves with one friend is then
 planned with that friend alone in every week the friend can come, unless the
 linear relaxation prices that pair out by more than the ``continuity`` weight
 allows (weight × ``Tuning.hold_price`` of a session's worth: with the default 20,
-a tenth): the weight is the trade-off. Measured on city-medium: 0.975 of the bound
-and continuity 0.67 at the default, 0.97 and 0.71 holding every friend, 0.99 and
-0.37 with weight 0 (benchmarks/RESULTS.md shows both runs per city). Set the
+a twentieth): the weight is the trade-off. Measured on city-medium: 0.978 of the bound
+and continuity 0.68 at the default, 0.97 and 0.71 holding every friend, 0.99 and
+0.08 with weight 0 (benchmarks/RESULTS.md shows both runs per city). Set the
 ``continuity`` weight to 0 for the schedule that serves the most. Otherwise every
 week leans to the friends among equally good answers, keeps its sessions with them
 while the other aims are searched, and swaps finish it without giving up priority.

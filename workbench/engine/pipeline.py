@@ -359,8 +359,10 @@ def _priced_out(index: ScenarioIndex, pw: PairWeeks, reduced: np.ndarray | None,
     priority. Holding such a friend takes a volunteer the LP's best plan gives to others. Measured
     on city-medium against 0.990 of the bound without holding (continuity 0.37): holding every friend
     0.967–0.971 (continuity 0.70–0.73); within 0.1 of a session's worth 0.975 (0.67–0.68, the
-    baseline's 0.66); within 0.05, 0.978 (0.65); within 0, 0.985 (0.49). None without an LP (then
-    every friend is held: at large size that was measured to pay)."""
+    baseline's 0.66); within 0.05, 0.978 (0.65); within 0, 0.985 (0.49). Measured again with the
+    interval-energy rows (2026-12-02): within 0.1, 0.975 (0.71); within 0.05, 0.978 (0.68, above the
+    baseline's on all nine medium cities). None without an LP (then every friend is held: at large
+    size that was measured to pay)."""
     if reduced is None or not weights.continuity:
         return None
     bad = reduced < -weights.continuity * tuning.hold_price * index.priority[pw.req]
