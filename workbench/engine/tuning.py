@@ -42,7 +42,7 @@ class Tuning:
     #: Measured on the nine medium cities of the family (2026-12-02, 28 s each): a twentieth
     #: keeps continuity above the baseline's on each (city 0.68 against 0.66, rural 0.68 against
     #: 0.65) and serves 0.978 of the bound on city-medium (0.987 rural); a tenth: 0.972–0.975
-    #: (continuity 0.71–0.74); a fortieth changed nothing more; every friend held: 0.97.
+    #: (continuity 0.71–0.74); a fiftieth (0.001) changed nothing more; every friend held: 0.97.
     hold_price: float = 0.0025
 
     #: Wall seconds to build a week model, per triple, with two weeks built side by side
