@@ -24,7 +24,7 @@ from workbench.engine import Tuning, candidates, pipeline
 from workbench.engine.agreed import agreed_sessions
 from workbench.engine.budget import Budget
 from workbench.engine.candidates import exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
-from workbench.engine.greedy import fill
+from workbench.engine.greedy import fill, fill_by_moving
 from workbench.engine.plan import Plan
 from workbench.engine.weekly import WeekSearch
 from workbench.index import index_of
@@ -435,3 +435,44 @@ def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_sce
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] >= 1
+
+
+# "one slot taken": v1 gives one visit on Monday and one on Tuesday, 09:00-10:00. c1 is free both
+# days, c2 only on Monday. With c1's visit on Monday, c2 fits nowhere unless c1's moves to Tuesday.
+ONE_SLOT_TAKEN = {
+    **THREE_ON_THE_WAY,
+    "volunteer_availability.csv": "volunteer_id,day,start,end\nv1,mon,09:00,10:00\nv1,tue,09:00,10:00\n",
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.6800,12.570,da,1,any,,north
+        c2,Dagmar,55.6805,12.570,da,3,any,,north
+    """,
+    "citizen_availability.csv": "citizen_id,day,start,end\nc1,mon,09:00,10:00\nc1,tue,09:00,10:00\n"
+                                "c2,mon,09:00,10:00\n",
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,in_person,false,,
+        r2,c2,visit,60,1,in_person,false,,
+    """,
+}
+
+
+@pytest.mark.parametrize("agreed", [False, True], ids=["moved", "agreed stays"])
+def test_a_missing_session_is_placed_by_moving_another_to_its_other_day(make_scenario, agreed):
+    """The repair moves c1's visit to Tuesday to serve c2 on Monday, unless c1's visit was agreed."""
+    s = workbench.load(make_scenario(**ONE_SLOT_TAKEN))
+    ix, cands = all_candidates(s)
+    r1, v1 = ix.request_pos["r1"], ix.volunteer_pos["v1"]
+    monday = next(i for i in range(len(cands)) if cands.req[i] == r1 and ix.dates[int(cands.day[i])].weekday() == 0)
+    plan = Plan(ix, [])
+    first = plan.try_add(r1, v1, int(cands.day[monday]), cands.starts[monday], True, False)
+    assert first is not None
+    assert fill(plan, cands) == 0  # the filler alone cannot serve c2
+    fixed = {(first.req, first.vol, first.day)} if agreed else set()
+    added = fill_by_moving(plan, cands, fixed)
+    served = {(ix.request_ids[x.req], ix.dates[x.day].weekday()) for x in plan.sessions}
+    if agreed:
+        assert added == 0 and served == {("r1", 0)}
+    else:
+        assert added == 1 and served == {("r1", 1), ("r2", 0)}
+        assert not workbench.validate(s, plan.to_frame())

@@ -104,3 +104,67 @@ def sessions_by_week(sessions: list[Session]) -> dict[int, list[Session]]:
     for s in sessions:
         out[s.week].append(s)
     return out
+
+
+def fill_by_moving(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]],
+                   out_of_time: Callable[[], bool] = lambda: False) -> int:
+    """Add missing sessions by moving one placed session out of the way; returns how many were added.
+
+    For a request-week still short (urgent first), each candidate (volunteer, day) whose day
+    is taken: one session of that volunteer that day (never an agreed one, ``fixed``) is taken
+    out, the missing session is placed, and the one taken out goes to another of its own
+    candidates in its week (its volunteer on another day first, so a visiting friend stays);
+    if it cannot, everything goes back. No placed session is lost, so the priority served
+    only grows. This finds what the filler alone cannot: after the week models, the days are
+    packed and a dropped session (a timing conflict) rarely fits anywhere as it is.
+    """
+    groups = cands.by_request_week
+    vol, day, starts = cands.vol, cands.day, cands.starts
+    in_person, phone = cands.in_person, cands.phone
+    added = 0
+    count = 0
+
+    def relocate(b: Session) -> Session | None:
+        mine = groups.get((b.req, b.week))
+        if mine is None:
+            return None
+        order = sorted(mine.tolist(), key=lambda i: (int(vol[i]) != b.vol, int(day[i]) == b.day))
+        for i in order:
+            if int(vol[i]) == b.vol and int(day[i]) == b.day:
+                continue
+            s = plan.try_add(b.req, int(vol[i]), int(day[i]), starts[i], bool(in_person[i]), bool(phone[i]),
+                             prefer_in_person=b.in_person)
+            if s is not None:
+                return s
+        return None
+
+    for w in range(plan.index.weeks):
+        for r in urgent_first(plan, cands):
+            if plan.remaining(r, w) <= 0:
+                continue
+            mine = groups.get((r, w))
+            if mine is None:
+                continue
+            for i in mine.tolist():
+                count += 1
+                if count % CLOCK_EVERY == 0 and out_of_time():
+                    return added
+                v, d = int(vol[i]), int(day[i])
+                placed = None
+                for b in list(plan.vol_day.get((v, d), ())):
+                    if (b.req, b.vol, b.day) in fixed or b.req == r:
+                        continue
+                    plan.remove(b)
+                    s = plan.try_add(r, v, d, starts[i], bool(in_person[i]), bool(phone[i]))
+                    if s is not None:
+                        moved = relocate(b)
+                        if moved is not None:
+                            placed = s
+                            break
+                        plan.remove(s)
+                    plan.add(b)
+                if placed is not None:
+                    added += 1
+                    if plan.remaining(r, w) <= 0:
+                        break
+    return added

@@ -18,8 +18,9 @@
    the week's bound. Thinned models that every week proves optimal early grow
    (``Tuning.widen_factor``) and search again. Then the other aims, keeping the
    primary value and the sessions with the friends the weeks agree on.
-6. **repair**: the greedy inserter offers what is still missing; swaps make each
-   request keep one visiting friend without losing priority.
+6. **repair**: the greedy inserter offers what is still missing, then places what it
+   can by moving one session out of the way; swaps make each request keep one visiting
+   friend without losing priority.
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
 all of it: friends are chosen for the horizon before the weeks (a min-cost flow);
@@ -72,7 +73,7 @@ from .candidates import (
 )
 from .continuity import choose_friends, friend_flow, improve_continuity
 from .explain import explain_unassigned
-from .greedy import fill, sessions_by_week
+from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session
 from .select import model_set, pair_mask, preferred_pairs, wide_set
 from .tuning import TUNING, Tuning
@@ -303,6 +304,11 @@ def solve(
             model_bound = None
     # Repair: offer whatever is still missing to the greedy inserter, then one friend per request.
     fill(plan, wide, out_of_time=budget.stage(1.0, reserve))
+    if method == "cpsat":
+        # Then by moving one session out of the way (measured on medium-alien-villages: +0.4 %, the
+        # sessions the timing dropped; 0 to 11 sessions on the other medium cities).
+        moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(0.5, reserve))
+        log.debug("repair by moving: %d added at %.2fs", moved, budget.elapsed())
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
     if w.continuity:
