@@ -138,8 +138,9 @@ def fill_by_moving(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int
                 return s
         return None
 
+    order = urgent_first(plan, cands)  # the same every week: it reads the index and candidates only
     for w in range(plan.index.weeks):
-        for r in urgent_first(plan, cands):
+        for r in order:
             if plan.remaining(r, w) <= 0:
                 continue
             mine = groups.get((r, w))
