@@ -26,6 +26,7 @@ from workbench.engine.budget import Budget
 from workbench.engine.candidates import exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
 from workbench.engine.greedy import fill, fill_by_moving
 from workbench.engine.plan import Plan
+from workbench.engine.select import model_set
 from workbench.engine.weekly import WeekSearch
 from workbench.index import index_of
 from workbench.objective import Weights
@@ -108,6 +109,21 @@ def test_a_timed_week_hints_every_variable_of_its_sequenced_days(kind: str) -> N
     solver.parameters.fix_variables_to_their_hinted_value = True
     assert solver.solve(ws.wm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert sum(solver.boolean_value(x) for x in ws.wm.x) == len(plan.sessions)
+
+
+@pytest.mark.parametrize("priced", [False, True], ids=["flow only", "lp"])
+def test_thinned_models_take_the_pairs_the_relaxation_uses_first(priced: bool) -> None:
+    """With room for one pair per request-week, the model takes the pair the relaxation uses (here the
+    farthest), with the LP's reduced costs and also without them (large cities: the flow's pairs)."""
+    pw = candidates.PairWeeks(np.zeros(3, np.int32), np.arange(3, dtype=np.int32), np.zeros(3, np.int32),
+                              np.ones(3, np.int64), True)
+    distance = np.array([[1.0, 2.0, 3.0]])
+    use = np.array([0.0, 0.0, 1.0])
+    reduced = np.zeros(3) if priced else None
+    chosen = model_set(pw, distance, reduced, use, np.zeros(3, bool), Tuning(complete_up_to=0), cap=1)
+    assert chosen.tolist() == [False, False, True]
+    nearest_first = model_set(pw, distance, reduced, None, np.zeros(3, bool), Tuning(complete_up_to=0), cap=1)
+    assert nearest_first.tolist() == [True, False, False]
 
 
 def test_thinned_models_keep_every_promise():
@@ -435,6 +451,49 @@ def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_sce
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] >= 1
+
+
+# "a shared call": c1 has two calls, one with v1 (any time 09:00-11:00) and one with v2 (free only
+# 10:00-11:00); v1 also calls c2, who is free only 09:00-10:00. Any two fit, all three do not: v1's
+# day puts c1's call with v1 at 10:00, c1's day puts it at 09:00. Only one start per session sees it.
+A_SHARED_CALL = {
+    **THREE_ON_THE_WAY,
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.680,12.570,visit,da,yes,f,walk,5,,
+        v2,Bo,55.680,12.570,it_help,da,yes,m,walk,5,,
+    """,
+    "volunteer_availability.csv": "volunteer_id,day,start,end\nv1,mon,09:00,11:00\nv2,mon,10:00,11:00\n",
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.680,12.570,da,1,any,,north
+        c2,Dagmar,55.689,12.570,da,1,any,,north
+    """,
+    "citizen_availability.csv": "citizen_id,day,start,end\nc1,mon,09:00,11:00\nc2,mon,09:00,10:00\n",
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,phone,false,,
+        r2,c1,it_help,60,1,phone,false,,
+        r3,c2,visit,60,1,phone,false,,
+    """,
+}
+
+
+def test_a_session_sequenced_on_its_volunteers_and_its_citizens_day_has_one_start(make_scenario):
+    """A shared call: the relaxed rows allow all three calls, and so does either day sequenced alone;
+    with both, the call they share has one start and only two fit, as in the exact optimum."""
+    s = workbench.load(make_scenario(**A_SHARED_CALL))
+    ix, cands = all_candidates(s)
+    assert len(cands) == 3
+    alone = []
+    for volunteer in (True, False):
+        ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+        ws.sequence_day(volunteer, 0, 0)  # v1's Monday, or c1's
+        alone.append(_most_sessions(ws))
+    assert alone == [3, 3]
+    ws.sequence_day(True, 0, 0)  # now both
+    assert _most_sessions(ws) == 2 == exact_optimum(s)
+    assert len(ws.wm.starts) == len({j for j, _ in ws.wm.starts}) == 3
 
 
 # "one slot taken": v1 gives one visit on Monday and one on Tuesday, 09:00-10:00. c1 is free both

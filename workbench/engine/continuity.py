@@ -152,13 +152,7 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
         mine = groups.get((r, old.week), ())
         tries = sorted((i for i in mine.tolist() if int(cands.vol[i]) == v) if len(mine) else (),
                        key=lambda i: (int(cands.day[i]) != old.day, int(cands.day[i])))
-        for i in tries:
-            new = plan.try_add(r, v, int(cands.day[i]), cands.starts[i], bool(cands.in_person[i]),
-                               bool(cands.phone[i]), prefer=old.start if int(cands.day[i]) == old.day else None,
-                               prefer_in_person=old.in_person)
-            if new is not None:
-                return new
-        return None
+        return plan.place_like(cands, r, tries, old)
 
     def swap(old: list[Session], new: list[tuple[int, int]]) -> list[Session] | None:
         """Replace the ``old`` sessions by (request, volunteer) ``new`` ones and return those, or change nothing."""

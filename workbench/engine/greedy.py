@@ -128,15 +128,10 @@ def fill_by_moving(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int
         mine = groups.get((b.req, b.week))
         if mine is None:
             return None
-        order = sorted(mine.tolist(), key=lambda i: (int(vol[i]) != b.vol, int(day[i]) == b.day))
-        for i in order:
-            if int(vol[i]) == b.vol and int(day[i]) == b.day:
-                continue
-            s = plan.try_add(b.req, int(vol[i]), int(day[i]), starts[i], bool(in_person[i]), bool(phone[i]),
-                             prefer_in_person=b.in_person)
-            if s is not None:
-                return s
-        return None
+        others = [i for i in mine.tolist() if int(vol[i]) != b.vol or int(day[i]) != b.day]
+        # its own volunteer first (on another day), so a visiting friend stays; then other days first
+        return plan.place_like(cands, b.req, sorted(others, key=lambda i: (int(vol[i]) != b.vol,
+                                                                           int(day[i]) == b.day)), b)
 
     order = urgent_first(plan, cands)  # the same every week: it reads the index and candidates only
     for w in range(plan.index.weeks):

@@ -272,7 +272,7 @@ def solve(
         sel = np.flatnonzero(wide_mask)
         pw_w = PairWeeks(pw.req[sel], pw.vol[sel], pw.week[sel], pw.days[sel], pw.complete)
         reduced_w = reduced[sel] if reduced is not None else None
-        use_w = lp_use[sel] if lp_use is not None else None
+        use_w = lp_use[sel] if lp_use is not None else used[sel] if used is not None else None
         must_w = must[sel]
         while True:
             model_mask = model_set(pw_w, dist, reduced_w, use_w, must_w | pair_mask(pw_w, warm), tuning, cap=cap)

@@ -10,7 +10,8 @@ only candidate triples (see :mod:`workbench.engine.candidates`).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ from ..contract import SCHEDULE_COLUMNS
 from ..index import ScenarioIndex
 from ..timeutil import format_time
 from ..validate import sort_schedule
+
+if TYPE_CHECKING:
+    from .candidates import Candidates
 
 
 class Session(NamedTuple):
@@ -161,6 +165,19 @@ class Plan:
             if t is not None:
                 s = Session(req, vol, day, t, in_person)
                 self.add(s)
+                return s
+        return None
+
+    def place_like(self, cands: Candidates, req: int, positions: Iterable[int], like: Session) -> Session | None:
+        """One session of ``req`` on the first of candidate ``positions`` that fits, placed as ``like``
+        was (a session moved, not a new one): in its mode where that is allowed, at its start on its
+        own day where that is free. Used by the repair and the continuity swaps."""
+        for i in positions:
+            d = int(cands.day[i])
+            s = self.try_add(req, int(cands.vol[i]), d, cands.starts[i], bool(cands.in_person[i]),
+                             bool(cands.phone[i]), prefer=like.start if d == like.day else None,
+                             prefer_in_person=like.in_person)
+            if s is not None:
                 return s
         return None
 

@@ -7,7 +7,8 @@ Two sets, both made of whole pair-weeks (a pair in a week brings all its days):
   request's nearest volunteers in each week, plus everything the model set holds.
 - the **model** set, for the week models: per request and week its best pairs
   by the LP relaxation (the pairs it uses, then by reduced cost: their near-equal
-  alternatives), the nearest where the LP says nothing, as many as the model
+  alternatives), the nearest where the LP says nothing (at large size, where no
+  LP runs: the pairs the flow bound uses, then the nearest), as many as the model
   budget allows; plus the warm start's pairs (so the hint stays possible), agreed
   pairs and the citizens' own choices. Below ``complete_up_to`` triples it is
   every triple, so the week models' bound is a bound of the whole problem.
@@ -59,8 +60,10 @@ def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | No
               forced: np.ndarray, tuning: Tuning, cap: int | None = None) -> np.ndarray:
     """The model set (a mask over ``pw``, see module docstring).
 
-    Per request and week, pairs rank by: used by the LP, then reduced cost (the LP is
-    very degenerate, many pairs tie at 0), then distance; each request-week keeps its
+    Per request and week, pairs rank by: used by the relaxation (``use``: the LP's, or the flow's
+    where no LP ran; measured on the large cities: city 58,826 → 58,880, rural 0.9407 → 0.9411,
+    alien and retirees equal), then reduced cost (the LP is very degenerate, many pairs tie
+    at 0), then distance; each request-week keeps its
     best ``m`` pairs, ``m`` as large as ``cap`` triples allow (``tuning.max_model_triples``
     when not given; at least one pair), plus everything ``forced``.
     """
@@ -71,8 +74,8 @@ def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | No
     if reduced_cost is not None:
         # Lower is better: LP-used pairs first, then by reduced cost, ties by distance.
         score = -np.clip(reduced_cost, -50.0, 0.0) * 1e4 + km
-        if use is not None:
-            score = np.where(use > 1e-9, -1.0, score)
+    if use is not None:
+        score = np.where(use > 1e-9, -1.0, score)
     group = pw.req.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
     rank = rank_within(group, score)
     budget = min(cap if cap is not None else tuning.max_model_triples, tuning.max_model_triples) \
