@@ -27,6 +27,7 @@ from workbench.engine.candidates import exact_candidates, free_days, pair_checks
 from workbench.engine.greedy import fill, fill_by_moving
 from workbench.engine.plan import Plan
 from workbench.engine.select import model_set
+from workbench.engine.tuning import TUNING
 from workbench.engine.weekly import WeekSearch
 from workbench.index import index_of
 from workbench.objective import Weights
@@ -166,11 +167,14 @@ def test_the_continuity_weight_holds_more_friends_the_lp_prices_out(caplog):
     assert held[0][0] <= held[1][0] <= held[2][0] == held[2][1]
 
 
-def test_timing_cuts_are_added_and_the_optimum_is_still_proven():
-    """The demo's week models need timing cuts; with enough work the optimum 492 is still proven."""
+@pytest.mark.parametrize("warm_moving_share", [0.0, TUNING.warm_moving_share], ids=["cuts", "default"])
+def test_timing_cuts_are_added_and_the_optimum_is_still_proven(warm_moving_share: float):
+    """From the warm start without the repair by moving, the demo's week models need timing cuts; with
+    enough work the optimum 492 is still proven, with the default settings too."""
     s = workbench.load_dataset("demo")
-    r = workbench.solve(s, time_limit=None, effort=20.0)
-    assert r.kpis["timing_cuts"] > 0
+    r = workbench.solve(s, time_limit=None, effort=20.0, tuning=Tuning(warm_moving_share=warm_moving_share))
+    if warm_moving_share == 0.0:
+        assert r.kpis["timing_cuts"] > 0
     assert r.objective == r.bound == 492 and r.status == "OPTIMAL"
 
 
@@ -451,6 +455,55 @@ def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_sce
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] >= 1
+
+
+# "a friend's slot": over two weeks v1 visits c1 each Monday 09:00-10:00 (c1's visiting friend); c2,
+# more urgent, also needs that hour and will not have v2. v2 is free then too, unless absent in week 2.
+A_FRIENDS_SLOT = {
+    **THREE_ON_THE_WAY,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,in_person,false,,
+        r2,c2,visit,60,1,in_person,false,,
+    """,
+    "scenario.toml": 'name = "a friend\'s slot"\nstart_date = 2026-01-05\nweeks = 2\n',
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.680,12.570,visit,da,yes,f,walk,5,,
+        v2,Bo,55.680,12.570,visit,da,yes,m,walk,5,,
+    """,
+    "volunteer_availability.csv": "volunteer_id,day,start,end\nv1,mon,09:00,10:00\nv2,mon,09:00,10:00\n",
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.6800,12.570,da,1,any,,north
+        c2,Dagmar,55.6805,12.570,da,3,any,v2,north
+    """,
+    "citizen_availability.csv": "citizen_id,day,start,end\nc1,mon,09:00,10:00\nc2,mon,09:00,10:00\n",
+}
+
+
+@pytest.mark.parametrize(("absent", "friends", "expected"), [
+    (False, True, {("r1", "v2", 0), ("r1", "v2", 1), ("r2", "v1", 0)}),  # the friend changes, for both weeks
+    (True, True, {("r1", "v1", 0), ("r1", "v1", 1)}),  # v2 cannot take week 2: c1 keeps v1, c2 waits
+    (True, False, {("r1", "v2", 0), ("r1", "v1", 1), ("r2", "v1", 0)}),  # no friends kept: c1 split
+], ids=["friend moves along", "friend stays", "no friends"])
+def test_a_visiting_friends_session_moves_to_another_volunteer_only_with_all_its_weeks(make_scenario, absent,
+                                                                                      friends, expected):
+    """The repair by moving serves c2 in v1's hour by moving c1's visit to v2 only if every week of c1 can
+    go to v2 (c1 keeps one friend); without friends to keep, it splits c1 between v1 and v2."""
+    absences = "volunteer_id,from_date,to_date\n" + ("v2,2026-01-12,2026-01-18\n" if absent else "")
+    s = workbench.load(make_scenario(**A_FRIENDS_SLOT, volunteer_absences__csv=absences))
+    ix, cands = all_candidates(s)
+    r1, v1 = ix.request_pos["r1"], ix.volunteer_pos["v1"]
+    plan = Plan(ix, [])
+    for i in range(len(cands)):
+        if cands.req[i] == r1 and cands.vol[i] == v1:
+            assert plan.try_add(r1, v1, int(cands.day[i]), cands.starts[i], True, False) is not None
+    assert fill(plan, cands) == 0  # the filler alone cannot serve c2
+    added = fill_by_moving(plan, cands, set(), friends={r1: v1} if friends else None)
+    got = {(ix.request_ids[x.req], ix.volunteer_ids[x.vol], x.week) for x in plan.sessions}
+    assert got == expected and added == len(expected) - 2
+    assert not workbench.validate(s, plan.to_frame())
 
 
 # "a shared call": c1 has two calls, one with v1 (any time 09:00-11:00) and one with v2 (free only

@@ -2,8 +2,8 @@
 
 ::
 
-    agreed sessions → candidates → bound → greedy → weekly assignment
-        (daily timing and cuts) → continuity → secondary aims → repair → check
+    agreed sessions → candidates → bound → greedy → warm start by moving → weekly
+        assignment (daily timing and cuts) → continuity → secondary aims → repair → check
 
 1. **agreed** (:mod:`.agreed`): pins, and what of an agreed schedule still keeps
    the rules, are fixed; the rest is reported with the change that forced it.
@@ -11,7 +11,9 @@
    and per week the days each pair has room — vectorised, watching the clock.
 3. **bound** (:mod:`.bound`): an upper bound on the priority-weighted sessions of
    *every* valid schedule (a min-cost flow, then an LP by column generation).
-4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback.
+4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback. The
+   better of it and the plan guided by the flow bound is improved by the repair by moving
+   (step 6) where the relaxation serves more: the warm start of the week models.
 5. **weeks** (:mod:`.weekly`, in parallel): the assignment model over the selected
    triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); a day the
    timing proves a conflict on is sequenced in the model from then on. It stops at
@@ -254,6 +256,25 @@ def solve(
                   budget.elapsed())
         if guided.weighted() > greedy.weighted():
             start = guided
+    if method == "cpsat" and tuning.warm_moving_share > 0:
+        start = Plan(index, start.sessions)  # the baseline itself stays as the coordinator's
+        relaxed = lp_use if lp_use is not None else used
+        wanted: dict[tuple[int, int], float] | None = None
+        if relaxed is not None:
+            # Request-weeks the relaxation serves more than the warm start: where moving may pay.
+            wanted = defaultdict(float)
+            for k in np.flatnonzero(relaxed > 1e-9).tolist():
+                wanted[(int(pw.req[k]), int(pw.week[k]))] += float(relaxed[k])
+        moved = fill_by_moving(start, wide, agreed_keys, out_of_time=budget.stage(tuning.warm_moving_share, reserve),
+                               friends=_held_friends(start.sessions) if w.continuity else None, wanted=wanted)
+        if w.continuity and moved:
+            # The sessions placed often split a request between volunteers: one friend each again
+            # where that fits (measured on medium-alien-villages: continuity 0.66 → 0.71).
+            improve_continuity(start, wide, agreed_keys, friends={**friends, **greedy_friends},
+                               deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
+                               if not budget.deterministic else math.inf)
+        log.debug("warm start by moving: %d added, %d weighted, continuity %.3f at %.2fs", moved, start.weighted(),
+                  _continuity(start.sessions), budget.elapsed())
     tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
     tracker.update(phase="quick plan ready")
 

@@ -108,10 +108,8 @@ class Plan:
         A feasible stretch always begins at a range start or right after another
         session (plus travel), so only those points need trying.
         """
-        def inside(t: int) -> bool:
-            return any(lo <= t <= hi for lo, hi in ranges)
-
-        if prefer is not None and inside(prefer) and self.fits_at(req, vol, day, prefer, in_person):
+        if prefer is not None and any(lo <= prefer <= hi for lo, hi in ranges) and \
+                self.fits_at(req, vol, day, prefer, in_person):
             return prefer
         ix, dur, req_cit = self.index, self._n.duration, self._n.req_cit
         points = {lo for lo, _ in ranges}
@@ -123,8 +121,13 @@ class Plan:
                 points.add(o_end + ix.travel(vol, req_cit[o.req], cit))
         for _s, e in self.cit_day.get((cit, day), ()):
             points.add(e)
-        for t in sorted(points):
-            if inside(t) and self.fits_at(req, vol, day, t, in_person):
+        if len(ranges) == 1:  # most triples: one range, compared inline (a repair step's hot loop)
+            (lo0, hi0), = ranges
+            tries = [t for t in points if lo0 <= t <= hi0]
+        else:
+            tries = [t for t in points if any(lo <= t <= hi for lo, hi in ranges)]
+        for t in sorted(tries):
+            if self.fits_at(req, vol, day, t, in_person):
                 return t
         return None
 
@@ -172,11 +175,21 @@ class Plan:
         """One session of ``req`` on the first of candidate ``positions`` that fits, placed as ``like``
         was (a session moved, not a new one): in its mode where that is allowed, at its start on its
         own day where that is free. Used by the repair and the continuity swaps."""
+        vol, day, in_person, phone = cands.columns
+        n = self._n
+        dur = n.duration[req]
+        full: set[int] = set()  # volunteers whose week has no room for this request
         for i in positions:
-            d = int(cands.day[i])
-            s = self.try_add(req, int(cands.vol[i]), d, cands.starts[i], bool(cands.in_person[i]),
-                             bool(cands.phone[i]), prefer=like.start if d == like.day else None,
-                             prefer_in_person=like.in_person)
+            v, d = vol[i], day[i]
+            if v in full:
+                continue
+            w = d // 7
+            if self.vol_week_n.get((v, w), 0) + 1 > n.max_sessions[v] or \
+                    self.vol_week_min.get((v, w), 0) + dur > n.max_minutes[v]:
+                full.add(v)
+                continue
+            s = self.try_add(req, v, d, cands.starts[i], in_person[i], phone[i],
+                             prefer=like.start if d == like.day else None, prefer_in_person=like.in_person)
             if s is not None:
                 return s
         return None

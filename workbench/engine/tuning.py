@@ -62,6 +62,15 @@ class Tuning:
     #: 0.6 and 0.85 (when a continuity stage had the difference): equal or better at 0.85.
     primary_share: float = 0.85
 
+    #: Share of the time left for the repair by moving on the warm start, before the week models
+    #: (``greedy.fill_by_moving``; a visiting friend's session moves only with all its weeks). A
+    #: better warm start also puts better pairs into thinned models. Measured with the CLI on the
+    #: benchmark family (2026-12-02): medium-alien-villages 0.936 → 0.948, medium-alien 0.958 →
+    #: 0.963, large-alien 0.952 → 0.961, city-large and rural-large 0.941 → 0.942, medium-rural and
+    #: medium-appointments −0.002 (little to move, the time is the models'); 0.05 on alien-villages:
+    #: 0.946; continuity still above the baseline's on every medium and large city.
+    warm_moving_share: float = 0.1
+
     # ----------------------------------------------------------- effort (deterministic work)
     #: Work units of the primary stage per model triple when an effort is given and it is
     #: split among the weeks (a unit ≈ one second of one core; measured ~5 units for a
