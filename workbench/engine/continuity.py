@@ -140,7 +140,6 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
     """
     if time.monotonic() > deadline:
         return 0
-    groups = cands.by_request_week  # built once per candidate set; a dict over every triple was ~1 s at 1 M
     by_req: dict[int, list[Session]] = defaultdict(list)
     for s in plan.sessions:
         by_req[s.req].append(s)
@@ -148,19 +147,13 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
     def count(r: int, v: int) -> int:
         return sum(1 for s in by_req[r] if s.vol == v)
 
-    def place(r: int, v: int, old: Session) -> Session | None:
-        mine = groups.get((r, old.week), ())
-        tries = sorted((i for i in mine.tolist() if int(cands.vol[i]) == v) if len(mine) else (),
-                       key=lambda i: (int(cands.day[i]) != old.day, int(cands.day[i])))
-        return plan.place_like(cands, r, tries, old)
-
     def swap(old: list[Session], new: list[tuple[int, int]]) -> list[Session] | None:
         """Replace the ``old`` sessions by (request, volunteer) ``new`` ones and return those, or change nothing."""
         for s in old:
             plan.remove(s)
         placed: list[Session] = []
         for (r, v), s in zip(new, old):
-            got = place(r, v, s)
+            got = plan.place_with(cands, r, v, s)
             if got is None:
                 for p in placed:
                     plan.remove(p)

@@ -58,12 +58,16 @@ class WeekModel:
     x: list[cp_model.IntVar]
     primary_coeffs: list[int]
     secondary: dict[str, tuple[list, list[int]]] = field(default_factory=dict)
-    #: Variables of the sequenced days (:func:`add_day_sequence`), for hints: (position, start)
-    #: and (order literal, position a, position b) — the literal true when a comes first. A
-    #: session has one start, shared by its volunteer's day and its citizen's day.
-    starts: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
+    #: Variables of the sequenced days (:func:`add_day_sequence`), for hints: position → start (a
+    #: session has one start, shared by its volunteer's day and its citizen's day) and (order
+    #: literal, position a, position b) — the literal true when a comes first.
     start_of: dict[int, cp_model.IntVar] = field(default_factory=dict)
     orders: list[tuple[cp_model.IntVar, int, int]] = field(default_factory=list)
+
+    @property
+    def starts(self) -> list[tuple[int, cp_model.IntVar]]:
+        """(position, start) of every sequenced session, in the order they were sequenced."""
+        return list(self.start_of.items())
 
     def primary_expr(self) -> cp_model.LinearExpr:
         return cp_model.LinearExpr.weighted_sum(self.x, self.primary_coeffs)
@@ -337,12 +341,10 @@ def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, pos
     # One start per session, shared with the other day it is sequenced on (its citizen's or its
     # volunteer's): with a start each, the two sequences did not have to agree, and a conflict
     # between them came back round after round (small-appointments: 4–5 cuts a week, unproven).
-    starts = []
     for j, t in zip(positions, T.tolist()):
         if j not in wm.start_of:
             wm.start_of[j] = _start_var(m, cands, t, f"start[{j}]")
-            wm.starts.append((j, wm.start_of[j]))
-        starts.append(wm.start_of[j])
+    starts = [wm.start_of[j] for j in positions]
     m.add_no_overlap([m.new_optional_fixed_size_interval_var(st, int(d), wm.x[j], f"{name}.session[{k}]")
                       for k, (st, d, j) in enumerate(zip(starts, dur, positions))])
     if not volunteer:

@@ -145,9 +145,7 @@ def fill_by_moving(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int
         done: list[tuple[Session, Session]] = []
         for o in others:
             plan.remove(o)
-            mine = groups.get((o.req, o.week))
-            tries = [] if mine is None else [i for i in mine.tolist() if vol_l[i] == g]
-            new = plan.place_like(cands, o.req, tries, o)
+            new = plan.place_with(cands, o.req, g, o)
             if new is None:
                 plan.add(o)
                 for old, placed in reversed(done):

@@ -242,6 +242,8 @@ def solve(
                            deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
                            if not budget.deterministic else math.inf)
     greedy_friends = _held_friends(greedy.sessions)
+    # The friends the continuity swaps try last: the horizon's, then the baseline's.
+    swap_friends = {**friends, **greedy_friends}
     log.debug("greedy: %d weighted, continuity %.3f at %.2fs", greedy.weighted(), _continuity(greedy.sessions),
               budget.elapsed())
     start = greedy
@@ -270,7 +272,7 @@ def solve(
         if w.continuity and moved:
             # The sessions placed often split a request between volunteers: one friend each again
             # where that fits (measured on medium-alien-villages: continuity 0.66 → 0.71).
-            improve_continuity(start, wide, agreed_keys, friends={**friends, **greedy_friends},
+            improve_continuity(start, wide, agreed_keys, friends=swap_friends,
                                deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
                                if not budget.deterministic else math.inf)
         log.debug("warm start by moving: %d added, %d weighted, continuity %.3f at %.2fs", moved, start.weighted(),
@@ -333,9 +335,8 @@ def solve(
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
     if w.continuity:
-        others = {**friends, **greedy_friends}
         for _pass in range(SWAP_PASSES):  # a move can open room for another
-            if not improve_continuity(plan, wide, agreed_keys, friends=others,
+            if not improve_continuity(plan, wide, agreed_keys, friends=swap_friends,
                                       deadline=budget.deadline - reserve if not budget.deterministic else math.inf):
                 break
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())

@@ -70,9 +70,13 @@ class Plan:
         w = day // 7
         if (req, day) in self.req_days or self.req_week_n[(req, w)] >= n.week_demand[req][w]:
             return False
-        if self.vol_week_n[(vol, w)] + 1 > n.max_sessions[vol]:
-            return False
-        return self.vol_week_min[(vol, w)] + n.duration[req] <= n.max_minutes[vol]
+        return self.volunteer_has_room(req, vol, w)
+
+    def volunteer_has_room(self, req: int, vol: int, week: int) -> bool:
+        """Rule 12 for one more session of ``req`` by ``vol`` in ``week``."""
+        n = self._n
+        return self.vol_week_n.get((vol, week), 0) + 1 <= n.max_sessions[vol] and \
+            self.vol_week_min.get((vol, week), 0) + n.duration[req] <= n.max_minutes[vol]
 
     def fits_at(self, req: int, vol: int, day: int, start: int, in_person: bool) -> bool:
         """Rules 10–11 for a session starting at ``start`` (no overlap; travel between visits)."""
@@ -176,16 +180,12 @@ class Plan:
         was (a session moved, not a new one): in its mode where that is allowed, at its start on its
         own day where that is free. Used by the repair and the continuity swaps."""
         vol, day, in_person, phone = cands.columns
-        n = self._n
-        dur = n.duration[req]
         full: set[int] = set()  # volunteers whose week has no room for this request
         for i in positions:
             v, d = vol[i], day[i]
             if v in full:
                 continue
-            w = d // 7
-            if self.vol_week_n.get((v, w), 0) + 1 > n.max_sessions[v] or \
-                    self.vol_week_min.get((v, w), 0) + dur > n.max_minutes[v]:
+            if not self.volunteer_has_room(req, v, d // 7):
                 full.add(v)
                 continue
             s = self.try_add(req, v, d, cands.starts[i], in_person[i], phone[i],
@@ -193,6 +193,16 @@ class Plan:
             if s is not None:
                 return s
         return None
+
+    def place_with(self, cands: Candidates, req: int, vol: int, like: Session) -> Session | None:
+        """One session of ``req`` with volunteer ``vol`` in ``like``'s week, placed as ``like`` was (see
+        :meth:`place_like`): on ``like``'s own day first, then the other candidate days in order."""
+        mine = cands.by_request_week.get((req, like.week))
+        if mine is None:
+            return None
+        vols, days = cands.columns[0], cands.columns[1]
+        tries = sorted((i for i in mine.tolist() if vols[i] == vol), key=lambda i: (days[i] != like.day, days[i]))
+        return self.place_like(cands, req, tries, like)
 
     def remaining(self, req: int, week: int) -> int:
         """Sessions of ``req`` still demanded in ``week``."""
