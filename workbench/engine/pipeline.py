@@ -248,35 +248,12 @@ def solve(
               budget.elapsed())
     start = greedy
     if method == "cpsat" and used is not None:
-        # The flow bound's assignment, realised day by day: often near the bound at once.
-        guided = Plan(index, base.sessions)
-        suggest: dict[tuple[int, int], set[int]] = defaultdict(set)
-        for k in np.flatnonzero(used > 0).tolist():
-            suggest[(int(pw.req[k]), int(pw.week[k]))].add(int(pw.vol[k]))
-        fill(guided, wide, out_of_time=budget.stage(1.0, reserve), suggested=suggest, friends=friends)
-        log.debug("guided: %d weighted, continuity %.3f at %.2fs", guided.weighted(), _continuity(guided.sessions),
-                  budget.elapsed())
+        guided = _guided(index, base, wide, pw, used, friends, budget, reserve)
         if guided.weighted() > greedy.weighted():
             start = guided
     if method == "cpsat" and tuning.warm_moving_share > 0:
-        start = Plan(index, start.sessions)  # the baseline itself stays as the coordinator's
-        relaxed = lp_use if lp_use is not None else used
-        wanted: dict[tuple[int, int], float] | None = None
-        if relaxed is not None:
-            # Request-weeks the relaxation serves more than the warm start: where moving may pay.
-            wanted = defaultdict(float)
-            for k in np.flatnonzero(relaxed > 1e-9).tolist():
-                wanted[(int(pw.req[k]), int(pw.week[k]))] += float(relaxed[k])
-        moved = fill_by_moving(start, wide, agreed_keys, out_of_time=budget.stage(tuning.warm_moving_share, reserve),
-                               friends=_held_friends(start.sessions) if w.continuity else None, wanted=wanted)
-        if w.continuity and moved:
-            # The sessions placed often split a request between volunteers: one friend each again
-            # where that fits (measured on medium-alien-villages: continuity 0.66 → 0.71).
-            improve_continuity(start, wide, agreed_keys, friends=swap_friends,
-                               deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
-                               if not budget.deterministic else math.inf)
-        log.debug("warm start by moving: %d added, %d weighted, continuity %.3f at %.2fs", moved, start.weighted(),
-                  _continuity(start.sessions), budget.elapsed())
+        start = _warm_start_by_moving(start, wide, agreed_keys, pw, lp_use if lp_use is not None else used,
+                                      swap_friends if w.continuity else None, budget, reserve, tuning)
     tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
     tracker.update(phase="quick plan ready")
 
@@ -344,6 +321,47 @@ def solve(
         plan = start  # never worse than the coordinator's baseline (or the guided one)
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
                    primary_before_continuity, proven_weeks, len(wide))
+
+
+def _guided(index: ScenarioIndex, base: Plan, wide: Candidates, pw: PairWeeks, used: np.ndarray,
+            friends: dict[int, int], budget: Budget, reserve: float) -> Plan:
+    """The flow bound's assignment (``used`` sessions per pair-week of ``pw``), realised day by day
+    from ``base`` (the agreed sessions): often near the bound at once."""
+    guided = Plan(index, base.sessions)
+    suggest: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for k in np.flatnonzero(used > 0).tolist():
+        suggest[(int(pw.req[k]), int(pw.week[k]))].add(int(pw.vol[k]))
+    fill(guided, wide, out_of_time=budget.stage(1.0, reserve), suggested=suggest, friends=friends)
+    log.debug("guided: %d weighted, continuity %.3f at %.2fs", guided.weighted(), _continuity(guided.sessions),
+              budget.elapsed())
+    return guided
+
+
+def _warm_start_by_moving(start: Plan, wide: Candidates, agreed_keys: set[tuple[int, int, int]], pw: PairWeeks,
+                          relaxed: np.ndarray | None, swap_friends: dict[int, int] | None, budget: Budget,
+                          reserve: float, tuning: Tuning) -> Plan:
+    """A copy of ``start`` (the baseline itself stays as the coordinator's) where the repair by moving
+    serves what the relaxation (``relaxed`` sessions per pair-week of ``pw``) serves more than
+    ``start``; with continuity (``swap_friends`` given), a visiting friend's session moves to
+    another volunteer only with all its weeks, and the swaps make each request keep one friend again."""
+    plan = Plan(start.index, start.sessions)
+    wanted: dict[tuple[int, int], float] | None = None
+    if relaxed is not None:
+        # Request-weeks the relaxation serves more than the warm start: where moving may pay.
+        wanted = defaultdict(float)
+        for k in np.flatnonzero(relaxed > 1e-9).tolist():
+            wanted[(int(pw.req[k]), int(pw.week[k]))] += float(relaxed[k])
+    moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(tuning.warm_moving_share, reserve),
+                           friends=_held_friends(plan.sessions) if swap_friends is not None else None, wanted=wanted)
+    if swap_friends is not None and moved:
+        # The sessions placed often split a request between volunteers: one friend each again
+        # where that fits (measured on medium-alien-villages: continuity 0.66 → 0.71).
+        improve_continuity(plan, wide, agreed_keys, friends=swap_friends,
+                           deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
+                           if not budget.deterministic else math.inf)
+    log.debug("warm start by moving: %d added, %d weighted, continuity %.3f at %.2fs", moved, plan.weighted(),
+              _continuity(plan.sessions), budget.elapsed())
+    return plan
 
 
 def _served_twice(sessions: list[Session]) -> tuple[int, dict[int, int]]:
