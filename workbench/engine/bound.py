@@ -15,8 +15,8 @@ LP value bounds the problem. Modelling notes measured this relaxation within
 0.02% of the triple-level one at medium size, in a fraction of its time. Its
 looseness is elsewhere, and not cheap to remove: on medium-alien (week values
 3,164 / 3,134 / 3,159 / 3,147) rows of session capacities per volunteer and
-citizen (as in the flow bound) change nothing, and integer ``y`` only 1–2 per
-week (HiGHS, 30 s each: dual bounds 3,162 / 3,132 / 3,157 / 3,145), while the
+citizen (as in the flow bound) change nothing, and with integer ``y`` HiGHS's
+dual bound after 30 s a week is only 1–2 lower (3,162 / 3,132 / 3,157 / 3,145), while the
 complete week models reach 3,100 / 3,129 only after minutes of search: what
 the schedules lose to the bound is the days' timing, which no pair-level row sees.
 
