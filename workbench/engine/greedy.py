@@ -167,11 +167,14 @@ def fill_by_moving(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int
         if friends is None or friends.get(b.req) != b.vol:
             return plan.place_like(cands, b.req, ordered, b)
         # A visiting friend's session goes to another volunteer only with all its request's sessions.
-        moved = plan.place_like(cands, b.req, [i for i in ordered if vol_l[i] == b.vol], b)
+        by_vol: dict[int, list[int]] = {}  # the positions per volunteer, in ``ordered``'s order
+        for i in ordered:
+            by_vol.setdefault(vol_l[i], []).append(i)
+        moved = plan.place_like(cands, b.req, by_vol.pop(b.vol, []), b)
         if moved is not None:
             return moved
-        for g in dict.fromkeys(vol_l[i] for i in ordered if vol_l[i] != b.vol):
-            moved = plan.place_like(cands, b.req, [i for i in ordered if vol_l[i] == g], b)
+        for g, tries in by_vol.items():
+            moved = plan.place_like(cands, b.req, tries, b)
             if moved is not None:
                 if rehome(b, g):
                     return moved
