@@ -91,7 +91,10 @@ class Budget:
         """Limits of one CP-SAT search: ``work`` deterministic units (``inf``: none) and, unless in
         effort mode, ``seconds`` of wall clock; never beyond the time limit. One thread: a
         single-threaded search is deterministic for a seed; parallelism comes from solving weeks
-        side by side."""
+        side by side. Measured on medium-alien (30 s, 2026-12-02), against 0.963–0.964 of the bound
+        with this default search: ``interleave_search`` with every subsolver 0.955, with LNS only
+        0.955, with the default LP search and the LNS subsolvers 0.958; two workers per week with
+        the weeks one after another 0.955."""
         p = solver.parameters
         wall = min(seconds if not self.deterministic else math.inf, self.left())
         if math.isfinite(wall):

@@ -22,12 +22,20 @@ class Tuning:
     #: Below this many compatible triples every triple goes into the week models, so
     #: their bound is a bound of the whole problem (small cities: 2–10 thousand).
     complete_up_to: int = 12_000
-    #: Triples of one week model per second its primary stage gets (measured: a medium week of
-    #: ~5,500 triples improves on the warm start within 8 s of one core; one of 24,000 did not in
-    #: 6 s), between ``week_triples_min`` and ``week_triples_max`` (also the size in effort mode).
-    week_triples_per_second: float = 650.0
+    #: Triples of one week model per second its primary stage gets, between ``week_triples_min``
+    #: and ``week_triples_max`` (also the size in effort mode). Measured in process on the medium
+    #: cities of the family, 30 s, one run each (2026-12-02), weighted ÷ bound with 650 / 6,000 →
+    #: 1,000 / 9,000 → 1,400 / 12,000 → 2,000 / 18,000: city 0.978 → 0.983 → 0.983 → 0.985, rural
+    #: 0.987 → 0.988 → 0.990 → 0.991, appointments 0.982 → 0.985 → 0.985 → 0.985, mixed 0.985 →
+    #: 0.986 → 0.986, sparse 0.984 → 0.983 → 0.984 → 0.984, alien 0.963 → 0.966 → 0.969 → 0.962,
+    #: alien-villages 0.953 → 0.955 → 0.957 → 0.956; retirees and dense equal (they stop at the
+    #: bound). Past 12,000 the alien city falls back: a week of that size no longer improves its
+    #: warm start as far within its seconds. At 12 s equal or better (alien-villages 0.940 → 0.948).
+    #: Continuity moves by −0.03 to +0.04 (city 0.72 → 0.70, alien 0.66 → 0.64). Large cities are
+    #: not affected: their warm starts' pairs alone exceed this size.
+    week_triples_per_second: float = 1_400.0
     week_triples_min: int = 1_500
-    week_triples_max: int = 6_000
+    week_triples_max: int = 12_000
     #: At most this many triples in all week models together, whatever the time.
     max_model_triples: int = 200_000
     #: Should every week model be proven optimal on its (thinned) triples with at least this share

@@ -207,7 +207,13 @@ class WeekSearch:
             m.maximize(objective)
             solver = cp_model.CpSolver()
             # The search leaves a share of the week's time for timing its answer: an answer that
-            # cannot be timed in time is lost.
+            # cannot be timed in time is lost. The first search takes all of it, though a second
+            # one after the cuts often gets only a fraction of a second: measured (2026-12-02), a
+            # first search held to 45–75 % of it lost more than the later rounds won back
+            # (medium-alien 0.963 → 0.962–0.963, alien-villages 0.953 → 0.952–0.953). Sequencing
+            # from the start, in weeks 2–3, the days that needed cuts in weeks 0–1 (half of them
+            # recur) made those weeks' searches reach less (medium-alien week 3: 2,967 against
+            # 3,042 before timing): not adopted.
             self.budget.configure(solver, left * (1 - TIMING_SHARE), end_work, self.seed)
             # The full LP relaxation proves weekly optima sooner (measured ~25% on city-medium);
             # probing at presolve costs more than it saves here (a small city's week: 0.37 s
