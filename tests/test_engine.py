@@ -150,6 +150,16 @@ def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
+def test_effort_mode_sizes_week_models_by_its_own_number_not_the_clocks(caplog):
+    """In effort mode the week models hold ``week_triples_effort`` triples a week, whatever ``week_triples_max``."""
+    s = workbench.load_dataset("demo")
+    sizes = Tuning(complete_up_to=0, week_triples_effort=120, week_triples_max=5_000)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=None, effort=2.0, tuning=sizes)
+    assert f"(cap {120 * index_of(s).weeks}," in caplog.text
+    assert workbench.validate(s, r.schedule) == [] and r.objective <= r.bound
+
+
 def test_the_continuity_weight_holds_more_friends_the_lp_prices_out(caplog):
     """Thinned models hold a friend only where the LP does not price the pair out by more than the
     weight allows: a higher continuity weight holds at least as many friends, a very high one all."""

@@ -388,9 +388,12 @@ def _continuity(sessions: list[Session]) -> float:
 
 
 def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: int | None, tuning: Tuning) -> int:
-    """How many triples the week models may hold: what one week can use in the seconds it will get."""
+    """How many triples the week models may hold: what one week can use in the seconds (or, in
+    effort mode, the work) it will get."""
+    if budget.deterministic:
+        return tuning.week_triples_effort * index.weeks
     per_week = tuning.week_triples_max
-    if not budget.deterministic and math.isfinite(budget.left()):
+    if math.isfinite(budget.left()):
         threads = max(1, min(workers or (os.cpu_count() or 1), index.weeks))
         seconds = budget.seconds(tuning.primary_share, reserve) / math.ceil(index.weeks / threads)
         per_week = int(min(max(tuning.week_triples_per_second * seconds, tuning.week_triples_min),

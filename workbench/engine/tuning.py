@@ -23,7 +23,7 @@ class Tuning:
     #: their bound is a bound of the whole problem (small cities: 2–10 thousand).
     complete_up_to: int = 12_000
     #: Triples of one week model per second its primary stage gets, between ``week_triples_min``
-    #: and ``week_triples_max`` (also the size in effort mode). Measured in process on the medium
+    #: and ``week_triples_max`` (the size when no clock runs). Measured in process on the medium
     #: cities of the family, 30 s, one run each (2026-12-02), weighted ÷ bound with 650 / 6,000 →
     #: 1,000 / 9,000 → 1,400 / 12,000 → 2,000 / 18,000: city 0.978 → 0.983 → 0.983 → 0.985, rural
     #: 0.987 → 0.988 → 0.990 → 0.991, appointments 0.982 → 0.985 → 0.985 → 0.985, mixed 0.985 →
@@ -36,6 +36,10 @@ class Tuning:
     week_triples_per_second: float = 1_400.0
     week_triples_min: int = 1_500
     week_triples_max: int = 12_000
+    #: The size of a week model in effort mode, where the work, not the clock, limits the search.
+    #: Measured with ``effort=30`` (2026-12-02): city-medium 0.975 with 6,000, 0.967 with 12,000;
+    #: medium-alien 0.959 with both.
+    week_triples_effort: int = 6_000
     #: At most this many triples in all week models together, whatever the time.
     max_model_triples: int = 200_000
     #: Should every week model be proven optimal on its (thinned) triples with at least this share
