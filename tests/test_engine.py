@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,45 @@ def test_pair_weeks_cut_by_the_clock_keep_each_requests_nearest_volunteers(monke
     assert {(r, v) for r, v in nearest.items() if (r, v) in counted} <= kept
 
 
+def test_pair_weeks_cut_by_the_clock_still_count_the_pairs_the_wide_set_needs(monkeypatch):
+    """A clock out at once still counts every request's ``min_pairs`` worth of nearest pairs (a cheaper selection)."""
+    monkeypatch.setattr(candidates, "PAIRS_PER_STEP", 400)  # steps of 200 pairs (2 weeks)
+    ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 2, seed=5))
+    one_step = pair_weeks(ix, ok, fd, out_of_time=lambda: True, distance=dist)
+    three = pair_weeks(ix, ok, fd, out_of_time=lambda: True, distance=dist, min_pairs=3 * ix.n_requests)
+    assert not three.complete and len(one_step) < len(three)
+    # Every request's three nearest compatible volunteers are counted (where they have room in a week).
+    full = pair_weeks(ix, ok, fd, distance=dist)
+    counted = set(zip(full.req.tolist(), full.vol.tolist()))
+    kept = set(zip(three.req.tolist(), three.vol.tolist()))
+    for r in range(ix.n_requests):
+        vols = np.flatnonzero(ok[r])
+        for v in vols[np.argsort(dist[r, vols], kind="stable")][:3].tolist():
+            assert (r, v) not in counted or (r, v) in kept
+
+
+def test_a_stage_gets_at_least_its_floor_but_never_the_reserve():
+    """``Budget.stage``: ``at_least`` lengthens a short share, but never into the reserve."""
+    budget = Budget(100.0, None, None)
+    assert budget.stage(0.0, 10.0)()  # no share: over at once
+    assert not budget.stage(0.0, 10.0, at_least=50.0)()  # a 50 s floor: not over yet
+    assert budget.stage(0.5, 100.0, at_least=50.0)()  # the reserve is everything: over at once
+    tight = Budget(0.3, None, None)
+    floor = tight.stage(0.0, 0.0, at_least=0.2)
+    assert not floor()
+    time.sleep(0.25)
+    assert floor()
+
+
+def test_a_limit_too_short_for_the_bounds_skips_them_and_keeps_the_baseline():
+    """With the baseline said to need all the time, bounds and friends are skipped, not the baseline."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    r = workbench.solve(s, time_limit=6.0, tuning=Tuning(baseline_per_session=1.0))
+    assert r.kpis["bound_kind"] in ("trivial", "model")
+    assert workbench.validate(s, r.schedule) == [] and r.objective >= greedy.objective
+
+
 def test_a_clock_too_short_for_every_candidate_still_plans_each_week(monkeypatch):
     """Candidates cut after a first chunk: each request-week keeps its nearest volunteer; greedy plans each week."""
     monkeypatch.setattr(pipeline, "CANDIDATE_CHUNK", 200)
@@ -227,7 +267,7 @@ def test_a_clock_too_short_for_every_candidate_still_plans_each_week(monkeypatch
     pw = pair_weeks(ix, ok, fd, distance=dist)
     agreed = agreed_sessions(ix, None)
     cands = pipeline._candidates(ix, fd, pw, np.ones(len(pw), bool), checks, dist, 0, agreed, True,
-                                 out_of_time=lambda: True)
+                                 out_of_time=lambda _built: True)
     # Every request-week has its nearest volunteer among its candidates, unless that pair has no
     # feasible start that week (then no schedule could use it).
     nearest = {}
@@ -235,7 +275,7 @@ def test_a_clock_too_short_for_every_candidate_still_plans_each_week(monkeypatch
         if (r, w) not in nearest or dist[r, v] < dist[r, nearest[(r, w)]]:
             nearest[(r, w)] = v
     everything = pipeline._candidates(ix, fd, pw, np.ones(len(pw), bool), checks, dist, 0, agreed, True,
-                                      out_of_time=lambda: False)
+                                      out_of_time=lambda _built: False)
     assert not cands.complete and everything.complete and len(cands) < len(everything)
     startable = set(zip(everything.req.tolist(), everything.vol.tolist(), everything.week.tolist()))
     have = set(zip(cands.req.tolist(), cands.vol.tolist(), cands.week.tolist()))

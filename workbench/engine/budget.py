@@ -76,15 +76,16 @@ class Budget:
         left = self.left() - reserve
         return max(0.0, left * fraction) if math.isfinite(left) else math.inf
 
-    def stage(self, share: float, reserve: float = 0.0) -> Callable[[], bool]:
+    def stage(self, share: float, reserve: float = 0.0, at_least: float = 0.0) -> Callable[[], bool]:
         """A stage's "time to wrap up?" test: true once the stage has used ``share`` of the seconds
-        left now (after ``reserve``), or on stop. In effort mode only the stop ends a stage early:
-        stages that are not CP-SAT searches then run to completion, as their outcome must not
-        depend on the machine."""
+        left now (after ``reserve``) — or ``at_least`` seconds, if more and left — or on stop. In
+        effort mode only the stop ends a stage early: stages that are not CP-SAT searches then run
+        to completion, as their outcome must not depend on the machine."""
         left = self.left()
         if self.deterministic or not math.isfinite(left):
             return self.stopped
-        end = left - self.seconds(share, reserve)
+        spare = max(0.0, left - reserve)
+        end = left - max(self.seconds(share, reserve), min(at_least, spare))
         return lambda: self.over(end)
 
     def configure(self, solver: cp_model.CpSolver, seconds: float, work: float, seed: int) -> None:

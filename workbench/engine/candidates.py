@@ -177,11 +177,13 @@ class PairWeeks:
 
 
 def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
-               out_of_time: Callable[[], bool] = lambda: False, distance: np.ndarray | None = None) -> PairWeeks:
+               out_of_time: Callable[[], bool] = lambda: False, distance: np.ndarray | None = None,
+               min_pairs: int = 0) -> PairWeeks:
     """Every compatible pair's days with room per week (see :class:`PairWeeks`), without listing triples.
 
-    Stops early (``complete=False``) when ``out_of_time()`` turns true between steps (the first
-    step always runs); ``distance`` (requests × volunteers) orders the steps, nearest pairs first.
+    Stops early (``complete=False``) when ``out_of_time()`` turns true between steps, once the
+    first ``min_pairs`` pairs (at least one step) are done; ``distance`` (requests × volunteers)
+    orders the steps, nearest pairs first.
     """
     rr, vv = np.nonzero(ok)
     weeks = index.weeks
@@ -193,7 +195,7 @@ def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
     parts: list[tuple[np.ndarray, ...]] = []
     complete = True
     for a in range(0, len(order), step):
-        if parts and out_of_time():
+        if parts and a >= min_pairs and out_of_time():
             complete = False
             break
         r, v = rr[order[a:a + step]], vv[order[a:a + step]]

@@ -77,7 +77,7 @@ from .continuity import choose_friends, friend_flow, improve_continuity
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session
-from .select import model_set, pair_mask, preferred_pairs, wide_set
+from .select import WIDE_PER_REQUEST, model_set, pair_mask, preferred_pairs, wide_set
 from .tuning import TUNING, Tuning
 from .weekly import WeekSearch
 
@@ -178,9 +178,15 @@ def solve(
     w = Weights.of(weights)
     budget = Budget(time_limit, effort, stop)
     index = index_of(scenario)
-    reserve = tuning.finish_fixed + tuning.finish_per_session * float(index.week_demand.sum())
+    demand = float(index.week_demand.sum())
+    reserve = tuning.finish_fixed + tuning.finish_per_session * demand
+    # What the baseline (wide candidates, then the greedy) will need after the stages that only make
+    # it better (bounds, friends): those are skipped rather than leave the coordinator's baseline
+    # without its candidates when time is short (measured before: city-large with 30 s on a loaded
+    # machine served 0.8 % of its sessions, the optional stages having taken the time).
+    base_need = tuning.baseline_per_session * demand
     # The week stages leave the repair and the continuity swaps their time.
-    swaps = tuning.swaps_min + tuning.swaps_per_session * float(index.week_demand.sum()) if w.continuity else 0.0
+    swaps = tuning.swaps_min + tuning.swaps_per_session * demand if w.continuity else 0.0
 
     agreed = agreed_sessions(index, previous)
     agreed_keys = {(s.req, s.vol, s.day) for s in agreed.fixed}
@@ -190,19 +196,24 @@ def solve(
     checks, dist = pair_checks(index)
     ok = np.logical_and.reduce(list(checks.values()))
     fd = free_days(index)
-    pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, reserve), distance=dist)
+    # Whatever the clock, each request's nearest volunteers that the wide set would take (a cheaper
+    # selection, not none: measured on city-large with 20 s, a clock-only cut kept the 3.5 nearest
+    # per request in one run and about 60 in another, and the baseline served 65 % or 78 %).
+    pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, reserve + base_need),
+                    distance=dist, min_pairs=index.n_requests * WIDE_PER_REQUEST)
     log.debug("pair-weeks: %d (complete %s) at %.2fs", len(pw), pw.complete, budget.elapsed())
 
     # Bound: trivial, then the flow (cheap at every size), then the LP where affordable.
     bounds = _Bounds(weeks=(index.priority[:, None] * index.week_demand).sum(axis=0).astype(float), kind="trivial")
     used = None
-    if pw.complete:
-        flow_weeks, used = flow_bound(index, pw, fd, out_of_time=budget.stage(tuning.bound_share, reserve))
+    if pw.complete and not budget.over(reserve + base_need):
+        flow_weeks, used = flow_bound(index, pw, fd, out_of_time=budget.stage(tuning.bound_share, reserve + base_need))
         bounds.tighten(flow_weeks, "flow")
-    log.debug("flow bound %d at %.2fs", bounds.total, budget.elapsed())
+    log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
     reduced = lp_use = None
-    if method == "cpsat" and pw.complete and len(pw) <= LP_MAX_PAIR_WEEKS and not budget.over(reserve):
-        lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, out_of_time=budget.stage(tuning.bound_share, reserve))
+    if method == "cpsat" and used is not None and len(pw) <= LP_MAX_PAIR_WEEKS and not budget.over(reserve + base_need):
+        lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0,
+                      out_of_time=budget.stage(tuning.bound_share, reserve + base_need))
         bounds.tighten(np.array(lp.weeks), "lp")
         reduced, lp_use = lp.pair_value, lp.pair_use
         log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value, lp.lp_optimal, lp.rounds,
@@ -210,7 +221,9 @@ def solve(
 
     # Visiting friends for the whole horizon, before any week is planned (see .continuity).
     friends: dict[int, int] = {}
-    if method == "cpsat" and w.continuity and not budget.over(reserve):
+    # One flow over every pair-week, not interruptible: only with twice its measured time to spare.
+    if method == "cpsat" and w.continuity and \
+            not budget.over(reserve + base_need + 2 * tuning.friend_flow_per_pair_week * len(pw)):
         friends = friend_flow(index, pw, fd, dist)
         for s in agreed.fixed:  # an agreed friend stays the friend
             if s.req in friends:
@@ -225,10 +238,15 @@ def solve(
         must |= pair_mask(pw, _previous_pairs(index, previous))
     wide_mask = wide_set(pw, dist, must | (model_set(pw, dist, reduced, lp_use, must, tuning) if reduced is not None
                                           else np.zeros(len(pw), bool)), tuning)
+    wide_stage = budget.stage(tuning.candidates_share, reserve, at_least=min(base_need, budget.seconds(1.0, reserve)))
+
+    def wide_out_of_time(built: int) -> bool:
+        # ... and while the greedy can still go through what is built (its set-up grows with it).
+        return wide_stage() or budget.over(reserve + tuning.greedy_per_candidate * built)
+
     wide = _candidates(index, fd, pw, wide_mask, checks, dist, first, agreed,
-                       complete=pw.complete and bool(wide_mask.all()),
-                       out_of_time=budget.stage(tuning.candidates_share, reserve))
-    log.debug("wide candidates: %d at %.2fs", len(wide), budget.elapsed())
+                       complete=pw.complete and bool(wide_mask.all()), out_of_time=wide_out_of_time)
+    log.debug("wide candidates: %d (complete %s) at %.2fs", len(wide), wide.complete, budget.elapsed())
 
     # Greedy: agreed sessions first, then urgent-first filling.
     base = Plan(index, agreed.fixed)
@@ -307,7 +325,9 @@ def solve(
     if method == "cpsat":
         # Then by moving one session out of the way (measured on medium-alien-villages: +0.4 %, the
         # sessions the timing dropped; 0 to 11 sessions on the other medium cities).
-        moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(0.5, reserve))
+        # Half of what is left, or all but the swaps' share when the weeks left more (skipped, or done early).
+        moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(
+            0.5, reserve, at_least=budget.seconds(1.0, reserve + swaps)))
         log.debug("repair by moving: %d added at %.2fs", moved, budget.elapsed())
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
@@ -430,8 +450,9 @@ def _pair_week_keys(pw: PairWeeks, mask: np.ndarray, index: ScenarioIndex) -> np
 
 
 def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, checks: dict, dist: np.ndarray,
-                first_day: int, agreed: Agreed, complete: bool, out_of_time: Callable[[], bool]) -> Candidates:
+                first_day: int, agreed: Agreed, complete: bool, out_of_time: Callable[[int], bool]) -> Candidates:
     """Exact candidates of the selected pair-weeks, none before ``first_day`` but the agreed ones.
+    ``out_of_time(n)``: time to stop, with ``n`` candidates built so far?
 
     Built nearest first (every request-week's nearest volunteer, then every second nearest, ...),
     ``CANDIDATE_CHUNK`` pair-weeks at a time: should the clock stop it (``complete`` is then
@@ -450,7 +471,7 @@ def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, 
         rank[np.isin(pw.req[sel_all].astype(np.int64) * n_v + pw.vol[sel_all], agreed_pairs)] = 0
     order = sel_all[np.argsort(rank, kind="stable")]  # every request-week's nearest, then second nearest, ...
     for a in range(0, len(order), CANDIDATE_CHUNK):
-        if parts and out_of_time():
+        if parts and out_of_time(sum(len(c) for c in parts)):
             return _concat(parts, checks, False)
         chunk = order[a:a + CANDIDATE_CHUNK]
         for w in np.unique(pw.week[chunk]).tolist():

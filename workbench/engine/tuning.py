@@ -105,13 +105,29 @@ class Tuning:
     #: later): they finish in ~0.5 s on city-medium, but took 44 s of 120 on city-large.
     baseline_swaps_share: float = 0.05
 
+    #: Seconds the baseline needs after the bounds and the friends, per demanded session: the wide
+    #: candidates and the greedy (with its swaps). Measured 2026-12-02 alone on the machine:
+    #: city-large 5.7 s for 21,238 sessions (2.7e-4), the medium cities 0.8–0.9 s for 3,100–4,350
+    #: (2.0–2.8e-4). The bounds and the friends are skipped, and the pair-weeks thinned, rather
+    #: than leave the baseline less; the wide candidates get that much at least (or what is left).
+    baseline_per_session: float = 3e-4
+    #: Seconds of the greedy per wide candidate, which the wide candidates leave it: its set-up
+    #: (ordering every candidate) dominates when time is short. Measured 2026-12-02: city-large
+    #: 1.8 s for 1.65 million (1.1e-6, its swaps included), the medium cities 0.3–0.4 s for
+    #: 425,000–674,000 (0.5–0.8e-6); with 0.6 s for 1.5 million it placed 162 sessions.
+    greedy_per_candidate: float = 1.5e-6
+    #: Seconds of the friends' flow (``continuity.friend_flow``, not interruptible) per pair-week:
+    #: measured 3.4 s for city-large's 10.8 million, 0.04 s for city-medium's 250,000.
+    friend_flow_per_pair_week: float = 3.2e-7
+
     # ----------------------------------------------------------- finishing
     #: Seconds kept for checking, explaining and returning, per demanded session, plus a fixed
-    #: part. Measured: ~3 s for 21,000 sessions on city-large; 4.0 s for large-alien's 28,862
-    #: alone on the machine (checking 2.4 s, explaining 1.2 s), and more than 5.7 s in a run
-    #: where 1.5e-4 (4.5 s) had been kept, which overran the command's limit. The CLI's
-    #: writing, which checks the same rules again, was measured at up to 2.4e-4 on shared cores.
-    finish_per_session: float = 2.5e-4
+    #: part. Measured 2026-12-02 alone on the machine, since the checker's speed-up: 1.7 s for
+    #: city-large (21,238 demanded, 17,810 served), 1.8 s for large-retirees (21,254, all but 21
+    #: served), 2.1 s for large-alien's 28,862 (checking 1.1–1.3 s, explaining ~0.8 s): about
+    #: 7e-5 a session; kept at twice that for loaded machines. (Before the speed-up: up to 5.7 s
+    #: for large-alien, when 2.5e-4 was kept; the CLI's writing has its own estimate.)
+    finish_per_session: float = 1.5e-4
     finish_fixed: float = 0.15
 
 
