@@ -259,6 +259,16 @@ def test_a_limit_too_short_for_the_bounds_skips_them_and_keeps_the_baseline():
     assert workbench.validate(s, r.schedule) == [] and r.objective >= greedy.objective
 
 
+def test_effort_mode_runs_the_same_stages_whatever_the_clocks_safety_net():
+    """In effort mode the baseline's clock guards stay off: a safety-net limit changes nothing."""
+    s = workbench.generate(20, 40, 2, seed=9)
+    slow = Tuning(baseline_per_session=1.0)  # under a clock this would skip the bounds
+    a = workbench.solve(s, time_limit=None, effort=1.0, tuning=slow)
+    b = workbench.solve(s, time_limit=60.0, effort=1.0, tuning=slow)
+    assert a.kpis["bound_kind"] == b.kpis["bound_kind"] != "trivial"
+    pd.testing.assert_frame_equal(a.schedule, b.schedule)
+
+
 def test_a_clock_too_short_for_every_candidate_still_plans_each_week(monkeypatch):
     """Candidates cut after a first chunk: each request-week keeps its nearest volunteer; greedy plans each week."""
     monkeypatch.setattr(pipeline, "CANDIDATE_CHUNK", 200)

@@ -184,7 +184,8 @@ def solve(
     # it better (bounds, friends): those are skipped rather than leave the coordinator's baseline
     # without its candidates when time is short (measured before: city-large with 30 s on a loaded
     # machine served 0.8 % of its sessions, the optional stages having taken the time).
-    base_need = tuning.baseline_per_session * demand
+    # (Clock only: in effort mode which stages run must not depend on the machine's speed.)
+    base_need = 0.0 if budget.deterministic else tuning.baseline_per_session * demand
     # The week stages leave the repair and the continuity swaps their time.
     swaps = tuning.swaps_min + tuning.swaps_per_session * demand if w.continuity else 0.0
 
@@ -222,8 +223,8 @@ def solve(
     # Visiting friends for the whole horizon, before any week is planned (see .continuity).
     friends: dict[int, int] = {}
     # One flow over every pair-week, not interruptible: only with twice its measured time to spare.
-    if method == "cpsat" and w.continuity and \
-            not budget.over(reserve + base_need + 2 * tuning.friend_flow_per_pair_week * len(pw)):
+    friend_need = 0.0 if budget.deterministic else 2 * tuning.friend_flow_per_pair_week * len(pw)
+    if method == "cpsat" and w.continuity and not budget.over(reserve + base_need + friend_need):
         friends = friend_flow(index, pw, fd, dist)
         for s in agreed.fixed:  # an agreed friend stays the friend
             if s.req in friends:
@@ -242,7 +243,7 @@ def solve(
 
     def wide_out_of_time(built: int) -> bool:
         # ... and while the greedy can still go through what is built (its set-up grows with it).
-        return wide_stage() or budget.over(reserve + tuning.greedy_per_candidate * built)
+        return wide_stage() or not budget.deterministic and budget.over(reserve + tuning.greedy_per_candidate * built)
 
     wide = _candidates(index, fd, pw, wide_mask, checks, dist, first, agreed,
                        complete=pw.complete and bool(wide_mask.all()), out_of_time=wide_out_of_time)
