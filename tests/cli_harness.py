@@ -4,7 +4,7 @@ publishing) and send real signals. Used by tests/test_signals.py and tests/test_
 
     python tests/cli_harness.py PATCH[,PATCH...] -- workbench arguments...
 
-Patches: engine=patient|deaf|late|raise|broken|report|forced, load=never|until:SECONDS|until:limit,
+Patches: engine=patient|deaf|late|raise|broken|report|forced|cut, load=never|until:SECONDS|until:limit,
 pause=LABEL, kill=LABEL.
 Every stand-in announces itself on stderr with a line starting ``HARNESS`` (tests wait for those lines).
 Environment: HARNESS_GO, a file whose appearance ends a pause.
@@ -56,6 +56,8 @@ def main() -> None:
             result.forced = pd.DataFrame([{"request_id": "r1", "citizen_id": "c1", "volunteer_id": "v1",
                                            "date": "2026-01-05", "start": "09:00", "end": "10:00",
                                            "mode": "in_person", "reason": "v1 is absent on 2026-01-05"}])
+        if kind == "cut":  # the time limit ended even the baseline (what the engine's kpis then say)
+            result.kpis["baseline_cut_short"] = True
         say("searching")
         if kind == "patient":  # a well-behaved engine: until asked to stop, or its time is up
             stopped = stop.wait(time_limit)

@@ -360,6 +360,15 @@ def test_replanning_prints_which_agreed_sessions_moved_and_why(base_dir, tmp_pat
     assert "r1 (c1 with v1, 2026-01-05 09:00-10:00, in_person): v1 is absent on 2026-01-05" in proc.stdout
 
 
+def test_a_baseline_cut_short_by_the_time_limit_is_said_plainly(base_dir, tmp_path):
+    """When the clock ended even the quick baseline, the command still writes it but says a longer limit serves more."""
+    proc = run("solve", str(base_dir), "--out", str(tmp_path / "o"), "--time-limit", "20", patches="engine=cut")
+    assert proc.returncode == 0, proc.stderr
+    assert "--time-limit 20 was too short for this scenario" in proc.stderr and "serves more" in proc.stderr
+    plain = run("solve", str(base_dir), "--out", str(tmp_path / "p"), "--time-limit", "20", patches="engine=forced")
+    assert plain.returncode == 0 and "too short" not in plain.stderr
+
+
 def test_the_same_effort_and_seed_write_the_same_schedule(base_dir, tmp_path):
     """--effort bounds the search by work: two runs write byte-identical schedules."""
     outs = [tmp_path / "a", tmp_path / "b"]

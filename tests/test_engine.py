@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 
 import workbench
 from workbench.engine import Tuning, candidates, pipeline
+from workbench.engine import greedy as greedy_module
 from workbench.engine.agreed import agreed_sessions
 from workbench.engine.budget import Budget
 from workbench.engine.candidates import exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
@@ -257,6 +258,16 @@ def test_a_limit_too_short_for_the_bounds_skips_them_and_keeps_the_baseline():
     r = workbench.solve(s, time_limit=6.0, tuning=Tuning(baseline_per_session=1.0))
     assert r.kpis["bound_kind"] in ("trivial", "model")
     assert workbench.validate(s, r.schedule) == [] and r.objective >= greedy.objective
+
+
+def test_a_baseline_ended_by_the_clock_is_flagged_and_a_complete_one_is_not(monkeypatch):
+    """``kpis["baseline_cut_short"]``: true when the time limit ended the greedy baseline itself, false otherwise."""
+    monkeypatch.setattr(greedy_module, "CLOCK_EVERY", 1)  # the greedy looks at the clock before every request
+    s = workbench.generate(20, 40, 2, seed=9)
+    cut = workbench.solve(s, time_limit=1.0, tuning=Tuning(finish_fixed=0.999))  # nothing left past the reserve
+    assert cut.kpis["baseline_cut_short"] is True and workbench.validate(s, cut.schedule) == []
+    whole = workbench.solve(s, time_limit=10.0)
+    assert whole.kpis["baseline_cut_short"] is False and "baseline_cut_short" not in whole.secondary
 
 
 def test_effort_mode_runs_the_same_stages_whatever_the_clocks_safety_net():

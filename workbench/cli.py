@@ -473,6 +473,9 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
           f"of {k['demand_sessions']} sessions (coverage {k['coverage']:.1%}, weighted {k['weighted_coverage']:.1%}); "
           f"objective {result.objective:g}" + (f", bound {result.bound:g}" if result.bound is not None else "")
           + f"; {len(result.unassigned)} unassigned rows; wrote {out}")
+    if k.get("baseline_cut_short") and not interrupted:
+        _err(f"warning: --time-limit {limit:g} was too short for this scenario: even the quick baseline plan was cut "
+             f"short, so sessions that could be served are left out; a longer --time-limit serves more")
     if previous is not None:
         _print_moves(previous, result.forced)
     if ctx.interrupts.late:

@@ -253,7 +253,16 @@ def solve(
     base = Plan(index, agreed.fixed)
     _upgrade_free_pins(base, wide, agreed)
     greedy = Plan(index, base.sessions)
-    fill(greedy, wide, out_of_time=budget.stage(1.0, reserve))
+    greedy_stage = budget.stage(1.0, reserve)
+    baseline_cut: list[bool] = []  # the clock ended the baseline before it had tried every request
+
+    def greedy_out_of_time() -> bool:
+        if greedy_stage():
+            baseline_cut.append(not budget.stopped())
+            return True
+        return False
+
+    fill(greedy, wide, out_of_time=greedy_out_of_time)
     if w.continuity and method == "cpsat":
         # The baseline's friends (held or offered later) after its own swaps, in a small share of
         # the time: measured on city-large, unbounded swaps over 1.6 million triples took 44 s of 120.
@@ -340,6 +349,7 @@ def solve(
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
         plan = start  # never worse than the coordinator's baseline (or the guided one)
+    secondary["baseline_cut_short"] = any(baseline_cut)
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
                    primary_before_continuity, proven_weeks, len(wide))
 
@@ -717,6 +727,8 @@ def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, a
                             "objective_before_continuity": primary_before_continuity,
                             "weeks_proven": proven_weeks,
                             "timing_cuts": int(secondary.pop("timing_cuts", 0)),
+                            # The time limit ended the coordinator's baseline itself: a longer one serves more.
+                            "baseline_cut_short": bool(secondary.pop("baseline_cut_short", False)),
                             "candidates": n_candidates,
                             "candidates_complete": cands.complete,
                             "agreed_kept": len(agreed.fixed),

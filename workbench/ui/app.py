@@ -372,10 +372,12 @@ class Planner:
             self.controls.failed(self._failure_note(error))
             return
         stopped = " (stopped early)" if outcome.stopped or result.interrupted else ""
+        short = (" · the time limit was too short even for the quick plan: more time serves more people"
+                 if result.kpis.get("baseline_cut_short") and not stopped else "")
         # the buttons first, then "Done": whoever reacts to "Done" finds the app ready
         self.controls.done(
             f"Done{stopped}: <b>{html.escape(run.name)}</b> in {outcome.seconds:.1f} s, status "
-            f"{html.escape(result.status)} · {html.escape(self._points_text(result))}"
+            f"{html.escape(result.status)} · {html.escape(self._points_text(result))}{short}"
         )
 
     @staticmethod
