@@ -120,6 +120,18 @@ def test_runner_reports_draft_progress_and_stops_on_request() -> None:
     assert runner.outcome.draft.objective == 5 and not runner.callback_errors
 
 
+def test_runner_never_ends_with_a_plan_worse_than_its_draft() -> None:
+    """Should the optimiser's share of the limit give less than the quick draft, the draft is the result."""
+
+    def short_of_time(scenario, method, stop, on_progress=None, **kwargs) -> Result:
+        return _result(method, 5.0 if method == "greedy" else 1.0)
+
+    runner = SolveRunner(solve=short_of_time)
+    runner.start(SolveJob(scenario=None, time_limit=1))
+    outcome = runner.wait(30)
+    assert outcome.result is outcome.draft and outcome.result.objective == 5.0
+
+
 def test_runner_hands_errors_to_on_finish_and_keeps_going() -> None:
     """A failing solve ends with the error in the outcome; a failing callback is kept, not fatal."""
     outcomes = []
