@@ -239,7 +239,7 @@ def solve(
         must |= pair_mask(pw, _previous_pairs(index, previous))
     wide_mask = wide_set(pw, dist, must | (model_set(pw, dist, reduced, lp_use, must, tuning) if reduced is not None
                                           else np.zeros(len(pw), bool)), tuning)
-    wide_stage = budget.stage(tuning.candidates_share, reserve, at_least=min(base_need, budget.seconds(1.0, reserve)))
+    wide_stage = budget.stage(tuning.candidates_share, reserve, at_least=base_need)
 
     def wide_out_of_time(built: int) -> bool:
         # ... and while the greedy can still go through what is built (its set-up grows with it).
@@ -349,9 +349,8 @@ def solve(
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
         plan = start  # never worse than the coordinator's baseline (or the guided one)
-    secondary["baseline_cut_short"] = any(baseline_cut)
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
-                   primary_before_continuity, proven_weeks, len(wide))
+                   primary_before_continuity, proven_weeks, len(wide), any(baseline_cut))
 
 
 def _guided(index: ScenarioIndex, base: Plan, wide: Candidates, pw: PairWeeks, used: np.ndarray,
@@ -481,8 +480,9 @@ def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, 
         agreed_pairs = np.array(sorted({s.req * n_v + s.vol for s in agreed.fixed}), np.int64)
         rank[np.isin(pw.req[sel_all].astype(np.int64) * n_v + pw.vol[sel_all], agreed_pairs)] = 0
     order = sel_all[np.argsort(rank, kind="stable")]  # every request-week's nearest, then second nearest, ...
+    built = 0
     for a in range(0, len(order), CANDIDATE_CHUNK):
-        if parts and out_of_time(sum(len(c) for c in parts)):
+        if parts and out_of_time(built):
             return _concat(parts, checks, False)
         chunk = order[a:a + CANDIDATE_CHUNK]
         for w in np.unique(pw.week[chunk]).tolist():
@@ -495,6 +495,7 @@ def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, 
                 keep &= (tr.day >= first_day) | np.array(
                     [k in fixed for k in zip(tr.req.tolist(), tr.vol.tolist(), tr.day.tolist())], bool)
             parts.append(exact_candidates(index, tr, np.flatnonzero(keep), checks, dist, complete=True))
+            built += len(parts[-1])
     if first_day > 0:
         complete = False
     return _concat(parts, checks, complete)
@@ -702,7 +703,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
 def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, agreed: Agreed, bounds: _Bounds,
             model_bound: int | None, method: str, budget: Budget, keep_before: date | None,
             secondary: dict[str, float], primary_before_continuity: int | None, proven_weeks: int,
-            n_candidates: int) -> Result:
+            n_candidates: int, baseline_cut_short: bool) -> Result:
     scenario = index.scenario
     schedule = plan.to_frame()
     broken = validate(scenario, schedule)
@@ -728,7 +729,7 @@ def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, a
                             "weeks_proven": proven_weeks,
                             "timing_cuts": int(secondary.pop("timing_cuts", 0)),
                             # The time limit ended the coordinator's baseline itself: a longer one serves more.
-                            "baseline_cut_short": bool(secondary.pop("baseline_cut_short", False)),
+                            "baseline_cut_short": baseline_cut_short,
                             "candidates": n_candidates,
                             "candidates_complete": cands.complete,
                             "agreed_kept": len(agreed.fixed),
