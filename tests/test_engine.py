@@ -9,6 +9,7 @@ the optimiser never does worse than the coordinator's baseline.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import sys
 import time
@@ -526,6 +527,64 @@ def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_sce
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] >= 1
+
+
+# One far away, and a second volunteer beside v1 whom c3 will not have: the three fit only when v2
+# takes c1 or c2. A week model leaning to v1 for all three answers with v1's impossible day.
+ONE_FAR_AWAY_AND_A_SECOND = {
+    **ONE_FAR_AWAY,
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.680,12.570,visit,da,yes,f,walk,5,,
+        v2,Bo,55.680,12.570,visit,da,yes,m,walk,5,,
+    """,
+    "volunteer_availability.csv": "volunteer_id,day,start,end\nv1,mon,09:00,15:00\nv2,mon,09:00,15:00\n",
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.6800,12.570,da,3,any,,north
+        c2,Dagmar,55.6805,12.570,da,2,any,,north
+        c3,Erik,55.6800,12.594,da,1,any,v2,north
+    """,
+}
+
+
+def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_model_again(make_scenario):
+    """The first answer gives v1 all three (the timing places two); mending (or topping up) hands one to v2,
+    which reaches the first search's bound: the week is proven at the exact optimum after one full search."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    full_searches = []
+    solve = ws.budget.solve
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        full_searches.append(model is ws.wm.model)
+        return solve(solver, model, callback)
+
+    ws.budget.solve = counted
+    v1 = ix.volunteer_pos["v1"]
+    ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
+    assert ws.cuts >= 1 and ws.proven
+    assert ws.best_value == exact_optimum(s) == 6 and full_searches.count(True) == 1
+    assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
+
+def test_mending_keeps_the_sessions_of_people_not_in_conflict_and_times_its_answer(make_scenario):
+    """After the cut, the mending search from the timed part of v1's impossible day (two of three) hands
+    one visit to v2: its answer is timed whole and reaches the optimum."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    v1 = ix.volunteer_pos["v1"]
+    chosen = [t for t in range(len(cands)) if cands.vol[t] == v1]
+    placed, failed, _ = ws._time(chosen, math.inf, math.inf)
+    assert len(failed) == 1 and len(placed) == 2
+    ws.wm.model.maximize(ws.wm.primary_expr())
+    ws._cut(failed)
+    found: list[tuple[list, float]] = []
+    ws._mend(placed, chosen, failed, math.inf, math.inf, lambda p, v: found.append((p, v)))
+    whole = [(p, v) for p, v in found if v > -math.inf]
+    assert whole and ws.value(whole[-1][0]) == exact_optimum(s) == 6
+    assert workbench.validate(s, Plan(ix, whole[-1][0]).to_frame()) == []
 
 
 # "a friend's slot": over two weeks v1 visits c1 each Monday 09:00-10:00 (c1's visiting friend); c2,
