@@ -16,7 +16,8 @@
    (step 6) where the relaxation serves more: the warm start of the week models.
 5. **weeks** (:mod:`.weekly`, in parallel): the assignment model over the selected
    triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); a day the
-   timing proves a conflict on is sequenced in the model from then on. It stops at
+   timing proves a conflict on is sequenced in the model from then on, and the answer
+   is mended around the conflict before the whole model searches again. It stops at
    the week's bound. Thinned models that every week proves optimal early grow
    (``Tuning.widen_factor``) and search again. Then the other aims, keeping the
    primary value and the sessions with the friends the weeks agree on.

@@ -7,7 +7,10 @@ Stages, each keeping what the ones before reached:
    become cuts and the model is solved again, until the timing fits. The search
    stops as soon as it reaches ``target`` (the week's share of the honest bound):
    nothing can be better, and the proof is the bound's. Cuts only remove what is
-   infeasible, so the model's own bound stays valid for its triples.
+   infeasible, so the model's own bound stays valid for its triples. After a cut
+   the answer is first *mended* (:meth:`WeekSearch._mend`): searched again with
+   every session fixed but those around the conflicts; a timed week that reaches
+   the model's bound ends the stage without searching the whole model again.
    Among equally good answers it leans to each request's visiting friend.
 2. **continuity** (complete models): the sessions with each request's friend,
    keeping the primary value.
@@ -337,11 +340,13 @@ class WeekSearch:
         their days sequenced): search again with the model's objective from ``base`` (that answer
         as timed and topped up), every session fixed but those of the requests the volunteers and
         citizens in conflict serve or could serve, and those the timing dropped. The neighbourhood
-        is small and its conflicts' days are sequenced: measured on small-city (2026-12-02), a
-        mending search takes 0.01–0.2 s where a round on the whole model takes 0.3–0.6 s, and
-        reaches the round's value: the primary proof 1.65 → 1.06 s, the continuity stage 1.3 →
-        0.6 s. (On medium-alien it reaches what the timing kept, 3,061 for an answer of 3,086, as
-        the whole model did in its last 0.7 s.) ``found(placed, value)`` gets each timed answer:
+        holds a fraction of the model and its conflicts' days are sequenced: measured on small-city
+        (2026-12-02), a mending search takes 0.01–0.2 s where a round on the whole model takes
+        0.3–0.6 s, and reaches the round's value: the primary proof 1.65 → 1.06 s, the continuity
+        stage 1.3 → 0.6 s. On medium-alien it reaches what the timing kept (3,061 for an answer of
+        3,086), as the whole model did in its last 0.7 s, also with 0.8 instead of 0.25 of the time
+        left; on city-large, ~1,000 free of 18,000, it takes 2–6 s (the clone's presolve), as the
+        round it saves would. ``found(placed, value)`` gets each timed answer:
         ``placed`` topped up when the timing could not place it whole (``value`` then ``-inf``), else
         the search's objective value. Returns the work used."""
         c, wm = self.cands, self.wm
