@@ -548,12 +548,15 @@ ONE_FAR_AWAY_AND_A_SECOND = {
 }
 
 
-def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_model_again(make_scenario):
-    """The first answer gives v1 all three (the timing places two); mending (or topping up) hands one to v2,
-    which reaches the first search's bound: the week is proven at the exact optimum after one full search."""
+@pytest.mark.parametrize(("mend_rounds", "full_searches_wanted"), [(TUNING.mend_rounds, 1), (0, 2)],
+                         ids=["mended", "not mended"])
+def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_model_again(
+        make_scenario, mend_rounds: int, full_searches_wanted: int):
+    """The first answer gives v1 all three (the timing places two); mending hands one to v2, which reaches
+    the first search's bound: the week is proven at the exact optimum after one full search (two without)."""
     s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
     ix, cands = all_candidates(s)
-    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(mend_rounds=mend_rounds))
     full_searches = []
     solve = ws.budget.solve
     def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
@@ -564,7 +567,7 @@ def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_m
     v1 = ix.volunteer_pos["v1"]
     ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
     assert ws.cuts >= 1 and ws.proven
-    assert ws.best_value == exact_optimum(s) == 6 and full_searches.count(True) == 1
+    assert ws.best_value == exact_optimum(s) == 6 and full_searches.count(True) == full_searches_wanted
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
 
 

@@ -85,13 +85,6 @@ from .weekly import WeekSearch
 log = logging.getLogger("workbench.engine")
 
 METHODS = ("cpsat", "greedy")
-# The LP's column generation runs only below this many pair-weeks (measured: at city-large's
-# ~11 million, three rounds take 90 s of one core; the flow bound is then the bound).
-LP_MAX_PAIR_WEEKS = 1_500_000
-# A later stage may search this many times its per-round work cap (rounds after a timing cut).
-STAGE_WORK_ROUNDS = 3
-# Passes of the continuity swaps over every request.
-SWAP_PASSES = 3
 # Candidates are built nearest first, this many pair-weeks between looks at the clock
 # (~0.1 s each at medium size).
 CANDIDATE_CHUNK = 20_000
@@ -213,7 +206,8 @@ def solve(
         bounds.tighten(flow_weeks, "flow")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
     reduced = lp_use = None
-    if method == "cpsat" and used is not None and len(pw) <= LP_MAX_PAIR_WEEKS and not budget.over(reserve + base_need):
+    if method == "cpsat" and used is not None and len(pw) <= tuning.lp_max_pair_weeks \
+            and not budget.over(reserve + base_need):
         lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0,
                       out_of_time=budget.stage(tuning.bound_share, reserve + base_need))
         bounds.tighten(np.array(lp.weeks), "lp")
@@ -343,7 +337,7 @@ def solve(
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
     if w.continuity:
-        for _pass in range(SWAP_PASSES):  # a move can open room for another
+        for _pass in range(tuning.swap_passes):  # a move can open room for another
             if not improve_continuity(plan, wide, agreed_keys, friends=swap_friends,
                                       deadline=budget.deadline - reserve if not budget.deterministic else math.inf):
                 break
@@ -602,7 +596,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
 
     def stage_work(share: float, cap: float) -> float:
         # A stage whose answer cannot be timed searches again with a cut: a few rounds' worth.
-        return min(work_for(share), STAGE_WORK_ROUNDS * cap)
+        return min(work_for(share), tuning.stage_work_rounds * cap)
 
     def run(fn: Callable[[int], None]) -> None:
         if threads == 1:
@@ -629,7 +623,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         if budget.over(reserve) or (not budget.deterministic and budget.seconds(1.0, reserve) < 2 * build):
             return  # this week keeps the warm start
         ws = WeekSearch(index, model_cands, k, weights, {t: s for t, s in fixed_model.items()
-                                                         if int(model_cands.day[t]) // 7 == k}, budget, seed)
+                                                         if int(model_cands.day[t]) // 7 == k}, budget, seed, tuning)
         ws.offer(start_weeks.get(k, []))
         ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
         searches[k] = ws

@@ -83,6 +83,36 @@ class Tuning:
     #: 0.946; continuity still above the baseline's on every medium and large city.
     warm_moving_share: float = 0.1
 
+    # ----------------------------------------------------------- one week's search (weekly.WeekSearch)
+    #: Share of a search's seconds left for timing its answer day by day: an answer the timing
+    #: cannot place in time is lost. Measured (2026-12-02): a week's timing takes 0.05–0.3 s at
+    #: medium size; holding the first search to 45–75 % of the week's time lost more than the
+    #: rounds after its cuts won back (medium-alien 0.963 → 0.962–0.963).
+    timing_share: float = 0.15
+    #: At most this many rounds of search, timing and cuts in the primary stage (a stop for
+    #: pathological weeks: measured, weeks end within 1–25 rounds, by the clock or the bound).
+    cut_rounds: int = 50
+    #: ... and in each later stage (continuity, secondary aims).
+    stage_rounds: int = 10
+    #: After a round whose answer the timing cannot place whole, at most this many mending searches
+    #: (every session fixed but those around the conflicts; ``WeekSearch._mend``), each with at
+    #: most ``mend_share`` of the round's time (or work) left. Measured (2026-12-02): on small-city
+    #: mending searches take 0.01–0.2 s and reach the round's value at the first or second try
+    #: (its proof 1.65 → 1.06 s of the engine); on medium-alien 0.25 and 0.8 of the time left gave
+    #: the same (0.972); on city-large each takes 2–6 s, as the round it saves would.
+    mend_rounds: int = 4
+    mend_share: float = 0.25
+    #: A later stage may search this many times its per-round work cap (rounds after a timing cut).
+    stage_work_rounds: int = 3
+
+    # ----------------------------------------------------------- bounds and continuity swaps
+    #: The LP's column generation runs only below this many pair-weeks (measured: at city-large's
+    #: ~11 million, three rounds take 90 s of one core, seven 171 s; the flow bound is then the bound).
+    lp_max_pair_weeks: int = 1_500_000
+    #: Passes of the continuity swaps over every request after the weeks (a move can open room for
+    #: another; measured: the third pass rarely moves anything).
+    swap_passes: int = 3
+
     # ----------------------------------------------------------- effort (deterministic work)
     #: Work units of the primary stage per model triple when an effort is given and it is
     #: split among the weeks (a unit ≈ one second of one core; measured ~5 units for a

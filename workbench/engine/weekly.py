@@ -42,17 +42,12 @@ from .formulation import WeekModel, add_day_sequence, add_secondary, build_week_
 from .greedy import fill
 from .plan import Plan, Session
 from .timing import time_week
+from .tuning import TUNING, Tuning
 
 log = logging.getLogger(__name__)
 
-MAX_CUT_ROUNDS = 50
-TIMING_SHARE = 0.15
-STAGE_ROUNDS = 10
-# Mending searches after one cut round (each may cut again; see WeekSearch._mend), each with at
-# most this share of the round's time (or work) left.
-MEND_ROUNDS = 4
-MEND_SHARE = 0.25
-# A later stage searches from a whole solution as hint, without presolve and without the LP
+# (The week's tuning numbers — rounds, the timing's and the mending's shares — are in
+# :class:`~.tuning.Tuning`.) A later stage searches from a whole solution as hint, without presolve and without the LP
 # relaxation: presolving its guards (sums over every triple) was measured to take 10x the time
 # of the search on a small city, and with the LP relaxation a medium week did not even reach its
 # hint in 5 s (with neither: 0.08 s).
@@ -90,6 +85,7 @@ class WeekSearch:
     fixed: dict[int, Session]  # candidate position → agreed session
     budget: Budget
     seed: int
+    tuning: Tuning = TUNING
     wm: WeekModel = field(init=False)
     pos: dict[int, int] = field(init=False)
     best: list[Session] = field(default_factory=list)
@@ -202,7 +198,7 @@ class WeekSearch:
         end_work = work
         hint = self.best
         t_end = min(time.monotonic() + seconds, self.hard_end)
-        for _round in range(MAX_CUT_ROUNDS):
+        for _round in range(self.tuning.cut_rounds):
             left = t_end - time.monotonic()
             if self.budget.over() or (left <= 0.02 if not self.budget.deterministic else end_work <= 0):
                 break
@@ -223,7 +219,7 @@ class WeekSearch:
             # from the start, in weeks 2–3, the days that needed cuts in weeks 0–1 (half of them
             # recur) made those weeks' searches reach less (medium-alien week 3: 2,967 against
             # 3,042 before timing): not adopted.
-            self.budget.configure(solver, left * (1 - TIMING_SHARE), end_work, self.seed)
+            self.budget.configure(solver, left * (1 - self.tuning.timing_share), end_work, self.seed)
             # The full LP relaxation proves weekly optima sooner (measured ~25% on city-medium);
             # probing at presolve costs more than it saves here (a small city's week: 0.37 s
             # instead of 0.84 s to its proof).
@@ -294,7 +290,7 @@ class WeekSearch:
             if accept(placed):
                 reached.append(value)
         try:
-            for _round in range(STAGE_ROUNDS):
+            for _round in range(self.tuning.stage_rounds):
                 left = t_end - time.monotonic()
                 if not self.best or self.budget.over() or left <= 0.02 or work <= 0:
                     break
@@ -302,7 +298,8 @@ class WeekSearch:
                 _set_bounds(self._keep_primary, keep_primary, cp_model.INT32_MAX)
                 m.maximize(objective)
                 solver = cp_model.CpSolver()
-                self.budget.configure(solver, left * (1 - TIMING_SHARE), min(work, self.round_work), self.seed)
+                self.budget.configure(solver, left * (1 - self.tuning.timing_share), min(work, self.round_work),
+                                      self.seed)
                 solver.parameters.cp_model_presolve, solver.parameters.linearization_level = False, linearization
                 st = self.budget.solve(solver, m)
                 work -= solver.deterministic_time
@@ -357,7 +354,7 @@ class WeekSearch:
         cits: set[int] = set()
         dropped: set[int] = set()
         used = 0.0
-        for _round in range(MEND_ROUNDS):
+        for _round in range(self.tuning.mend_rounds):
             for group in failed:
                 vols |= {int(c.vol[t]) for t in group}
                 cits |= {int(self.index.req_cit[int(c.req[t])]) for t in group}
@@ -383,8 +380,8 @@ class WeekSearch:
                 dom.clear()
                 dom.extend([v, v])
             solver = cp_model.CpSolver()
-            self.budget.configure(solver, left * MEND_SHARE, min((work - used) * MEND_SHARE, self.round_work),
-                                  self.seed)
+            share = self.tuning.mend_share
+            self.budget.configure(solver, left * share, min((work - used) * share, self.round_work), self.seed)
             solver.parameters.cp_model_probing_level = 0
             st = self.budget.solve(solver, nb, callback)
             used += solver.deterministic_time
