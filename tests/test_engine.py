@@ -506,6 +506,16 @@ THREE_CALLS = {
 
 
 @pytest.mark.parametrize("city", [THREE_ON_THE_WAY, THREE_CALLS], ids=["visits with walks", "calls"])
+def test_without_energy_rows_the_week_model_allows_three_sessions_that_overflow_their_stretch(make_scenario, city):
+    """The energy rows are the settings object's (``Tuning.energy_rows_per_day``): with none, the pairs alone
+    allow all three sessions, which the timing then cuts."""
+    s = workbench.load(make_scenario(**city))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(energy_rows_per_day=0))
+    assert _most_sessions(ws) == 3
+
+
+@pytest.mark.parametrize("city", [THREE_ON_THE_WAY, THREE_CALLS], ids=["visits with walks", "calls"])
 def test_the_week_model_sees_three_sessions_overflowing_their_shared_stretch_of_the_day(make_scenario, city):
     """Three visits on the way (starts 09:00-11:00, ends by 12:00, walks between) or three calls in
     10:00-12:30: the interval-energy rows allow two of the three, so the first answer already times."""

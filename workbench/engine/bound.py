@@ -48,14 +48,7 @@ import numpy as np
 
 from ..index import ScenarioIndex
 from .candidates import FreeDays, PairWeeks, rank_within
-
-# Pairs a request starts with in the working set (nearest first), and at most how many
-# priced-in pairs join per round and request. Measured on the medium cities of the
-# benchmark family: 3 and 4 reach the full LP's value in 3–6 rounds.
-FIRST_PAIRS_PER_REQUEST = 3
-FIRST_PAIRS_PER_VOLUNTEER = 6
-NEW_PAIRS_PER_REQUEST = 4
-MAX_ROUNDS = 12
+from .tuning import TUNING, Tuning
 
 
 @dataclass(frozen=True)
@@ -178,8 +171,8 @@ def trivial_bound(index: ScenarioIndex) -> int:
 
 
 def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
-             out_of_time: Callable[[], bool] = lambda: False, max_rounds: int = MAX_ROUNDS,
-             seed_pairs: np.ndarray | None = None) -> Bound:
+             out_of_time: Callable[[], bool] = lambda: False, max_rounds: int | None = None,
+             seed_pairs: np.ndarray | None = None, tuning: Tuning = TUNING) -> Bound:
     """The column-generation bound of the module docstring over the pair-weeks ``pw``.
 
     ``pw`` must hold every compatible pair (``pw.complete``) for the result to bound
@@ -201,7 +194,9 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
         sel = np.flatnonzero(pw.week == w)
         seed = seed_pairs[sel] if seed_pairs is not None else None
         value, converged, rounds, rc, y = _week_bound(index, w, pw.req[sel], pw.vol[sel], pw.days[sel], fd,
-                                                      distance, out_of_time, max_rounds, seed)
+                                                      distance, out_of_time,
+                                                      tuning.lp_rounds if max_rounds is None else max_rounds, seed,
+                                                      tuning)
         reduced[sel] = rc
         use[sel] = y
         weeks.append(value)
@@ -283,7 +278,7 @@ class _LP:
 
 def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days: np.ndarray, fd: FreeDays,
                 distance: np.ndarray, out_of_time: Callable[[], bool], max_rounds: int,
-                seed: np.ndarray | None) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
+                seed: np.ndarray | None, tuning: Tuning) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
     """One week's bound: (value, converged, rounds, every pair's reduced cost and LP value)."""
     n = len(r)
     demand = index.week_demand[:, w].astype(float)
@@ -313,7 +308,8 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
     # First working set: each request's nearest pairs, and each volunteer's nearest requests, so
     # that every row has a price from the first round on.
     near = distance[r, v]
-    working = (rank_within(r, near) < FIRST_PAIRS_PER_REQUEST) | (rank_within(v, near) < FIRST_PAIRS_PER_VOLUNTEER)
+    working = (rank_within(r, near) < tuning.lp_first_pairs_per_request) | (
+        rank_within(v, near) < tuning.lp_first_pairs_per_volunteer)
     if seed is not None:
         working |= seed
     lp = _LP(rhs)
@@ -341,7 +337,7 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
             break
         # The most promising new pairs per request join.
         new = np.flatnonzero(candidates)
-        new = new[rank_within(r[new], -rc[new]) < NEW_PAIRS_PER_REQUEST]
+        new = new[rank_within(r[new], -rc[new]) < tuning.lp_new_pairs_per_request]
         working[new] = True
     if duals is not None:
         best = _lagrangian(duals, rhs, n_r, r, value_of(duals), upper, demand)

@@ -32,6 +32,7 @@ from ..index import ScenarioIndex
 from .bound import session_capacity, transportation
 from .candidates import Candidates, FreeDays, PairWeeks, rank_within
 from .plan import Plan, Session
+from .tuning import TUNING, Tuning
 
 
 def recurring(index: ScenarioIndex) -> np.ndarray:
@@ -39,14 +40,8 @@ def recurring(index: ScenarioIndex) -> np.ndarray:
     return np.flatnonzero(index.week_demand.sum(axis=1) >= 2)
 
 
-# A request's friend is chosen among its best pairs only (by sessions they can give, then distance):
-# enough for a choice, and it keeps the flow small at large size (millions of pairs).
-FRIEND_OPTIONS = 30
-# Volunteers already serving a request that :func:`improve_continuity` tries as its one friend.
-TARGETS_TRIED = 10
-
-
-def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray) -> dict[int, int]:
+def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
+                tuning: Tuning = TUNING) -> dict[int, int]:
     """Request → its visiting friend for the whole horizon (see module docstring, step 0).
 
     A request of weekly demand ``d`` sends ``d`` units; a unit on pair (r, v) is worth
@@ -67,7 +62,7 @@ def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.
     can = np.bincount(inv, weights=np.minimum(pw.days[sel], demand[r_all, pw.week[sel]]), minlength=len(keys))
     r, v = keys // n_v, keys % n_v
     km = distance[r, v]
-    keep = rank_within(r, -can * 1e6 + np.minimum(km, 999.0)) < FRIEND_OPTIONS
+    keep = rank_within(r, -can * 1e6 + np.minimum(km, 999.0)) < tuning.friend_options  # the best pairs only
     r, v, can, km = r[keep], v[keep], can[keep], km[keep]
     d = demand[r].max(axis=1).astype(np.int64)
     # Volunteers' room: their tightest week that has any (a week away shows in the pairs' value).
@@ -122,11 +117,12 @@ def choose_friends(index: ScenarioIndex, cands: Candidates, sessions: list[Sessi
 
 
 def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]],
-                       deadline: float = math.inf, friends: dict[int, int] | None = None) -> int:
+                       deadline: float = math.inf, friends: dict[int, int] | None = None,
+                       tuning: Tuning = TUNING) -> int:
     """Move sessions so each recurring request keeps one visiting friend.
 
     For a request served by several volunteers, a target is chosen among them
-    (the most frequent first, then the others, at most ``TARGETS_TRIED``; the
+    (the most frequent first, then the others, at most ``tuning.continuity_targets``; the
     agreed one if a session is agreed). Each session not with the target is
     offered to it on a candidate day of the same week (its own day and start
     first); if the target has no room, an exchange is tried: a session of the
@@ -209,7 +205,7 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
         if len(pinned) > 1:
             continue  # agreed sessions with two volunteers: nothing to choose
         # The most frequent volunteer first, then the others (ties: the lower position).
-        targets = sorted(pinned or counts, key=lambda v: (-counts[v], v))[:TARGETS_TRIED]
+        targets = sorted(pinned or counts, key=lambda v: (-counts[v], v))[:tuning.continuity_targets]
         other = (friends or {}).get(r)
         if not pinned and other is not None and other not in targets:
             targets.append(other)

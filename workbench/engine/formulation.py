@@ -46,6 +46,7 @@ from ..index import ScenarioIndex
 from ..objective import Weights
 from .candidates import Candidates, rank_within
 from .plan import Session
+from .tuning import TUNING, Tuning
 
 
 @dataclass
@@ -97,7 +98,7 @@ def groups(keys: np.ndarray) -> list[np.ndarray]:
 
 
 def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarray, weights: Weights, *,
-                     fixed: set[int]) -> WeekModel:
+                     fixed: set[int], tuning: Tuning = TUNING) -> WeekModel:
     """The assignment model of one week over candidate positions ``triples`` (all of one week).
 
     ``fixed``: candidate positions that must be 1 (agreed sessions). The secondary
@@ -142,7 +143,7 @@ def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarra
     # Relaxed timing (rules 8, 10, 11): booked minutes fit in the day's free minutes; two sessions
     # that cannot both fit in one day exclude each other; sessions that must lie inside one stretch
     # of the day fit in it one after another (see _day_rows).
-    _day_rows(index, cands, T, m, x)
+    _day_rows(index, cands, T, m, x, tuning.energy_rows_per_day)
     for g in groups(np.stack([vol, day], axis=1)):
         if len(g) < 2:
             continue
@@ -164,16 +165,8 @@ def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarra
     return wm
 
 
-# At most this many interval-energy rows per volunteer-day or citizen-day, the most violated first
-# (measured: a medium alien city's busiest days yield a few dozen; most days none). On the small
-# cities' complete models most of the build goes to days of dozens of candidate sessions
-# (small-city: 0.57 of 0.87 s a week); leaving out the rows of days above 8 sessions proved the
-# weeks 0.3–1.2 s sooner, but continuity fell on three of the five small cities (alien-villages
-# 0.90 → 0.81) and rose on one (alien 0.915 → 0.923): kept.
-ENERGY_ROWS_PER_DAY = 24
-
-
-def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_model.CpModel, x: list) -> None:
+def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_model.CpModel, x: list,
+              rows_per_day: int) -> None:
     """The day's timing rules (8, 10, 11), relaxed, per volunteer-day and citizen-day of the triples ``T``.
 
     - **Pairs**: ``x_i + x_j ≤ 1`` for two sessions that cannot both fit. Session i can precede j
@@ -219,7 +212,7 @@ def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_mode
                 m.add_bool_or([~x[i], ~x[j]])
             if len(g) >= 3:
                 days.append((g, gv, np.where(same_request, np.inf, trips)))
-    _energy(days, lo, end, dur, m, x)
+    _energy(days, lo, end, dur, m, x, rows_per_day)
 
 
 # Days of up to this many candidate sessions get their energy rows in blocks of many days at once
@@ -228,7 +221,7 @@ ENERGY_BLOCK_SESSIONS = 16
 
 
 def _energy(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarray, end: np.ndarray,
-            dur: np.ndarray, m: cp_model.CpModel, x: list) -> None:
+            dur: np.ndarray, m: cp_model.CpModel, x: list, rows_per_day: int) -> None:
     """The interval-energy rows (see :func:`_day_rows`) of ``days``: (sessions, which must be visits,
     trips between them with ``inf`` for one request twice). Most days are small, and numpy's cost per
     call dominates there: they are computed in blocks of equal padded size (measured: a medium alien
@@ -239,18 +232,18 @@ def _energy(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarra
     for n, ks in sorted(by_size.items()):
         if n > ENERGY_BLOCK_SESSIONS:
             for k in ks:
-                _energy_block([days[k]], len(days[k][0]), lo, end, dur, m, x)
+                _energy_block([days[k]], len(days[k][0]), lo, end, dur, m, x, rows_per_day)
             continue
         step = max(1, 1_000_000 // n ** 4)
         for c0 in range(0, len(ks), step):
-            _energy_block([days[k] for k in ks[c0:c0 + step]], n, lo, end, dur, m, x)
+            _energy_block([days[k] for k in ks[c0:c0 + step]], n, lo, end, dur, m, x, rows_per_day)
 
 
 def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int, lo: np.ndarray, end: np.ndarray,
-                  dur: np.ndarray, m: cp_model.CpModel, x: list) -> None:
+                  dur: np.ndarray, m: cp_model.CpModel, x: list, rows_per_day: int) -> None:
     """The energy rows of ``days``, each padded to ``n`` sessions (a padded session starts and ends
-    at +∞: inside no interval [a, b] of real sessions); at most ``ENERGY_ROWS_PER_DAY`` a day, the
-    most violated first."""
+    at +∞: inside no interval [a, b] of real sessions); at most ``rows_per_day`` a day
+    (``Tuning.energy_rows_per_day``), the most violated first."""
     big = np.iinfo(np.int64).max // 4
     G = len(days)
     LO = np.full((G, n), big, np.int64)
@@ -296,7 +289,7 @@ def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
     least = np.full(len(first), big)
     np.minimum.at(least, inverse.ravel(), cap)
     day, coef, cap = day[first], coef[first], least
-    keep = rank_within(day, cap - coef.sum(-1)) < ENERGY_ROWS_PER_DAY  # the most violated first
+    keep = rank_within(day, cap - coef.sum(-1)) < rows_per_day  # the most violated first
     for r in np.flatnonzero(keep).tolist():
         g = days[int(day[r])][0]
         members = np.flatnonzero(coef[r])

@@ -78,7 +78,7 @@ from .continuity import choose_friends, friend_flow, improve_continuity
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session
-from .select import WIDE_PER_REQUEST, model_set, pair_mask, preferred_pairs, wide_set
+from .select import model_set, pair_mask, preferred_pairs, wide_set
 from .tuning import TUNING, Tuning
 from .weekly import WeekSearch
 
@@ -195,7 +195,7 @@ def solve(
     # selection, not none: measured on city-large with 20 s, a clock-only cut kept the 3.5 nearest
     # per request in one run and about 60 in another, and the baseline served 65 % or 78 %).
     pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, reserve + base_need),
-                    distance=dist, min_pairs=index.n_requests * WIDE_PER_REQUEST)
+                    distance=dist, min_pairs=index.n_requests * tuning.wide_per_request)
     log.debug("pair-weeks: %d (complete %s) at %.2fs", len(pw), pw.complete, budget.elapsed())
 
     # Bound: trivial, then the flow (cheap at every size), then the LP where affordable.
@@ -208,7 +208,7 @@ def solve(
     reduced = lp_use = None
     if method == "cpsat" and used is not None and len(pw) <= tuning.lp_max_pair_weeks \
             and not budget.over(reserve + base_need):
-        lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0,
+        lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, tuning=tuning,
                       out_of_time=budget.stage(tuning.bound_share, reserve + base_need))
         bounds.tighten(np.array(lp.weeks), "lp")
         reduced, lp_use = lp.pair_value, lp.pair_use
@@ -220,7 +220,7 @@ def solve(
     # One flow over every pair-week, not interruptible: only with twice its measured time to spare.
     friend_need = 0.0 if budget.deterministic else 2 * tuning.friend_flow_per_pair_week * len(pw)
     if method == "cpsat" and w.continuity and not budget.over(reserve + base_need + friend_need):
-        friends = friend_flow(index, pw, fd, dist)
+        friends = friend_flow(index, pw, fd, dist, tuning)
         for s in agreed.fixed:  # an agreed friend stays the friend
             if s.req in friends:
                 friends[s.req] = s.vol
@@ -263,7 +263,7 @@ def solve(
         # the time: measured on city-large, unbounded swaps over 1.6 million triples took 44 s of 120.
         improve_continuity(greedy, wide, agreed_keys,
                            deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
-                           if not budget.deterministic else math.inf)
+                           if not budget.deterministic else math.inf, tuning=tuning)
     greedy_friends = _held_friends(greedy.sessions)
     # The friends the continuity swaps try last: the horizon's, then the baseline's.
     swap_friends = {**friends, **greedy_friends}
@@ -339,7 +339,8 @@ def solve(
     if w.continuity:
         for _pass in range(tuning.swap_passes):  # a move can open room for another
             if not improve_continuity(plan, wide, agreed_keys, friends=swap_friends,
-                                      deadline=budget.deadline - reserve if not budget.deterministic else math.inf):
+                                      deadline=budget.deadline - reserve if not budget.deterministic else math.inf,
+                                      tuning=tuning):
                 break
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
@@ -383,7 +384,7 @@ def _warm_start_by_moving(start: Plan, wide: Candidates, agreed_keys: set[tuple[
         # where that fits (measured on medium-alien-villages: continuity 0.66 → 0.71).
         improve_continuity(plan, wide, agreed_keys, friends=swap_friends,
                            deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
-                           if not budget.deterministic else math.inf)
+                           if not budget.deterministic else math.inf, tuning=tuning)
     log.debug("warm start by moving: %d added, %d weighted, continuity %.3f at %.2fs", moved, plan.weighted(),
               _continuity(plan.sessions), budget.elapsed())
     return plan

@@ -25,10 +25,6 @@ from ..index import ScenarioIndex
 from .candidates import PairWeeks, rank_within
 from .tuning import Tuning
 
-# The wide set keeps each request's nearest volunteers per week (measured: city-large's
-# greedy with 40 reaches within 0.1% of its value with all pairs, at a tenth of the triples).
-WIDE_PER_REQUEST = 40
-
 
 def pair_mask(pw: PairWeeks, pairs: set[tuple[int, int]]) -> np.ndarray:
     """The pair-weeks of ``pw`` whose (request, volunteer) is in ``pairs``."""
@@ -53,10 +49,10 @@ def nearest(pw: PairWeeks, distance: np.ndarray, k: int) -> np.ndarray:
 
 def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray, tuning: Tuning) -> np.ndarray:
     """The wide set (a mask over ``pw``): every triple up to ``tuning.wide_all_up_to``, else the
-    nearest volunteers and everything ``forced`` in."""
+    nearest ``tuning.wide_per_request`` volunteers and everything ``forced`` in."""
     if int(pw.days.sum()) <= tuning.wide_all_up_to:
         return np.ones(len(pw), bool)
-    return nearest(pw, distance, WIDE_PER_REQUEST) | forced
+    return nearest(pw, distance, tuning.wide_per_request) | forced
 
 
 def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | None, use: np.ndarray | None,

@@ -24,14 +24,7 @@ from .budget import Budget
 from .candidates import Candidates
 from .formulation import build_day_model
 from .plan import Plan, Session
-
-# Work (deterministic units) and seconds allowed for one group's timing model and for one
-# feasibility test of a conflict. Measured: groups hold 2–12 sessions and solve in
-# well under 0.05 units; the limits only stop pathological groups.
-GROUP_WORK = 2.0
-GROUP_SECONDS = 2.0
-CONFLICT_WORK = 1.0
-CONFLICT_SECONDS = 1.0
+from .tuning import TUNING, Tuning
 
 
 def components(cands: Candidates, index: ScenarioIndex, sessions: list[int]) -> list[list[int]]:
@@ -77,18 +70,19 @@ class _Work:
 
 
 def _all_fit(index: ScenarioIndex, cands: Candidates, sessions: list[int], fixed: dict[int, Session],
-             budget: Budget, seed: int, deadline: float, work: _Work) -> bool:
+             budget: Budget, seed: int, deadline: float, work: _Work, tuning: Tuning) -> bool:
     """Can all these sessions be timed together? False only when proven."""
     dm = build_day_model(index, cands, sessions, fixed, all_present=True)
     solver = cp_model.CpSolver()
-    budget.configure(solver, min(CONFLICT_SECONDS, _left(deadline)), work.take(CONFLICT_WORK), seed)
+    budget.configure(solver, min(tuning.conflict_seconds, _left(deadline)), work.take(tuning.conflict_work), seed)
     status = budget.solve(solver, dm.model)
     work.spend(solver)
     return status != cp_model.INFEASIBLE
 
 
 def minimal_conflict(index: ScenarioIndex, cands: Candidates, sessions: list[int], fixed: dict[int, Session],
-                     budget: Budget, seed: int, deadline: float = math.inf, work: _Work | None = None) -> list[int]:
+                     budget: Budget, seed: int, deadline: float = math.inf, work: _Work | None = None,
+                     tuning: Tuning = TUNING) -> list[int]:
     """A smallest-by-deletion subset of ``sessions`` that cannot all be timed together.
 
     A small conflict makes a strong cut: it forbids only that combination. Past the
@@ -100,7 +94,7 @@ def minimal_conflict(index: ScenarioIndex, cands: Candidates, sessions: list[int
         if t in fixed or len(core) <= 2 or budget.over() or time.monotonic() >= deadline or work.left <= 0:
             continue
         trial = [c for c in core if c != t]
-        if not _all_fit(index, cands, trial, fixed, budget, seed, deadline, work):
+        if not _all_fit(index, cands, trial, fixed, budget, seed, deadline, work, tuning):
             core = trial
     return core
 
@@ -121,7 +115,8 @@ def _place_in_order(plan: Plan, cands: Candidates, group: list[int], day: int,
 
 def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed: dict[int, Session],
               budget: Budget, seed: int, prefer: dict[int, tuple[int, bool]] | None = None,
-              deadline: float = math.inf, work: float = math.inf) -> tuple[list[Session], list[list[int]], float]:
+              deadline: float = math.inf, work: float = math.inf,
+              tuning: Tuning = TUNING) -> tuple[list[Session], list[list[int]], float]:
     """Exact times for a week's chosen triples (candidate positions).
 
     Returns the placed sessions, the groups the timing proved cannot all be placed
@@ -154,7 +149,8 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
                     plan.remove(s)
             dm = build_day_model(index, cands, group, fixed)
             solver = cp_model.CpSolver()
-            budget.configure(solver, min(GROUP_SECONDS, _left(deadline)), allowance.take(GROUP_WORK), seed)
+            budget.configure(solver, min(tuning.timing_group_seconds, _left(deadline)),
+                             allowance.take(tuning.timing_group_work), seed)
             st = budget.solve(solver, dm.model)
             allowance.spend(solver)
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -177,5 +173,5 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
                 plan.add(s)
                 placed.append(s)
             if missing and st == cp_model.OPTIMAL:
-                failed.append(minimal_conflict(index, cands, group, fixed, budget, seed, deadline, allowance))
+                failed.append(minimal_conflict(index, cands, group, fixed, budget, seed, deadline, allowance, tuning))
     return placed, failed, allowance.used

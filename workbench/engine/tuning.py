@@ -4,6 +4,11 @@ Each number says what it trades and where it was measured. The benchmark
 family (``benchmarks/bench_solve.py``: cities of several generators and knobs at
 three sizes, 2 cores) is the measuring stick; none of these is fitted to one
 city. Change them through ``solve(..., tuning=Tuning(...))`` to experiment.
+
+What stays beside its code is not a trade-off but a granularity: how often a loop
+looks at the clock (``greedy.CLOCK_EVERY``, ``pipeline.CANDIDATE_CHUNK``,
+``candidates.PAIRS_PER_STEP``) and how numpy blocks are sized
+(``formulation.ENERGY_BLOCK_SESSIONS``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ class Tuning:
     #: Up to this many compatible triples, greedy, repair and reasons see all of them
     #: (measured: ~0.5 s per million triples to build, ~1 GB per 3 million).
     wide_all_up_to: int = 1_500_000
+    #: Above ``wide_all_up_to``, the wide set keeps each request's nearest volunteers per week
+    #: (measured: city-large's greedy with 40 reaches within 0.1% of its value with all pairs, at a
+    #: tenth of the triples); the pair-weeks count at least that many per request whatever the clock.
+    wide_per_request: int = 40
     #: Below this many compatible triples every triple goes into the week models, so
     #: their bound is a bound of the whole problem (small cities: 2–10 thousand).
     complete_up_to: int = 12_000
@@ -56,6 +65,14 @@ class Tuning:
     #: 0.65) and serves 0.978 of the bound on city-medium (0.987 rural); a tenth: 0.972–0.975
     #: (continuity 0.71–0.74); a fiftieth (0.001) changed nothing more; every friend held: 0.97.
     hold_price: float = 0.0025
+
+    #: At most this many interval-energy rows per volunteer-day or citizen-day of a week model, the
+    #: most violated first (measured: a medium alien city's busiest days yield a few dozen; most days
+    #: none). On the small cities' complete models most of the build goes to days of dozens of
+    #: candidate sessions (small-city: 0.57 of 0.87 s a week); leaving out the rows of days above 8
+    #: sessions proved the weeks 0.3–1.2 s sooner, but continuity fell on three of the five small
+    #: cities (alien-villages 0.90 → 0.81) and rose on one (alien 0.915 → 0.923): kept.
+    energy_rows_per_day: int = 24
 
     #: Wall seconds to build a week model, per triple, with two weeks built side by side
     #: (measured with the interval-energy rows: 0.8–1.0 s for ~8,000 triples of a medium week alone,
@@ -104,11 +121,32 @@ class Tuning:
     mend_share: float = 0.25
     #: A later stage may search this many times its per-round work cap (rounds after a timing cut).
     stage_work_rounds: int = 3
+    #: Work (deterministic units) and seconds for one group's timing model, and for one feasibility
+    #: test while shrinking a conflict to a smallest one. Measured: groups hold 2–12 sessions and
+    #: solve in well under 0.05 units; the limits only stop pathological groups.
+    timing_group_work: float = 2.0
+    timing_group_seconds: float = 2.0
+    conflict_work: float = 1.0
+    conflict_seconds: float = 1.0
 
     # ----------------------------------------------------------- bounds and continuity swaps
     #: The LP's column generation runs only below this many pair-weeks (measured: at city-large's
     #: ~11 million, three rounds take 90 s of one core, seven 171 s; the flow bound is then the bound).
     lp_max_pair_weeks: int = 1_500_000
+    #: The LP's column generation starts from each request's nearest pairs and each volunteer's
+    #: nearest requests, then takes at most this many priced-in pairs per request and round, for at
+    #: most ``lp_rounds`` rounds (measured on the medium cities of the benchmark family: 3 and 4
+    #: reach the full LP's value in 3–6 rounds).
+    lp_first_pairs_per_request: int = 3
+    lp_first_pairs_per_volunteer: int = 6
+    lp_new_pairs_per_request: int = 4
+    lp_rounds: int = 12
+    #: A request's visiting friend for the horizon is chosen among its best pairs only (by sessions
+    #: they can give, then distance): enough for a choice, and it keeps the friends' flow small at
+    #: large size (millions of pairs).
+    friend_options: int = 30
+    #: Volunteers already serving a request that the continuity swaps try as its one friend.
+    continuity_targets: int = 10
     #: Passes of the continuity swaps over every request after the weeks (a move can open room for
     #: another; measured: the third pass rarely moves anything).
     swap_passes: int = 3

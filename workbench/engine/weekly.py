@@ -99,7 +99,8 @@ class WeekSearch:
 
     def __post_init__(self) -> None:
         triples = np.flatnonzero(self.cands.week == self.week)
-        self.wm = build_week_model(self.index, self.cands, triples, self.weights, fixed=set(self.fixed))
+        self.wm = build_week_model(self.index, self.cands, triples, self.weights, fixed=set(self.fixed),
+                                   tuning=self.tuning)
         self.pos = {int(t): j for j, t in enumerate(self.wm.triples.tolist())}
         self._keep_primary = self.wm.model.add(self.wm.primary_expr() >= 0)
 
@@ -164,7 +165,7 @@ class WeekSearch:
         # In effort mode the timing must not depend on the clock: no deadline then, but its work
         # counts against the stage's.
         return time_week(self.index, self.cands, chosen, self.fixed, self.budget, self.seed, prefer,
-                         math.inf if self.budget.deterministic else deadline, work)
+                         math.inf if self.budget.deterministic else deadline, work, self.tuning)
 
     def _chosen(self, solver: cp_model.CpSolver) -> list[int]:
         return [int(t) for j, t in enumerate(self.wm.triples.tolist()) if solver.boolean_value(self.wm.x[j])]
