@@ -171,8 +171,8 @@ def trivial_bound(index: ScenarioIndex) -> int:
 
 
 def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
-             out_of_time: Callable[[], bool] = lambda: False, max_rounds: int | None = None,
-             seed_pairs: np.ndarray | None = None, tuning: Tuning = TUNING) -> Bound:
+             out_of_time: Callable[[], bool] = lambda: False, seed_pairs: np.ndarray | None = None,
+             tuning: Tuning = TUNING) -> Bound:
     """The column-generation bound of the module docstring over the pair-weeks ``pw``.
 
     ``pw`` must hold every compatible pair (``pw.complete``) for the result to bound
@@ -194,9 +194,7 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
         sel = np.flatnonzero(pw.week == w)
         seed = seed_pairs[sel] if seed_pairs is not None else None
         value, converged, rounds, rc, y = _week_bound(index, w, pw.req[sel], pw.vol[sel], pw.days[sel], fd,
-                                                      distance, out_of_time,
-                                                      tuning.lp_rounds if max_rounds is None else max_rounds, seed,
-                                                      tuning)
+                                                      distance, out_of_time, seed, tuning)
         reduced[sel] = rc
         use[sel] = y
         weeks.append(value)
@@ -277,8 +275,8 @@ class _LP:
 
 
 def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days: np.ndarray, fd: FreeDays,
-                distance: np.ndarray, out_of_time: Callable[[], bool], max_rounds: int,
-                seed: np.ndarray | None, tuning: Tuning) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
+                distance: np.ndarray, out_of_time: Callable[[], bool], seed: np.ndarray | None,
+                tuning: Tuning) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
     """One week's bound: (value, converged, rounds, every pair's reduced cost and LP value)."""
     n = len(r)
     demand = index.week_demand[:, w].astype(float)
@@ -320,7 +318,7 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
     duals: np.ndarray | None = None
     new = np.flatnonzero(working)
     added: list[np.ndarray] = []
-    while rounds < max_rounds:
+    while rounds < tuning.lp_rounds:
         rounds += 1
         lp.add(prio[new], upper[new], [rows[new] for rows in row_of], [k[new] for k in coef])
         added.append(new)

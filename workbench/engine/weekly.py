@@ -46,8 +46,9 @@ from .tuning import TUNING, Tuning
 
 log = logging.getLogger(__name__)
 
-# (The week's tuning numbers — rounds, the timing's and the mending's shares — are in
-# :class:`~.tuning.Tuning`.) A later stage searches from a whole solution as hint, without presolve and without the LP
+# The week's tuning numbers (rounds, the timing's and the mending's shares) are in :class:`~.tuning.Tuning`.
+
+# A later stage searches from a whole solution as hint, without presolve and without the LP
 # relaxation: presolving its guards (sums over every triple) was measured to take 10x the time
 # of the search on a small city, and with the LP relaxation a medium week did not even reach its
 # hint in 5 s (with neither: 0.08 s).
@@ -140,14 +141,17 @@ class WeekSearch:
     def _cut(self, failed: list[list[int]]) -> None:
         """Each conflict the timing proved is cut, and the days it touches are sequenced from now on
         (:func:`~.formulation.add_day_sequence`): the next answer respects their start ranges."""
-        c = self.cands
         for group in failed:
             self.wm.model.add_bool_or([~self.wm.x[self.pos[t]] for t in group])
             self.cuts += 1
-            days = {(True, int(c.vol[t]), int(c.day[t])) for t in group} | {
-                (False, int(self.index.req_cit[int(c.req[t])]), int(c.day[t])) for t in group}
-            for volunteer, who, day in days:
+            for volunteer, who, day in self._days_of(group):
                 self.sequence_day(volunteer, who, day)
+
+    def _days_of(self, group: list[int]) -> set[tuple[bool, int, int]]:
+        """The (volunteer?, who, day) of the volunteers' and citizens' days a conflict touches."""
+        c = self.cands
+        return {(True, int(c.vol[t]), int(c.day[t])) for t in group} | {
+            (False, int(self.index.req_cit[int(c.req[t])]), int(c.day[t])) for t in group}
 
     def sequence_day(self, volunteer: bool, who: int, day: int) -> None:
         """Sequence volunteer (or citizen) ``who``'s ``day`` in the week model, once."""
@@ -351,33 +355,31 @@ class WeekSearch:
         T = wm.triples
         req_of = c.req[T]
         cit_of = self.index.req_cit[req_of]
-        vols: set[int] = set()
-        cits: set[int] = set()
+        people: set[tuple[bool, int]] = set()  # (volunteer?, who) in conflict
         dropped: set[int] = set()
         used = 0.0
         for _round in range(self.tuning.mend_rounds):
-            for group in failed:
-                vols |= {int(c.vol[t]) for t in group}
-                cits |= {int(self.index.req_cit[int(c.req[t])]) for t in group}
-            best = set(self._positions(base))
+            left = t_end - time.monotonic()
+            if self.budget.over() or work - used <= 0 or (not self.budget.deterministic and left <= 0.05):
+                break
+            people |= {(volunteer, who) for group in failed for volunteer, who, _day in self._days_of(group)}
+            on = set(self._positions(base))
             served = Counter(int(c.req[t]) for t in chosen)
-            served.subtract(Counter(int(req_of[j]) for j in best))
+            served.subtract(Counter(int(req_of[j]) for j in on))
             dropped |= {r for r, n in served.items() if n > 0}
             # Whole weeks of the people in conflict: a session that must leave a day may need
             # another of theirs to move (measured on small-city: freeing only the conflicted days
             # kept the continuity stage one friend short of its optimum).
-            mine = np.isin(c.vol[T], list(vols)) | np.isin(cit_of, list(cits))
+            mine = np.isin(c.vol[T], [who for volunteer, who in people if volunteer]) | np.isin(
+                cit_of, [who for volunteer, who in people if not volunteer])
             free_req = dropped | set(np.unique(req_of[mine]).tolist())
             free = np.isin(req_of, np.fromiter(sorted(free_req), np.int64, len(free_req)))
-            left = t_end - time.monotonic()
-            if self.budget.over() or work - used <= 0 or (not self.budget.deterministic and left <= 0.05):
-                break
             self._hint(base, complete=True)
             nb = wm.model.clone()
             variables = nb.proto.variables
             for j in np.flatnonzero(~free).tolist():
                 dom = variables[wm.x[j].index].domain
-                v = int(j in best)
+                v = int(j in on)
                 dom.clear()
                 dom.extend([v, v])
             solver = cp_model.CpSolver()
