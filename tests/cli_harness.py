@@ -5,7 +5,7 @@ publishing) and send real signals. Used by tests/test_signals.py and tests/test_
     python tests/cli_harness.py PATCH[,PATCH...] -- workbench arguments...
 
 Patches: engine=patient|deaf|late|raise|broken|report|forced|cut, load=never|until:SECONDS|until:limit,
-pause=LABEL, kill=LABEL.
+pause=LABEL, kill=LABEL, setup=SECONDS (the solver's set-up per (request, volunteer) pair: a slow machine).
 Every stand-in announces itself on stderr with a line starting ``HARNESS`` (tests wait for those lines).
 Environment: HARNESS_GO, a file whose appearance ends a pause.
 """
@@ -71,6 +71,8 @@ def main() -> None:
 
     if "engine" in patches:
         solver.solve = engine
+    if "setup" in patches:
+        object.__setattr__(solver.TUNING, "setup_per_pair", float(patches["setup"]))
 
     def load(path):
         if patches["load"] == "never":

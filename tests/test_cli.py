@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -296,6 +297,21 @@ def test_loading_that_uses_up_the_limit_is_an_input_error(base_dir, tmp_path):
     # on a stalled machine the load may still be running at the limit: the other, also honest, message
     assert ("took" in errors[0] and "give a --time-limit of at least" in errors[0]) or "did not finish" in errors[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_limit_below_the_solvers_own_minimum_is_an_input_error(base_dir, tmp_path):
+    """A limit the solver's set-up alone would overrun: exit 2 before solving, naming a limit that is then accepted."""
+    slow = "setup=100"  # seconds per (request, volunteer) pair: as if the tiny city were millions of times larger
+    proc = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", "6", patches=slow)
+    assert proc.returncode == 2, proc.stderr
+    errors = _error_lines(proc.stderr)
+    assert len(errors) == 1 and "the solver needs about" in errors[0] and "whatever the limit" in errors[0], errors
+    assert not (tmp_path / "out").exists()
+    enough = int(re.search(r"give a --time-limit of at least (\d+) s", errors[0]).group(1))
+    assert enough > 6
+    ok = run("solve", str(base_dir), "--out", str(tmp_path / "out"), "--time-limit", str(enough), patches=slow)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "out" / "schedule.csv").exists()
 
 
 def test_loading_that_never_ends_is_cut_at_the_limit(base_dir, tmp_path):

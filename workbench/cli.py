@@ -413,13 +413,20 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
     budget = None
     if deadline is not None:
         budget = deadline - time.monotonic() - finish
-        if budget <= 0:
+        # The solver's own minimum for this scenario (its set-up grows with requests × volunteers):
+        # a budget short of it by more than the contract's extra second would overrun the limit
+        # rather than give a schedule (within it, the estimates' margins cover the difference).
+        need = engine.minimum_seconds(scenario)
+        if budget <= 0 or budget + 1.0 < need:
             raise _Fail(EXIT_BAD_INPUT, f"error: --time-limit {limit:g}: loading the input took {load_seconds:.1f} s "
-                                        f"(the command had run {_age(ctx.started):.1f} s by then), and re-checking "
-                                        f"and writing the result needs about {finish:.1f} s more; nothing was solved "
-                                        f"and {out} is as it was; give a --time-limit of at least "
-                                        f"{math.ceil(_age(ctx.started) + finish + 1)} s")
+                                        f"(the command had run {_age(ctx.started):.1f} s by then); the solver needs "
+                                        f"about {need:.1f} s for {len(scenario.requests):,} requests × "
+                                        f"{len(scenario.volunteers):,} volunteers whatever the limit, and re-checking "
+                                        f"and writing the result about {finish:.1f} s more; nothing was solved and "
+                                        f"{out} is as it was; give a --time-limit of at least "
+                                        f"{math.ceil(_age(ctx.started) + need + finish + 1)} s")
 
+    solve_from = _age(ctx.started)
     on_progress = _progress_logger() if ctx.verbose else None
     stop = ctx.interrupts.stop
     ctx.interrupts.phase = "searching"
@@ -474,8 +481,10 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
           f"objective {result.objective:g}" + (f", bound {result.bound:g}" if result.bound is not None else "")
           + f"; {len(result.unassigned)} unassigned rows; wrote {out}")
     if k.get("baseline_cut_short") and not interrupted:
+        enough = math.ceil(solve_from + engine.minimum_seconds(scenario, baseline=True) + finish + 1)
+        finishes = f"about {enough} s let it finish, and " if enough > limit else ""
         _err(f"warning: --time-limit {limit:g} was too short for this scenario: even the quick baseline plan was cut "
-             f"short, so sessions that could be served are left out; a longer --time-limit serves more")
+             f"short, so sessions that could be served are left out; {finishes}a longer --time-limit serves more")
     if previous is not None:
         _print_moves(previous, result.forced)
     if ctx.interrupts.late:

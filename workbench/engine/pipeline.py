@@ -173,7 +173,7 @@ def solve(
     budget = Budget(time_limit, effort, stop)
     index = index_of(scenario)
     demand = float(index.week_demand.sum())
-    reserve = tuning.finish_fixed + tuning.finish_per_session * demand
+    reserve = _finishing(demand, tuning)
     # What the baseline (wide candidates, then the greedy) will need after the stages that only make
     # it better (bounds, friends): those are skipped rather than leave the coordinator's baseline
     # without its candidates when time is short (measured before: city-large with 30 s on a loaded
@@ -535,6 +535,25 @@ def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed) -> None:
             agreed.fixed[agreed.fixed.index(s)] = visit
         else:
             plan.add(s)
+
+
+def minimum_seconds(scenario: Scenario, tuning: Tuning = TUNING, *, baseline: bool = False) -> float:
+    """Seconds :func:`solve` needs at least, whatever its time limit: the set-up every solve does
+    before it has anything to cut short (compatibility checks and ordering of every
+    (request, volunteer) pair, ``tuning.setup_per_pair`` each) and the finishing it keeps time
+    for (checking the schedule and explaining what is left out). A shorter ``time_limit``
+    overruns by the difference. With ``baseline``: also what the coordinator's quick plan needs
+    to be made whole (``tuning.baseline_per_session`` per demanded session); with less, it is
+    cut short (``kpis["baseline_cut_short"]``)."""
+    pairs = len(scenario.requests) * len(scenario.volunteers)
+    demand = float(scenario.demand().sum())
+    return tuning.setup_per_pair * pairs + _finishing(demand, tuning) + (
+        tuning.baseline_per_session * demand if baseline else 0.0)
+
+
+def _finishing(demand: float, tuning: Tuning) -> float:
+    """Seconds kept for checking, explaining and returning a schedule of ``demand`` sessions."""
+    return tuning.finish_fixed + tuning.finish_per_session * demand
 
 
 def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:

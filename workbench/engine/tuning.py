@@ -187,6 +187,14 @@ class Tuning:
     #: Seconds of the friends' flow (``continuity.friend_flow``, not interruptible) per pair-week:
     #: measured 3.4 s for city-large's 10.8 million, 0.04 s for city-medium's 250,000.
     friend_flow_per_pair_week: float = 3.2e-7
+    #: Seconds per (request, volunteer) pair of what every solve does before it has anything to
+    #: cut short: the compatibility checks and ordering the pairs nearest first
+    #: (``candidates.pair_checks``, ``pair_weeks``' first step). Measured 2026-12-02 alone on the
+    #: machine: 2.7e-7 for city-large (10.2 million pairs: 1.4 s + 1.2 s), 1.9e-7 for
+    #: large-retirees, 1.9e-7 for large-alien (12.0 million: 1.6 s + 0.7 s), 2.2e-7 for the medium
+    #: cities. Below :func:`~.pipeline.minimum_seconds` the command refuses the time limit up front
+    #: (large-alien with ``--time-limit 4`` had overrun the solver's 0.26 s by 2.7 s: exit 3).
+    setup_per_pair: float = 3e-7
 
     # ----------------------------------------------------------- finishing
     #: Seconds kept for checking, explaining and returning, per demanded session, plus a fixed
