@@ -454,6 +454,26 @@ def test_stop_ends_the_search_and_keeps_a_plan(planner: Planner) -> None:
     assert "stopped early" in planner.controls.progress_label.value
 
 
+@pytest.mark.parametrize("enough, named", [(42.0, True), (0.5, False)])
+def test_a_quick_plan_cut_short_says_how_long_would_let_it_finish(planner: Planner, monkeypatch, enough: float,
+                                                                   named: bool) -> None:
+    """When the limit ended even the quick plan, the done line says so and names the seconds that let it
+    finish (from ``workbench.minimum_seconds``), only when those are more than the limit given."""
+    import workbench.ui.app as app
+
+    def cut(scenario, method, **kwargs) -> Result:
+        result = workbench.solve(scenario, method=method, **kwargs)
+        result.kpis["baseline_cut_short"] = True
+        return result
+
+    planner.runner._solve = cut
+    monkeypatch.setattr(app, "minimum_seconds", lambda scenario, **kw: enough)
+    assert planner.solve(method="greedy", time_limit=3, wait=True) is not None
+    done = text_of(planner.controls.progress_label.value)
+    assert "too short even for the quick plan" in done and "more time serves more people" in done
+    assert ("about 42 s let it finish" in done) is named, done
+
+
 def test_progress_starts_from_the_quick_plan_never_from_zero(planner: Planner) -> None:
     """While the quick plan is on screen the progress line shows its points; every later line shows at
     least as many, and the bound is labelled as an upper bound."""

@@ -17,7 +17,7 @@ _LOADED_AT = _time.monotonic()
 
 from . import datasets
 from .datasets import load_dataset
-from .engine import solve
+from .engine import minimum_seconds, solve
 from .errors import InputError, Problem
 from .kpis import compute_kpis
 from .objective import Weights
@@ -30,5 +30,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "InputError", "Problem", "Progress", "Result", "Scenario", "Settings", "Violation", "Weights", "compute_kpis",
-    "datasets", "edit", "generate", "load", "load_dataset", "read_schedule", "save", "solve", "validate",
+    "datasets", "edit", "generate", "load", "load_dataset", "minimum_seconds", "read_schedule", "save", "solve",
+    "validate",
 ]

@@ -19,6 +19,11 @@ citizen (as in the flow bound) change nothing, and with integer ``y`` HiGHS's
 dual bound after 30 s a week is only 1–2 lower (3,162 / 3,132 / 3,157 / 3,145), while the
 complete week models reach 3,100 / 3,129 only after minutes of search: what
 the schedules lose to the bound is the days' timing, which no pair-level row sees.
+Nor is the triple-level LP with the week models' day rows (pairs that cannot share a day,
+interval energy) worth its time (measured 2026-12-02 with HiGHS): on the small cities it is
+the pair LP's value rounded down (small-city 381 / 363, small-appointments 305.3 / 303.0,
+where CP-SAT's search proves 301 for the latter's week 1), and on medium-alien one week of
+106,000 triples had not solved in 19 minutes.
 At large size (city-large, 10.8 million pair-weeks) the LP converges after 7 rounds
 and 171 s at 62,218, against the flow bound's 62,538 (0.5 % looser): too slow for
 the two minutes, and not the difference that keeps city-large from its target.

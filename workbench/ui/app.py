@@ -28,7 +28,7 @@ import ipywidgets as w
 import pandas as pd
 from traitlets import TraitError
 
-from .. import Progress, Result, compare, views
+from .. import Progress, Result, compare, minimum_seconds, views
 from ..datasets import load_dataset as _load_dataset
 from ..datasets import names as _dataset_names
 from ..errors import InputError
@@ -372,8 +372,12 @@ class Planner:
             self.controls.failed(self._failure_note(error))
             return
         stopped = " (stopped early)" if outcome.stopped or result.interrupted else ""
-        short = (" · the time limit was too short even for the quick plan: more time serves more people"
-                 if result.kpis.get("baseline_cut_short") and not stopped else "")
+        short = ""
+        if result.kpis.get("baseline_cut_short") and not stopped:
+            enough = math.ceil(minimum_seconds(job.scenario, baseline=True))
+            short = (" · the time limit was too short even for the quick plan: "
+                     + (f"about {enough} s let it finish, and " if enough > job.time_limit else "")
+                     + "more time serves more people")
         # the buttons first, then "Done": whoever reacts to "Done" finds the app ready
         self.controls.done(
             f"Done{stopped}: <b>{html.escape(run.name)}</b> in {outcome.seconds:.1f} s, status "
