@@ -130,6 +130,19 @@ def test_thinned_models_take_the_pairs_the_relaxation_uses_first(priced: bool) -
     assert nearest_first.tolist() == [True, False, False]
 
 
+@pytest.mark.parametrize("least, expected", [(1, [True, False, True]), (2, [True, True, True])])
+def test_thinned_models_keep_the_least_pairs_even_when_forced_pairs_fill_the_cap(least: int,
+                                                                                 expected: list[bool]) -> None:
+    """A forced (warm-start) pair alone over the cap: the request-week still gets its best
+    ``Tuning.model_pairs_min`` pairs beside it (nearest first), not more."""
+    pw = candidates.PairWeeks(np.zeros(3, np.int32), np.arange(3, dtype=np.int32), np.zeros(3, np.int32),
+                              np.ones(3, np.int64), True)
+    distance = np.array([[1.0, 2.0, 3.0]])
+    forced = np.array([False, False, True])
+    chosen = model_set(pw, distance, None, None, forced, Tuning(complete_up_to=0, model_pairs_min=least), cap=1)
+    assert chosen.tolist() == expected
+
+
 def test_thinned_models_keep_every_promise():
     """With the week models thinned to a few hundred triples: ≥ greedy, ≤ bound, not OPTIMAL without proof."""
     s = workbench.load_dataset("demo")

@@ -64,7 +64,7 @@ def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | No
     alien and retirees equal), then reduced cost (the LP is very degenerate, many pairs tie
     at 0), then distance; each request-week keeps its
     best ``m`` pairs, ``m`` as large as ``cap`` triples allow (``tuning.max_model_triples``
-    when not given; at least one pair), plus everything ``forced``.
+    when not given; at least ``tuning.model_pairs_min``), plus everything ``forced``.
     """
     if int(pw.days.sum()) <= tuning.complete_up_to:
         return np.ones(len(pw), bool)
@@ -79,7 +79,7 @@ def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | No
     rank = rank_within(group, score)
     budget = min(cap if cap is not None else tuning.max_model_triples, tuning.max_model_triples) \
         - int(pw.days[forced].sum())
-    lo, hi = 1, 64
+    lo, hi = tuning.model_pairs_min, 64
     while lo < hi:  # the largest m whose selection fits the budget
         mid = (lo + hi + 1) // 2
         if int(pw.days[(rank < mid) & ~forced].sum()) <= budget:

@@ -51,6 +51,16 @@ class Tuning:
     week_triples_effort: int = 6_000
     #: At most this many triples in all week models together, whatever the time.
     max_model_triples: int = 200_000
+    #: Each request-week keeps at least this many of its best pairs in the week models, whatever the
+    #: cap. It matters where the warm start's pairs alone exceed the cap (the large cities: the cap
+    #: then leaves one pair beside them; the medium cities' caps give five or more anyway).
+    #: Measured on the large cities of the family, 120 s (2026-12-02), 1 / 3 / 5 / 6 / 8 pairs: city
+    #: 0.9444 / 0.9466 / 0.9481 / 0.9486 / 0.9381 (peak 1,563 / – / 1,897 / 2,161 / 2,358 MB), rural
+    #: 0.9444 / – / 0.9487 / 0.9499 / 0.9349, retirees 0.9998 at 1 and 5, alien 0.9700–0.9709 /
+    #: – / 0.9684 (4: 0.9664); with effort 30 on city-medium (whose effort cap of 6,000 a week allows
+    #: fewer) 5 doubled the models and served 0.9726 against 0.9747. Kept at 1: the large
+    #: city and rural gain 0.4 % (still short of 0.95), alien loses 0.2 %, effort mode loses.
+    model_pairs_min: int = 1
     #: Should every week model be proven optimal on its (thinned) triples with at least this share
     #: of the week stages' time left, the models grow by ``widen_factor`` and search again
     #: (measured: city-medium-sparse proved all four weeks in 5 of its 30 s, at 0.975 of the bound).
