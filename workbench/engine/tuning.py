@@ -202,7 +202,8 @@ class Tuning:
     #: (``candidates.pair_checks``, ``pair_weeks``' first step). Measured 2026-12-02 alone on the
     #: machine: 2.7e-7 for city-large (10.2 million pairs: 1.4 s + 1.2 s), 1.9e-7 for
     #: large-retirees, 1.9e-7 for large-alien (12.0 million: 1.6 s + 0.7 s), 2.2e-7 for the medium
-    #: cities. Below :func:`~.pipeline.minimum_seconds` the command refuses the time limit up front
+    #: cities. A solver's budget more than the contract's extra second below
+    #: :func:`~.pipeline.minimum_seconds` makes the command refuse the time limit up front
     #: (large-alien with ``--time-limit 4`` had overrun the solver's 0.26 s by 2.7 s: exit 3).
     setup_per_pair: float = 3e-7
 
