@@ -360,6 +360,48 @@ def test_absurd_horizon_fails_fast_without_building_dates(make_scenario):
     assert [(p.line, p.key, p.message) for p in problems] == [(2, "weeks", "value out of range")]
 
 
+@pytest.mark.parametrize("cell", ['"1,000"', "1.000"])
+def test_a_whole_number_with_a_group_separator_is_refused(make_scenario, cell):
+    """1,000 or 1.000 minutes a week is an error naming both readings, never silently one minute."""
+    folder = make_scenario(volunteers__csv=BASE["volunteers.csv"].replace(",bike,5,3,150", f",bike,5,3,{cell}"))
+    [p] = _error(folder).problems
+    assert (p.file, p.row, p.column, p.value) == ("volunteers.csv", 2, "max_minutes_per_week", cell.strip('"'))
+    assert "1000" in p.hint and "or 1?" in p.hint
+
+
+def test_a_minus_sign_copied_from_a_web_page_is_a_minus(make_scenario):
+    """A longitude with U+2212 (as copied from Wikipedia or Word) reads as the negative number it shows."""
+    folder = make_scenario(citizens__csv=BASE["citizens.csv"].replace("c1,Carl,55.681,12.571",
+                                                                      "c1,Carl,55.681,\u221212.571"))
+    citizens = workbench.load(folder).citizens.set_index("citizen_id")
+    assert citizens.at["c1", "lon"] == -12.571
+
+
+def test_an_underscore_in_a_number_is_refused(make_scenario):
+    """6_0 is a typo, not the Python literal 60: an error naming the cell."""
+    folder = make_scenario(requests__csv=BASE["requests.csv"].replace("r1,c1,visit,60", "r1,c1,visit,6_0"))
+    [p] = _error(folder).problems
+    assert (p.file, p.row, p.column, p.value) == ("requests.csv", 2, "duration_min", "6_0")
+
+
+@pytest.mark.parametrize(("cell", "hint"), [
+    ("V1", "did you mean 'v1'? ids are compared exactly"), ("v1\u200b", "invisible characters"),
+])
+def test_an_id_that_only_looks_unknown_gets_the_known_id(make_scenario, cell, hint):
+    """An unknown reference that differs from a known id only in case or hidden characters names that id."""
+    folder = make_scenario(volunteer_availability__csv=BASE["volunteer_availability.csv"].replace("v1,mon,09:00,12:00",
+                                                                                                  f"{cell},mon,09:00,12:00"))
+    [p] = _error(folder).problems
+    assert (p.row, p.column, p.message) == (2, "volunteer_id", "unknown reference") and hint in p.hint
+
+
+def test_a_stray_cell_far_right_names_few_column_letters(make_scenario):
+    """A row with hundreds of cells beyond the header gets a short hint, not hundreds of column letters."""
+    folder = make_scenario(citizen_availability__csv="citizen_id,day,start,end\nc3,mon,13:00,15:00" + ",x" * 500 + "\n")
+    [p] = _error(folder).problems
+    assert p.row == 2 and "(500 columns)" in p.hint and len(p.hint) < 300
+
+
 # --------------------------------------------------------------------------- no silent loss, exact rows
 
 
@@ -450,6 +492,23 @@ def test_other_encodings_get_a_save_as_hint(make_scenario, encoding, expected):
         assert p.row == 5 and p.value == "Dörte"
 
 
+def test_a_byte_order_mark_before_legacy_text_is_not_a_header_name(make_scenario):
+    """A UTF-8 byte order mark in front of Windows-1252 text: one problem naming the bad byte, no missing column."""
+    folder = make_scenario()
+    path = folder / "volunteers.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_text(encoding="utf-8").replace("Dorota", "Dörte").encode("cp1252"))
+    [p] = _error(folder).problems
+    assert (p.file, p.row, p.value) == ("volunteers.csv", 5, "Dörte") and "0xF6" in p.hint
+
+
+def test_a_legacy_encoded_settings_file_gets_a_text_editor_hint(make_scenario):
+    """scenario.toml in Windows-1252: the line is named and the hint is about saving TOML, not a CSV."""
+    folder = make_scenario()
+    (folder / "scenario.toml").write_bytes('name = "Århus"\nstart_date = 2026-01-05\nweeks = 1\n'.encode("cp1252"))
+    [p] = _error(folder).problems
+    assert (p.file, p.line) == ("scenario.toml", 1) and "UTF-8" in p.hint and "CSV" not in p.hint
+
+
 def test_a_title_row_above_the_header_is_named(make_scenario):
     """A title row above the header: one problem saying where the header is; the cells below are still read."""
     folder = make_scenario(citizen_availability__csv="Citizen availability (spring),,,\n"
@@ -461,7 +520,7 @@ def test_a_title_row_above_the_header_is_named(make_scenario):
 
 @pytest.mark.parametrize(("cell", "hint"), [
     ("25:00", "25:00 is not a clock time"), ("9.30", "09:30"), ("0.375", "Excel time number (0.375 = 09:00)"),
-    ("2:30 pm", "14:30"), ("9", "09:00"), ("09:00:30", "without seconds"),
+    ("2:30 pm", "14:30"), ("9", "09:00"), ("09:00:30", "without seconds"), ("0900", "09:00"), ("1430", "14:30"),
 ])
 def test_time_hints(make_scenario, cell, hint):
     """A mistyped time shows what was typed and how to write it."""
@@ -473,6 +532,7 @@ def test_time_hints(make_scenario, cell, hint):
 @pytest.mark.parametrize(("cell", "hint"), [
     ("46027", "Excel date number (46027 = 2026-01-05)"), ("07-01-2026", "write 2026-01-07"),
     ("7/1/2026", "write 2026-01-07"), ("2026-1-7", "2026-01-07"), ("2026-01-07 00:00:00", "date only"),
+    ("2026/1/7", "with '-': 2026-01-07"), ("2026.01.07", "with '-': 2026-01-07"),
 ])
 def test_date_hints(make_scenario, cell, hint):
     """A date typed the spreadsheet's way (or kept as an Excel number) gets a hint with the ISO date."""
@@ -585,6 +645,17 @@ def test_settings_sheet_messages_carry_their_row(base, tmp_path):
     assert [(p.file, p.row, p.column, p.value) for p in problems] == [("w.xlsx, sheet scenario", row, "value", "nan")]
 
 
+@pytest.mark.parametrize(("edit", "hint"), [
+    (lambda ws: (ws.cell(1, 1, "Key"), ws.cell(1, 2, "Value")), "header names are lower case"),
+    (lambda ws: ws.delete_rows(1), "row 1 holds the setting"),
+])
+def test_a_settings_sheet_without_its_header_says_what_row_1_holds(base, tmp_path, edit, hint):
+    """'Key'/'Value' or no header row at all in the scenario sheet: row 1 and its cells are named, with the fix."""
+    path = _edited_workbook(base, tmp_path / "w.xlsx", lambda wb: edit(wb["scenario"]))
+    [p] = _error(path).problems
+    assert (p.file, p.row) == ("w.xlsx, sheet scenario", 1) and " | " in p.value and hint in p.hint
+
+
 # --------------------------------------------------------------------------- warnings
 
 
@@ -618,6 +689,18 @@ def test_implausible_values_warn(make_scenario):
     assert "at most 7" in where[("requests.csv", 3, "sessions_per_week")]
     assert "more than 14 sessions" in where[("citizens.csv", 2, "citizen_id")]
     assert ("citizens.csv", 2, "lat") not in where  # a plausible point is not warned about
+
+
+def test_a_skill_in_another_case_than_the_activity_warns(make_scenario):
+    """'Visit' as a skill never matches the activity 'visit': a warning on the skill and on an unmatched activity."""
+    folder = make_scenario(
+        volunteers__csv=BASE["volunteers.csv"].replace("v2,Bo,55.700,12.600,visit,", "v2,Bo,55.700,12.600,Visit,"),
+        requests__csv=BASE["requests.csv"].replace("r3,c3,visit,", "r3,c3,Walk,"),
+    )
+    where = {(p.file, p.row, p.column): p for p in workbench.load(folder).warnings}
+    skill = where[("volunteers.csv", 3, "skills")]
+    assert "only in upper/lower case" in skill.message and skill.value == "Visit"
+    assert "volunteers offer 'walk'" in where[("requests.csv", 4, "activity")].message
 
 
 def test_warnings_are_problems_with_a_place(base):

@@ -37,6 +37,8 @@ SAVE_AS_CSV_UTF8 = ("save it again as 'CSV UTF-8 (Comma delimited)' (Excel: File
 # How far below row 1 a header is looked for when row 1 is a title.
 _HEADER_SEARCH_ROWS = 10
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# How many column letters a message names before it sums the rest up.
+_LETTERS_SHOWN = 10
 
 
 def column_letter(index: int) -> str:
@@ -76,13 +78,16 @@ def decode(raw: bytes, label: str, col: Collector) -> tuple[str | None, str, dic
     try:
         return raw.decode("utf-8-sig"), "utf-8", None
     except UnicodeDecodeError as exc:
-        first = exc.start
+        # The utf-8-sig decoder counts positions after the byte order mark; ``first`` indexes ``raw``.
+        bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+        first = exc.start + bom
     lenient = raw.decode("utf-8-sig", errors="replace")
     # A file with no valid multi-byte UTF-8 at all was written in a legacy code page (Windows-1252 is
     # what Excel writes for "CSV (Comma delimited)" in western Europe); a UTF-8 file with a few stray
-    # bytes is better read as UTF-8.
-    legacy = not any(ord(c) > 127 and c != "\ufffd" for c in lenient)
-    text = raw.decode("cp1252", errors="replace") if legacy else lenient
+    # bytes is better read as UTF-8. A UTF-8 byte order mark in front of legacy text is no part of it
+    # (it would otherwise become 'ï»¿' in front of the first header name).
+    legacy = not any(ord(c) > 127 and c not in "\ufffd\ufeff" for c in lenient)
+    text = raw[bom:].decode("cp1252", errors="replace") if legacy else lenient
     bad_lines = _bad_utf8_lines(raw, first)
     line_start = raw.rfind(b"\n", 0, first) + 1
     line_end = raw.find(b"\n", first)
@@ -339,7 +344,10 @@ def _report_nameless(data: pd.DataFrame, blank: np.ndarray, nameless: list[int],
         cells = [nameless[j] for j in np.flatnonzero(hit[pos])]
         beyond = all(i > last_named for i in cells)
         text = " | ".join(str(data.iloc[pos, i]) for i in cells)
-        letters = ", ".join(column_letter(i) for i in cells)
+        # A row with thousands of stray cells would otherwise give a hint of thousands of letters.
+        letters = ", ".join(column_letter(i) for i in cells[:_LETTERS_SHOWN])
+        if len(cells) > _LETTERS_SHOWN:
+            letters += f" … {column_letter(cells[-1])} ({len(cells):,} columns)"
         col.error(label, message if beyond else "this row has cells under an empty header cell, which would be lost",
                   row=int(rows[pos]), value=text,
                   expected=f"at most {last_named + 1} cells, one per header name" if beyond else None,

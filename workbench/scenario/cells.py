@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,23 +36,51 @@ def split_list(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in str(text).split(";") if item.strip())
 
 
+# A whole number with a group separator: 1,000 and 1.000 are a thousand in one convention and one in the other.
+_GROUPED = re.compile(r"[-+]?\d{1,3}(?:[.,]\d{3})+")
+
+
+def _number_text(text: str) -> str | None:
+    """``text`` as Python's number parsers should see it, or ``None`` when it is no number a person writes.
+
+    The minus sign U+2212 (what a number copied from a web page or Word holds) is a minus; an
+    underscore is refused, since Python would read ``6_0`` as 60 while a person typed a typo.
+    """
+    if "_" in text:
+        return None
+    return text.replace("\u2212", "-")
+
+
 def parse_float(text: str) -> float | None:
     """A finite decimal number; a decimal comma (``55,68``, as Danish Excel writes) is accepted."""
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
+    t = _number_text(text)
+    if t is None:
+        return None
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
     try:
-        v = float(text)
+        v = float(t)
     except ValueError:
         return None
     return v if math.isfinite(v) else None
 
 
 def parse_int(text: str) -> int | None:
-    """A whole number (``3``, or ``3.0`` as a spreadsheet may write it)."""
+    """A whole number (``3``, or ``3.0`` as a spreadsheet may write it).
+
+    ``1,000`` and ``1.000`` are refused: read with a decimal comma or point they are 1, and with a
+    thousands separator 1000, and a whole-number column cannot tell which was meant (reading them
+    as 1 silently turned a weekly limit of 1,000 minutes into one minute).
+    """
+    t = _number_text(text)
+    if t is None:
+        return None
     try:
-        return int(text)
+        return int(t)
     except ValueError:
-        f = parse_float(text)
+        if _GROUPED.fullmatch(t):
+            return None
+        f = parse_float(t)
         return int(f) if f is not None and f.is_integer() else None
 
 
@@ -126,12 +155,14 @@ def date_hint(text: str) -> str | None:
     if serial:
         return f"looks like an Excel date number ({text} = {serial.isoformat()}); format the cell as a date or " \
                f"type {serial.isoformat()}"
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    m = re.fullmatch(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", text)
     if m:
         try:
-            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            d = date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
         except ValueError:
             return "there is no such day in the calendar"
+        if m.group(2) != "-":  # 2026/1/6, 2026.01.06: year first, as in YYYY-MM-DD, with other separators
+            return f"dates are written YYYY-MM-DD, with '-': {d.isoformat()}"
         return f"write the month and the day with two digits: {d.isoformat()}"
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2})?", text):
         return f"a date with a time of day; this column wants the date only ({text[:10]})"
@@ -175,6 +206,9 @@ def time_hint(text: str) -> str | None:
         return f"use the 24-hour clock: {h:02d}:{m.group(2) or '00'}"
     if re.fullmatch(r"\d{1,2}", text) and int(text) <= 24:
         return f"write the time as HH:MM: {int(text):02d}:00"
+    m = re.fullmatch(r"(\d{1,2})(\d{2})", text)  # 0900, 930: a time typed without its colon
+    if m and int(m.group(1)) <= 24 and int(m.group(2)) < 60:
+        return f"write times with a colon: {int(m.group(1)):02d}:{m.group(2)}"
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2})?", text):
         return f"a date with a time of day; this column wants the time only ({text[11:16]})"
     return _generic_hint(text) or "times are written HH:MM on the 24-hour clock, e.g. 09:30"
@@ -194,6 +228,12 @@ def number_hint(text: str) -> str | None:
 
 
 def whole_number_hint(text: str) -> str | None:
+    if _GROUPED.fullmatch(text):
+        plain = re.sub(r"[.,]", "", text)
+        if len(re.findall(r"[.,]", text)) == 1:
+            return f"is it {plain} (with a thousands separator) or {parse_float(text):g}? write {plain} or " \
+                   f"{parse_float(text):g}, without a separator"
+        return f"write the number without thousands separators: {plain}"
     f = parse_float(text)
     if f is not None and not f.is_integer():
         return "a whole number is needed"
@@ -233,6 +273,43 @@ def choice_hint(options: tuple[str, ...]) -> Callable[[str], str | None]:
             return f"did you mean '{meant}'?"
         near = difflib.get_close_matches(t, options, n=1, cutoff=0.6)
         return f"did you mean '{near[0]}'?" if near else _generic_hint(text)
+
+    return hint
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def _id_key(text: str) -> str:
+    """An id as a person reads it: Unicode form (``Å`` as one or two code points), case, invisible
+    characters and a spreadsheet's ``.0`` after a number ignored."""
+    t = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold().strip()
+    return re.sub(r"^(\d+)\.0+$", r"\1", t)
+
+
+def id_hint(known: set[str]) -> Callable[[str], str | None]:
+    """A hint for an unknown id that differs from a known one only in what a person cannot see or
+    did not mean (``V0001`` for ``v0001``, ``7.0`` for ``7``, an NFD ``Å``, a zero-width space)."""
+    by_key: dict[str, str] | None = None
+
+    def hint(text: str) -> str | None:
+        nonlocal by_key
+        if by_key is None:  # built on the first unknown id only: most scenarios have none
+            by_key = {}
+            for k in sorted(known):
+                by_key.setdefault(_id_key(k), k)
+        near = by_key.get(_id_key(text))
+        if near is None or near == text:
+            return None
+        if near.casefold() == text.casefold():
+            why = "ids are compared exactly, upper and lower case too"
+        elif text.translate(_INVISIBLE) != text:
+            why = "the cell holds invisible characters (copied from a web page or a document?); type the id again"
+        elif re.fullmatch(r"\d+\.0+", text):
+            why = "the id was written as a decimal number; write it as it is in the other file"
+        else:
+            why = "it looks the same but a letter is stored in another Unicode form; type the id again"
+        return f"did you mean '{near}'? {why}"
 
     return hint
 

@@ -46,6 +46,7 @@ from .cells import (
     choice_hint,
     date_hint,
     day_hint,
+    id_hint,
     nearest,
     number_hint,
     object_array,
@@ -227,7 +228,12 @@ def _references(tc: TableCheck, column: str, known: set[str] | None, what: str, 
         return
     c = tc.column(column)
     unknown = np.array([t != "" and t not in known for t in c.texts], bool)
-    tc.report(unknown[c.codes], column, "unknown reference", f"the id of a row in {what}")
+    tc.report(unknown[c.codes], column, "unknown reference", f"the id of a row in {what}", hint=id_hint(known))
+
+
+def _list_hint(hint: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """``hint`` for the first item of a list cell that has one."""
+    return lambda text: next(filter(None, map(hint, split_list(text))), None)
 
 
 def _list_column(tc: TableCheck, name: str, *, lower: bool = False, non_empty: bool = False) -> np.ndarray:
@@ -320,7 +326,7 @@ def _citizens(tc: TableCheck, volunteer_ids: set[str] | None, volunteers: str) -
             c = tc.column(column)
             unknown = object_array([";".join(i for i in split_list(t) if i not in volunteer_ids) for t in c.texts])
             tc.report((unknown != "")[c.codes], column, "unknown reference", f"ids of volunteers in {volunteers}",
-                      values=unknown[c.codes])
+                      values=unknown[c.codes], hint=_list_hint(id_hint(volunteer_ids)))
     return v
 
 

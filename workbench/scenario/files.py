@@ -18,7 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..contract import COLUMNS, REQUIRED_COLUMNS, REQUIRED_TABLES, SETTINGS_FILE, SETTINGS_SHEET, TABLES
+from ..contract import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    REQUIRED_TABLES,
+    SETTINGS_FILE,
+    SETTINGS_KEYS,
+    SETTINGS_SHEET,
+    TABLES,
+)
 from ..csvfile import decode, read_csv_table, table_from_grid
 from ..errors import Collector
 from ..timeutil import format_time
@@ -161,6 +169,9 @@ def read_toml(path: Path, label: str, col: Collector) -> tuple[dict[str, Any] | 
     if text is None:
         return None, {}
     if issue is not None:
+        # decode()'s hint is about saving a sheet as CSV; a TOML file is saved from a text editor.
+        hint = str(issue["hint"]).split(";")[0]
+        issue["hint"] = f"{hint}; save it again as UTF-8 (Notepad: File → Save As, Encoding 'UTF-8')"
         col.error(label, **issue)  # type: ignore[arg-type]
     try:
         settings = tomllib.loads(text)
@@ -314,7 +325,8 @@ def read_workbook(path: Path, col: Collector) -> Source:
             if kv is None:
                 pass
             elif not {"key", "value"} <= set(kv.columns):
-                col.error(label, "needs the two columns 'key' and 'value'", expected="a header row: key, value")
+                col.error(label, "needs the two columns 'key' and 'value'", expected="a header row: key, value",
+                          **_settings_header_problem(kv))
             else:
                 src.settings, src.settings_where = settings_from_sheet(kv, label, col)
         if src.settings is not None:
@@ -348,6 +360,24 @@ def read_workbook(path: Path, col: Collector) -> Source:
         if archive is not None:
             archive.close()
     return src
+
+
+def _settings_header_problem(kv: pd.DataFrame) -> dict[str, Any]:
+    """Where the settings sheet's header is and what it holds instead of key, value (with a hint):
+    'Key'/'Value' in another case, or no header row at all (row 1 holds a setting)."""
+    names = [str(c) for c in kv.columns]
+    row = int(kv.index[0]) - 1 if len(kv) else 1
+    where: dict[str, Any] = {"row": row, "value": " | ".join(names)}
+    settings = [n for n in names if n.strip().split(".")[0] in SETTINGS_KEYS]
+    if {n.strip().lower() for n in names} >= {"key", "value"}:
+        where["hint"] = "header names are lower case: key, value"
+    elif len(settings) > 1:
+        where["hint"] = "the settings are laid out in columns; put them one per row, the name in column 'key' and " \
+                        "its value in column 'value'"
+    elif settings and settings[0] == names[0]:
+        where["hint"] = f"row {row} holds the setting '{names[0].strip()}': insert a row above the settings " \
+                        "with key and value"
+    return where
 
 
 def _sheet_grid(ws: Any, archive: zipfile.ZipFile | None, label: str, col: Collector) -> pd.DataFrame | None:

@@ -134,9 +134,22 @@ def _matching(scenario: Scenario, labels: dict[str, str], col: Collector) -> Non
     spoken = {lang for langs in vol["languages"] for lang in langs}
     available = set(scenario.volunteer_availability["volunteer_id"])
     no_offer = np.array([a not in offered for a in req["activity"]], bool)
+    # Skills and activities are compared exactly: 'Visit' never matches 'visit', which a planner does not see.
+    offered_folded = {s.casefold(): s for s in sorted(offered)}
     for pos in np.flatnonzero(no_offer):
+        activity = req["activity"].iloc[pos]
+        near = offered_folded.get(activity.casefold())
         col.warn(labels["requests"], f"request {req['request_id'].iloc[pos]}: no volunteer offers the activity "
-                 f"'{req['activity'].iloc[pos]}'", row=int(req.index[pos]), column="activity")
+                 f"'{activity}'" + (f" (volunteers offer '{near}'; skills and activities are compared exactly, "
+                                    "upper and lower case too)" if near else ""),
+                 row=int(req.index[pos]), column="activity")
+    requested = set(req["activity"])
+    requested_folded = {a.casefold(): a for a in sorted(requested)}
+    odd_case = [";".join(s for s in skills if s not in requested and s.casefold() in requested_folded)
+                for skills in vol["skills"]]
+    _warn_rows(col, labels["volunteers"], vol, np.array([bool(x) for x in odd_case], bool), "skills",
+               "a skill differs from a requested activity only in upper/lower case, so it never matches it "
+               "(skills and activities are compared exactly: write them as the requests do)", odd_case)
     never = np.array([v not in available for v in vol["volunteer_id"]], bool)
     for pos in np.flatnonzero(never):
         col.warn(labels["volunteers"], f"volunteer {vol['volunteer_id'].iloc[pos]} has no availability and will "
