@@ -252,6 +252,31 @@ def test_pair_weeks_cut_by_the_clock_still_count_the_pairs_the_wide_set_needs(mo
             assert (r, v) not in counted or (r, v) in kept
 
 
+@pytest.mark.parametrize("groups", [7, 70_000])  # the 16-bit (radix) path and the general one
+def test_rank_within_ranks_by_value_then_position_in_each_group(groups):
+    """Each element's rank in its group: by value, ties by position, whatever the groups' count."""
+    rng = np.random.default_rng(3)
+    group = rng.integers(0, groups, 5_000)
+    value = rng.integers(0, 4, 5_000).astype(float)  # many ties
+    expected = np.empty(5_000, int)
+    for g in np.unique(group):
+        members = np.flatnonzero(group == g)
+        expected[members[sorted(range(len(members)), key=lambda i: (value[members[i]], i))]] = np.arange(len(members))
+    assert (candidates.rank_within(group, value) == expected).all()
+
+
+def test_pair_weeks_list_each_pair_once_its_weeks_consecutive():
+    """What the friends' flow relies on: every pair is one run of pair-weeks, its weeks rising."""
+    ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 3, seed=5))
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    assert len(pw) > 0
+    new_pair = np.r_[True, (pw.req[1:] != pw.req[:-1]) | (pw.vol[1:] != pw.vol[:-1])]
+    assert (np.diff(pw.week)[~new_pair[1:]] > 0).all()
+    starts = np.flatnonzero(new_pair)
+    keys = pw.req[starts].astype(np.int64) * ix.n_volunteers + pw.vol[starts]
+    assert len(np.unique(keys)) == len(keys)  # no pair comes back in a later run
+
+
 def test_a_stage_gets_at_least_its_floor_but_never_the_reserve():
     """``Budget.stage``: ``at_least`` lengthens a short share, but never into the reserve."""
     budget = Budget(100.0, None, None)

@@ -122,10 +122,14 @@ def rank_within(group: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Each element's rank (0 = smallest ``value``) among the elements of its ``group``.
 
     Two stable sorts rather than ``np.lexsort``, which was measured 10x slower on
-    millions of pairs.
+    millions of pairs; the groups' sort as 16-bit integers where they fit, which numpy sorts by
+    radix (city-large's 16,000 request-weeks over 10.8 million pair-weeks: 0.16 s instead of 1.8 s).
     """
     order = np.argsort(value, kind="stable")
-    order = order[np.argsort(group[order], kind="stable")]
+    keys = group[order]
+    if len(keys) and keys.min() >= 0 and keys.max() < 2 ** 16:
+        keys = keys.astype(np.uint16)
+    order = order[np.argsort(keys, kind="stable")]
     g = group[order]
     first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1] if len(g) else np.zeros(0, int)
     rank = np.empty(len(g), int)
@@ -163,7 +167,8 @@ def _room(index: ScenarioIndex, fd: FreeDays, r: np.ndarray, v: np.ndarray,
 @dataclass(frozen=True)
 class PairWeeks:
     """Compatible (request, volunteer, week) combinations and on how many days of the week the pair
-    has room (counted on the hull of each day's free time, so never fewer than the truth).
+    has room (counted on the hull of each day's free time, so never fewer than the truth); each
+    pair appears once, its weeks consecutive and in order (so does any subset taken in order).
     ``complete``: every compatible pair is counted (nothing was cut by the clock)."""
 
     req: np.ndarray
@@ -185,7 +190,7 @@ def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
     first ``min_pairs`` pairs (at least one step) are done; ``distance`` (requests × volunteers)
     orders the steps, nearest pairs first.
     """
-    rr, vv = np.nonzero(ok)
+    rr, vv = (a.astype(np.int32) for a in np.nonzero(ok))
     weeks = index.weeks
     step = max(1, PAIRS_PER_STEP // weeks)
     # Every request's nearest volunteer first, then every request's second nearest, ...: should the
@@ -200,15 +205,16 @@ def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
             break
         r, v = rr[order[a:a + step]], vv[order[a:a + step]]
         room, _lo, _hi = _room(index, fd, r, v, slice(0, 7 * weeks))
-        count = room.reshape(len(r), weeks, 7).sum(axis=2)
+        count = room.reshape(len(r), weeks, 7).sum(axis=2, dtype=np.int32)
         i, w = np.nonzero(count)
-        parts.append((r[i], v[i], w, count[i, w]))
+        # Compact parts: joining city-large's 10.8 million pair-weeks from int64 parts took ~3.8 s
+        # (measured), from int32 parts a fraction of that.
+        parts.append((r[i].astype(np.int32), v[i].astype(np.int32), w.astype(np.int32), count[i, w]))
     if parts:
         req, vol, week, days = (np.concatenate(x) for x in zip(*parts))
     else:
-        req = vol = week = days = np.zeros(0, int)
-    return PairWeeks(req.astype(np.int32), vol.astype(np.int32), week.astype(np.int32), days.astype(np.int32),
-                     complete)
+        req = vol = week = days = np.zeros(0, np.int32)
+    return PairWeeks(req, vol, week, days, complete)
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,8 @@ class Tuning:
     #: 425,000–674,000 (0.5–0.8e-6); with 0.6 s for 1.5 million it placed 162 sessions.
     greedy_per_candidate: float = 1.5e-6
     #: Seconds of the friends' flow (``continuity.friend_flow``, not interruptible) per pair-week:
-    #: measured 3.4 s for city-large's 10.8 million, 0.04 s for city-medium's 250,000.
+    #: measured 3.4 s for city-large's 10.8 million, 0.04 s for city-medium's 250,000 (2.5–3.9 s on
+    #: city-large since its pairs are summed without sorting the pair-weeks: kept, the gate errs long).
     friend_flow_per_pair_week: float = 3.2e-7
     #: Seconds per (request, volunteer) pair of what every solve does before it has anything to
     #: cut short: the compatibility checks and ordering the pairs nearest first
