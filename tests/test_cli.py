@@ -404,3 +404,25 @@ def test_generate_takes_a_preset_and_knobs_and_refuses_unknown_ones(tmp_path):
     bad = run("generate", "--out", str(tmp_path / "bad"), "--knob", "rainfall=3", "--preset", "moon")
     assert bad.returncode == 2 and "area_scale" in bad.stderr and "--preset 'moon'" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_command_fixes_the_memory_return_threshold_unless_the_environment_sets_one(monkeypatch):
+    """The entry point asks glibc to return large freed blocks, but keeps a MALLOC_MMAP_THRESHOLD_ the user gave."""
+    import ctypes
+
+    import workbench_cli
+
+    asked: list[tuple[int, int]] = []
+
+    class Libc:
+        def mallopt(self, param: int, value: int) -> int:
+            asked.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: Libc())
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    workbench_cli._return_freed_memory()
+    assert asked == []
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    workbench_cli._return_freed_memory()
+    assert asked == [(-3, 4 << 20)]  # M_MMAP_THRESHOLD, 4 MiB

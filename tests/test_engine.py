@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 import workbench
 from workbench.engine import Tuning, candidates, pipeline
+from workbench.engine import bound as bound_module
 from workbench.engine import greedy as greedy_module
 from workbench.engine.agreed import agreed_sessions
 from workbench.engine.budget import Budget
@@ -275,6 +276,25 @@ def test_pair_weeks_list_each_pair_once_its_weeks_consecutive():
     starts = np.flatnonzero(new_pair)
     keys = pw.req[starts].astype(np.int64) * ix.n_volunteers + pw.vol[starts]
     assert len(np.unique(keys)) == len(keys)  # no pair comes back in a later run
+
+
+def test_the_lp_bound_is_the_same_with_its_weeks_side_by_side():
+    """Weeks solved side by side give the LP bound, reduced costs and values of one after the other."""
+    ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 3, seed=5))
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    one = bound_module.lp_bound(ix, pw, fd, dist, workers=1)
+    two = bound_module.lp_bound(ix, pw, fd, dist, workers=2)
+    assert one.lp_optimal and one.weeks == two.weeks and one.value == two.value > 0
+    assert (one.pair_value == two.pair_value).all() and (one.pair_use == two.pair_use).all()
+
+
+@pytest.mark.parametrize(("seconds_per_pair_week", "kinds"), [(4e-6, {"lp"}), (1.0, {"flow", "model"})])
+def test_the_lp_runs_only_where_its_estimated_time_fits(seconds_per_pair_week, kinds):
+    """An LP estimated longer than its share of the limit is skipped: another bound stands, the schedule is valid."""
+    s = workbench.generate(40, 80, 2, seed=5)
+    r = workbench.solve(s, time_limit=10.0, tuning=Tuning(lp_seconds_per_pair_week=seconds_per_pair_week))
+    assert r.kpis["bound_kind"] in kinds and workbench.validate(s, r.schedule) == []
+    assert r.objective <= r.bound
 
 
 def test_a_stage_gets_at_least_its_floor_but_never_the_reserve():

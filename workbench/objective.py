@@ -25,10 +25,12 @@ and it has stages of its own (see :mod:`workbench.engine.continuity`): each
 recurring request's visiting friend is chosen for the whole horizon before any
 week is planned. On cities too large for the week models to hold every
 candidate, a request the quick plan already serves with one friend is then
-planned with that friend alone in every week the friend can come, unless the
-linear relaxation prices that pair out by more than the ``continuity`` weight
-allows (weight × ``Tuning.hold_price`` of a session's worth: with the default 20,
-a twentieth): the weight is the trade-off. Measured on city-medium: 0.978 of the bound
+planned with that friend alone in every week the friend can come; where the quick
+plan sees every candidate (up to medium size), unless the linear relaxation prices
+that pair out by more than the ``continuity`` weight allows (weight ×
+``Tuning.hold_price`` of a session's worth: with the default 20, a twentieth): the
+weight is the trade-off (at large size, holding every friend was measured to serve
+more and keep more friends). Measured on city-medium: 0.978 of the bound
 and continuity 0.68 at the default, 0.97 and 0.71 holding every friend, 0.99 and
 0.08 with weight 0 (benchmarks/RESULTS.md shows both runs per city). Set the
 ``continuity`` weight to 0 for the schedule that serves the most. Otherwise every

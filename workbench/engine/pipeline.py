@@ -206,12 +206,20 @@ def solve(
         bounds.tighten(flow_weeks, "flow")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
     reduced = lp_use = None
-    if method == "cpsat" and used is not None and len(pw) <= tuning.lp_max_pair_weeks \
-            and not budget.over(reserve + base_need):
+    lp_threads = max(1, min(workers or os.cpu_count() or 1, index.weeks))
+    lp_fits = len(pw) <= tuning.lp_max_pair_weeks if budget.deterministic else \
+        tuning.lp_seconds_per_pair_week * len(pw) / lp_threads <= budget.seconds(tuning.bound_share,
+                                                                                  reserve + base_need)
+    if method == "cpsat" and used is not None and lp_fits and not budget.over(reserve + base_need):
         lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, tuning=tuning,
-                      out_of_time=budget.stage(tuning.bound_share, reserve + base_need))
+                      out_of_time=budget.stage(tuning.bound_share, reserve + base_need), workers=lp_threads)
         bounds.tighten(np.array(lp.weeks), "lp")
         reduced, lp_use = lp.pair_value, lp.pair_use
+        # A week the LP did not reach ranks its pairs by the flow's use, as without an LP.
+        unreached = ~np.isfinite(np.array(lp.weeks))
+        if unreached.any():
+            flow_only = unreached[pw.week]
+            lp_use[flow_only] = used[flow_only]
         log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value, lp.lp_optimal, lp.rounds,
                   budget.elapsed())
 
@@ -289,7 +297,7 @@ def solve(
         warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
         cap = _model_cap(index, budget, reserve, workers, tuning)
         cuts_before = 0  # the timing cuts of the rounds before widening
-        priced_out = _priced_out(index, pw, reduced, w, tuning)
+        priced_out = _priced_out(index, pw, reduced, w, tuning) if wide.complete else None
         # The models choose among the wide set's pair-weeks only (their triples are the wide set's):
         # at large size a tenth of them (measured on city-large: 5.9 s → under 1 s to choose).
         sel = np.flatnonzero(wide_mask)
@@ -440,8 +448,10 @@ def _priced_out(index: ScenarioIndex, pw: PairWeeks, reduced: np.ndarray | None,
     0.967–0.971 (continuity 0.70–0.73); within 0.1 of a session's worth 0.975 (0.67–0.68, the
     baseline's 0.66); within 0.05, 0.978 (0.65); within 0, 0.985 (0.49). Measured again with the
     interval-energy rows (2026-12-02): within 0.1, 0.975 (0.71); within 0.05, 0.978 (0.68, above the
-    baseline's on all nine medium cities). None without an LP (then every friend is held: at large
-    size that was measured to pay)."""
+    baseline's on all nine medium cities). None without an LP, and the caller gives none where the
+    wide set is thinned (large cities): every friend is then held, measured to pay there (city-large
+    with the LP, 120 s: 59,776 weighted and continuity 0.69 holding every friend, 59,625 and 0.61
+    releasing the priced-out ones, below the baseline's 0.62)."""
     if reduced is None or not weights.continuity:
         return None
     bad = reduced < -weights.continuity * tuning.hold_price * index.priority[pw.req]

@@ -94,8 +94,9 @@ class Tuning:
     #: Share of the time left that candidate enumeration may use before it thins.
     candidates_share: float = 0.25
     #: Share of the time left for the LP bound's column generation (the flow bound is
-    #: always computed first: ~2 s at large size).
-    bound_share: float = 0.15
+    #: always computed first: ~5 s at large size). A quarter lets city-large's LP (~20 s) run
+    #: with 120 s; with 60 s the flow bound stands. The medium cities' LPs take under a second.
+    bound_share: float = 0.25
     #: Share of the weeks' time for the primary stage; the rest goes to the other aims (the
     #: primary stage stops early once it reaches the bound). Measured on the medium cities with
     #: 0.6 and 0.85 (when a continuity stage had the difference): equal or better at 0.85.
@@ -140,8 +141,16 @@ class Tuning:
     conflict_seconds: float = 1.0
 
     # ----------------------------------------------------------- bounds and continuity swaps
-    #: The LP's column generation runs only below this many pair-weeks (measured: at city-large's
-    #: ~11 million, three rounds take 90 s of one core, seven 171 s; the flow bound is then the bound).
+    #: The LP's column generation runs when its estimated seconds, this much per pair-week on one
+    #: core (weeks side by side), fit in ``bound_share`` of the time left; the flow bound is
+    #: otherwise the bound. Measured 2026-12-02 with the primal simplex: city-large (10.8 million
+    #: pair-weeks) 17.0 s for two weeks one after the other (3.1e-6), 19–20 s for four on two cores;
+    #: medium cities 1.7–5e-6 (0.14–0.75 s a bound). Where it runs at large, its reduced costs choose
+    #: the week models' pairs: city-large 59,040 → 59,625–59,983 weighted (0.944 → 0.958–0.964
+    #: of the bound, which is the LP's 62,217 instead of the flow's 62,538).
+    lp_seconds_per_pair_week: float = 4e-6
+    #: In effort mode (no clock: which stages run must not depend on the machine) the LP runs only
+    #: up to this many pair-weeks.
     lp_max_pair_weeks: int = 1_500_000
     #: The LP's column generation starts from each request's nearest pairs and each volunteer's
     #: nearest requests, then takes at most this many priced-in pairs per request and round, for at
