@@ -206,7 +206,7 @@ def solve(
         bounds.tighten(flow_weeks, "flow")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
     reduced = lp_use = None
-    lp_threads = max(1, min(workers or os.cpu_count() or 1, index.weeks))
+    lp_threads = _week_threads(index, workers)
     lp_fits = len(pw) <= tuning.lp_max_pair_weeks if budget.deterministic else \
         tuning.lp_seconds_per_pair_week * len(pw) / lp_threads <= budget.seconds(tuning.bound_share,
                                                                                   reserve + base_need)
@@ -425,6 +425,12 @@ def _continuity(sessions: list[Session]) -> float:
     return len(held) / multi if multi else 1.0
 
 
+def _week_threads(index: ScenarioIndex, workers: int | None) -> int:
+    """How many weeks are solved side by side (the LP's and the week models'): ``workers``, by default
+    every core, never more than the weeks."""
+    return max(1, min(workers or (os.cpu_count() or 1), index.weeks))
+
+
 def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: int | None, tuning: Tuning) -> int:
     """How many triples the week models may hold: what one week can use in the seconds (or, in
     effort mode, the work) it will get."""
@@ -432,8 +438,7 @@ def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: in
         return tuning.week_triples_effort * index.weeks
     per_week = tuning.week_triples_max
     if math.isfinite(budget.left()):
-        threads = max(1, min(workers or (os.cpu_count() or 1), index.weeks))
-        seconds = budget.seconds(tuning.primary_share, reserve) / math.ceil(index.weeks / threads)
+        seconds = budget.seconds(tuning.primary_share, reserve) / math.ceil(index.weeks / _week_threads(index, workers))
         per_week = int(min(max(tuning.week_triples_per_second * seconds, tuning.week_triples_min),
                            tuning.week_triples_max))
     return per_week * index.weeks
@@ -620,7 +625,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     model_cands = cands.subset(np.flatnonzero(in_model), complete=complete)
     fixed_model = {model_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
     start_weeks = sessions_by_week(start.sessions)
-    threads = max(1, min(workers or (os.cpu_count() or 1), weeks))
+    threads = _week_threads(index, workers)
     rounds = math.ceil(weeks / threads)
     searches: list[WeekSearch | None] = [None] * weeks
 

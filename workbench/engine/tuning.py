@@ -145,9 +145,11 @@ class Tuning:
     #: core (weeks side by side), fit in ``bound_share`` of the time left; the flow bound is
     #: otherwise the bound. Measured 2026-12-02 with the primal simplex: city-large (10.8 million
     #: pair-weeks) 17.0 s for two weeks one after the other (3.1e-6), 19–20 s for four on two cores;
-    #: medium cities 1.7–5e-6 (0.14–0.75 s a bound). Where it runs at large, its reduced costs choose
-    #: the week models' pairs: city-large 59,040 → 59,625–59,983 weighted (0.944 → 0.958–0.964
-    #: of the bound, which is the LP's 62,217 instead of the flow's 62,538).
+    #: medium cities 1.7–5e-6 (0.14–0.75 s a bound); an alien city of 12 villages (3.2 million) needed
+    #: 2.5 times the estimate and was cut (its prices then choose nothing, see ``pipeline.solve``).
+    #: Where it converges at large, its reduced costs choose the week models' pairs: city-large
+    #: 0.943 → 0.961, rural 0.944 → 0.963, alien 0.967 → 0.974 of the bound (the LP's, for city-large
+    #: 62,217 instead of the flow's 62,538; benchmarks/RESULTS.md).
     lp_seconds_per_pair_week: float = 4e-6
     #: In effort mode (no clock: which stages run must not depend on the machine) the LP runs only
     #: up to this many pair-weeks.
