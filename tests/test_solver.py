@@ -207,6 +207,58 @@ def test_continuity_exchange_uncrosses_two_weeks():
     assert workbench.validate(s, plan.to_frame()) == []
 
 
+# Two weeks, every volunteer free Mondays 9-17, v2 away in week 0; c1 will not have v3, c2 not v2,
+# c3 only v1.
+@pytest.mark.parametrize(("requests", "limit", "v1_also", "expected"), [
+    # r2, a one-off in week 1 (served once: no friend to keep), goes to v3, its only other volunteer.
+    ("r2,c2,visit,60,1,2026-01-12", 1, [("r2", 7)],
+     {("r1", "v1", 0), ("r1", "v1", 1), ("r2", "v3", 1)}),
+    # r2, weekly with v1 throughout, moves to v3 for both its weeks; r3 (only v1 may serve c3) stays.
+    ("r2,c2,visit,60,1,\nr3,c3,visit,60,1,2026-01-12", 2, [("r2", 0), ("r2", 7), ("r3", 7)],
+     {("r1", "v1", 0), ("r1", "v1", 1), ("r2", "v3", 0), ("r2", "v3", 1), ("r3", "v1", 1)}),
+], ids=["a once-served session makes room", "a held friend moves with all its weeks"])
+def test_continuity_swaps_free_the_friends_slot(requests, limit, v1_also, expected):
+    """r1 is split (v1 in week 0, v2 in week 1) and v1's week 1 is full; v1 gets r1's week 1 back by
+    moving a session that loses no friend by it, and nothing served is lost."""
+    from workbench.engine.continuity import improve_continuity
+    from workbench.engine.plan import Plan, Session
+
+    vol = "".join(f"v{i},{NEAR},visit,da,{limit}\n" for i in (1, 2, 3))
+    s = scenario_from_tables({
+        "volunteers": csv_frame("volunteer_id,lat,lon,skills,languages,max_sessions_per_week\n" + vol),
+        "citizens": csv_frame(f"citizen_id,lat,lon,languages,priority,excluded_volunteers\n"
+                              f"c1,{NEAR},da,5,v3\nc2,{NEAR},da,4,v2\nc3,{NEAR},da,3,v2;v3\n"),
+        "requests": csv_frame("request_id,citizen_id,activity,duration_min,sessions_per_week,date\n"
+                              f"r1,c1,visit,60,1,\n{requests}\n"),
+        "volunteer_availability": csv_frame("volunteer_id,day,start,end\n"
+                                            + "".join(f"v{i},mon,09:00,17:00\n" for i in (1, 2, 3))),
+        "volunteer_absences": csv_frame("volunteer_id,from_date,to_date\nv2,2026-01-05,2026-01-11\n"),
+    }, {**SETTINGS, "weeks": 2})
+    ix, cands = _all_candidates(s)
+    r, v = ix.request_pos, ix.volunteer_pos
+    plan = Plan(ix, [Session(r["r1"], v["v1"], 0, 540, True), Session(r["r1"], v["v2"], 7, 540, True)])
+    for k, (req, day) in enumerate(v1_also):
+        plan.add(Session(r[req], v["v1"], day, 600 + 60 * k, True))
+    before = plan.weighted()
+    assert workbench.validate(s, plan.to_frame()) == []
+    assert improve_continuity(plan, cands, fixed=set()) > 0
+    got = {(ix.request_ids[x.req], ix.volunteer_ids[x.vol], x.week) for x in plan.sessions}
+    assert got == expected
+    assert plan.weighted() == before
+    assert workbench.validate(s, plan.to_frame()) == []
+
+
+def _all_candidates(s: workbench.Scenario):
+    from workbench.engine.candidates import exact_candidates, free_days, pair_checks, triples_of_pairs
+    from workbench.index import index_of
+
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    ok = np.logical_and.reduce(list(checks.values()))
+    return ix, exact_candidates(ix, triples_of_pairs(ix, free_days(ix), *np.nonzero(ok)), None, checks, dist,
+                                complete=True)
+
+
 @pytest.mark.parametrize("method", ["cpsat", "greedy"])
 def test_replanning_mid_horizon_keeps_the_past(method):
     """Re-planning from day 3 keeps every agreed session before it and plans nothing new there."""

@@ -17,7 +17,11 @@ that many extra Boolean terms in the week models slow CP-SAT noticeably):
    are searched (:meth:`workbench.engine.weekly.WeekSearch.secondary`);
 3. :func:`improve_continuity` finally moves single sessions, or exchanges two, so
    that each request keeps its most frequent volunteer where the rules allow,
-   without giving up any priority.
+   without giving up any priority. Where the friend's week is full (most often:
+   measured on large-alien, 4,073 of 5,298 sessions away from their request's friend
+   had the friend's weekly limit reached), it makes room: a session of a request with
+   no friend to keep goes elsewhere, or a request the friend serves throughout moves
+   whole to another volunteer.
 """
 
 from __future__ import annotations
@@ -133,7 +137,8 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
     offered to it on a candidate day of the same week (its own day and start
     first); if the target has no room, an exchange is tried: a session of the
     target that week whose request would be as well or better off with this
-    session's volunteer swaps places with it. A target takes all of the request's
+    session's volunteer swaps places with it; failing that, room is made (see the
+    module docstring, step 3). A target takes all of the request's
     sessions or none (then the next is tried). Nothing that does not fit is kept,
     so the priority served never changes; ``fixed`` (request, volunteer, day)
     sessions (agreed) never move. Stops at ``deadline`` (``time.monotonic()``).
@@ -196,9 +201,89 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
                     done.append(([s, o], got))
                     break
             else:
-                undo(done)
-                return None
+                got = eject(s, r, target, week_sessions)
+                if got is None:
+                    undo(done)
+                    return None
+                done.append(got)
         return done
+
+    def eject(s: Session, r: int, target: int, week_sessions: list[Session]
+              ) -> tuple[list[Session], list[Session]] | None:
+        """``s`` to ``target`` in place of a session of a request with no friend to keep (served
+        only once, or by several volunteers already), which goes to any other candidate place that
+        week, its own volunteers first; or of a request the target serves throughout, which moves
+        whole to another volunteer (:func:`rehome`). Nothing served is lost, no friend broken."""
+        for o in week_sessions:
+            if o.req == r or (o.req, o.vol, o.day) in fixed:
+                continue
+            theirs = Counter(x.vol for x in by_req[o.req])
+            if len(by_req[o.req]) > 1 and len(theirs) == 1:
+                got = rehome(s, r, target, o)
+                if got is not None:
+                    return got
+                continue
+            plan.remove(s)
+            plan.remove(o)
+            mine = plan.place_with(cands, r, target, s)
+            if mine is not None:
+                places = cands.by_request_week.get((o.req, o.week))
+                if places is not None:
+                    places = sorted(places.tolist(), key=lambda i: -theirs[int(cands.vol[i])])
+                other = plan.place_like(cands, o.req, places, o) if places is not None else None
+                if other is not None:
+                    by_req[r].remove(s)
+                    by_req[r].append(mine)
+                    by_req[o.req].remove(o)
+                    by_req[o.req].append(other)
+                    return [s, o], [mine, other]
+                plan.remove(mine)
+            plan.add(s)
+            plan.add(o)
+        return None
+
+    def rehome(s: Session, r: int, target: int, o: Session) -> tuple[list[Session], list[Session]] | None:
+        """``s`` to ``target`` in place of ``o``, whose request ``o.req`` the target serves
+        throughout: all of ``o.req``'s sessions go to one other volunteer (it keeps one friend),
+        the nearest ``tuning.rehome_options`` tried. Returns (taken out, placed), or changes nothing."""
+        q = o.req
+        mine = list(by_req[q])
+        if any(x.vol != target or (x.req, x.vol, x.day) in fixed for x in mine):
+            return None
+        weeks = {x.week for x in mine}
+        near: dict[int, float] = {}
+        options: set[int] | None = None
+        for wk in weeks:
+            at = cands.by_request_week.get((q, wk))
+            vols = set(cands.vol[at].tolist()) if at is not None else set()
+            options = vols if options is None else options & vols
+            if at is not None:
+                near.update(zip(cands.vol[at].tolist(), cands.distance_km[at].tolist()))
+        # The nearest few only: every volunteer of a dense city's request made one pass of the
+        # swaps over medium-alien's warm start take seconds.
+        for c in sorted((options or set()) - {target}, key=lambda c: (near[c], c))[:tuning.rehome_options]:
+            taken = [s, *mine]
+            for x in taken:
+                plan.remove(x)
+            placed: list[Session] = []
+            got = plan.place_with(cands, r, target, s)
+            if got is not None:
+                placed.append(got)
+                for x in mine:
+                    got = plan.place_with(cands, q, c, x)
+                    if got is None:
+                        break
+                    placed.append(got)
+            if len(placed) == len(taken):
+                by_req[r].remove(s)
+                by_req[r].append(placed[0])
+                by_req[q][:] = placed[1:]
+                return taken, placed
+            for x in placed:
+                plan.remove(x)
+            for x in taken:
+                plan.add(x)
+        return None
 
     moves = 0
     for r in list(by_req):

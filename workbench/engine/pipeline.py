@@ -3,7 +3,7 @@
 ::
 
     agreed sessions → candidates → bound → greedy → warm start by moving → weekly
-        assignment (daily timing and cuts) → continuity → secondary aims → repair → check
+        assignment (daily timing and cuts) → secondary aims → repair → continuity swaps → check
 
 1. **agreed** (:mod:`.agreed`): pins, and what of an agreed schedule still keeps
    the rules, are fixed; the rest is reported with the change that forced it.
@@ -22,8 +22,8 @@
    (``Tuning.widen_factor``) and search again. Then the other aims, keeping the
    primary value and the sessions with the friends the weeks agree on.
 6. **repair**: the greedy inserter offers what is still missing, then places what it
-   can by moving one session out of the way; swaps make each request keep one visiting
-   friend without losing priority.
+   can by moving one session out of the way (a visiting friend's session only with all
+   its weeks); swaps make each request keep one visiting friend without losing priority.
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
 all of it: friends are chosen for the horizon before the weeks (a min-cost flow);
@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
 
 from ..index import ScenarioIndex, index_of
 from ..kpis import compute_kpis
@@ -341,10 +340,14 @@ def solve(
     fill(plan, wide, out_of_time=budget.stage(1.0, reserve))
     if method == "cpsat":
         # Then by moving one session out of the way (measured on medium-alien-villages: +0.4 %, the
-        # sessions the timing dropped; 0 to 11 sessions on the other medium cities).
+        # sessions the timing dropped; 0 to 11 sessions on the other medium cities). A visiting
+        # friend's session moves only with all its weeks: moving them freely had served 0.3-0.6 % more
+        # on the alien cities but kept one friend for fewer requests (large-alien 0.658 → 0.620,
+        # medium-alien-villages 0.732 → 0.688, below the baseline's; measured 2026-12-02).
         # Half of what is left, or all but the swaps' share when the weeks left more (skipped, or done early).
         moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(
-            0.5, reserve, at_least=budget.seconds(1.0, reserve + swaps)))
+            0.5, reserve, at_least=budget.seconds(1.0, reserve + swaps)),
+            friends=_held_friends(plan.sessions) if w.continuity else None)
         log.debug("repair by moving: %d added at %.2fs", moved, budget.elapsed())
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
@@ -680,37 +683,23 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         return Plan(index, [x for s in done for x in s.best]), None, {"timing_cuts": sum(s.cuts for s in done)}, \
             primary_value, proven, True
 
-    # Stage 2, complete (small) models only: each week's sessions with the friends the weeks'
-    # answers agree on, keeping the primary value (CP-SAT's primary stage stops as soon as it reaches
-    # the bound, whatever its lean). Measured in effort mode on the demo and five small cities:
-    # citizens kept with one friend 62 → 67 (demo), 92 → 98 (small-city), equal or ±1 on the others.
-    # Thinned models instead hold friends from the start (above), and there this stage was measured
-    # to add nothing; choosing the baseline's friends instead of the answers' lost up to 0.17.
-    # Stage 3: the other aims, keeping the primary value and the sessions with those friends.
+    # Stage 2: the other aims, keeping the primary value and the sessions with the friends the weeks'
+    # answers agree on. (A stage of its own for those sessions, in the complete models, was measured
+    # after the continuity swaps learnt to make room (eject, rehome) to cost more than it gives: on
+    # the five small cities continuity 0.917 / 0.924 / 0.899 / 0.981 / 0.635 with it, 0.889 / 0.915 /
+    # 0.907 / 0.981 / 0.635 without, and the solve 1.0-1.3 s instead of 1.2-2.4 s.) Thinned models
+    # hold friends from the start (above); choosing the baseline's friends instead of the answers'
+    # lost up to 0.17.
     secondary: dict[str, float] = defaultdict(float)
     if not budget.over(reserve) and done:
         rest_work = 1.0 - tuning.primary_work_share
         friend = choose_friends(index, model_cands, [x for s in done for x in s.best], agreed.fixed) \
             if weights.continuity else {}
-        stages = 2 if complete and friend else 1
 
         def budgeted(ws: WeekSearch, share: float) -> tuple[float, float]:
             """A week's (seconds, work) for a stage taking ``share`` of what is left."""
             ws.round_work = max(tuning.stage_work_min, tuning.stage_work_per_triple * len(ws.wm.x))
-            return budget.seconds(share, reserve) / rounds, stage_work(rest_work / stages, ws.round_work)
-
-        if stages == 2:
-            def continuity(k: int) -> None:
-                ws = searches[k]
-                mine = ws.with_friends(friend) if ws is not None else []
-                if mine:
-                    # The LP relaxation finds the friends' sessions the light search misses (demo: 0.91 vs 0.63).
-                    ws.improve("continuity", cp_model.LinearExpr.sum([ws.wm.x[j] for j in mine]),
-                               *budgeted(ws, 0.5), ws.best_value, linearization=1)
-
-            run(continuity)
-            friend = choose_friends(index, model_cands, [x for s in done for x in s.best], agreed.fixed)
-            log.debug("continuity: %.3f at %.2fs", _continuity([x for s in done for x in s.best]), budget.elapsed())
+            return budget.seconds(share, reserve) / rounds, stage_work(rest_work, ws.round_work)
 
         def later(k: int) -> None:
             ws = searches[k]

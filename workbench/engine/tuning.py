@@ -171,6 +171,9 @@ class Tuning:
     #: Passes of the continuity swaps over every request after the weeks (a move can open room for
     #: another; measured: the third pass rarely moves anything).
     swap_passes: int = 3
+    #: Volunteers tried (nearest first) for a request the swaps move whole to make room for another's
+    #: visiting friend (see :func:`workbench.engine.continuity.improve_continuity`).
+    rehome_options: int = 10
 
     # ----------------------------------------------------------- effort (deterministic work)
     #: Work units of the primary stage per model triple when an effort is given and it is

@@ -273,7 +273,7 @@ class WeekSearch:
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
 
     def improve(self, name: str, objective: cp_model.LinearExpr, seconds: float, work: float,
-                keep_primary: int, keep: list[tuple[list[int], int]] = (), linearization: int = 0) -> bool:
+                keep_primary: int, keep: list[tuple[list[int], int]] = ()) -> bool:
         """A lexicographic stage: maximise ``objective`` keeping the primary value ≥ ``keep_primary`` and
         each (positions, minimum) of ``keep``; the best schedule changes only if its timing fits."""
         m = self.wm.model
@@ -305,7 +305,7 @@ class WeekSearch:
                 solver = cp_model.CpSolver()
                 self.budget.configure(solver, left * (1 - self.tuning.timing_share), min(work, self.round_work),
                                       self.seed)
-                solver.parameters.cp_model_presolve, solver.parameters.linearization_level = False, linearization
+                solver.parameters.cp_model_presolve, solver.parameters.linearization_level = False, 0
                 st = self.budget.solve(solver, m)
                 work -= solver.deterministic_time
                 log.debug("week %d %s: %s %s ≤ %s (%.2f units, %.2fs)", self.week, name, solver.status_name(st),
