@@ -167,6 +167,21 @@ def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
+@pytest.mark.parametrize(("continuity", "holds"), [(20, True), (0, False)], ids=["with continuity", "without"])
+def test_widened_models_keep_holding_friends_even_once_complete(caplog, continuity, holds):
+    """Thinned models widened until they hold every triple keep holding the warm start's friends (their
+    bound then proves nothing) unless the continuity weight is 0."""
+    s = workbench.load_dataset("demo")
+    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=10, tuning=tiny, weights={"continuity": continuity})
+    last_round = caplog.text.rsplit("week models:", 1)[1]
+    assert "complete True" in last_round.splitlines()[0]
+    assert ("friends held" in last_round) == holds
+    assert r.kpis["model_bound"] is None or not holds
+    assert workbench.validate(s, r.schedule) == [] and r.objective <= r.bound
+
+
 def test_effort_mode_sizes_week_models_by_its_own_number_not_the_clocks(caplog):
     """In effort mode the week models hold ``week_triples_effort`` triples a week, whatever ``week_triples_max``."""
     s = workbench.load_dataset("demo")

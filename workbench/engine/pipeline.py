@@ -296,6 +296,7 @@ def solve(
         warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
         cap = _model_cap(index, budget, reserve, workers, tuning)
         cuts_before = 0  # the timing cuts of the rounds before widening
+        widened_once = False
         priced_out = _priced_out(index, pw, reduced, w, tuning) if wide.complete else None
         # The models choose among the wide set's pair-weeks only (their triples are the wide set's):
         # at large size a tenth of them (measured on city-large: 5.9 s → under 1 s to choose).
@@ -322,11 +323,17 @@ def solve(
             widen = not complete_model and not budget.deterministic and cap < tuning.max_model_triples
             plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
                 index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
-                budget, reserve + swaps, tuning, tracker, friends, widen, priced_out)
+                budget, reserve + swaps, tuning, tracker, friends, widen, priced_out,
+                hold=not complete_model or widened_once)
             if not widened:
                 secondary["timing_cuts"] += cuts_before
                 break
             cuts_before += secondary["timing_cuts"]
+            # Widened models hold the friends too, even once they hold every triple: a city of 12
+            # weeks (60 volunteers) proven on its thinned models, widened to complete models that
+            # only leaned, served 0.5 % more and kept one friend for 0.65 of the requests instead
+            # of 0.79 (measured 2026-12-02); the proof they might give is then not claimed.
+            widened_once = True
             log.debug("every week proven on %d triples at %.2fs: widening", int(in_model.sum()), budget.elapsed())
             if plan.weighted() > start.weighted():
                 start = plan
@@ -588,14 +595,15 @@ def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
 def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
               start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
-              widen: bool = False, priced_out: set[int] | None = None
+              widen: bool = False, priced_out: set[int] | None = None, hold: bool = False
               ) -> tuple[Plan, int | None, dict[str, float], int, int, bool]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
     models only), the secondary figures, the primary value before continuity, proven weeks, and
     whether it stopped after the primary stage to be run again on more triples (``widen``:
     allowed to, should every week be proven with at least ``tuning.widen_left_share`` of the
-    time still left). ``priced_out``: pairs (request × volunteers + volunteer) never held as
-    friends (see :func:`_priced_out`)."""
+    time still left). ``hold``: the models hold the warm start's friends (thinned or widened
+    models; their bound then proves nothing). ``priced_out``: pairs (request × volunteers +
+    volunteer) never held as friends (see :func:`_priced_out`)."""
     weeks = index.weeks
     seconds_at_start = budget.seconds(1.0, reserve)
     fixed_by_pos = {cands.index[(s.req, s.vol, s.day)]: s for s in agreed.fixed
@@ -610,10 +618,11 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     # the models easier to search: medium-alien without them (leaning only) reached 0.944 against
     # 0.963, its models' bounds higher (12,460 against 12,234) but their answers lower; releasing
     # the holds for a second half of the weeks' time was measured at 0.954.
-    held = _held_friends(start.sessions) if weights.continuity and not complete else {}
-    if held and priced_out:
+    held = _held_friends(start.sessions) if weights.continuity and hold else {}
+    if held:
         before = len(held)
-        held = {r: v for r, v in held.items() if r * index.n_volunteers + v not in priced_out}
+        if priced_out:
+            held = {r: v for r, v in held.items() if r * index.n_volunteers + v not in priced_out}
         log.debug("friends held: %d of %d (the others priced out by the LP)", len(held), before)
     if held:
         friend_of = np.full(index.n_requests, -1)
@@ -718,7 +727,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         if searches[k] is None:
             for x in start_weeks.get(k, []):
                 plan.add(x)
-    model_bound = int(sum(math.floor(s.model_bound + 1e-6) for s in done)) if complete and len(done) == weeks \
+    model_bound = int(sum(math.floor(s.model_bound + 1e-6) for s in done)) if complete and not held \
+        and len(done) == weeks \
         and all(math.isfinite(s.model_bound) for s in done) else None
     return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, False
 
