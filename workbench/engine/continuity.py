@@ -215,6 +215,9 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
         week, its own volunteers first; or of a request the target serves throughout, which moves
         whole to another volunteer (:func:`rehome`). Nothing served is lost, no friend broken."""
         for o in week_sessions:
+            # The clock inside one request too: its many (session, partner, volunteer) tries can add up.
+            if time.monotonic() > deadline:
+                return None
             if o.req == r or (o.req, o.vol, o.day) in fixed:
                 continue
             theirs = Counter(x.vol for x in by_req[o.req])
