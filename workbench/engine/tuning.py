@@ -189,8 +189,12 @@ class Tuning:
 
     #: Seconds the week stages leave for the repair and the continuity swaps, per demanded
     #: session (measured: three passes of swaps take ~1.5 s for city-medium's 9,600 sessions;
-    #: they raise a small city's continuity from 0.25 to 0.85 in 0.02 s).
-    swaps_per_session: float = 1.5e-4
+    #: they raise a small city's continuity from 0.25 to 0.85 in 0.02 s). Since the swaps make
+    #: room (eject, rehome) they take longer at large size, where the week models' last seconds add
+    #: little: large-alien (21,900 sessions, 120 s) kept one friend for 0.708 of its requests with
+    #: 5e-4 against 0.680 with 1.5e-4, serving the same (0.9709 / 0.9706 of the bound); the medium
+    #: cities' swaps end sooner, and their figures were the same with either (measured 2026-12-03).
+    swaps_per_session: float = 5e-4
     #: ... plus this (the week searches overrun their end by up to ~0.1 s when threads wrap up).
     swaps_min: float = 0.3
     #: Share of the time left for the baseline's own swaps (whose friends the optimiser offers
