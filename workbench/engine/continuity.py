@@ -154,13 +154,23 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
     def count(r: int, v: int) -> int:
         return sum(1 for s in by_req[r] if s.vol == v)
 
-    def swap(old: list[Session], new: list[tuple[int, int]]) -> list[Session] | None:
-        """Replace the ``old`` sessions by (request, volunteer) ``new`` ones and return those, or change nothing."""
+    def anywhere(r: int, like: Session) -> Session | None:
+        """One session of ``r`` on any of its candidate places in ``like``'s week, placed as ``like``
+        was, its own volunteers (the most frequent first) before the others."""
+        places = cands.by_request_week.get((r, like.week))
+        if places is None:
+            return None
+        theirs = Counter(x.vol for x in by_req[r])
+        return plan.place_like(cands, r, sorted(places.tolist(), key=lambda i: -theirs[int(cands.vol[i])]), like)
+
+    def swap(old: list[Session], new: list[tuple[int, int | None]]) -> list[Session] | None:
+        """Replace the ``old`` sessions by (request, volunteer) ``new`` ones and return those, or change
+        nothing; a volunteer ``None`` takes any candidate place that week (see :func:`anywhere`)."""
         for s in old:
             plan.remove(s)
         placed: list[Session] = []
         for (r, v), s in zip(new, old):
-            got = plan.place_with(cands, r, v, s)
+            got = plan.place_with(cands, r, v, s) if v is not None else anywhere(r, s)
             if got is None:
                 for p in placed:
                     plan.remove(p)
@@ -220,29 +230,14 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
                 return None
             if o.req == r or (o.req, o.vol, o.day) in fixed:
                 continue
-            theirs = Counter(x.vol for x in by_req[o.req])
-            if len(by_req[o.req]) > 1 and len(theirs) == 1:
+            if len(by_req[o.req]) > 1 and len({x.vol for x in by_req[o.req]}) == 1:
                 got = rehome(s, r, target, o)
                 if got is not None:
                     return got
                 continue
-            plan.remove(s)
-            plan.remove(o)
-            mine = plan.place_with(cands, r, target, s)
-            if mine is not None:
-                places = cands.by_request_week.get((o.req, o.week))
-                if places is not None:
-                    places = sorted(places.tolist(), key=lambda i: -theirs[int(cands.vol[i])])
-                other = plan.place_like(cands, o.req, places, o) if places is not None else None
-                if other is not None:
-                    by_req[r].remove(s)
-                    by_req[r].append(mine)
-                    by_req[o.req].remove(o)
-                    by_req[o.req].append(other)
-                    return [s, o], [mine, other]
-                plan.remove(mine)
-            plan.add(s)
-            plan.add(o)
+            placed = swap([s, o], [(r, target), (o.req, None)])
+            if placed is not None:
+                return [s, o], placed
         return None
 
     def rehome(s: Session, r: int, target: int, o: Session) -> tuple[list[Session], list[Session]] | None:
@@ -265,27 +260,9 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
         # The nearest few only: every volunteer of a dense city's request made one pass of the
         # swaps over medium-alien's warm start take seconds.
         for c in sorted((options or set()) - {target}, key=lambda c: (near[c], c))[:tuning.rehome_options]:
-            taken = [s, *mine]
-            for x in taken:
-                plan.remove(x)
-            placed: list[Session] = []
-            got = plan.place_with(cands, r, target, s)
-            if got is not None:
-                placed.append(got)
-                for x in mine:
-                    got = plan.place_with(cands, q, c, x)
-                    if got is None:
-                        break
-                    placed.append(got)
-            if len(placed) == len(taken):
-                by_req[r].remove(s)
-                by_req[r].append(placed[0])
-                by_req[q][:] = placed[1:]
-                return taken, placed
-            for x in placed:
-                plan.remove(x)
-            for x in taken:
-                plan.add(x)
+            placed = swap([s, *mine], [(r, target)] + [(q, c)] * len(mine))
+            if placed is not None:
+                return [s, *mine], placed
         return None
 
     moves = 0
