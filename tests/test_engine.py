@@ -293,6 +293,25 @@ def test_pair_weeks_list_each_pair_once_its_weeks_consecutive():
     assert len(np.unique(keys)) == len(keys)  # no pair comes back in a later run
 
 
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_citizens_bound_is_never_below_the_true_optimum(kind: str, seed: int) -> None:
+    """The citizens' bound (volunteers' rules dropped) ≥ the exact optimum, and ≤ every demanded session."""
+    s = tiny_city(kind, seed, volunteers=6, citizens=10)
+    ix, cands = all_candidates(s)
+    weeks = bound_module.citizen_bound(ix, cands)
+    assert exact_optimum(s) <= math.floor(weeks.sum() + 1e-6) <= bound_module.trivial_bound(ix)
+
+
+def test_the_citizens_bound_leaves_weeks_the_clock_cut_unbounded() -> None:
+    """Out of time from the start: no week gets a number from this bound (inf), so other bounds stand."""
+    s = tiny_city("city", 1, volunteers=12, citizens=30, weeks=2)
+    ix, cands = all_candidates(s)
+    assert np.isinf(bound_module.citizen_bound(ix, cands, out_of_time=lambda: True)).all()
+    with pytest.raises(ValueError, match="every compatible triple"):
+        bound_module.citizen_bound(ix, cands.subset(np.arange(len(cands) // 2), complete=False))
+
+
 def test_the_lp_bound_is_the_same_with_its_weeks_side_by_side():
     """Weeks solved side by side give the LP bound, reduced costs and values of one after the other."""
     ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 3, seed=5))

@@ -10,6 +10,8 @@ import pytest
 from conftest import csv_frame
 
 import workbench
+from workbench.engine.bound import citizen_bound, lp_bound
+from workbench.engine.candidates import free_days, pair_checks, pair_weeks
 from workbench.scenario import edit
 from workbench.scenario.read import scenario_from_tables
 
@@ -107,6 +109,21 @@ def test_volunteer_not_free_when_citizen_is(method):
     r = workbench.solve(s, method=method, time_limit=10)
     assert r.schedule.empty
     assert "none is free when the citizen is (mon 13:00-17:00)" in r.unassigned["reason"].iloc[0]
+
+
+def test_a_citizens_requests_that_cannot_follow_each_other_bound_the_problem():
+    """Two 90-min visits for a citizen free 10-12 only: one fits, so the bound is 5, where the pair LP says 6."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\nv2,{NEAR},visit,da\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,90\nr2,c1,visit,90\n",
+             citizen_availability="citizen_id,day,start,end\nc1,mon,10:00,12:00\n")
+    ix, cands = _all_candidates(s)
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    lp = lp_bound(ix, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist), fd, dist)
+    assert lp.value == 6  # 120 free minutes hold 1.33 sessions of 90
+    assert list(citizen_bound(ix, cands)) == [5.0]
+    r = workbench.solve(s, time_limit=10)
+    assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "citizens" in r.kpis["bound_kind"]
 
 
 @pytest.mark.parametrize("method", ["cpsat", "greedy"])

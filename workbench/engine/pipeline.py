@@ -10,7 +10,8 @@
 2. **candidates** (:mod:`.candidates`): compatible pairs by the rule predicates,
    and per week the days each pair has room — vectorised, watching the clock.
 3. **bound** (:mod:`.bound`): an upper bound on the priority-weighted sessions of
-   *every* valid schedule (a min-cost flow, then an LP by column generation).
+   *every* valid schedule (a min-cost flow, then an LP by column generation; per week,
+   the citizens' side once every candidate triple is built, after step 2's wide set).
 4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback. The
    better of it and the plan guided by the flow bound is improved by the repair by moving
    (step 6) where the relaxation serves more: the warm start of the week models.
@@ -47,7 +48,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -61,7 +62,7 @@ from ..result import Progress, Result
 from ..scenario.types import Scenario
 from ..validate import validate
 from .agreed import Agreed, agreed_sessions
-from .bound import flow_bound, lp_bound
+from .bound import citizen_bound, flow_bound, lp_bound
 from .budget import Budget
 from .candidates import (
     Candidates,
@@ -95,16 +96,20 @@ class _Bounds:
 
     weeks: np.ndarray
     kind: str
+    week_kinds: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return int(sum(math.floor(w + 1e-6) for w in self.weeks))
 
     def tighten(self, weeks: np.ndarray, kind: str) -> None:
+        """Per week the lower of the two; ``kind`` names every relaxation that gives a week its bound."""
         better = weeks < self.weeks - 1e-9
         if better.any():
+            kinds = self.week_kinds or [self.kind] * len(self.weeks)
+            self.week_kinds = [kind if b else k for k, b in zip(kinds, better.tolist())]
             self.weeks = np.minimum(self.weeks, weeks)
-            self.kind = kind
+            self.kind = "+".join(dict.fromkeys(self.week_kinds))
 
 
 class _Tracker:
@@ -250,6 +255,11 @@ def solve(
     wide = _candidates(index, fd, pw, wide_mask, checks, dist, first, agreed,
                        complete=pw.complete and bool(wide_mask.all()), out_of_time=wide_out_of_time)
     log.debug("wide candidates: %d (complete %s) at %.2fs", len(wide), wide.complete, budget.elapsed())
+    # The citizens' side, where the pair LP is loose (see bound.citizen_bound): it needs every triple.
+    if wide.complete and not budget.over(reserve + base_need):
+        bounds.tighten(citizen_bound(index, wide, out_of_time=budget.stage(tuning.bound_share, reserve + base_need),
+                                     tuning=tuning), "citizens")
+        log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
 
     # Greedy: agreed sessions first, then urgent-first filling.
     base = Plan(index, agreed.fixed)

@@ -162,6 +162,11 @@ class Tuning:
     lp_first_pairs_per_volunteer: int = 6
     lp_new_pairs_per_request: int = 4
     lp_rounds: int = 12
+    #: CP-SAT's work (deterministic units) per citizen-week of the citizens' bound
+    #: (:func:`~workbench.engine.bound.citizen_bound`); a bound, valid whatever stops it. Measured
+    #: (2026-12-03): the medium cities' citizen-weeks of two or more requests are proven in well
+    #: under a hundredth of this.
+    citizen_bound_work: float = 0.5
     #: A request's visiting friend for the horizon is chosen among its best pairs only (by sessions
     #: they can give, then distance): enough for a choice, and it keeps the friends' flow small at
     #: large size (millions of pairs).
