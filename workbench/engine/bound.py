@@ -463,6 +463,7 @@ def _citizen_week(index: ScenarioIndex, req: np.ndarray, day: np.ndarray, ranges
                                                  [int(index.priority[r]) for r in rs]))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C is the command line's (see Budget.configure)
     # Work, not seconds: the bound must not depend on the machine (effort mode). These models are
     # a few request-days; measured: every one of the medium cities' proven well inside this.
     solver.parameters.max_deterministic_time = tuning.citizen_bound_work
