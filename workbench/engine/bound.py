@@ -390,8 +390,8 @@ def citizen_bound(index: ScenarioIndex, cands: Candidates, out_of_time: Callable
     choice, so the sum bounds the problem. It sees what the pair LP cannot: a citizen whose
     requests do not fit one after another in the times the volunteers can come (measured
     2026-12-03: medium-alien-villages 12,325 against the LP's 12,457, the very value of the
-    complete week models' bound after 142 s of CP-SAT a week; medium-alien 12,487 against 12,603;
-    ~2 s). It is weaker where the volunteers are the scarce side (small-appointments 657 against
+    complete week models' bound after 142 s of CP-SAT a week; medium-alien 12,479 against 12,603;
+    ~1 s at medium size). It is weaker where the volunteers are the scarce side (small-appointments 657 against
     the LP's 608): the caller keeps, per week, the lower of the two.
 
     ``cands`` must hold every compatible triple (``cands.complete``). A citizen-week with one
@@ -405,7 +405,7 @@ def citizen_bound(index: ScenarioIndex, cands: Candidates, out_of_time: Callable
     out = np.zeros(weeks)
     if not len(cands):
         return out
-    # One row per (request, day) with a candidate: ``seg`` holds its triples (positions in ``order``).
+    # One row per (request, day) with a candidate; row i's triples are order[cut[i]:cut[i + 1]].
     key = cands.req.astype(np.int64) * len(index.dates) + cands.day
     order = np.argsort(key, kind="stable")
     cut = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1], True])

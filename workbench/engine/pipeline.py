@@ -48,7 +48,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -95,21 +95,22 @@ class _Bounds:
     """Per week: the best valid bound found (floats; a week's bound floors to an integer)."""
 
     weeks: np.ndarray
-    kind: str
-    week_kinds: list[str] = field(default_factory=list)
+    kinds: list[str]  # per week, the relaxation that gives it its bound
+
+    @property
+    def kind(self) -> str:
+        """Every relaxation that gives a week its bound, e.g. ``lp+citizens``."""
+        return "+".join(dict.fromkeys(self.kinds))
 
     @property
     def total(self) -> int:
         return int(sum(math.floor(w + 1e-6) for w in self.weeks))
 
     def tighten(self, weeks: np.ndarray, kind: str) -> None:
-        """Per week the lower of the two; ``kind`` names every relaxation that gives a week its bound."""
+        """Per week the lower of the two."""
         better = weeks < self.weeks - 1e-9
-        if better.any():
-            kinds = self.week_kinds or [self.kind] * len(self.weeks)
-            self.week_kinds = [kind if b else k for k, b in zip(kinds, better.tolist())]
-            self.weeks = np.minimum(self.weeks, weeks)
-            self.kind = "+".join(dict.fromkeys(self.week_kinds))
+        self.kinds = [kind if b else k for k, b in zip(self.kinds, better.tolist())]
+        self.weeks = np.minimum(self.weeks, weeks)
 
 
 class _Tracker:
@@ -203,7 +204,8 @@ def solve(
     log.debug("pair-weeks: %d (complete %s) at %.2fs", len(pw), pw.complete, budget.elapsed())
 
     # Bound: trivial, then the flow (cheap at every size), then the LP where affordable.
-    bounds = _Bounds(weeks=(index.priority[:, None] * index.week_demand).sum(axis=0).astype(float), kind="trivial")
+    bounds = _Bounds(weeks=(index.priority[:, None] * index.week_demand).sum(axis=0).astype(float),
+                     kinds=["trivial"] * index.weeks)
     used = None
     if pw.complete and not budget.over(reserve + base_need):
         flow_weeks, used = flow_bound(index, pw, fd, out_of_time=budget.stage(tuning.bound_share, reserve + base_need))
@@ -754,9 +756,9 @@ def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, a
         raise RuntimeError("internal error: the schedule breaks hard rules:\n" + "\n".join(map(str, broken[:20])))
     unassigned = explain_unassigned(index, cands, plan, keep_before=keep_before, out_of_time=budget.stage(1.0, 0.05))
     objective = float(plan.weighted())
-    bound = bounds.total
+    bound, bound_kind = bounds.total, bounds.kind
     if model_bound is not None and model_bound < bound:
-        bound, bounds.kind = model_bound, "model"
+        bound, bound_kind = model_bound, "model"
     bound = max(bound, int(objective))  # a bound below a valid schedule would be a bug; never report one
     status = "OPTIMAL" if objective >= bound else "FEASIBLE"
     seconds = budget.elapsed()
@@ -765,7 +767,7 @@ def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, a
                             "method": method,
                             "objective": objective,
                             "gap": (bound - objective) / bound if bound else 0.0,
-                            "bound_kind": bounds.kind,
+                            "bound_kind": bound_kind,
                             "model_bound": model_bound,
                             "greedy_objective": float(greedy.weighted()),
                             "objective_before_continuity": primary_before_continuity,
