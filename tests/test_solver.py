@@ -126,6 +126,20 @@ def test_a_citizens_requests_that_cannot_follow_each_other_bound_the_problem():
     assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "citizens" in r.kpis["bound_kind"]
 
 
+@pytest.mark.parametrize(("requests", "expected"), [
+    ("r1,c1,visit,60,2\n", 5),  # one request alone (no search): one of its two sessions fits the one day
+    ("r1,c1,visit,60,2\nr2,c1,visit,60,1\n", 10),  # two requests (a small model): one session each
+], ids=["one request", "two requests"])
+def test_the_citizens_bound_counts_one_session_a_day_per_request(requests, expected):
+    """Rule 13 in the citizens' bound: a citizen free on Monday alone gets one session a day per request."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\nv2,{NEAR},visit,da\n",
+             requests="request_id,citizen_id,activity,duration_min,sessions_per_week\n" + requests,
+             citizen_availability="citizen_id,day,start,end\nc1,mon,09:00,17:00\n")
+    ix, cands = _all_candidates(s)
+    assert list(citizen_bound(ix, cands)) == [expected]
+    assert workbench.solve(s, time_limit=10).bound == expected
+
+
 @pytest.mark.parametrize("method", ["cpsat", "greedy"])
 def test_travel_time_is_kept_between_visits(method):
     """Two visits 2.2 km apart by a walker need 39 min between them; a 60-min gap window forces one out."""
