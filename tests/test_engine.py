@@ -692,6 +692,41 @@ def test_mending_keeps_the_sessions_of_people_not_in_conflict_and_times_its_answ
     assert workbench.validate(s, Plan(ix, whole[-1][0]).to_frame()) == []
 
 
+def test_past_its_deadline_the_timing_keeps_what_the_inserter_fits_and_proves_nothing(make_scenario):
+    """v1's three visits with the clock already past: the inserter places two, and the day is reported as
+    not timed whole but not as proven (a cut built on it could remove a valid week)."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    v1 = ix.volunteer_pos["v1"]
+    chosen = [t for t in range(len(cands)) if cands.vol[t] == v1]
+    placed, failed, _ = ws._time(chosen, deadline=time.monotonic() - 1.0, work=math.inf)
+    assert len(placed) == 2 and [(sorted(c.sessions), c.proven) for c in failed] == [(sorted(chosen), False)]
+    assert workbench.validate(s, Plan(ix, placed).to_frame()) == []
+
+
+def test_a_day_the_timing_cannot_solve_in_its_limit_is_sequenced_not_cut_and_not_taken_as_proven(
+        make_scenario, monkeypatch):
+    """The day models find no answer in their limit (forced): v1's impossible day keeps the inserter's two
+    visits, gets no cut, and is sequenced in the week model, whose next answer (one visit to v2) is timed
+    whole: the exact optimum, with no cut. Before, the day lost all three and the week stopped as proven."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(mend_rounds=0))
+    solve = ws.budget.solve
+
+    def day_models_find_nothing(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        status = solve(solver, model, callback)
+        return status if callback is not None else cp_model.UNKNOWN  # the week searches pass a callback
+
+    monkeypatch.setattr(ws.budget, "solve", day_models_find_nothing)
+    v1 = ix.volunteer_pos["v1"]
+    ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
+    assert ws.cuts == 0 and (True, v1, 0) in ws.sequenced
+    assert ws.best_value == exact_optimum(s) == 6 and ws.proven
+    assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
+
 # "a friend's slot": over two weeks v1 visits c1 each Monday 09:00-10:00 (c1's visiting friend); c2,
 # more urgent, also needs that hour and will not have v2. v2 is free then too, unless absent in week 2.
 A_FRIENDS_SLOT = {

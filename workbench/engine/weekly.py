@@ -41,7 +41,7 @@ from .candidates import Candidates
 from .formulation import WeekModel, add_day_sequence, add_secondary, build_week_model
 from .greedy import fill
 from .plan import Plan, Session
-from .timing import time_week
+from .timing import Conflict, time_week
 from .tuning import TUNING, Tuning
 
 log = logging.getLogger(__name__)
@@ -138,13 +138,18 @@ class WeekSearch:
             hint.vars.append(lit.index)
             hint.values.append(int(at[a] <= at[b]))
 
-    def _cut(self, failed: list[list[int]]) -> None:
-        """Each conflict the timing proved is cut, and the days it touches are sequenced from now on
-        (:func:`~.formulation.add_day_sequence`): the next answer respects their start ranges."""
-        for group in failed:
-            self.wm.model.add_bool_or([~self.wm.x[self.pos[t]] for t in group])
-            self.cuts += 1
-            for volunteer, who, day in self._days_of(group):
+    def _cut(self, failed: list[Conflict]) -> None:
+        """Each conflict the timing proved is cut, and the days every conflict touches are sequenced
+        from now on (:func:`~.formulation.add_day_sequence`): the next answer respects their start
+        ranges. A group the timing only failed to place within its limits is not cut (that could
+        remove a valid week and make the bound wrong); sequencing its days is exact, so the next
+        answer is timed on them by the model itself. A round that left such a group is not taken as a
+        proof of the week either (it used to be, when the timing dropped sessions without proof)."""
+        for conflict in failed:
+            if conflict.proven:
+                self.wm.model.add_bool_or([~self.wm.x[self.pos[t]] for t in conflict.sessions])
+                self.cuts += 1
+            for volunteer, who, day in self._days_of(conflict.sessions):
                 self.sequence_day(volunteer, who, day)
 
     def _days_of(self, group: list[int]) -> set[tuple[bool, int, int]]:
@@ -163,7 +168,7 @@ class WeekSearch:
         add_day_sequence(self.index, self.cands, self.wm,
                          np.flatnonzero((of == who) & (self.cands.day[T] == day)).tolist(), volunteer)
 
-    def _time(self, chosen: list[int], deadline: float, work: float) -> tuple[list[Session], list[list[int]], float]:
+    def _time(self, chosen: list[int], deadline: float, work: float) -> tuple[list[Session], list[Conflict], float]:
         prefer = {self.cands.index[(s.req, s.vol, s.day)]: (s.start, s.in_person) for s in self.best
                   if (s.req, s.vol, s.day) in self.cands.index}
         # In effort mode the timing must not depend on the clock: no deadline then, but its work
@@ -335,7 +340,7 @@ class WeekSearch:
         log.debug("week %d %s: improved %s at %.2fs", self.week, name, improved, self.budget.elapsed())
         return improved
 
-    def _mend(self, base: list[Session], chosen: list[int], failed: list[list[int]], t_end: float, work: float,
+    def _mend(self, base: list[Session], chosen: list[int], failed: list[Conflict], t_end: float, work: float,
               found: Callable[[list[Session], float], None],
               callback: cp_model.CpSolverSolutionCallback | None = None) -> float:
         """After a round whose answer the timing could not place whole (its conflicts already cut,
@@ -362,7 +367,8 @@ class WeekSearch:
             left = t_end - time.monotonic()
             if self.budget.over() or work - used <= 0 or (not self.budget.deterministic and left <= 0.05):
                 break
-            people |= {(volunteer, who) for group in failed for volunteer, who, _day in self._days_of(group)}
+            people |= {(volunteer, who) for conflict in failed
+                       for volunteer, who, _day in self._days_of(conflict.sessions)}
             on = set(self._positions(base))
             served = Counter(int(c.req[t]) for t in chosen)
             served.subtract(Counter(int(req_of[j]) for j in on))
