@@ -693,15 +693,15 @@ def test_mending_keeps_the_sessions_of_people_not_in_conflict_and_times_its_answ
 
 
 def test_past_its_deadline_the_timing_keeps_what_the_inserter_fits_and_proves_nothing(make_scenario):
-    """v1's three visits with the clock already past: the inserter places two, and the day is reported as
-    not timed whole but not as proven (a cut built on it could remove a valid week)."""
+    """v1's three visits with the clock already past: the inserter places two, and no conflict is reported
+    (a cut built on it could remove a valid week; the round ends with the clock anyway)."""
     s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
     ix, cands = all_candidates(s)
     ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
     v1 = ix.volunteer_pos["v1"]
     chosen = [t for t in range(len(cands)) if cands.vol[t] == v1]
     placed, failed, _ = ws._time(chosen, deadline=time.monotonic() - 1.0, work=math.inf)
-    assert len(placed) == 2 and [(sorted(c.sessions), c.proven) for c in failed] == [(sorted(chosen), False)]
+    assert len(chosen) == 3 and len(placed) == 2 and failed == []
     assert workbench.validate(s, Plan(ix, placed).to_frame()) == []
 
 
