@@ -25,6 +25,7 @@ import workbench
 from workbench.engine import Tuning, candidates, pipeline
 from workbench.engine import bound as bound_module
 from workbench.engine import greedy as greedy_module
+from workbench.engine import timing as time_week_module
 from workbench.engine.agreed import agreed_sessions
 from workbench.engine.budget import Budget
 from workbench.engine.candidates import exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
@@ -690,6 +691,55 @@ def test_mending_keeps_the_sessions_of_people_not_in_conflict_and_times_its_answ
     whole = [(p, v) for p, v in found if v > -math.inf]
     assert whole and ws.value(whole[-1][0]) == exact_optimum(s) == 6
     assert workbench.validate(s, Plan(ix, whole[-1][0]).to_frame()) == []
+
+
+# THREE_CALLS on Monday (two of three fit), and on Tuesday two calls the inserter cannot place in its
+# order (r4 first at 09:00 leaves r5, free 09:00-10:00 only, no start) but a timing model can.
+CALLS_ON_TWO_DAYS = {
+    **THREE_CALLS,
+    "volunteer_availability.csv": "volunteer_id,day,start,end\nv1,mon,09:00,15:00\nv1,tue,09:00,11:00\n",
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.680,12.570,da,3,any,,north
+        c2,Dagmar,55.689,12.570,da,2,any,,north
+        c3,Erik,55.680,12.586,da,1,any,,north
+        c4,Frida,55.680,12.570,da,1,any,,north
+        c5,Gunnar,55.680,12.570,da,1,any,,north
+    """,
+    "citizen_availability.csv": "citizen_id,day,start,end\n" + "".join(f"c{k},mon,10:00,12:30\n" for k in (1, 2, 3))
+    + "c4,tue,09:00,11:00\nc5,tue,09:00,10:00\n",
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,phone,false,,
+        r2,c2,visit,60,1,phone,false,,
+        r3,c3,visit,60,1,phone,false,,
+        r4,c4,visit,60,1,phone,false,,
+        r5,c5,visit,60,1,phone,false,,
+    """,
+}
+
+
+def test_the_timing_models_the_small_groups_first_when_time_is_short(make_scenario, monkeypatch):
+    """Time for one timing model only: it goes to Tuesday's pair (both placed), not to Monday's three in
+    day order (which would leave Tuesday to the inserter: one call); Monday keeps the inserter's two."""
+    s = workbench.load(make_scenario(**CALLS_ON_TWO_DAYS))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    solve = ws.budget.solve
+    models: list[int] = []
+
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        models.append(solve(solver, model, callback))
+        return models[-1]
+
+    monkeypatch.setattr(ws.budget, "solve", counted)
+    # The clock reads 0 until the first timing model has run, then 10: past the deadline of 1.
+    monkeypatch.setattr(time_week_module.time, "monotonic", lambda: 0.0 if not models else 10.0)
+    placed, failed, _ = time_week_module.time_week(ix, cands, list(range(len(cands))), {}, ws.budget, 0,
+                                                   deadline=1.0)
+    tuesday = [x for x in placed if ix.dates[x.day].weekday() == 1]
+    assert len(models) == 1 and len(tuesday) == 2 and len(placed) == 4 and failed == []
+    assert workbench.validate(s, Plan(ix, placed).to_frame()) == []
 
 
 def test_past_its_deadline_the_timing_keeps_what_the_inserter_fits_and_proves_nothing(make_scenario):
