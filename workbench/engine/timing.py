@@ -188,9 +188,10 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
                 if t in fixed:
                     plan.add(fixed[t])
                     placed.append(fixed[t])
-            got = _place_in_order(plan, cands, [t for t in group if t not in fixed], d, prefer)
+            free = [t for t in group if t not in fixed]
+            got = _place_in_order(plan, cands, free, d, prefer)
             placed += got
-            if len(got) < sum(1 for t in group if t not in fixed):
+            if len(got) < len(free):
                 unsure.append(Conflict(group, False))
             continue
         missing = False
