@@ -908,3 +908,67 @@ def test_a_missing_session_is_placed_by_moving_another_to_its_other_day(make_sce
     else:
         assert added == 1 and served == {("r1", 1), ("r2", 0)}
         assert not workbench.validate(s, plan.to_frame())
+
+
+def _energy_rows_by_hand(days, lo, end, dur):
+    """The interval-energy rows of :func:`formulation._day_rows`, one day and one stretch at a time:
+    {(sessions, coefficients): least capacity} over every stretch [a, b] of a day's earliest starts and
+    latest ends that holds three sessions or more and overflows."""
+    rows: dict[tuple, int] = {}
+
+    def offer(members, coefs, cap):
+        if len(members) >= 3 and sum(coefs) > cap:
+            key = (tuple(members), tuple(coefs))
+            rows[key] = min(cap, rows.get(key, cap))
+
+    for g, gv, trips in days:
+        visits = set(gv.tolist())
+        for a in sorted(set(lo[g].tolist())):
+            for b in sorted(set(end[g].tolist())):
+                inside = [i for i in range(len(g)) if lo[g[i]] >= a and end[g[i]] <= b]
+                offer([int(g[i]) for i in inside], [int(dur[g[i]]) for i in inside], b - a)
+                vin = [i for i in inside if i in visits]
+                tau = {}
+                for j in vin:
+                    into = min((trips[i, j] for i in vin if i != j), default=math.inf)
+                    tau[j] = int(into) if math.isfinite(into) else 0
+                offer([int(g[j]) for j in vin], [int(dur[g[j]]) + tau[j] for j in vin],
+                      b - a + max(tau.values(), default=0))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_energy_rows_computed_in_blocks_are_those_of_each_day_by_hand(seed):
+    """Days of 3-70 sessions (padded to 4-128, many days to a block, trips pruned by the longest one
+    into each visit) get exactly the rows that each day's stretches give one by one."""
+    from workbench.engine import formulation
+
+    rng = np.random.default_rng(seed)
+    sizes = rng.choice([3, 4, 5, 7, 9, 16, 17, 30, 45, 70], size=12)
+    n = int(sizes.sum())
+    lo = rng.integers(0, 20, n) * 30
+    dur = rng.choice([30, 45, 60, 90], n)
+    end = lo + rng.integers(0, 8, n) * 30 + dur
+    days, first = [], 0
+    for size in sizes.tolist():
+        g = np.arange(first, first + size)
+        first += size
+        gv = np.flatnonzero(rng.random(size) < 0.7)
+        trips = np.full((size, size), np.inf)
+        t = rng.integers(0, 40, (size, size)).astype(float)
+        t = np.minimum(t, t.T)
+        trips[np.ix_(gv, gv)] = t[np.ix_(gv, gv)]
+        same = rng.integers(0, size, size)  # some sessions of one request: no trip between them
+        trips[same[:, None] == same[None, :]] = np.inf
+        days.append((g, gv, trips))
+    m = cp_model.CpModel()
+    x = [m.new_bool_var(f"x{i}") for i in range(n)]
+    formulation._energy(days, lo, end, dur, m, x, rows_per_day=10**6)
+    got = {}
+    for c in m.proto.constraints:
+        lin = c.linear
+        order = np.argsort(list(lin.vars))
+        key = (tuple(int(lin.vars[k]) for k in order), tuple(int(lin.coeffs[k]) for k in order))
+        got[key] = int(list(lin.domain)[-1])  # the row's capacity: its domain is (-inf, capacity]
+    expected = _energy_rows_by_hand(days, lo, end, dur)
+    assert len(expected) > 50 and got == expected

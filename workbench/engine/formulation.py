@@ -215,35 +215,46 @@ def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_mode
     _energy(days, lo, end, dur, m, x, rows_per_day)
 
 
-# Days of up to this many candidate sessions get their energy rows in blocks of many days at once
-# (memory and work grow as n⁴ per day); larger days, rare, one at a time.
-ENERGY_BLOCK_SESSIONS = 16
+# The energy rows of many days are computed at once, in blocks whose largest array (day, a, b, from,
+# to) holds about this many elements (~16 MB of float64): numpy's cost per call dominated when days
+# were done one by one (measured: a medium alien week's ~1,100 days took 0.7 s; small-city's ~250
+# days of 17–128 candidate sessions a week 0.27 s one at a time, 0.1 s in blocks).
+ENERGY_BLOCK_ELEMENTS = 2_000_000
 
 
 def _energy(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarray, end: np.ndarray,
             dur: np.ndarray, m: cp_model.CpModel, x: list, rows_per_day: int) -> None:
     """The interval-energy rows (see :func:`_day_rows`) of ``days``: (sessions, which must be visits,
-    trips between them with ``inf`` for one request twice). Most days are small, and numpy's cost per
-    call dominates there: they are computed in blocks of equal padded size (measured: a medium alien
-    week's ~1,100 days with rows took 0.7 s one at a time); larger days one at a time."""
+    trips between them with ``inf`` for one request twice), in blocks of days of one padded size,
+    each day with its own distinct earliest starts and latest ends as the stretches' ends."""
     by_size: dict[int, list[int]] = {}
     for k, (g, _, _) in enumerate(days):
         by_size.setdefault(1 << (len(g) - 1).bit_length(), []).append(k)
     for n, ks in sorted(by_size.items()):
-        if n > ENERGY_BLOCK_SESSIONS:
-            for k in ks:
-                _energy_block([days[k]], len(days[k][0]), lo, end, dur, m, x, rows_per_day)
-            continue
-        step = max(1, 1_000_000 // n ** 4)
-        for c0 in range(0, len(ks), step):
-            _energy_block([days[k] for k in ks[c0:c0 + step]], n, lo, end, dur, m, x, rows_per_day)
+        starts = [np.unique(lo[days[k][0]]) for k in ks]
+        ends = [np.unique(end[days[k][0]]) for k in ks]
+        block: list[int] = []
+        na = nb = 0
+        for i in range(len(ks) + 1):
+            if i < len(ks):
+                a, b = max(na, len(starts[i])), max(nb, len(ends[i]))
+                if not block or (len(block) + 1) * a * b * n <= ENERGY_BLOCK_ELEMENTS:
+                    block.append(i)
+                    na, nb = a, b
+                    continue
+            _energy_block([days[ks[j]] for j in block], n, [starts[j] for j in block], [ends[j] for j in block],
+                          lo, end, dur, m, x, rows_per_day)
+            if i < len(ks):
+                block, na, nb = [i], len(starts[i]), len(ends[i])
 
 
-def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int, lo: np.ndarray, end: np.ndarray,
-                  dur: np.ndarray, m: cp_model.CpModel, x: list, rows_per_day: int) -> None:
+def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int, day_starts: list[np.ndarray],
+                  day_ends: list[np.ndarray], lo: np.ndarray, end: np.ndarray, dur: np.ndarray,
+                  m: cp_model.CpModel, x: list, rows_per_day: int) -> None:
     """The energy rows of ``days``, each padded to ``n`` sessions (a padded session starts and ends
-    at +∞: inside no interval [a, b] of real sessions); at most ``rows_per_day`` a day
-    (``Tuning.energy_rows_per_day``), the most violated first."""
+    at +∞: inside no interval [a, b] of real sessions) and to as many stretch ends as the block's
+    day with most (a padded start is +∞ and a padded end −1: nothing lies inside); at most
+    ``rows_per_day`` a day (``Tuning.energy_rows_per_day``), the most violated first."""
     big = np.iinfo(np.int64).max // 4
     G = len(days)
     LO = np.full((G, n), big, np.int64)
@@ -251,34 +262,46 @@ def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
     DUR = np.zeros((G, n), np.int64)
     VIS = np.zeros((G, n), bool)
     TR = np.full((G, n, n), np.inf)
+    starts = np.full((G, max(map(len, day_starts))), big, np.int64)
+    ends = np.full((G, max(map(len, day_ends))), -1, np.int64)
     for row, (g, gv, trips) in enumerate(days):
         LO[row, :len(g)], END[row, :len(g)], DUR[row, :len(g)] = lo[g], end[g], dur[g]
         VIS[row, gv] = True
         TR[row, :len(g), :len(g)] = trips
+        starts[row, :len(day_starts[row])] = day_starts[row]
+        ends[row, :len(day_ends[row])] = day_ends[row]
     TR[~(VIS[:, :, None] & VIS[:, None, :])] = np.inf  # trips count between two visits only
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (day, coefficients, capacity)
 
-    def offer(coef: np.ndarray, members: np.ndarray, cap: np.ndarray) -> None:
+    def offer(day: np.ndarray, coef: np.ndarray, members: np.ndarray, cap: np.ndarray) -> None:
+        """Rows of the stretches that hold 3 sessions or more and overflow; ``day``: each stretch's
+        day in the block (broadcast against the stretches' shape)."""
         over = (members.sum(-1) >= 3) & (coef.sum(-1) > cap)
-        d = np.nonzero(over)[0]
-        rows.append((d, coef[over], cap[over]))
+        rows.append((np.broadcast_to(day, over.shape)[over], coef[over], cap[over]))
 
-    # Intervals [a, b]: a over the days' earliest starts, b over their latest ends (axes 1, 2), each
-    # value once when one day is alone (a large day's sessions often share them); a few a at a time,
-    # which bounds the (day, a, b, from, to) arrays of a large day.
-    starts, ends = (LO, END) if G > 1 else (np.unique(LO)[None, :], np.unique(END)[None, :])
-    step = max(1, 2_000_000 // (G * ends.shape[1] * n ** 2))
+    # The most a visit's trip can add: the longest trip into it from another visit of its day. A
+    # stretch whose visits, each with that trip, fit in it needs no trip row, which spares most of
+    # the (stretch, from, to) arrays.
+    longest = np.where(np.isfinite(TR), TR, 0).max(axis=1).astype(np.int64)
+    # Intervals [a, b]: a over the days' earliest starts, b over their latest ends (axes 1, 2); a few
+    # a at a time, which bounds the (day, a, b, session) arrays of a large day.
+    step = max(1, ENERGY_BLOCK_ELEMENTS // (G * ends.shape[1] * n))
     for a0 in range(0, starts.shape[1], step):
         A = starts[:, a0:a0 + step]
         inside = (LO[:, None, None, :] >= A[:, :, None, None]) & (END[:, None, None, :] <= ends[:, None, :, None])
         width = ends[:, None, :] - A[:, :, None]
-        offer(inside * DUR[:, None, None, :], inside, width)
+        offer(np.arange(G)[:, None, None], inside * DUR[:, None, None, :], inside, width)
         vin = inside & VIS[:, None, None, :]
-        if (vin.sum(-1) >= 3).any():
+        maybe = (vin.sum(-1) >= 3) & (np.where(vin, (DUR + longest)[:, None, None, :], 0).sum(-1) > width)
+        gi, ai, bi = np.nonzero(maybe)
+        chunk = max(1, ENERGY_BLOCK_ELEMENTS // n ** 2)
+        for k0 in range(0, len(gi), chunk):
+            g, a, b = (z[k0:k0 + chunk] for z in (gi, ai, bi))
+            v = vin[g, a, b]
             # the shortest trip into each visit from another visit inside [a, b]
-            into = np.where(vin[..., :, None], TR[:, None, None, :, :], np.inf).min(axis=-2)
-            tau = np.where(vin & np.isfinite(into), into, 0).astype(np.int64)
-            offer(np.where(vin, DUR[:, None, None, :] + tau, 0), vin, width + tau.max(-1))
+            into = np.where(v[:, :, None], TR[g], np.inf).min(axis=1)
+            tau = np.where(v & np.isfinite(into), into, 0).astype(np.int64)
+            offer(g, np.where(v, DUR[g] + tau, 0), v, width[g, a, b] + tau.max(-1))
     day = np.concatenate([r[0] for r in rows])
     if not len(day):
         return

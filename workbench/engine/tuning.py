@@ -8,7 +8,7 @@ city. Change them through ``solve(..., tuning=Tuning(...))`` to experiment.
 What stays beside its code is not a trade-off but a granularity: how often a loop
 looks at the clock (``greedy.CLOCK_EVERY``, ``pipeline.CANDIDATE_CHUNK``,
 ``candidates.PAIRS_PER_STEP``) and how numpy blocks are sized
-(``formulation.ENERGY_BLOCK_SESSIONS``).
+(``formulation.ENERGY_BLOCK_ELEMENTS``).
 """
 
 from __future__ import annotations
