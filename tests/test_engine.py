@@ -972,3 +972,13 @@ def test_the_energy_rows_computed_in_blocks_are_those_of_each_day_by_hand(seed):
         got[key] = int(list(lin.domain)[-1])  # the row's capacity: its domain is (-inf, capacity]
     expected = _energy_rows_by_hand(days, lo, end, dur)
     assert len(expected) > 50 and got == expected
+
+
+def test_the_time_kept_for_the_swaps_follows_the_sessions_served_not_the_demand():
+    """Four volunteers for 150 citizens serve 22 of ~370 sessions: with swaps priced at 0.05 s a session,
+    keeping their time by the demand (~19 s) would leave an 8 s limit no week search; by the warm start's
+    22 sessions (~1.4 s) both weeks are searched and proven."""
+    s = workbench.generate(4, 150, 2, seed=3)
+    r = workbench.solve(s, time_limit=8, tuning=Tuning(swaps_per_session=0.05))
+    assert len(r.schedule) == 22 and len(r.unassigned) > 300
+    assert r.kpis["weeks_proven"] == 2 and r.status == "OPTIMAL"

@@ -192,8 +192,8 @@ class Tuning:
     stage_work_per_triple: float = 1e-4
     stage_work_min: float = 0.3
 
-    #: Seconds the week stages leave for the repair and the continuity swaps, per demanded
-    #: session (measured: three passes of swaps take ~1.5 s for city-medium's 9,600 sessions;
+    #: Seconds the week stages leave for the repair and the continuity swaps, per session of the
+    #: warm start, which the swaps move (measured: three passes of swaps take ~1.5 s for city-medium's 9,600 sessions;
     #: they raise a small city's continuity from 0.25 to 0.85 in 0.02 s). Since the swaps make
     #: room (eject, rehome) they take longer at large size, where the week models' last seconds add
     #: little: large-alien (21,900 sessions, 120 s) kept one friend for 0.708 of its requests with
