@@ -982,3 +982,38 @@ def test_the_time_kept_for_the_swaps_follows_the_sessions_served_not_the_demand(
     r = workbench.solve(s, time_limit=8, tuning=Tuning(swaps_per_session=0.05))
     assert len(r.schedule) == 22 and len(r.unassigned) > 300
     assert r.kpis["weeks_proven"] == 2 and r.status == "OPTIMAL"
+
+
+def test_an_lp_solve_stops_at_its_time_limit_and_gives_no_duals():
+    """HiGHS is held to the seconds given: a large LP with 5 ms gives no duals (the week keeps its last
+    solved round's bound), and the same LP without a limit is solved."""
+    rng = np.random.default_rng(0)
+    n, rows = 40_000, 2_000
+    lp = bound_module._LP(rng.integers(1, 50, rows).astype(float))
+    half = rows // 2  # two row families, one entry in each (as requests and volunteers)
+    lp.add(rng.random(n), np.ones(n), [rng.integers(0, half, n), rng.integers(half, rows, n)], [np.ones(n), np.ones(n)])
+    assert lp.duals(0.005) is None
+    duals = lp.duals()
+    assert duals is not None and len(duals) == rows and (duals >= 0).all()
+
+
+@pytest.mark.parametrize("mode", ["clock", "effort"])
+def test_the_lp_bound_is_held_to_its_share_of_the_clock_and_free_of_it_in_effort_mode(monkeypatch, mode):
+    """With a time limit every LP solve gets at most the bound stage's share of it; in effort mode none
+    (the LP must not depend on the machine's speed); either way the bound holds."""
+    seconds: list[float] = []
+    duals = bound_module._LP.duals
+
+    def spy(self, limit=math.inf):
+        seconds.append(limit)
+        return duals(self, limit)
+
+    monkeypatch.setattr(bound_module._LP, "duals", spy)
+    s = workbench.generate(40, 80, 2, seed=5)
+    r = workbench.solve(s, time_limit=20.0 if mode == "clock" else None, effort=None if mode == "clock" else 2.0)
+    assert seconds and r.kpis["bound_kind"] in {"lp", "model", "flow+lp", "lp+citizens", "flow+lp+citizens"}
+    if mode == "clock":
+        assert all(0 < t <= 20.0 * TUNING.bound_share for t in seconds)
+    else:
+        assert all(math.isinf(t) for t in seconds)
+    assert r.objective <= r.bound and workbench.validate(s, r.schedule) == []

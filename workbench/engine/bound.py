@@ -54,6 +54,7 @@ with a positive reduced cost join the next round.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -187,13 +188,15 @@ def trivial_bound(index: ScenarioIndex) -> int:
 
 def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
              out_of_time: Callable[[], bool] = lambda: False, seed_pairs: np.ndarray | None = None,
-             tuning: Tuning = TUNING, workers: int = 1) -> Bound:
+             tuning: Tuning = TUNING, workers: int = 1, deadline: float = math.inf) -> Bound:
     """The column-generation bound of the module docstring over the pair-weeks ``pw``.
 
     ``pw`` must hold every compatible pair (``pw.complete``) for the result to bound
     the problem; ``distance`` (requests × volunteers, km) orders the first working set,
     to which ``seed_pairs`` (a mask over ``pw``, e.g. the flow bound's pairs) are added.
-    ``workers``: weeks solved side by side.
+    ``workers``: weeks solved side by side. ``deadline`` (``time.monotonic()``): no LP solve runs
+    past it; a week whose solve it stops keeps the bound of its last solved round (none: ``inf``,
+    the other bounds stand).
     """
     if not pw.complete:
         raise ValueError("the LP bound needs every compatible pair; this set was cut short")
@@ -208,7 +211,7 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
         sel = np.flatnonzero(pw.week == w)
         seed = seed_pairs[sel] if seed_pairs is not None else None
         value, converged, rounds, rc, y = _week_bound(index, w, pw.req[sel], pw.vol[sel], pw.days[sel], fd,
-                                                      distance, out_of_time, seed, tuning)
+                                                      distance, out_of_time, seed, tuning, deadline)
         reduced[sel] = rc
         use[sel] = y
         return value, converged, rounds
@@ -279,8 +282,8 @@ class _LP:
         self.h.addCols(n, cost.astype(float), np.zeros(n), upper.astype(float), n * k,
                        (np.arange(n) * k).astype(np.int32), idx, val)
 
-    def duals(self) -> np.ndarray | None:
-        """Solve; the rows' duals (≥ 0), or None when the LP could not be solved."""
+    def duals(self, seconds: float = math.inf) -> np.ndarray | None:
+        """Solve within ``seconds``; the rows' duals (≥ 0), or None when the LP was not solved."""
         if self.h is None:
             from scipy.optimize import linprog
             from scipy.sparse import csr_matrix
@@ -290,11 +293,15 @@ class _LP:
             a = csr_matrix((coefs.ravel(), (rows.ravel(), np.repeat(np.arange(n), rows.shape[1]))),
                            shape=(len(self.upper), n))
             res = linprog(-cost, A_ub=a, b_ub=self.upper, bounds=np.stack([np.zeros(n), upper], 1),
-                          method="highs-ds")
+                          method="highs-ds", options={"time_limit": max(0.01, seconds)} if math.isfinite(seconds)
+                          else None)
             if res.status != 0:
                 return None
             self.primal = np.asarray(res.x)
             return np.maximum(0.0, -np.asarray(res.ineqlin.marginals))
+        # HiGHS's clock runs on across solves of one model: the limit is its run time plus these.
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.01, seconds) if math.isfinite(seconds)
+                              else math.inf)
         self.h.run()
         if self.h.getModelStatus() != self.core.HighsModelStatus.kOptimal:
             return None
@@ -305,7 +312,7 @@ class _LP:
 
 def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days: np.ndarray, fd: FreeDays,
                 distance: np.ndarray, out_of_time: Callable[[], bool], seed: np.ndarray | None,
-                tuning: Tuning) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
+                tuning: Tuning, deadline: float = math.inf) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
     """One week's bound: (value, converged, rounds, every pair's reduced cost and LP value)."""
     n = len(r)
     demand = index.week_demand[:, w].astype(float)
@@ -351,7 +358,7 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
         rounds += 1
         lp.add(prio[new], upper[new], [rows[new] for rows in row_of], [k[new] for k in coef])
         added.append(new)
-        got = lp.duals()
+        got = lp.duals(deadline - time.monotonic())
         if got is None:
             break
         duals = got

@@ -215,8 +215,14 @@ def solve(
         tuning.lp_seconds_per_pair_week * len(pw) / lp_threads <= budget.seconds(tuning.bound_share,
                                                                                   reserve + base_need)
     if method == "cpsat" and used is not None and lp_fits and not budget.over(reserve + base_need):
+        # Its solves stop at the stage's end too: its time per pair-week varies with the city (an alien
+        # city of 12 villages, 4.9 million pair-weeks, needed 4 times the estimate: 41 s of 120 for a
+        # bound above the flow's); a week stopped there keeps its last solved round's bound.
+        lp_end = time.monotonic() + budget.seconds(tuning.bound_share, reserve + base_need) \
+            if not budget.deterministic else math.inf
         lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, tuning=tuning,
-                      out_of_time=budget.stage(tuning.bound_share, reserve + base_need), workers=lp_threads)
+                      out_of_time=budget.stage(tuning.bound_share, reserve + base_need), workers=lp_threads,
+                      deadline=lp_end)
         bounds.tighten(np.array(lp.weeks), "lp")
         # Its bound holds whatever stopped it; its prices choose pairs only once it converged in every
         # week: a cut LP's prices are not the relaxation's (measured on an alien city of 1,500

@@ -146,7 +146,9 @@ class Tuning:
     #: otherwise the bound. Measured 2026-12-02 with the primal simplex: city-large (10.8 million
     #: pair-weeks) 17.0 s for two weeks one after the other (3.1e-6), 19–20 s for four on two cores;
     #: medium cities 1.7–5e-6 (0.14–0.75 s a bound); an alien city of 12 villages (3.2 million) needed
-    #: 2.5 times the estimate and was cut (its prices then choose nothing, see ``pipeline.solve``).
+    #: 2.5 times the estimate and was cut (its prices then choose nothing, see ``pipeline.solve``);
+    #: one of 12 villages and 4.9 million pair-weeks needed 4 times, 41 s of 120: the LP's solves now
+    #: stop at the bound stage's end (25 s there), the flow's bound standing.
     #: Where it converges at large, its reduced costs choose the week models' pairs: city-large
     #: 0.943 → 0.961, rural 0.944 → 0.963, alien 0.967 → 0.974 of the bound (the LP's, for city-large
     #: 62,217 instead of the flow's 62,538; benchmarks/RESULTS.md).
