@@ -211,15 +211,13 @@ def solve(
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
     reduced = lp_use = None
     lp_threads = _week_threads(index, workers)
+    lp_estimate = tuning.lp_seconds_per_pair_week * len(pw) / lp_threads
     lp_fits = len(pw) <= tuning.lp_max_pair_weeks if budget.deterministic else \
-        tuning.lp_seconds_per_pair_week * len(pw) / lp_threads <= budget.seconds(tuning.bound_share,
-                                                                                  reserve + base_need)
+        lp_estimate <= budget.seconds(tuning.bound_share, reserve + base_need)
     if method == "cpsat" and used is not None and lp_fits and not budget.over(reserve + base_need):
-        # Its solves stop at the stage's end too: its time per pair-week varies with the city (an alien
-        # city of 12 villages, 4.9 million pair-weeks, needed 4 times the estimate: 41 s of 120 for a
-        # bound above the flow's); a week stopped there keeps its last solved round's bound.
-        lp_end = time.monotonic() + budget.seconds(tuning.bound_share, reserve + base_need) \
-            if not budget.deterministic else math.inf
+        # Its solves stop at a multiple of the estimate (see Tuning.lp_time_factor); a week stopped
+        # there keeps its last solved round's bound.
+        lp_end = time.monotonic() + tuning.lp_time_factor * lp_estimate if not budget.deterministic else math.inf
         lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, tuning=tuning,
                       out_of_time=budget.stage(tuning.bound_share, reserve + base_need), workers=lp_threads,
                       deadline=lp_end)
