@@ -158,7 +158,9 @@ class Tuning:
     #: prices that chose nothing; city-large's LP, which converges, took 19–28 s against its 21.6 s
     #: (the machine's speed varies by day). Stopped at the bound stage's end instead (a quarter of the
     #: time left, 25 s), city-large's LP was cut on a slow day and its models, chosen without its
-    #: prices, served 0.947 of the bound instead of 0.959 (measured 2026-12-03).
+    #: prices, served 0.947 of the bound instead of 0.959 (measured 2026-12-03). Never less than 3 s
+    #: within the bound stage's share (see ``pipeline.solve``): small estimates are below HiGHS's
+    #: start-up, and a fresh clone's first LP was cut after 0.02 s.
     lp_time_factor: float = 2.0
     #: In effort mode (no clock: which stages run must not depend on the machine) the LP runs only
     #: up to this many pair-weeks.
