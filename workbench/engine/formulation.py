@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,10 +216,11 @@ def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_mode
     _energy(days, lo, end, dur, m, x, rows_per_day)
 
 
-# The energy rows of many days are computed at once, in blocks whose largest array (day, a, b, from,
-# to) holds about this many elements (~16 MB of float64): numpy's cost per call dominated when days
-# were done one by one (measured: a medium alien week's ~1,100 days took 0.7 s; small-city's ~250
-# days of 17–128 candidate sessions a week 0.27 s one at a time, 0.1 s in blocks).
+# The energy rows of many days are computed at once, in blocks whose (day, a, b, session) arrays hold
+# about this many elements (~16 MB of int64); the trip rows' (stretch, from, to) arrays are cut to
+# the same size. numpy's cost per call dominated when days were done one by one (measured: a medium
+# alien week's ~1,100 days took 0.7 s; small-city's two week models took 0.77 s of CPU to build with
+# its ~250 days of 17-128 candidate sessions a week one at a time, 0.37 s in blocks).
 ENERGY_BLOCK_ELEMENTS = 2_000_000
 
 
@@ -233,19 +235,25 @@ def _energy(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lo: np.ndarra
     for n, ks in sorted(by_size.items()):
         starts = [np.unique(lo[days[k][0]]) for k in ks]
         ends = [np.unique(end[days[k][0]]) for k in ks]
-        block: list[int] = []
-        na = nb = 0
-        for i in range(len(ks) + 1):
-            if i < len(ks):
-                a, b = max(na, len(starts[i])), max(nb, len(ends[i]))
-                if not block or (len(block) + 1) * a * b * n <= ENERGY_BLOCK_ELEMENTS:
-                    block.append(i)
-                    na, nb = a, b
-                    continue
+        for block in _blocks([len(a) for a in starts], [len(b) for b in ends], n):
             _energy_block([days[ks[j]] for j in block], n, [starts[j] for j in block], [ends[j] for j in block],
                           lo, end, dur, m, x, rows_per_day)
-            if i < len(ks):
-                block, na, nb = [i], len(starts[i]), len(ends[i])
+
+
+def _blocks(n_starts: list[int], n_ends: list[int], n: int) -> Iterator[list[int]]:
+    """Consecutive days (by position), as many to a block as keep its (day, a, b, session) arrays,
+    padded to the block's most stretch starts and ends, within ``ENERGY_BLOCK_ELEMENTS``; one day
+    alone however large."""
+    block: list[int] = []
+    na = nb = 0
+    for i, (a, b) in enumerate(zip(n_starts, n_ends)):
+        if block and (len(block) + 1) * max(na, a) * max(nb, b) * n > ENERGY_BLOCK_ELEMENTS:
+            yield block
+            block, na, nb = [], 0, 0
+        block.append(i)
+        na, nb = max(na, a), max(nb, b)
+    if block:
+        yield block
 
 
 def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int, day_starts: list[np.ndarray],

@@ -212,15 +212,14 @@ def solve(
     reduced = lp_use = None
     lp_threads = _week_threads(index, workers)
     lp_estimate = tuning.lp_seconds_per_pair_week * len(pw) / lp_threads
-    lp_fits = len(pw) <= tuning.lp_max_pair_weeks if budget.deterministic else \
-        lp_estimate <= budget.seconds(tuning.bound_share, reserve + base_need)
+    lp_share = budget.seconds(tuning.bound_share, reserve + base_need)
+    lp_fits = len(pw) <= tuning.lp_max_pair_weeks if budget.deterministic else lp_estimate <= lp_share
     if method == "cpsat" and used is not None and lp_fits and not budget.over(reserve + base_need):
-        # Its solves stop at a multiple of the estimate (see Tuning.lp_time_factor), or after 3 s
-        # within the bound stage's share where more: the estimate is ~0.01 s at small size, below
-        # HiGHS's own start-up, and 0.4 s for medium-alien, whose LP took 0.6 s on a fast hour and
-        # twice that on a slow one. A week stopped there keeps its last solved round's bound.
-        lp_end = time.monotonic() + max(tuning.lp_time_factor * lp_estimate, min(
-            3.0, budget.seconds(tuning.bound_share, reserve + base_need))) if not budget.deterministic else math.inf
+        # Its solves stop at a multiple of the estimate, or after Tuning.lp_min_seconds within the
+        # bound stage's share where more (see Tuning.lp_time_factor). A week stopped there keeps its
+        # last solved round's bound.
+        lp_end = time.monotonic() + max(tuning.lp_time_factor * lp_estimate, min(tuning.lp_min_seconds, lp_share)) \
+            if not budget.deterministic else math.inf
         lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, tuning=tuning,
                       out_of_time=budget.stage(tuning.bound_share, reserve + base_need), workers=lp_threads,
                       deadline=lp_end)

@@ -158,10 +158,12 @@ class Tuning:
     #: prices that chose nothing; city-large's LP, which converges, took 19–28 s against its 21.6 s
     #: (the machine's speed varies by day). Stopped at the bound stage's end instead (a quarter of the
     #: time left, 25 s), city-large's LP was cut on a slow day and its models, chosen without its
-    #: prices, served 0.947 of the bound instead of 0.959 (measured 2026-12-03). Never less than 3 s
-    #: within the bound stage's share (see ``pipeline.solve``): small estimates are below HiGHS's
-    #: start-up, and a fresh clone's first LP was cut after 0.02 s.
+    #: prices, served 0.947 of the bound instead of 0.959 (measured 2026-12-03).
     lp_time_factor: float = 2.0
+    #: ... but never fewer seconds than this, within the bound stage's share: small estimates
+    #: (~0.01 s) are below HiGHS's own start-up, and a fresh clone's first LP was cut after 0.02 s;
+    #: medium-alien's estimate is 0.4 s, its LP took 0.6 s on a fast hour and twice that on a slow one.
+    lp_min_seconds: float = 3.0
     #: In effort mode (no clock: which stages run must not depend on the machine) the LP runs only
     #: up to this many pair-weeks.
     lp_max_pair_weeks: int = 1_500_000
@@ -204,8 +206,9 @@ class Tuning:
     stage_work_min: float = 0.3
 
     #: Seconds the week stages leave for the repair and the continuity swaps, per session of the
-    #: warm start, which the swaps move (measured: three passes of swaps take ~1.5 s for city-medium's 9,600 sessions;
-    #: they raise a small city's continuity from 0.25 to 0.85 in 0.02 s). Since the swaps make
+    #: warm start, which the swaps move (measured: three passes of swaps take ~1.5 s for
+    #: city-medium's 9,600 sessions; they raise a small city's continuity from 0.25 to 0.85 in
+    #: 0.02 s). Since the swaps make
     #: room (eject, rehome) they take longer at large size, where the week models' last seconds add
     #: little: large-alien (21,900 sessions, 120 s) kept one friend for 0.708 of its requests with
     #: 5e-4 against 0.680 with 1.5e-4, serving the same (0.9709 / 0.9706 of the bound); the medium
