@@ -693,6 +693,61 @@ def test_mending_keeps_the_sessions_of_people_not_in_conflict_and_times_its_answ
     assert workbench.validate(s, Plan(ix, whole[-1][0]).to_frame()) == []
 
 
+
+@pytest.mark.parametrize("triples", [1, 10_000], ids=["one triple's requests", "the whole week"])
+def test_neighbourhood_searches_alone_improve_the_week_without_searching_the_whole_model(
+        make_scenario, triples: int):
+    """With every second of the week given to the neighbourhoods (Tuning.explore_share = 1), the whole model
+    is never searched; from an empty week they reach the exact optimum, each answer timed and valid."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 5.0, None), 0,
+                    Tuning(explore_share=1.0, explore_triples=triples))
+    searched: list[bool] = []
+    solve = ws.budget.solve
+
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        searched.append(model is ws.wm.model)
+        return solve(solver, model, callback)
+
+    ws.budget.solve = counted
+    ws.offer([])
+    ws.primary(math.inf, 2.0, math.inf)
+    assert searched and not any(searched)
+    assert ws.best_value == exact_optimum(s) == 6
+    assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
+
+def test_a_neighbourhood_frees_only_the_requests_near_its_seed(make_scenario):
+    """One triple per neighbourhood: each search leaves free only the triples of one citizen's requests (the
+    nearest to its seed is its own citizen) and fixes every other triple as the best answer has it."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 5.0, None), 0,
+                    Tuning(explore_share=1.0, explore_triples=1))
+    neighbourhoods: list[tuple[set[int], bool]] = []
+    solve = ws.budget.solve
+
+    def seen(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        on = set(ws._positions(ws.best))
+        free, as_best = set(), True
+        for j, x in enumerate(ws.wm.x):
+            dom = list(model.proto.variables[x.index].domain)
+            if dom == [0, 1]:
+                free.add(j)
+            else:
+                as_best &= dom == [int(j in on)] * 2
+        neighbourhoods.append(({int(ix.req_cit[cands.req[ws.wm.triples[j]]]) for j in free}, as_best))
+        return solve(solver, model, callback)
+
+    ws.budget.solve = seen
+    ws.offer([])
+    ws._explore(ws.wm.primary_expr(), math.inf, 2.0)
+    assert len(neighbourhoods) >= 3
+    assert all(len(citizens) == 1 and as_best for citizens, as_best in neighbourhoods)
+    assert len({min(citizens) for citizens, _ in neighbourhoods}) >= 2  # seeds differ
+    assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
 # THREE_CALLS on Monday (two of three fit), and on Tuesday two calls the inserter cannot place in its
 # order (r4 first at 09:00 leaves r5, free 09:00-10:00 only, no start) but a timing model can.
 CALLS_ON_TWO_DAYS = {

@@ -205,11 +205,16 @@ class WeekSearch:
         scale = len(leaning) + 1
         objective = cp_model.LinearExpr.weighted_sum(
             self.wm.x, [scale * c + (j in leaning) for j, c in enumerate(self.wm.primary_coeffs)])
-        end_work = work
+        # The whole model's searches stop where the neighbourhoods' share begins (see _explore).
+        explore_work = work * self.tuning.explore_share if math.isfinite(work) else 0.0
+        end_work = work - explore_work
         hint = self.best
-        t_end = min(time.monotonic() + seconds, self.hard_end)
+        t_start = time.monotonic()
+        t_end = min(t_start + seconds, self.hard_end)
+        t_whole = min(t_start + seconds * (1 - self.tuning.explore_share), self.hard_end)
+        searchable = True
         for _round in range(self.tuning.cut_rounds):
-            left = t_end - time.monotonic()
+            left = t_whole - time.monotonic()
             if self.budget.over() or (left <= 0.02 if not self.budget.deterministic else end_work <= 0):
                 break
             if self.best_value >= target - 1e-9:
@@ -241,12 +246,13 @@ class WeekSearch:
                       solver.objective_value, solver.best_objective_bound, solver.deterministic_time, solver.wall_time)
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if st == cp_model.INFEASIBLE:  # the agreed sessions are a valid week: a bug if it happens
+                    searchable = False
                     log.warning("week %d: the model holds no schedule with the agreed sessions; the week keeps "
                                 "its warm start", self.week)
                 break
             self.model_bound = min(self.model_bound, float(solver.best_objective_bound // scale))
             chosen = self._chosen(solver)
-            placed, failed, spent = self._time(chosen, t_end, end_work)
+            placed, failed, spent = self._time(chosen, t_whole, end_work)
             end_work -= spent
             if log.isEnabledFor(logging.DEBUG):  # the sums only for the log
                 log.debug("week %d primary: timed %d of %d sessions (%d of %d weighted), %d conflicts", self.week,
@@ -268,12 +274,15 @@ class WeekSearch:
                 self.proven = True
                 break
             self._cut(failed)
-            end_work -= self._mend(topped, chosen, failed, t_end, end_work, lambda placed, _v: self.offer(placed),
+            end_work -= self._mend(topped, chosen, failed, t_whole, end_work, lambda placed, _v: self.offer(placed),
                                    _Target(target, scale))
             if self.best_value >= min(target, self.model_bound) - 1e-9:
                 self.proven = True
                 break
             hint = self.best
+        if not self.proven and searchable and not self.budget.over():
+            self._explore(objective, t_end, end_work + explore_work, _Target(target, scale))
+            self.proven = self.best_value >= target - 1e-9
         log.debug("week %d primary: %d (model bound %s, %d cuts, proven %s) at %.2fs", self.week, self.best_value,
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
 
@@ -408,6 +417,76 @@ class WeekSearch:
             base = self._top_up(placed)
             found(base, -math.inf)
             self._cut(failed)
+        return used
+
+    def _explore(self, objective: cp_model.LinearExpr, t_end: float, work: float,
+                 callback: cp_model.CpSolverSolutionCallback | None = None) -> float:
+        """Neighbourhood searches until ``t_end`` (or ``work`` is spent): the best timed answer fixed
+        but the requests of the ``Tuning.explore_triples`` triples whose citizens live nearest to a
+        citizen still missing a session this week (chosen at random, by the seed), searched with
+        the primary objective from that answer. A week's whole model stops improving at some size
+        within its seconds (one thread: CP-SAT's own neighbourhood workers do not run; measured in
+        ``Tuning.explore_share``); a neighbourhood of a few hundred triples is solved to optimality
+        in a fraction of a second and its answer, once timed, is the week's best if better. A
+        timing conflict is cut as in the rounds before. Returns the work used."""
+        c, wm, index = self.cands, self.wm, self.index
+        T = wm.triples
+        req_of = c.req[T]
+        cit = index.req_cit[req_of]
+        lat = np.radians(index.cit_lat[cit])
+        lon = np.radians(index.cit_lon[cit])
+        n = min(self.tuning.explore_triples, len(T))
+        rng = np.random.default_rng(self.seed * 1_000_003 + self.week)
+        demand = index.week_demand[:, self.week]
+        used = 0.0
+        rounds = better = 0
+        while True:
+            left = t_end - time.monotonic()
+            if self.budget.over() or work - used <= 0 or (not self.budget.deterministic and left <= 0.05):
+                break
+            on = self._positions(self.best)
+            served = np.bincount(req_of[on], minlength=index.n_requests) if on else np.zeros(index.n_requests, int)
+            missing = np.flatnonzero(served[req_of] < demand[req_of])
+            if not len(missing):
+                break
+            j0 = int(missing[rng.integers(len(missing))])
+            # Citizens nearest to the seed's (equirectangular: only the order matters).
+            d = (lat - lat[j0]) ** 2 + ((lon - lon[j0]) * math.cos(float(lat[j0]))) ** 2
+            near = np.argpartition(d, n - 1)[:n] if n < len(T) else np.arange(len(T))
+            free = np.isin(req_of, np.unique(req_of[near]))
+            self._hint(self.best, complete=True)
+            nb = wm.model.clone()
+            variables = nb.proto.variables
+            is_on = np.zeros(len(T), bool)
+            is_on[on] = True
+            for j in np.flatnonzero(~free).tolist():
+                dom = variables[wm.x[j].index].domain
+                v = int(is_on[j])
+                dom.clear()
+                dom.extend([v, v])
+            nb.maximize(objective)
+            solver = cp_model.CpSolver()
+            self.budget.configure(solver, min(left, self.tuning.explore_round_seconds),
+                                  min(work - used, self.tuning.explore_round_work), self.seed + rounds)
+            solver.parameters.cp_model_probing_level = 0
+            st = self.budget.solve(solver, nb, callback)
+            used += solver.deterministic_time
+            rounds += 1
+            if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                continue
+            chosen = self._chosen(solver)
+            if set(chosen) == {int(T[j]) for j in on}:
+                continue  # nothing changed: nothing to time
+            placed, failed, spent = self._time(chosen, t_end, work - used)
+            used += spent
+            if failed:
+                placed = self._top_up(placed)
+                self._cut(failed)
+            before = self.best_value
+            self.offer(placed)
+            better += self.best_value > before
+        log.debug("week %d explore: %d neighbourhoods, %d better, %d at %.2fs", self.week, rounds, better,
+                  self.best_value, self.budget.elapsed())
         return used
 
     def _top_up(self, placed: list[Session]) -> list[Session]:
