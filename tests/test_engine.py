@@ -155,6 +155,23 @@ def test_thinned_models_keep_every_promise():
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
+def test_weeks_searched_by_neighbourhoods_only_keep_every_promise(caplog):
+    """Every week's time given to the neighbourhood searches, on thinned models: valid, ≥ greedy, ≤ bound,
+    not OPTIMAL without proof, and the same schedule again for the same seed and effort."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    only = Tuning(complete_up_to=0, max_model_triples=2_000, explore_share=1.0, explore_triples=40)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=None, effort=3.0, tuning=only)
+    assert "explore: " in caplog.text
+    assert not re.search(r"week \d+ primary: (OPTIMAL|FEASIBLE|UNKNOWN|INFEASIBLE) ", caplog.text)  # no whole search
+    assert workbench.validate(s, r.schedule) == []
+    assert greedy.objective <= r.objective <= r.bound
+    assert r.status != "OPTIMAL" or r.objective == r.bound
+    again = workbench.solve(s, time_limit=None, effort=3.0, tuning=only)
+    assert again.schedule.equals(r.schedule)
+
+
 def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
     """Thinned week models proven at once take more triples and search again: valid, ≥ greedy, ≤ bound."""
     s = workbench.load_dataset("demo")
@@ -719,12 +736,13 @@ def test_neighbourhood_searches_alone_improve_the_week_without_searching_the_who
 
 
 def test_a_neighbourhood_frees_only_the_requests_near_its_seed(make_scenario):
-    """One triple per neighbourhood: each search leaves free only the triples of one citizen's requests (the
-    nearest to its seed is its own citizen) and fixes every other triple as the best answer has it."""
+    """One triple per neighbourhood, never grown: each search leaves free only the triples of one citizen's
+    requests (the nearest to its seed is its own citizen) and fixes every other triple as the best answer has
+    it; once every region was searched without gain the searches end, with work left."""
     s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
     ix, cands = all_candidates(s)
     ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 5.0, None), 0,
-                    Tuning(explore_share=1.0, explore_triples=1))
+                    Tuning(explore_share=1.0, explore_triples=1, explore_triples_min=1, explore_growth=1.0))
     neighbourhoods: list[tuple[set[int], bool]] = []
     solve = ws.budget.solve
 
@@ -742,11 +760,29 @@ def test_a_neighbourhood_frees_only_the_requests_near_its_seed(make_scenario):
 
     ws.budget.solve = seen
     ws.offer([])
-    ws._explore(ws.wm.primary_expr(), math.inf, 2.0)
+    used = ws._explore(ws.wm.primary_expr(), math.inf, 2.0)
+    assert used < 2.0
     assert len(neighbourhoods) >= 3
     assert all(len(citizens) == 1 and as_best for citizens, as_best in neighbourhoods)
     assert len({min(citizens) for citizens, _ in neighbourhoods}) >= 2  # seeds differ
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
+
+def test_neighbourhoods_grow_until_the_whole_week_once_every_region_is_searched_without_gain(make_scenario,
+                                                                                            caplog):
+    """Three visits on the way, two of which fit: from one triple, doubled after each pass without gain, the
+    last neighbourhood is the whole week model, proven, and the searches end there with work left (a week
+    at its optimum does not spend its share)."""
+    s = workbench.load(make_scenario(**THREE_ON_THE_WAY))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 5.0, None), 0,
+                    Tuning(explore_share=1.0, explore_triples=1, explore_triples_min=1, explore_growth=2.0))
+    ws.offer([])
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        used = ws._explore(ws.wm.primary_expr(), math.inf, 2.0)
+    assert used < 2.0
+    assert f"(last of {len(ws.wm.triples)} triples)" in caplog.text
+    assert ws.best_value == exact_optimum(s) == 5
 
 # THREE_CALLS on Monday (two of three fit), and on Tuesday two calls the inserter cannot place in its
 # order (r4 first at 09:00 leaves r5, free 09:00-10:00 only, no start) but a timing model can.

@@ -141,6 +141,11 @@ class Tuning:
     #: and 3 s: 0.75 %).
     explore_share: float = 0.3
     explore_triples: int = 800
+    #: The neighbourhoods' size adapts (see ``WeekSearch._explore``): divided by ``explore_growth`` after a
+    #: search that ends at its limit (never below ``explore_triples_min``), multiplied by it once every region
+    #: was searched at one size without gain.
+    explore_growth: float = 1.5
+    explore_triples_min: int = 100
     explore_round_seconds: float = 1.0
     explore_round_work: float = 0.5
     #: A later stage may search this many times its per-round work cap (rounds after a timing cut).

@@ -422,22 +422,28 @@ class WeekSearch:
     def _explore(self, objective: cp_model.LinearExpr, t_end: float, work: float,
                  callback: cp_model.CpSolverSolutionCallback | None = None) -> float:
         """Neighbourhood searches until ``t_end`` (or ``work`` is spent): the best timed answer fixed
-        but the requests of the ``Tuning.explore_triples`` triples whose citizens live nearest to a
-        citizen still missing a session this week (chosen at random, by the seed), searched with
-        the primary objective from that answer. A week's whole model stops improving at some size
-        within its seconds (one thread: CP-SAT's own neighbourhood workers do not run; measured in
-        ``Tuning.explore_share``); a neighbourhood of a few hundred triples is solved to optimality
-        in a fraction of a second and its answer, once timed, is the week's best if better. A
-        timing conflict is cut as in the rounds before. Returns the work used."""
-        c, wm, index = self.cands, self.wm, self.index
+        but the requests of the triples whose citizens live nearest to a citizen still missing a
+        session this week (chosen at random, by the seed), searched with the primary objective from
+        that answer. A week's whole model stops improving at some size within its seconds (one
+        thread: CP-SAT's own neighbourhood workers do not run; measured in ``Tuning.explore_share``);
+        a neighbourhood of a few hundred triples is solved to optimality in a fraction of a second
+        and its answer, once timed, is the week's best if better. A timing conflict is cut as in the
+        rounds before.
+
+        The size adapts to the week, not to a city it was measured on: it starts at
+        ``Tuning.explore_triples``, shrinks when a search ends at its limit and, once every region
+        with a citizen still missing a session was searched at one size without gain, grows by
+        ``Tuning.explore_growth`` (up to the whole model; then the week is done). Returns the work used."""
+        c, wm, index, tuning = self.cands, self.wm, self.index, self.tuning
         T = wm.triples
         req_of = c.req[T]
         cit = index.req_cit[req_of]
         lat = np.radians(index.cit_lat[cit])
         lon = np.radians(index.cit_lon[cit])
-        n = min(self.tuning.explore_triples, len(T))
+        n = min(tuning.explore_triples, len(T))
         rng = np.random.default_rng(self.seed * 1_000_003 + self.week)
         demand = index.week_demand[:, self.week]
+        stale = np.zeros(index.n_requests, bool)  # searched at this size with no gain since they last changed
         used = 0.0
         rounds = better = 0
         while True:
@@ -446,14 +452,21 @@ class WeekSearch:
                 break
             on = self._positions(self.best)
             served = np.bincount(req_of[on], minlength=index.n_requests) if on else np.zeros(index.n_requests, int)
-            missing = np.flatnonzero(served[req_of] < demand[req_of])
-            if not len(missing):
-                break
-            j0 = int(missing[rng.integers(len(missing))])
+            short = served[req_of] < demand[req_of]
+            seeds = np.flatnonzero(short & ~stale[req_of])
+            if not len(seeds):
+                grown = min(len(T), math.ceil(n * tuning.explore_growth))
+                if not short.any() or grown <= n:
+                    break
+                n = grown
+                stale[:] = False
+                continue
+            j0 = int(seeds[rng.integers(len(seeds))])
             # Citizens nearest to the seed's (equirectangular: only the order matters).
             d = (lat - lat[j0]) ** 2 + ((lon - lon[j0]) * math.cos(float(lat[j0]))) ** 2
             near = np.argpartition(d, n - 1)[:n] if n < len(T) else np.arange(len(T))
-            free = np.isin(req_of, np.unique(req_of[near]))
+            region = np.unique(req_of[near])
+            free = np.isin(req_of, region)
             self._hint(self.best, complete=True)
             nb = wm.model.clone()
             variables = nb.proto.variables
@@ -466,27 +479,31 @@ class WeekSearch:
                 dom.extend([v, v])
             nb.maximize(objective)
             solver = cp_model.CpSolver()
-            self.budget.configure(solver, min(left, self.tuning.explore_round_seconds),
-                                  min(work - used, self.tuning.explore_round_work), self.seed + rounds)
+            self.budget.configure(solver, min(left, tuning.explore_round_seconds),
+                                  min(work - used, tuning.explore_round_work), self.seed + rounds)
             solver.parameters.cp_model_probing_level = 0
             st = self.budget.solve(solver, nb, callback)
             used += solver.deterministic_time
             rounds += 1
-            if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                continue
-            chosen = self._chosen(solver)
-            if set(chosen) == {int(T[j]) for j in on}:
-                continue  # nothing changed: nothing to time
-            placed, failed, spent = self._time(chosen, t_end, work - used)
-            used += spent
-            if failed:
-                placed = self._top_up(placed)
-                self._cut(failed)
-            before = self.best_value
-            self.offer(placed)
-            better += self.best_value > before
-        log.debug("week %d explore: %d neighbourhoods, %d better, %d at %.2fs", self.week, rounds, better,
-                  self.best_value, self.budget.elapsed())
+            if st != cp_model.OPTIMAL:  # the neighbourhood was too large for its search
+                n = max(min(tuning.explore_triples_min, len(T)), math.floor(n / tuning.explore_growth))
+            before, cut = self.best_value, False
+            chosen = self._chosen(solver) if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+            if chosen is not None and set(chosen) != {int(T[j]) for j in on}:
+                placed, failed, spent = self._time(chosen, t_end, work - used)
+                used += spent
+                if failed:
+                    placed = self._top_up(placed)
+                    self._cut(failed)
+                    cut = True
+                self.offer(placed)
+            if self.best_value > before:
+                better += 1
+                stale[region] = False  # its answer changed: it may gain again
+            elif not cut:  # a cut changes the model: the region may gain next time
+                stale[region] = True
+        log.debug("week %d explore: %d neighbourhoods (last of %d triples), %d better, %d at %.2fs", self.week,
+                  rounds, n, better, self.best_value, self.budget.elapsed())
         return used
 
     def _top_up(self, placed: list[Session]) -> list[Session]:
