@@ -19,9 +19,12 @@
    triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); a day the
    timing proves a conflict on is sequenced in the model from then on, and the answer
    is mended around the conflict before the whole model searches again. It stops at
-   the week's bound. Thinned models that every week proves optimal early grow
-   (``Tuning.widen_factor``) and search again. Then the other aims, keeping the
-   primary value and the sessions with the friends the weeks agree on.
+   the week's bound. A week its whole model has not proven spends its last share of
+   time on neighbourhood searches (the best answer fixed but the requests around a
+   citizen still missing a session; their size adapts to the week). Thinned models
+   that every week proves optimal early grow (``Tuning.widen_factor``) and search
+   again. Then the other aims, keeping the primary value and the sessions with the
+   friends the weeks agree on.
 6. **repair**: the greedy inserter offers what is still missing, then places what it
    can by moving one session out of the way (a visiting friend's session only with all
    its weeks); swaps make each request keep one visiting friend without losing priority.

@@ -11,7 +11,11 @@ Stages, each keeping what the ones before reached:
    the answer is first *mended* (:meth:`WeekSearch._mend`): searched again with
    every session fixed but those around the conflicts; a timed week that reaches
    the model's bound ends the stage without searching the whole model again.
-   Among equally good answers it leans to each request's visiting friend.
+   Among equally good answers it leans to each request's visiting friend. A week
+   not proven by the whole model's searches spends the stage's last share
+   (``Tuning.explore_share``) on neighbourhood searches (:meth:`WeekSearch._explore`):
+   at some size a whole model stops improving within its seconds, while the
+   requests around one citizen are searched to optimality in a fraction of one.
 2. **continuity** (complete models): the sessions with each request's friend,
    keeping the primary value.
 3. **secondary**: the other aims (continuity's bonus, preferred volunteer,
