@@ -393,14 +393,7 @@ class WeekSearch:
                 cit_of, [who for volunteer, who in people if not volunteer])
             free_req = dropped | set(np.unique(req_of[mine]).tolist())
             free = np.isin(req_of, np.fromiter(sorted(free_req), np.int64, len(free_req)))
-            self._hint(base, complete=True)
-            nb = wm.model.clone()
-            variables = nb.proto.variables
-            for j in np.flatnonzero(~free).tolist():
-                dom = variables[wm.x[j].index].domain
-                v = int(j in on)
-                dom.clear()
-                dom.extend([v, v])
+            nb = self._neighbourhood(base, free)
             solver = cp_model.CpSolver()
             share = self.tuning.mend_share
             self.budget.configure(solver, left * share, min((work - used) * share, self.round_work), self.seed)
@@ -422,6 +415,21 @@ class WeekSearch:
             found(base, -math.inf)
             self._cut(failed)
         return used
+
+    def _neighbourhood(self, base: list[Session], free: np.ndarray) -> cp_model.CpModel:
+        """A copy of the week model searching from ``base`` (its complete hint) with every triple outside
+        the mask ``free`` (over the model's positions) fixed as ``base`` has it: the model of one
+        neighbourhood, for the mending and the neighbourhood searches alike."""
+        self._hint(base, complete=True)
+        nb = self.wm.model.clone()
+        on = np.zeros(len(self.wm.x), bool)
+        on[np.asarray(self._positions(base), np.int64)] = True
+        variables = nb.proto.variables
+        for j in np.flatnonzero(~free).tolist():
+            dom = variables[self.wm.x[j].index].domain
+            dom.clear()
+            dom.extend([int(on[j])] * 2)
+        return nb
 
     def _explore(self, objective: cp_model.LinearExpr, t_end: float, work: float,
                  callback: cp_model.CpSolverSolutionCallback | None = None) -> float:
@@ -471,16 +479,7 @@ class WeekSearch:
             near = np.argpartition(d, n - 1)[:n] if n < len(T) else np.arange(len(T))
             region = np.unique(req_of[near])
             free = np.isin(req_of, region)
-            self._hint(self.best, complete=True)
-            nb = wm.model.clone()
-            variables = nb.proto.variables
-            is_on = np.zeros(len(T), bool)
-            is_on[on] = True
-            for j in np.flatnonzero(~free).tolist():
-                dom = variables[wm.x[j].index].domain
-                v = int(is_on[j])
-                dom.clear()
-                dom.extend([v, v])
+            nb = self._neighbourhood(self.best, free)
             nb.maximize(objective)
             solver = cp_model.CpSolver()
             self.budget.configure(solver, min(left, tuning.explore_round_seconds),
