@@ -30,7 +30,7 @@ from workbench.engine.agreed import agreed_sessions
 from workbench.engine.budget import Budget
 from workbench.engine.candidates import exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
 from workbench.engine.greedy import fill, fill_by_moving
-from workbench.engine.plan import Plan
+from workbench.engine.plan import Plan, Session
 from workbench.engine.select import model_set
 from workbench.engine.tuning import TUNING
 from workbench.engine.weekly import WeekSearch
@@ -225,6 +225,67 @@ def test_the_continuity_weight_holds_more_friends_the_lp_prices_out(caplog):
         held.append((int(got.group(1)), int(got.group(2))))
     assert held[0][0] < held[0][1]  # measured: 18 of 21 at weight 1, 19 at 20, all 21 at 400
     assert held[0][0] <= held[1][0] <= held[2][0] == held[2][1]
+
+
+# "one friend for two": Anna speaks Danish and Arabic and gives one visit a week, Bo Danish only.
+# Carl (Danish) could have either; Dagmar (Arabic) only Anna. Holding Carl to Anna leaves Dagmar
+# without anyone: the best plan gives Carl Bo and Dagmar Anna, every week.
+ONE_FRIEND_FOR_TWO = {
+    "scenario.toml": """
+        name = "one friend for two"
+        start_date = 2026-01-05
+        weeks = 2
+    """,
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.680,12.570,visit,da;ar,yes,f,bike,5,1,
+        v2,Bo,55.680,12.570,visit,da,yes,m,bike,5,,
+    """,
+    "volunteer_availability.csv": """
+        volunteer_id,day,start,end
+        v1,mon,09:00,15:00
+        v2,mon,09:00,15:00
+    """,
+    "volunteer_absences.csv": "volunteer_id,from_date,to_date",
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.681,12.571,da,1,any,,north
+        c2,Dagmar,55.682,12.572,ar,1,any,,north
+    """,
+    "citizen_availability.csv": """
+        citizen_id,day,start,end
+        c1,mon,09:00,15:00
+        c2,mon,09:00,15:00
+    """,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,in_person,false,,
+        r2,c2,visit,60,1,in_person,false,,
+    """,
+    "pins.csv": None,
+}
+
+
+@pytest.mark.parametrize(("friend", "weight", "released"), [
+    ("v1", 20, True),  # Carl held to Anna: the LP loses half its value
+    ("v2", 20, False),  # Carl held to Bo costs nothing
+    ("v1", 10_000, False),  # a continuity weight this high accepts the loss
+], ids=["costly", "free", "heavy weight"])
+def test_holds_that_together_cost_the_lp_too_much_are_released(make_scenario, friend, weight, released):
+    """A warm start's friend whose hold takes the only volunteer another citizen can have is released, not
+    held, unless the continuity weight accepts what the hold costs."""
+    s = workbench.load(make_scenario(**ONE_FRIEND_FOR_TWO))
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    pw = pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist)
+    lp = bound_module.lp_bound(ix, pw, fd, dist)
+    assert lp.lp_optimal and lp.value == 4  # both citizens served in both weeks
+    r1, v = ix.request_pos["r1"], ix.volunteer_pos[friend]
+    start = Plan(ix, [Session(r1, v, day, 9 * 60, True) for day in (0, 7)])
+    got = pipeline._costly_holds(ix, pw, fd, dist, start, set(), lp, Weights(continuity=weight), TUNING, 1,
+                                 lambda: False)
+    assert got == ({r1 * ix.n_volunteers + v} if released else set())
 
 
 @pytest.mark.parametrize("warm_moving_share", [0.0, TUNING.warm_moving_share], ids=["cuts", "default"])

@@ -28,7 +28,9 @@ candidate, a request the quick plan already serves with one friend is then
 planned with that friend alone in every week the friend can come; where the quick
 plan sees every candidate (up to medium size), unless the linear relaxation prices
 that pair out by more than the ``continuity`` weight allows (weight ×
-``Tuning.hold_price`` of a session's worth: with the default 20, a twentieth): the
+``Tuning.hold_price`` of a session's worth: with the default 20, a twentieth), or
+the friends held together cost the relaxation more than ``Tuning.hold_loss`` (at the
+default weight, in proportion to it): then the costliest holds are released. The
 weight is the trade-off (at large size, holding every friend was measured to serve
 more and keep more friends). Measured on city-medium: 0.978 of the bound
 and continuity 0.68 at the default, 0.97 and 0.71 holding every friend, 0.99 and

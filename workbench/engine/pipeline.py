@@ -65,7 +65,7 @@ from ..result import Progress, Result
 from ..scenario.types import Scenario
 from ..validate import validate
 from .agreed import Agreed, agreed_sessions
-from .bound import citizen_bound, flow_bound, lp_bound
+from .bound import Bound, citizen_bound, flow_bound, lp_bound
 from .budget import Budget
 from .candidates import (
     Candidates,
@@ -321,6 +321,11 @@ def solve(
         cuts_before = 0  # the timing cuts of the rounds before widening
         widened_once = False
         priced_out = _priced_out(index, pw, reduced, w, tuning) if wide.complete else None
+        if priced_out is not None and lp is not None and lp.lp_optimal and int(pw.days.sum()) > tuning.complete_up_to:
+            # Each LP solve within the free LP's allowance (its estimate × Tuning.lp_time_factor).
+            priced_out |= _costly_holds(index, pw, fd, dist, start, priced_out, lp, w, tuning, lp_threads,
+                                        budget.stage(tuning.bound_share, reserve + swaps),
+                                        tuning.lp_time_factor * lp_estimate if not budget.deterministic else math.inf)
         # The models choose among the wide set's pair-weeks only (their triples are the wide set's):
         # at large size a tenth of them (measured on city-large: 5.9 s → under 1 s to choose).
         sel = np.flatnonzero(wide_mask)
@@ -475,6 +480,54 @@ def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: in
         per_week = int(min(max(tuning.week_triples_per_second * seconds, tuning.week_triples_min),
                            tuning.week_triples_max))
     return per_week * index.weeks
+
+
+def _costly_holds(index: ScenarioIndex, pw: PairWeeks, fd: Any, dist: np.ndarray, start: Plan, priced_out: set[int],
+                  lp: Bound, weights: Weights, tuning: Tuning, workers: int,
+                  out_of_time: Callable[[], bool], seconds: float = math.inf) -> set[int]:
+    """Held friends (request × volunteers + volunteer) to release because together they cost too much.
+
+    Each held pair alone may be priced in (:func:`_priced_out`) while the holds together take what
+    the LP's plan needs: in a city of villages each volunteer is some citizens' friend and nobody
+    is left to stand in. The pair LP with every held request limited to its friend, in the weeks
+    the friend has room, tells what the holds cost (an LP loss, not a schedule's; its rows are the
+    free LP's). While it is more than ``tuning.hold_loss`` (at the default continuity weight; in
+    proportion to the weight) below the free LP (``lp``), the held requests that the free LP's plan
+    serves most through others are released, a quarter of them, then half, then all; then every
+    hold. Each LP solve stops after ``seconds`` (its bound then stands as it is); ``out_of_time``
+    ends the releases between solves. Measured: see ``Tuning.hold_loss``."""
+    allowed = tuning.hold_loss * weights.continuity / Weights().continuity
+    held = {r: v for r, v in _held_friends(start.sessions).items() if r * index.n_volunteers + v not in priced_out}
+    if not held or lp.pair_use is None:
+        return set()
+    friend_of = np.full(index.n_requests, -1)
+    friend_of[list(held)] = list(held.values())
+    f = friend_of[pw.req]
+    is_friend = f == pw.vol
+    rw = pw.req.astype(np.int64) * index.weeks + pw.week
+    other = (f >= 0) & ~is_friend & np.isin(rw, np.unique(rw[is_friend]))  # what a hold takes away
+    lost = np.bincount(pw.req[other], weights=lp.pair_use[other] * index.priority[pw.req[other]],
+                       minlength=index.n_requests)
+    order = [r for r in np.argsort(-lost, kind="stable").tolist() if lost[r] > 1e-6 and r in held]
+    rest = [r for r in held if lost[r] <= 1e-6]
+    steps = [order[:max(1, len(order) // 4)], order[:max(1, len(order) // 2)], order, order + rest]
+    released: list[int] = []
+    seed = lp.pair_use > 0
+    for step in [[], *steps][:tuning.hold_rounds]:
+        if out_of_time():
+            break
+        released = step
+        free = np.zeros(index.n_requests, bool)
+        free[released] = True
+        keep = ~(other & ~free[pw.req])
+        # A restriction of the problem, every one of its pairs listed: its LP is that problem's.
+        sub = PairWeeks(pw.req[keep], pw.vol[keep], pw.week[keep], pw.days[keep], True)
+        value = lp_bound(index, sub, fd, dist, out_of_time, seed[keep], tuning, workers,
+                         time.monotonic() + seconds).value
+        log.debug("holds: %d of %d released, LP %d against %d free", len(released), len(held), value, lp.value)
+        if value >= (1 - allowed) * lp.value:
+            break
+    return {r * index.n_volunteers + held[r] for r in released}
 
 
 def _priced_out(index: ScenarioIndex, pw: PairWeeks, reduced: np.ndarray | None, weights: Weights,

@@ -75,6 +75,23 @@ class Tuning:
     #: 0.65) and serves 0.978 of the bound on city-medium (0.987 rural); a tenth: 0.972–0.975
     #: (continuity 0.71–0.74); a fiftieth (0.001) changed nothing more; every friend held: 0.97.
     hold_price: float = 0.0025
+    #: Held friends together may cost what no one pair's reduced cost shows: the pair LP with every
+    #: held request limited to its friend (in the friend's weeks) is solved, and while it is more
+    #: than ``hold_loss`` (at the default continuity weight, in proportion to it) below the free LP,
+    #: the holds the free LP's plan serves through others are released, the most costly first, a
+    #: growing share at a time (``hold_rounds`` LP solves at most; ``pipeline._costly_holds``).
+    #: Measured (2026-12-03, 28 s in process, default weights) the holds' LP loss: medium-alien-villages
+    #: 2.6 % (its held week models' bounds 11,936 against the honest 12,325: 0.968 at best), medium-alien
+    #: 1.1 %, sparse 0.77 %, rural 0.39 %, city 0.29 %. Releasing down to 0.5 % served on
+    #: medium-alien-villages 11,809-12,015 in four runs (11,857-11,873 before, continuity 0.66-0.72
+    #: against 0.77), but on medium-alien 12,071-12,096 in three (12,131-12,171 before): its models,
+    #: searched less far from their bounds, only grew harder. At 1.5 % only the villages release.
+    #: The first share released is what matters there (three runs each): an eighth of the costly
+    #: holds (62; LP loss 0.9 %) 0.970-0.972 of the bound, a quarter (125; 0.26 %) 0.972-0.975, half
+    #: (250; 0.15 %) 0.952: every released request takes all its pairs back into the models, which
+    #: then grow harder to search than the holds cost.
+    hold_loss: float = 0.015
+    hold_rounds: int = 4
 
     #: At most this many interval-energy rows per volunteer-day or citizen-day of a week model, the
     #: most violated first (measured: a medium alien city's busiest days yield a few dozen; most days
