@@ -11,7 +11,7 @@ Targets (issue 9; 2 cores, whole command): small proven OPTIMAL in under 2 s;
 medium ≥ 0.975 of the bound in ≤ 30 s; large ≥ 0.95 of the bound in ≤ 120 s and
 ≤ 2 GB.
 
-    python benchmarks/bench_solve.py [--sizes small medium large] [--markdown] [--record]
+    python benchmarks/bench_solve.py [--sizes small medium large] [--markdown] [--record] [--yardstick]
 
 Cities are written once into ``benchmarks/.cities/`` (deterministic by seed).
 """
@@ -50,6 +50,7 @@ FAMILY = {
               ("alien", "alien", {"side_km": 30.0})],
 }
 SMALL_REPEATS = 3
+YARDSTICK_EFFORT = 5.0
 TARGET = {"small": ("OPTIMAL", 2.0, None), "medium": (0.975, 30.0, None), "large": (0.95, 120.0, 2048.0)}
 
 
@@ -160,6 +161,23 @@ HEADER = ("| size | city | pair density | weighted ÷ bound | greedy ÷ bound | 
           "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
+def yardstick(repeats: int = 3) -> float:
+    """Wall seconds of a fixed amount of the engine's work on this machine: small-city in effort mode
+    (deterministic: the same schedule from the same work on any machine), in process, the median of
+    ``repeats``. Records on faster or slower days can then be told apart: the clock limits every row,
+    so a slower machine serves less in it (measured 2026-12-03: the twelfth record's commit served
+    0.9597 of large-city's bound on one day and 0.9465 on a slower one)."""
+    import workbench
+
+    scenario = workbench.load(city("small", "city", "workbench", "city"))
+    seconds = []
+    for _ in range(repeats):
+        t0 = time.monotonic()
+        workbench.solve(scenario, time_limit=None, effort=YARDSTICK_EFFORT)
+        seconds.append(time.monotonic() - t0)
+    return sorted(seconds)[len(seconds) // 2]
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -174,13 +192,18 @@ def main() -> None:
     p.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
     p.add_argument("--markdown", action="store_true", help="print the table as markdown (the default)")
     p.add_argument("--record", action="store_true", help="replace the engine section of benchmarks/RESULTS.md")
+    p.add_argument("--yardstick", action="store_true", help="only measure this machine's speed (see yardstick())")
     a = p.parse_args()
     compile_bytecode()
+    if a.yardstick:
+        print(f"yardstick: {yardstick():.2f} s (small-city, effort {YARDSTICK_EFFORT:g}, in process)")
+        return
+    speed = yardstick()
     rows = [r for size in a.sizes for r in measure(size)]
     table = "\n".join([HEADER, *map(_line, rows)])
     print(table)
     if a.record:
-        record(table, rows)
+        record(table, rows, speed)
 
 
 def compile_bytecode() -> None:
@@ -195,7 +218,7 @@ def compile_bytecode() -> None:
     compileall.compile_file(str(ROOT / "workbench_cli.py"), quiet=1)
 
 
-def record(table: str, rows: list[Row]) -> None:
+def record(table: str, rows: list[Row], speed: float) -> None:
     results = ROOT / "benchmarks" / "RESULTS.md"
     text = results.read_text()
     start = text.index("## Engine")
@@ -214,7 +237,9 @@ def record(table: str, rows: list[Row]) -> None:
         "generator that shares nothing with it. \"without continuity aim\" is the same command with "
         "`--weight continuity=0` (medium and large; small rows repeat the first run): what keeping one visiting "
         "friend per request costs in weighted sessions, and the continuity it buys.\n\n"
-        f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d')}.\n\n{table}\n\n"
+        f"Machine: {machine()}; yardstick {speed:.2f} s (a fixed amount of the engine's work: small-city with "
+        f"`effort={YARDSTICK_EFFORT:g}`, in process; `--yardstick` measures it alone). Run on "
+        f"{time.strftime('%Y-%m-%d')}.\n\n{table}\n\n"
         f"{met} of {len(rows)} cities meet their size's target (small: OPTIMAL in under 2 s; medium: ≥ 0.975 in "
         "≤ 30 s; large: ≥ 0.95 in ≤ 120 s and ≤ 2 GB; each with the contract's +1 s).\n"
     )
