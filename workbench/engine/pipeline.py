@@ -81,7 +81,7 @@ from .continuity import choose_friends, friend_flow, improve_continuity
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session
-from .select import model_set, pair_mask, preferred_pairs, wide_set
+from .select import complete_models, model_set, pair_mask, preferred_pairs, wide_set
 from .tuning import TUNING, Tuning
 from .weekly import WeekSearch
 
@@ -321,7 +321,7 @@ def solve(
         cuts_before = 0  # the timing cuts of the rounds before widening
         widened_once = False
         priced_out = _priced_out(index, pw, reduced, w, tuning) if wide.complete else None
-        if priced_out is not None and lp is not None and lp.lp_optimal and int(pw.days.sum()) > tuning.complete_up_to:
+        if priced_out is not None and lp is not None and lp.lp_optimal and not complete_models(pw, tuning):
             # Each LP solve within the free LP's allowance (its estimate × Tuning.lp_time_factor).
             priced_out |= _costly_holds(index, pw, fd, dist, start, priced_out, lp, w, tuning, lp_threads,
                                         budget.stage(tuning.bound_share, reserve + swaps),
@@ -482,6 +482,29 @@ def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: in
     return per_week * index.weeks
 
 
+def _holds(index: ScenarioIndex, friends: dict[int, int], priced_out: set[int] | None) -> dict[int, int]:
+    """The friends thinned models hold (request → volunteer): ``friends`` (each request the warm start
+    serves with one volunteer) but the pairs ``priced_out`` (request × volunteers + volunteer)."""
+    if not priced_out:
+        return friends
+    return {r: v for r, v in friends.items() if r * index.n_volunteers + v not in priced_out}
+
+
+def _taken_by_holds(index: ScenarioIndex, held: dict[int, int], req: np.ndarray, vol: np.ndarray, week: np.ndarray,
+                    among: np.ndarray | None = None) -> np.ndarray:
+    """A mask over the (request, volunteer, week) rows given (triples or pair-weeks): what holding
+    ``held`` takes away, another volunteer for a held request in a week where its friend has a row
+    (among ``among``, by default every row): where the friend cannot come, anybody may stand in."""
+    friend_of = np.full(index.n_requests, -1)
+    friend_of[list(held)] = list(held.values())
+    f = friend_of[req]
+    is_friend = f == vol
+    if among is not None:
+        is_friend &= among
+    rw = req.astype(np.int64) * index.weeks + week
+    return (f >= 0) & (f != vol) & np.isin(rw, np.unique(rw[is_friend]))
+
+
 def _costly_holds(index: ScenarioIndex, pw: PairWeeks, fd: Any, dist: np.ndarray, start: Plan, priced_out: set[int],
                   lp: Bound, weights: Weights, tuning: Tuning, workers: int,
                   out_of_time: Callable[[], bool], seconds: float = math.inf) -> set[int]:
@@ -497,18 +520,13 @@ def _costly_holds(index: ScenarioIndex, pw: PairWeeks, fd: Any, dist: np.ndarray
     hold. Each LP solve stops after ``seconds`` (its bound then stands as it is); ``out_of_time``
     ends the releases between solves. Measured: see ``Tuning.hold_loss``."""
     allowed = tuning.hold_loss * weights.continuity / Weights().continuity
-    held = {r: v for r, v in _held_friends(start.sessions).items() if r * index.n_volunteers + v not in priced_out}
+    held = _holds(index, _held_friends(start.sessions), priced_out)
     if not held or lp.pair_use is None:
         return set()
-    friend_of = np.full(index.n_requests, -1)
-    friend_of[list(held)] = list(held.values())
-    f = friend_of[pw.req]
-    is_friend = f == pw.vol
-    rw = pw.req.astype(np.int64) * index.weeks + pw.week
-    other = (f >= 0) & ~is_friend & np.isin(rw, np.unique(rw[is_friend]))  # what a hold takes away
+    other = _taken_by_holds(index, held, pw.req, pw.vol, pw.week)
     lost = np.bincount(pw.req[other], weights=lp.pair_use[other] * index.priority[pw.req[other]],
                        minlength=index.n_requests)
-    order = [r for r in np.argsort(-lost, kind="stable").tolist() if lost[r] > 1e-6 and r in held]
+    order = [r for r in np.argsort(-lost, kind="stable").tolist() if lost[r] > 1e-6]  # held requests only
     rest = [r for r in held if lost[r] <= 1e-6]
     steps = [order[:max(1, len(order) // 4)], order[:max(1, len(order) // 2)], order, order + rest]
     released: list[int] = []
@@ -694,21 +712,12 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     # the models easier to search: medium-alien without them (leaning only) reached 0.944 against
     # 0.963, its models' bounds higher (12,460 against 12,234) but their answers lower; releasing
     # the holds for a second half of the weeks' time was measured at 0.954.
-    held = _held_friends(start.sessions) if weights.continuity and hold else {}
+    friends_of_start = _held_friends(start.sessions) if weights.continuity and hold else {}
+    held = _holds(index, friends_of_start, priced_out)
+    if friends_of_start:
+        log.debug("friends held: %d of %d (the others priced out by the LP)", len(held), len(friends_of_start))
     if held:
-        before = len(held)
-        if priced_out:
-            held = {r: v for r, v in held.items() if r * index.n_volunteers + v not in priced_out}
-        log.debug("friends held: %d of %d (the others priced out by the LP)", len(held), before)
-    if held:
-        friend_of = np.full(index.n_requests, -1)
-        friend_of[list(held)] = list(held.values())
-        f = friend_of[cands.req]
-        is_friend = f == cands.vol
-        # Only in weeks where the friend can come: otherwise anybody may stand in.
-        rw = cands.req.astype(np.int64) * index.weeks + cands.week
-        friend_weeks = np.unique(rw[is_friend & in_model])
-        in_model &= (f < 0) | is_friend | ~np.isin(rw, friend_weeks)
+        in_model &= ~_taken_by_holds(index, held, cands.req, cands.vol, cands.week, among=in_model)
     in_model[list(fixed_by_pos)] = True
     model_cands = cands.subset(np.flatnonzero(in_model), complete=complete)
     fixed_model = {model_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}

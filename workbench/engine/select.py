@@ -55,6 +55,11 @@ def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray, tuning: Tu
     return nearest(pw, distance, tuning.wide_per_request) | forced
 
 
+def complete_models(pw: PairWeeks, tuning: Tuning) -> bool:
+    """Whether the week models take every pair of ``pw`` (up to ``tuning.complete_up_to`` triples)."""
+    return int(pw.days.sum()) <= tuning.complete_up_to
+
+
 def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | None, use: np.ndarray | None,
               forced: np.ndarray, tuning: Tuning, cap: int | None = None) -> np.ndarray:
     """The model set (a mask over ``pw``, see module docstring).
@@ -66,7 +71,7 @@ def model_set(pw: PairWeeks, distance: np.ndarray, reduced_cost: np.ndarray | No
     best ``m`` pairs, ``m`` as large as ``cap`` triples allow (``tuning.max_model_triples``
     when not given; at least ``tuning.model_pairs_min``), plus everything ``forced``.
     """
-    if int(pw.days.sum()) <= tuning.complete_up_to:
+    if complete_models(pw, tuning):
         return np.ones(len(pw), bool)
     km = distance[pw.req, pw.vol]
     score = km.copy()

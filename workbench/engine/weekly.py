@@ -393,16 +393,9 @@ class WeekSearch:
                 cit_of, [who for volunteer, who in people if not volunteer])
             free_req = dropped | set(np.unique(req_of[mine]).tolist())
             free = np.isin(req_of, np.fromiter(sorted(free_req), np.int64, len(free_req)))
-            nb = self._neighbourhood(base, free)
-            solver = cp_model.CpSolver()
             share = self.tuning.mend_share
-            self.budget.configure(solver, left * share, min((work - used) * share, self.round_work), self.seed)
-            solver.parameters.cp_model_probing_level = 0
-            st = self.budget.solve(solver, nb, callback)
-            # The copy goes now, not when the next round's replaces it: with widened models (~800,000
-            # constraints a week, two weeks side by side) the copies alive at once had raised a medium
-            # city's peak memory from 1.4 to 2.0 GB.
-            del nb
+            st, solver = self._search_neighbourhood(base, free, left * share,
+                                                    min((work - used) * share, self.round_work), self.seed, callback)
             used += solver.deterministic_time
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 break
@@ -420,10 +413,16 @@ class WeekSearch:
             self._cut(failed)
         return used
 
-    def _neighbourhood(self, base: list[Session], free: np.ndarray) -> cp_model.CpModel:
-        """A copy of the week model searching from ``base`` (its complete hint) with every triple outside
-        the mask ``free`` (over the model's positions) fixed as ``base`` has it: the model of one
-        neighbourhood, for the mending and the neighbourhood searches alike."""
+    def _search_neighbourhood(self, base: list[Session], free: np.ndarray, seconds: float, work: float, seed: int,
+                              callback: cp_model.CpSolverSolutionCallback | None = None,
+                              objective: cp_model.LinearExpr | None = None) -> tuple[int, cp_model.CpSolver]:
+        """One search of a neighbourhood, for the mending and the neighbourhood searches alike: a copy of
+        the week model searching from ``base`` (its complete hint) with every triple outside the mask
+        ``free`` (over the model's positions) fixed as ``base`` has it, within ``seconds`` / ``work``;
+        ``objective`` if given, else the model's own. Returns the status and the solver (its answer).
+
+        The copy lives only in this call: with widened models (~800,000 constraints a week, two weeks
+        side by side) the copies alive at once had raised a medium city's peak memory from 1.4 to 2.0 GB."""
         self._hint(base, complete=True)
         nb = self.wm.model.clone()
         on = np.zeros(len(self.wm.x), bool)
@@ -433,7 +432,12 @@ class WeekSearch:
             dom = variables[self.wm.x[j].index].domain
             dom.clear()
             dom.extend([int(on[j])] * 2)
-        return nb
+        if objective is not None:
+            nb.maximize(objective)
+        solver = cp_model.CpSolver()
+        self.budget.configure(solver, seconds, work, seed)
+        solver.parameters.cp_model_probing_level = 0
+        return self.budget.solve(solver, nb, callback), solver
 
     def _explore(self, objective: cp_model.LinearExpr, t_end: float, work: float,
                  callback: cp_model.CpSolverSolutionCallback | None = None) -> float:
@@ -483,17 +487,9 @@ class WeekSearch:
             near = np.argpartition(d, n - 1)[:n] if n < len(T) else np.arange(len(T))
             region = np.unique(req_of[near])
             free = np.isin(req_of, region)
-            nb = self._neighbourhood(self.best, free)
-            nb.maximize(objective)
-            solver = cp_model.CpSolver()
-            self.budget.configure(solver, min(left, tuning.explore_round_seconds),
-                                  min(work - used, tuning.explore_round_work), self.seed + rounds)
-            solver.parameters.cp_model_probing_level = 0
-            st = self.budget.solve(solver, nb, callback)
-            # The copy goes now, not when the next round's replaces it: with widened models (~800,000
-            # constraints a week, two weeks side by side) the copies alive at once had raised a medium
-            # city's peak memory from 1.4 to 2.0 GB.
-            del nb
+            st, solver = self._search_neighbourhood(self.best, free, min(left, tuning.explore_round_seconds),
+                                                    min(work - used, tuning.explore_round_work), self.seed + rounds,
+                                                    callback, objective)
             used += solver.deterministic_time
             rounds += 1
             if st != cp_model.OPTIMAL:  # the neighbourhood was too large for its search
