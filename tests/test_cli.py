@@ -77,6 +77,26 @@ def _bad_out(kind: str, base_dir: Path, tmp_path: Path) -> tuple[list[str], str,
     raise ValueError(kind)
 
 
+def test_streams_redirected_to_files_are_complete_when_the_command_ends(base_dir, tmp_path):
+    """The process ends without the interpreter's teardown: stdout and stderr sent to files (block-buffered,
+    unlike pipes read at once) still hold the summary line and the log's last line, and the exit code is kept."""
+    out = tmp_path / "out"
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open(tmp_path / "stdout", "w") as so, open(tmp_path / "stderr", "w") as se:
+        proc = subprocess.run(command("solve", str(base_dir), "--out", str(out), "--time-limit", "20", "-v"),
+                              stdout=so, stderr=se, timeout=300, env=buffered)
+    assert proc.returncode == 0
+    stdout = (tmp_path / "stdout").read_text()
+    log = [line for line in (tmp_path / "stderr").read_text().splitlines() if line.strip()]
+    assert stdout.startswith(("OPTIMAL:", "FEASIBLE:")) and stdout.rstrip().endswith(f"wrote {out}"), stdout
+    assert log[-1].endswith(f"wrote {out}"), log[-3:]
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["served_sessions"] == len(pd.read_csv(out / "schedule.csv"))
+    bad = subprocess.run(command("solve", str(tmp_path / "missing"), "--out", str(out)), capture_output=True,
+                         text=True, timeout=300)
+    assert bad.returncode == 2 and "missing" in bad.stderr
+
+
 @pytest.mark.parametrize("kind", ["a file", "under a file", "inside the scenario", "holding the scenario",
                                   "the current folder", "not writable"])
 def test_an_out_that_cannot_work_is_refused_before_loading(base_dir, tmp_path, kind):

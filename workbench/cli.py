@@ -816,9 +816,8 @@ def main(argv: Sequence[str] | None = None, started: float | None = None) -> int
 def run(started: float | None = None) -> None:
     """Run ``main`` and end the process with its code.
 
-    A worker thread may still be inside the solver when the command aborts; the
-    process then ends at once (``os._exit``) instead of waiting for it, or tearing
-    the solver down under it.
+    The process ends at once (``os._exit``) once the streams are flushed: nothing is
+    left to write, and the interpreter's teardown would only count against the limit.
     """
     try:
         code = main(started=started)
@@ -833,9 +832,14 @@ def run(started: float | None = None) -> None:
         except OSError:  # the reader went away (`| head`): let the exit's own flush go nowhere, quietly
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-    if not all(w.done.is_set() for w in _WORKERS):
-        os._exit(code)
-    sys.exit(code)
+    # Everything the command writes is written by now (files renamed into place, the streams
+    # flushed), so the process ends without tearing the interpreter down: freeing the solver's
+    # objects and modules one by one took 0.25-0.30 s after small-city's solve, 0.05-0.06 s
+    # without (measured 2026-12-03), time the contract counts against --time-limit. When the
+    # command aborted with a worker thread still inside the solver, the process likewise ends
+    # at once instead of waiting for it or tearing the solver down under it.
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":
