@@ -24,6 +24,7 @@ from ortools.sat.python import cp_model
 import workbench
 from workbench.engine import Tuning, candidates, pipeline
 from workbench.engine import bound as bound_module
+from workbench.engine import continuity as continuity_module
 from workbench.engine import greedy as greedy_module
 from workbench.engine import timing as time_week_module
 from workbench.engine.agreed import agreed_sessions
@@ -1174,3 +1175,117 @@ def test_the_lp_bound_is_held_to_its_share_of_the_clock_and_free_of_it_in_effort
     else:
         assert all(math.isinf(t) for t in seconds)
     assert r.objective <= r.bound and workbench.validate(s, r.schedule) == []
+
+
+# "one friend, one errand": Anna (Danish and Arabic, one visit a week) lives next door to Carl, Bo
+# (Danish, no limit) across town. Carl wants a weekly visit for two weeks; Dagmar (Arabic) one errand
+# in the first week, which only Anna can do. Anna as Carl's friend for the horizon leaves Dagmar's
+# errand undone; Bo as his friend serves all three sessions.
+ONE_FRIEND_ONE_ERRAND = {
+    **ONE_FRIEND_FOR_TWO,
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.681,12.571,visit,da;ar,yes,f,bike,5,1,
+        v2,Bo,55.700,12.600,visit,da,yes,m,bike,5,,
+    """,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,in_person,false,,
+        r2,c2,visit,60,1,in_person,false,2026-01-05,10:00
+    """,
+}
+
+
+def _friend_inputs(make_scenario, files: dict):
+    """The tiny city's index, pair-weeks, free days, distances and its free LP."""
+    ix = index_of(workbench.load(make_scenario(**files)))
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    pw = pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist)
+    return ix, pw, fd, dist, bound_module.lp_bound(ix, pw, fd, dist)
+
+
+def test_the_horizons_friend_leaves_another_citizens_only_volunteer_free(make_scenario):
+    """Carl's friend for the horizon is Bo, so Anna can do the errand nobody else can: the friend
+    patterns weigh each week's capacity against every request, where the friends' flow (one week's
+    capacity per volunteer, the recurring requests alone) takes the nearest."""
+    ix, pw, fd, dist, lp = _friend_inputs(make_scenario, ONE_FRIEND_ONE_ERRAND)
+    assert lp.lp_optimal and lp.value == 3
+    r1, anna, bo = ix.request_pos["r1"], ix.volunteer_pos["v1"], ix.volunteer_pos["v2"]
+    assert continuity_module.friend_flow(ix, pw, fd, dist) == {r1: anna}
+    assert continuity_module.friend_patterns(ix, pw, fd, dist, lp.pair_use, 0.2) == {r1: bo}
+
+
+def test_the_horizons_friend_can_come_every_week(make_scenario):
+    """Anna next door is away in the second week, Bo across town is not: Bo is Carl's friend."""
+    files = {**ONE_FRIEND_ONE_ERRAND,
+             "requests.csv": """
+                request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+                r1,c1,visit,60,1,in_person,false,,
+             """,
+             "volunteer_absences.csv": """
+                volunteer_id,from_date,to_date
+                v1,2026-01-12,2026-01-18
+             """}
+    ix, pw, fd, dist, lp = _friend_inputs(make_scenario, files)
+    got = continuity_module.friend_patterns(ix, pw, fd, dist, lp.pair_use, 0.2)
+    assert got == {ix.request_pos["r1"]: ix.volunteer_pos["v2"]}
+
+
+def test_friend_patterns_past_their_deadline_give_way_to_the_friends_flow(make_scenario, caplog):
+    """No LP solved before the deadline: None (the caller then takes the friends' flow), and a solve
+    whose patterns the clock cuts still chooses friends and keeps every rule."""
+    ix, pw, fd, dist, lp = _friend_inputs(make_scenario, ONE_FRIEND_ONE_ERRAND)
+    assert continuity_module.friend_patterns(ix, pw, fd, dist, lp.pair_use, 0.2, deadline=time.monotonic()) is None
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    scenario = workbench.load(make_scenario(**ONE_FRIEND_ONE_ERRAND))
+    for rounds, line in [(TUNING.pattern_rounds, "friend patterns: 1 at"), (0, None)]:
+        caplog.clear()
+        r = workbench.solve(scenario, time_limit=None, effort=2.0, tuning=Tuning(pattern_rounds=rounds))
+        assert (line in caplog.text) if line else ("friend patterns" not in caplog.text)
+        assert "friends chosen for 1 requests" in caplog.text
+        assert r.objective == 3 and r.status == "OPTIMAL"
+
+
+# "one morning, two calls on it": Anna is free 09:00-11:00 on Mondays. In the first week Carl wants
+# one visit; in the second Dagmar and Erik, who can both only be visited from 09:00 to 10:00, want
+# an hour each. The pair LP sees two hours in Anna's two, so its second week is worth 2; only one fits.
+ONE_MORNING = {
+    **ONE_FRIEND_FOR_TWO,
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.680,12.570,visit,da,yes,f,bike,5,,
+    """,
+    "volunteer_availability.csv": """
+        volunteer_id,day,start,end
+        v1,mon,09:00,11:00
+    """,
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.681,12.571,da,1,any,,north
+        c2,Dagmar,55.682,12.572,da,1,any,,north
+        c3,Erik,55.683,12.573,da,1,any,,north
+    """,
+    "citizen_availability.csv": """
+        citizen_id,day,start,end
+        c1,mon,09:00,11:00
+        c2,mon,09:00,10:00
+        c3,mon,09:00,10:00
+    """,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,in_person,false,2026-01-05,
+        r2,c2,visit,60,1,in_person,false,2026-01-12,
+        r3,c3,visit,60,1,in_person,false,2026-01-12,
+    """,
+}
+
+
+def test_a_week_the_warm_start_proves_lends_its_honest_bound_to_the_models_proof(make_scenario, caplog):
+    """The first week is proven by the quick plan alone (it reaches the LP's 1) and never searched,
+    the second by its model (1, where the LP says 2): the optimum 2 is proven, not reported against 3."""
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    r = workbench.solve(workbench.load(make_scenario(**ONE_MORNING)), time_limit=None, effort=2.0)
+    assert re.search(r"LP bound 3 ", caplog.text)
+    assert "week 0 primary: 1 (model bound inf" in caplog.text
+    assert r.objective == r.bound == 2 and r.status == "OPTIMAL" and r.kpis["bound_kind"] == "model"

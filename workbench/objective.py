@@ -23,18 +23,21 @@ Aims, in order of importance:
 Continuity across weeks is the one exception to "without giving any of it up",
 and it has stages of its own (see :mod:`workbench.engine.continuity`): each
 recurring request's visiting friend is chosen for the whole horizon before any
-week is planned. On cities too large for the week models to hold every
-candidate, a request the quick plan already serves with one friend is then
-planned with that friend alone in every week the friend can come; where the quick
+week is planned (up to medium size by a linear relaxation of all weeks together, in
+which a friend takes a request whole; see ``continuity.friend_patterns``). On
+cities too large for the week models to hold every candidate, a request the quick
+plan already serves with one friend is then planned with that friend alone in every
+week the friend can come; where the quick
 plan sees every candidate (up to medium size), unless the linear relaxation prices
 that pair out by more than the ``continuity`` weight allows (weight ×
 ``Tuning.hold_price`` of a session's worth: with the default 20, a twentieth), or
 the friends held together cost the relaxation more than ``Tuning.hold_loss`` (at the
 default weight, in proportion to it): then the costliest holds are released. The
 weight is the trade-off (at large size, holding every friend was measured to serve
-more and keep more friends). Measured on city-medium: 0.978 of the bound
-and continuity 0.68 at the default, 0.97 and 0.71 holding every friend, 0.99 and
-0.08 with weight 0 (benchmarks/RESULTS.md shows both runs per city). Set the
+more and keep more friends). Measured on city-medium (2026-12-03, 28 s): 0.989 of
+the bound and continuity 0.79 at the default; earlier, with the friends' flow, 0.978
+and 0.68, 0.97 and 0.71 holding every friend, 0.99 and 0.08 with weight 0
+(benchmarks/RESULTS.md shows both runs per city). Set the
 ``continuity`` weight to 0 for the schedule that serves the most. Otherwise every
 week leans to the friends among equally good answers, keeps its sessions with them
 while the other aims are searched, and swaps finish it without giving up priority.

@@ -4,11 +4,16 @@ The weeks are optimised apart (rules link sessions only within a day or a
 week), so continuity needs a formulation of its own (modelling notes measured
 that many extra Boolean terms in the week models slow CP-SAT noticeably):
 
-0. :func:`friend_flow` chooses, before any week is planned, one friend per
-   recurring request for the whole horizon: a min-cost flow over the pairs,
-   each worth the sessions the pair can give in the request's weeks, volunteers
-   limited to the sessions they can give in a week. The warm start and the week
-   models lean to these friends among equally good answers;
+0. :func:`friend_patterns` chooses, before any week is planned, one friend per
+   recurring request for the whole horizon: the pair LP of every week at once, where
+   a volunteer able to serve every session of the request's weeks may take it whole
+   (a *pattern*), and sessions served week by week by others cost a little; the LP
+   weighs each volunteer's weeks against every request, the one-offs too. Where that
+   LP is out of reach (no converged free LP to seed it, too many pairs, the clock),
+   :func:`friend_flow` chooses instead: a min-cost flow over the pairs, each worth the
+   sessions the pair can give in the request's weeks, volunteers limited to the
+   sessions they can give in a week, recurring requests alone. The warm start and
+   the week models lean to these friends among equally good answers;
 1. :func:`choose_friends` picks, for every request with two or more sessions
    in the horizon, one volunteer — the one who serves it most often in the weeks'
    primary solutions, then the one agreed before, the citizen's own choice, the
@@ -93,6 +98,149 @@ def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.
     for rq, vl, u in zip(r.tolist(), v.tolist(), units.tolist()):
         if u > best.get(rq, 0):
             friend[rq], best[rq] = vl, u
+    return friend
+
+
+def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
+                    seed_use: np.ndarray | None, stand_in_price: float, tuning: Tuning = TUNING,
+                    deadline: float = math.inf) -> dict[int, int] | None:
+    """Request → its visiting friend for the whole horizon, from the weeks' capacities together
+    (see module docstring, step 0); None when the LP could not be solved in time.
+
+    The pair LP of :mod:`workbench.engine.bound` over the whole horizon, with a *pattern* column per
+    recurring request and volunteer able to serve every session of every week of its demand (on the
+    pair's days with room): the friend serves the request throughout, and takes in each week the
+    request's sessions and minutes from the same rows as the weeks' own columns. A request's sessions
+    served week by week by others are worth ``stand_in_price`` less each, so among plans that serve as
+    much the LP prefers whole patterns, and it weighs every volunteer's weeks against the requests
+    that need only one session (which :func:`friend_flow`, one week's capacity per volunteer and the
+    recurring requests alone, cannot see). The friend is the volunteer whose pattern holds at least
+    half of the request. Solved by column generation, as the bound: ``seed_use`` (a mask or the
+    free LP's sessions per pair-week of ``pw``) and each request's nearest pairs first, then the
+    pairs and patterns with positive reduced cost, at most ``tuning.lp_new_pairs_per_request`` of
+    each per request and round, for ``tuning.pattern_rounds`` rounds; no solve runs past
+    ``deadline``. Measured: see ``Tuning.pattern_rounds``."""
+    from .bound import _LP
+
+    n_r, n_v, weeks = index.n_requests, index.n_volunteers, index.weeks
+    n_c = len(index.citizen_ids)
+    demand = index.week_demand
+    rec = np.zeros(n_r, bool)
+    rec[recurring(index)] = True
+    if not rec.any() or not len(pw):
+        return {}
+    r, v, w = pw.req, pw.vol, pw.week
+    upper = np.minimum(pw.days, demand[r, w]).astype(float)
+    # Patterns: pairs with room on enough days in every week of the request's demand (a pair's weeks
+    # are one run in pw, so counted without sorting).
+    covers = (demand[r, w] > 0) & (pw.days >= demand[r, w])
+    first = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (v[1:] != v[:-1])])
+    covered = np.add.reduceat(covers.astype(np.int64), first)
+    pr, pv = r[first], v[first]
+    whole = rec[pr] & (covered == (demand[pr] > 0).sum(axis=1))
+    pr, pv = pr[whole], pv[whole]
+    if not len(pr):
+        return {}
+    dur = index.duration.astype(float)
+    prio = index.priority.astype(float)
+    cit = index.req_cit
+
+    # Rows: request-weeks, volunteer-week sessions and minutes, citizen-week minutes, one pattern per request.
+    o_vs, o_vm, o_cm = n_r * weeks, (n_r + n_v) * weeks, (n_r + 2 * n_v) * weeks
+    o_rp = (n_r + 2 * n_v + n_c) * weeks
+    v_free = np.stack([fd.v_minutes[:, 7 * k:7 * k + 7].sum(axis=1) for k in range(weeks)], 1)
+    c_free = np.stack([fd.c_minutes[:, 7 * k:7 * k + 7].sum(axis=1) for k in range(weeks)], 1)
+    rhs = np.concatenate([demand.ravel().astype(float),
+                          np.repeat(np.where(np.isfinite(index.max_sessions), index.max_sessions, 1e9), weeks),
+                          np.minimum(index.max_minutes[:, None], v_free).ravel().astype(float),
+                          c_free.ravel().astype(float), np.ones(n_r)])
+    f_rows = [r * weeks + w, o_vs + v * weeks + w, o_vm + v * weeks + w, o_cm + cit[r] * weeks + w]
+    f_coef = [np.ones(len(r)), np.ones(len(r)), dur[r], dur[r]]
+    f_cost = prio[r] - stand_in_price * rec[r]
+    p_cost = prio[pr] * demand[pr].sum(axis=1)
+
+    def f_value(duals: np.ndarray) -> np.ndarray:
+        return f_cost - sum(duals[rows] * k for rows, k in zip(f_rows, f_coef))
+
+    def p_value(duals: np.ndarray) -> np.ndarray:
+        used = np.zeros(len(pr))
+        for k in range(weeks):
+            d = demand[pr, k]
+            used += d * (duals[pr * weeks + k] + duals[o_vs + pv * weeks + k]
+                         + dur[pr] * (duals[o_vm + pv * weeks + k] + duals[o_cm + cit[pr] * weeks + k]))
+        return p_cost - used - duals[o_rp + pr]
+
+    lp = _LP(rhs)
+    if lp.h is not None:
+        # Whole patterns make this LP far more degenerate than the weeks' own: measured on
+        # medium-city, its first round took 5.7 s with the primal simplex, 4.3 s with the dual and
+        # 0.85 s with the interior point method (then a crossover, for a vertex: without it the
+        # patterns came out split, 50 of them at half or more instead of ~500).
+        lp.h.setOptionValue("solver", "ipm")
+    order: list[tuple[str, np.ndarray]] = []
+
+    def add_free(idx: np.ndarray) -> None:
+        idx = idx[upper[idx] > 0]
+        lp.add(f_cost[idx], upper[idx], [rows[idx] for rows in f_rows], [k[idx] for k in f_coef])
+        order.append(("f", idx))
+
+    def add_patterns(idx: np.ndarray) -> None:
+        # A pattern's entries: its request's weeks of demand (grouped by how many), then its own row.
+        n_weeks = (demand[pr[idx]] > 0).sum(axis=1)
+        for n in np.unique(n_weeks).tolist():
+            g = idx[n_weeks == n]
+            wk = np.sort(np.argsort(demand[pr[g]] == 0, axis=1, kind="stable")[:, :n], axis=1)
+            d = demand[pr[g][:, None], wk].astype(float)
+            rows, coefs = [], []
+            for i in range(n):
+                rr, vv, ww = pr[g], pv[g], wk[:, i]
+                rows += [rr * weeks + ww, o_vs + vv * weeks + ww, o_vm + vv * weeks + ww,
+                         o_cm + cit[rr] * weeks + ww]
+                coefs += [d[:, i], d[:, i], d[:, i] * dur[rr], d[:, i] * dur[rr]]
+            lp.add(p_cost[g], np.ones(len(g)), rows + [o_rp + pr[g]], coefs + [np.ones(len(g))])
+            order.append(("p", g))
+
+    near = distance[r, v]
+    f_in = (rank_within(r, near) < tuning.lp_first_pairs_per_request) | \
+        (rank_within(v, near) < tuning.lp_first_pairs_per_volunteer)
+    if seed_use is not None:
+        f_in |= seed_use > 0
+    p_near = distance[pr, pv]
+    p_in = rank_within(pr, p_near) < tuning.lp_first_pairs_per_request
+    if seed_use is not None:
+        used_pairs = np.unique(r[seed_use > 0].astype(np.int64) * n_v + v[seed_use > 0])
+        p_in |= np.isin(pr.astype(np.int64) * n_v + pv, used_pairs)
+    new_f, new_p = np.flatnonzero(f_in), np.flatnonzero(p_in)
+    solved = False
+    for _round in range(tuning.pattern_rounds):
+        if time.monotonic() >= deadline:
+            break
+        add_free(new_f)
+        add_patterns(new_p)
+        duals = lp.duals(deadline - time.monotonic())
+        if duals is None:
+            break
+        solved = True
+        rf, rp = f_value(duals) - duals[r * weeks + w], p_value(duals)
+        cf, cp = (rf > 1e-9) & ~f_in, (rp > 1e-9) & ~p_in
+        if not cf.any() and not cp.any():
+            break
+        new_f = np.flatnonzero(cf)
+        new_f = new_f[rank_within(r[new_f], -rf[new_f]) < tuning.lp_new_pairs_per_request]
+        new_p = np.flatnonzero(cp)
+        new_p = new_p[rank_within(pr[new_p], -rp[new_p]) < tuning.lp_new_pairs_per_request]
+        f_in[new_f] = True
+        p_in[new_p] = True
+    if not solved or lp.primal is None:
+        return None
+    friend: dict[int, int] = {}
+    at = 0
+    for kind, idx in order:
+        part = lp.primal[at:at + len(idx)]
+        at += len(idx)
+        if kind == "p":
+            for q in np.flatnonzero(part >= 0.5).tolist():
+                friend[int(pr[idx[q]])] = int(pv[idx[q]])
     return friend
 
 

@@ -30,7 +30,8 @@
    its weeks); swaps make each request keep one visiting friend without losing priority.
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
-all of it: friends are chosen for the horizon before the weeks (a min-cost flow);
+all of it: friends are chosen for the horizon before the weeks (the weeks' LP with
+whole-horizon patterns where the free LP converged, else a min-cost flow);
 the warm start follows them; thinned week models keep each request the warm start
 serves with one volunteer to that volunteer; every week model leans to the friends
 among equally good answers; the swaps do the rest.
@@ -77,7 +78,7 @@ from .candidates import (
     rank_within,
     triples_of_pairs,
 )
-from .continuity import choose_friends, friend_flow, improve_continuity
+from .continuity import choose_friends, friend_flow, friend_patterns, improve_continuity
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session
@@ -241,7 +242,16 @@ def solve(
     # One flow over every pair-week, not interruptible: only with twice its measured time to spare.
     friend_need = 0.0 if budget.deterministic else 2 * tuning.friend_flow_per_pair_week * len(pw)
     if method == "cpsat" and w.continuity and not budget.over(reserve + base_need + friend_need):
-        friends = friend_flow(index, pw, fd, dist, tuning)
+        chosen: dict[int, int] | None = None
+        if lp_use is not None and tuning.pattern_rounds and len(pw) <= tuning.pattern_max_pair_weeks:
+            # The weeks' capacities together, where the free LP converged (its plan seeds the columns).
+            chosen = friend_patterns(index, pw, fd, dist, lp_use, w.continuity * tuning.pattern_price, tuning,
+                                     deadline=time.monotonic() + budget.seconds(tuning.pattern_share,
+                                                                                reserve + base_need)
+                                     if not budget.deterministic else math.inf)
+            log.debug("friend patterns: %s at %.2fs", "cut by the clock" if chosen is None else len(chosen),
+                      budget.elapsed())
+        friends = chosen if chosen is not None else friend_flow(index, pw, fd, dist, tuning)
         for s in agreed.fixed:  # an agreed friend stays the friend
             if s.req in friends:
                 friends[s.req] = s.vol
@@ -812,9 +822,12 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         if searches[k] is None:
             for x in start_weeks.get(k, []):
                 plan.add(x)
-    model_bound = int(sum(math.floor(s.model_bound + 1e-6) for s in done)) if complete and not held \
-        and len(done) == weeks \
-        and all(math.isfinite(s.model_bound) for s in done) else None
+    # Per week the lower of the model's bound and the honest one: a week whose warm start already
+    # reaches the honest bound is proven without a search, and has no model bound of its own
+    # (small-city, once its friends came from the patterns: 744 proven week by week, 745 reported).
+    week_bounds = [min(s.model_bound, bounds.weeks[s.week]) for s in done]
+    model_bound = int(sum(math.floor(b + 1e-6) for b in week_bounds)) if complete and not held \
+        and len(done) == weeks and all(math.isfinite(b) for b in week_bounds) else None
     return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, False
 
 

@@ -219,6 +219,26 @@ class Tuning:
     #: they can give, then distance): enough for a choice, and it keeps the friends' flow small at
     #: large size (millions of pairs).
     friend_options: int = 30
+    #: Column-generation rounds of the horizon's friend patterns
+    #: (:func:`~workbench.engine.continuity.friend_patterns`; 0: the friends' flow alone). Measured
+    #: on medium-city (2026-12-03, friends fixed before a 28 s solve): 2 rounds 1.7 s, 485 friends,
+    #: 0.988 of the bound and continuity 0.816; 4 rounds 4.2 s, 0.986 / 0.793; converged (12) 12 s,
+    #: 0.989 / 0.803; the friends' flow 0.984 / 0.754. With the patterns in the solve (2 rounds, 28 s
+    #: in process, against 0): city 0.9891 / 0.787 (0.9845 / 0.755), alien 0.9912 / 0.735 (0.9704 /
+    #: 0.709), alien-villages 0.9836 / 0.810 (0.9765 / 0.661), rural 0.9938 / 0.812 (0.9888 / 0.735),
+    #: sparse 0.9850 / 0.944 (0.9830 / 0.931), mixed 0.9892 / 0.832 (0.9856 / 0.827), appointments
+    #: 0.9863 / 0.749 (0.9855 / 0.724), dense 0.9999 / 0.996 (0.9999 / 0.993), retirees 1.0 proven /
+    #: 0.992 (0.9997 / 0.973).
+    pattern_rounds: int = 2
+    #: What a recurring request's session served by another than a whole-horizon friend costs in the
+    #: friend patterns' LP, per unit of the continuity weight (times the default 20: 0.2 of a priority
+    #: point). Measured on medium-city, the LP's value at 0.2 is the free LP's (9,046) with ~500
+    #: requests on whole patterns; at 1.0 it loses 37, at 100 (no stand-ins) 791.
+    pattern_price: float = 0.01
+    #: The friend patterns run up to this many pair-weeks (the medium cities of the family have
+    #: 85,000-450,000; city-large 10.8 million), within this share of the time left.
+    pattern_max_pair_weeks: int = 1_000_000
+    pattern_share: float = 0.1
     #: Volunteers already serving a request that the continuity swaps try as its one friend.
     continuity_targets: int = 10
     #: Passes of the continuity swaps over every request after the weeks (a move can open room for
