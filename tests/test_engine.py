@@ -1289,3 +1289,21 @@ def test_a_week_the_warm_start_proves_lends_its_honest_bound_to_the_models_proof
     assert re.search(r"LP bound 3 ", caplog.text)
     assert "week 0 primary: 1 (model bound inf" in caplog.text
     assert r.objective == r.bound == 2 and r.status == "OPTIMAL" and r.kpis["bound_kind"] == "model"
+
+
+def test_friend_patterns_column_generation_reaches_the_lp_of_every_column(caplog):
+    """From each request's nearest pair and pattern, the rounds price in what the LP needs: once no
+    column has a positive reduced cost, the value is that of the LP holding every column at once."""
+    ix, _checks, dist, ok, fd = _compatible(workbench.generate(30, 60, 3, seed=4))
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    values = []
+    for first, rounds in [(1, 200), (10**9, 1)]:
+        caplog.clear()
+        tuning = Tuning(pattern_rounds=rounds, lp_first_pairs_per_request=first, lp_first_pairs_per_volunteer=first)
+        assert continuity_module.friend_patterns(ix, pw, fd, dist, None, 0.2, tuning)
+        got = re.search(r"friend patterns: LP ([\d.]+) after (\d+) rounds \(converged True\)", caplog.text)
+        assert got is not None
+        values.append((float(got.group(1)), int(got.group(2))))
+    (generated, rounds_used), (every, _one) = values
+    assert rounds_used > 1 and generated == pytest.approx(every, abs=1e-4)

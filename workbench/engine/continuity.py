@@ -31,6 +31,7 @@ that many extra Boolean terms in the week models slow CP-SAT noticeably):
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import Counter, defaultdict
@@ -42,6 +43,8 @@ from .bound import session_capacity, transportation
 from .candidates import Candidates, FreeDays, PairWeeks, rank_within
 from .plan import Plan, Session
 from .tuning import TUNING, Tuning
+
+log = logging.getLogger("workbench.engine")
 
 
 def recurring(index: ScenarioIndex) -> np.ndarray:
@@ -211,7 +214,8 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
         used_pairs = np.unique(r[seed_use > 0].astype(np.int64) * n_v + v[seed_use > 0])
         p_in |= np.isin(pr.astype(np.int64) * n_v + pv, used_pairs)
     new_f, new_p = np.flatnonzero(f_in), np.flatnonzero(p_in)
-    solved = False
+    solved = converged = False
+    rounds = 0
     for _round in range(tuning.pattern_rounds):
         if time.monotonic() >= deadline:
             break
@@ -221,9 +225,11 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
         if duals is None:
             break
         solved = True
-        rf, rp = f_value(duals) - duals[r * weeks + w], p_value(duals)
+        rounds += 1
+        rf, rp = f_value(duals), p_value(duals)  # the request-week row is among f_rows
         cf, cp = (rf > 1e-9) & ~f_in, (rp > 1e-9) & ~p_in
         if not cf.any() and not cp.any():
+            converged = True
             break
         new_f = np.flatnonzero(cf)
         new_f = new_f[rank_within(r[new_f], -rf[new_f]) < tuning.lp_new_pairs_per_request]
@@ -235,12 +241,15 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
         return None
     friend: dict[int, int] = {}
     at = 0
+    value = 0.0
     for kind, idx in order:
         part = lp.primal[at:at + len(idx)]
         at += len(idx)
+        value += float(part @ (f_cost[idx] if kind == "f" else p_cost[idx]))
         if kind == "p":
             for q in np.flatnonzero(part >= 0.5).tolist():
                 friend[int(pr[idx[q]])] = int(pv[idx[q]])
+    log.debug("friend patterns: LP %.3f after %d rounds (converged %s)", value, rounds, converged)
     return friend
 
 
