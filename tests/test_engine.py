@@ -1307,3 +1307,19 @@ def test_friend_patterns_column_generation_reaches_the_lp_of_every_column(caplog
         values.append((float(got.group(1)), int(got.group(2))))
     (generated, rounds_used), (every, _one) = values
     assert rounds_used > 1 and generated == pytest.approx(every, abs=1e-4)
+
+
+def test_friend_patterns_keep_the_last_solved_round_when_the_clock_stops_the_next(monkeypatch, make_scenario):
+    """The second round's solve stopped (its columns added, no values): the first round's friends, no error."""
+    ix, pw, fd, dist, lp = _friend_inputs(make_scenario, ONE_FRIEND_ONE_ERRAND)
+    solves = []
+    real = bound_module._LP.duals
+
+    def stopped_after_one(self, seconds=math.inf):
+        solves.append(seconds)
+        return real(self, seconds) if len(solves) == 1 else None
+
+    monkeypatch.setattr(bound_module._LP, "duals", stopped_after_one)
+    first = {"lp_first_pairs_per_request": 1, "lp_first_pairs_per_volunteer": 1}
+    got = continuity_module.friend_patterns(ix, pw, fd, dist, None, 0.2, Tuning(pattern_rounds=5, **first))
+    assert len(solves) == 2 and got is not None and set(got) == {ix.request_pos["r1"]}

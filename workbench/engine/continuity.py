@@ -215,7 +215,7 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
         p_in |= np.isin(pr.astype(np.int64) * n_v + pv, used_pairs)
     new_f, new_p = np.flatnonzero(f_in), np.flatnonzero(p_in)
     solved = converged = False
-    rounds = 0
+    rounds = covered_columns = 0
     for _round in range(tuning.pattern_rounds):
         if time.monotonic() >= deadline:
             break
@@ -226,6 +226,8 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
             break
         solved = True
         rounds += 1
+        # The columns this solve's values cover: a later solve the clock stops leaves them standing.
+        covered_columns = len(order)
         rf, rp = f_value(duals), p_value(duals)  # the request-week row is among f_rows
         cf, cp = (rf > 1e-9) & ~f_in, (rp > 1e-9) & ~p_in
         if not cf.any() and not cp.any():
@@ -242,7 +244,7 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
     friend: dict[int, int] = {}
     at = 0
     value = 0.0
-    for kind, idx in order:
+    for kind, idx in order[:covered_columns]:
         part = lp.primal[at:at + len(idx)]
         at += len(idx)
         value += float(part @ (f_cost[idx] if kind == "f" else p_cost[idx]))
