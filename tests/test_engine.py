@@ -361,6 +361,18 @@ def test_rank_within_ranks_by_value_then_position_in_each_group(groups):
     assert (candidates.rank_within(group, value) == expected).all()
 
 
+@pytest.mark.parametrize(("req", "vol", "runs"), [
+    ([0, 0, 1, 1, 1], [2, 2, 2, 3, 3], [0, 2, 3]),
+    ([4], [1], [0]),
+    ([0, 1, 0], [5, 5, 5], [0, 1, 2]),  # a pair back after another is a new run (pw never lists one twice)
+    ([], [], []),
+])
+def test_pair_runs_start_where_the_pair_changes(req: list[int], vol: list[int], runs: list[int]) -> None:
+    """Each pair's run of pair-weeks starts where request or volunteer changes from the row before."""
+    got = candidates.pair_runs(np.array(req, np.int32), np.array(vol, np.int32))
+    assert got.tolist() == runs
+
+
 def test_pair_weeks_list_each_pair_once_its_weeks_consecutive():
     """What the friends' flow relies on: every pair is one run of pair-weeks, its weeks rising."""
     ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 3, seed=5))
@@ -1142,7 +1154,7 @@ def test_an_lp_solve_stops_at_its_time_limit_and_gives_no_duals():
     solved round's bound), and the same LP without a limit is solved."""
     rng = np.random.default_rng(0)
     n, rows = 40_000, 2_000
-    lp = bound_module._LP(rng.integers(1, 50, rows).astype(float))
+    lp = bound_module.ColumnLP(rng.integers(1, 50, rows).astype(float))
     half = rows // 2  # two row families, one entry in each (as requests and volunteers)
     lp.add(rng.random(n), np.ones(n), [rng.integers(0, half, n), rng.integers(half, rows, n)], [np.ones(n), np.ones(n)])
     assert lp.duals(0.005) is None
@@ -1156,13 +1168,13 @@ def test_the_lp_bound_is_held_to_its_share_of_the_clock_and_free_of_it_in_effort
     bound stage's share; in effort mode no limit (the LP must not depend on the machine's speed); either
     way the bound holds."""
     seconds: list[float] = []
-    duals = bound_module._LP.duals
+    duals = bound_module.ColumnLP.duals
 
     def spy(self, limit=math.inf):
         seconds.append(limit)
         return duals(self, limit)
 
-    monkeypatch.setattr(bound_module._LP, "duals", spy)
+    monkeypatch.setattr(bound_module.ColumnLP, "duals", spy)
     s = workbench.generate(40, 80, 2, seed=5)
     r = workbench.solve(s, time_limit=20.0 if mode == "clock" else None, effort=None if mode == "clock" else 2.0)
     assert seconds and r.kpis["bound_kind"] in {"lp", "model", "flow+lp", "lp+citizens", "flow+lp+citizens"}
@@ -1313,13 +1325,102 @@ def test_friend_patterns_keep_the_last_solved_round_when_the_clock_stops_the_nex
     """The second round's solve stopped (its columns added, no values): the first round's friends, no error."""
     ix, pw, fd, dist, lp = _friend_inputs(make_scenario, ONE_FRIEND_ONE_ERRAND)
     solves = []
-    real = bound_module._LP.duals
+    real = bound_module.ColumnLP.duals
 
     def stopped_after_one(self, seconds=math.inf):
         solves.append(seconds)
         return real(self, seconds) if len(solves) == 1 else None
 
-    monkeypatch.setattr(bound_module._LP, "duals", stopped_after_one)
+    monkeypatch.setattr(bound_module.ColumnLP, "duals", stopped_after_one)
     first = {"lp_first_pairs_per_request": 1, "lp_first_pairs_per_volunteer": 1}
     got = continuity_module.friend_patterns(ix, pw, fd, dist, None, 0.2, Tuning(pattern_rounds=5, **first))
     assert len(solves) == 2 and got is not None and set(got) == {ix.request_pos["r1"]}
+
+
+# "a stand-in in the third week": Carl wants a weekly visit for three weeks; Anna visits him in the
+# first two and is away in the third, where Bo stands in. Bo has room for one visit a week, and
+# Dagmar wants one errand in the third week that Bo alone can do (Anna is away).
+A_STAND_IN = {
+    **ONE_FRIEND_FOR_TWO,
+    "scenario.toml": """
+        name = "a stand-in in the third week"
+        start_date = 2026-01-05
+        weeks = 3
+    """,
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.680,12.570,visit,da,yes,f,bike,5,1,
+        v2,Bo,55.680,12.570,visit,da,yes,m,bike,5,1,
+    """,
+    "volunteer_absences.csv": """
+        volunteer_id,from_date,to_date
+        v1,2026-01-19,2026-01-25
+    """,
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.681,12.571,da,1,any,,north
+        c2,Dagmar,55.682,12.572,da,1,any,,north
+    """,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,in_person,false,,
+        r2,c2,visit,60,1,in_person,false,2026-01-19,10:00
+    """,
+}
+
+
+@pytest.mark.parametrize(("worth", "floor", "errand", "traded", "given"), [
+    (2.0, 0, True, 1, 0),  # Bo's visit given up; his freed hour does Dagmar's errand
+    (2.0, 0, False, 1, 1),  # no errand: the visit is simply given up for the friend
+    (0.5, 0, True, 0, 0),  # a friend worth less than the visit
+    (2.0, 3, True, 0, 0),  # nothing below the floor (the baseline's value)
+], ids=["freed-time-used", "given-up", "friend-worth-less", "floor"])
+def test_trade_for_friends_gives_up_a_stand_in_where_the_friend_is_worth_more(
+        make_scenario, worth, floor, errand, traded, given):
+    """Carl served by Anna twice and Bo once keeps Anna alone once Bo's visit is given up, where a
+    friend is worth more than the visit and the plan stays at the floor; Bo's hour goes to the errand."""
+    files = A_STAND_IN if errand else {**A_STAND_IN, "requests.csv": A_STAND_IN["requests.csv"].rsplit("\n", 2)[0]}
+    s = workbench.load(make_scenario(**files))
+    ix, cands = all_candidates(s)
+    carl, anna, bo = ix.request_pos["r1"], ix.volunteer_pos["v1"], ix.volunteer_pos["v2"]
+    plan = Plan(ix, [Session(carl, anna, 0, 600, True), Session(carl, anna, 7, 600, True),
+                     Session(carl, bo, 14, 600, True)])
+    assert plan.weighted() == 3
+    got = continuity_module.trade_for_friends(plan, cands, set(), worth, floor)
+    assert got == (traded, given)
+    vols = {x.vol for x in plan.sessions if x.req == carl}
+    assert vols == ({anna} if traded else {anna, bo})
+    assert plan.weighted() == 3 - given
+    assert workbench.validate(s, plan.to_frame()) == []
+
+
+def test_a_proven_optimum_gives_up_nothing_for_friends(make_scenario, caplog):
+    """Bo away in the first two weeks, Eve (whom Carl excludes) across town: the optimum serves Carl
+    with Anna twice and Bo once and Dagmar's errand with Eve (5, proven); the baseline gives the
+    errand to Bo, the nearest (4). Though a friend is worth far more here than Bo's visit and the
+    baseline leaves room to give it up, the proven optimum stays as it is."""
+    files = {**A_STAND_IN,
+             "volunteers.csv": A_STAND_IN["volunteers.csv"].rstrip() + """
+        v3,Eve,55.700,12.600,visit,da,yes,f,bike,5,1,
+    """,
+             "volunteer_availability.csv": ONE_FRIEND_FOR_TWO["volunteer_availability.csv"].rstrip() + """
+        v3,mon,09:00,15:00
+    """,
+             "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.681,12.571,da,1,any,v3,north
+        c2,Dagmar,55.682,12.572,da,2,any,,north
+    """,
+             "volunteer_absences.csv": """
+                volunteer_id,from_date,to_date
+                v1,2026-01-19,2026-01-25
+                v2,2026-01-05,2026-01-18
+             """}
+    s = workbench.load(make_scenario(**files))
+    assert workbench.solve(s, method="greedy").objective == 4
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    r = workbench.solve(s, time_limit=None, effort=2.0, tuning=Tuning(friend_worth=1.0, friend_trade_cap=1.0))
+    assert r.objective == r.bound == 5 and r.status == "OPTIMAL"
+    assert "traded for friends" not in caplog.text
+    carl = r.schedule[r.schedule["request_id"] == "r1"]
+    assert sorted(carl["volunteer_id"]) == ["v1", "v1", "v2"]

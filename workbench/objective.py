@@ -37,7 +37,11 @@ weight is the trade-off (at large size, holding every friend was measured to ser
 more and keep more friends). Measured on city-medium (2026-12-03, 28 s): 0.989 of
 the bound and continuity 0.79 at the default; earlier, with the friends' flow, 0.978
 and 0.68, 0.97 and 0.71 holding every friend, 0.99 and 0.08 with weight 0
-(benchmarks/RESULTS.md shows both runs per city). Set the
+(benchmarks/RESULTS.md shows both runs per city). Last, where the schedule is not a proven optimum, a
+request served twice or more by its most frequent volunteer gives up the few sessions others
+serve where they are worth less than a friend (``Tuning.friend_worth`` × the weight, priority
+points), within ``Tuning.friend_trade_cap`` of the schedule, and the freed time is offered to
+what is still missing (``continuity.trade_for_friends``). Set the
 ``continuity`` weight to 0 for the schedule that serves the most. Otherwise every
 week leans to the friends among equally good answers, keeps its sessions with them
 while the other aims are searched, and swaps finish it without giving up priority.

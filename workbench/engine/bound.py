@@ -233,7 +233,7 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
                  lp_optimal=optimal, rounds=rounds_used, pair_value=reduced, pair_use=use)
 
 
-class _LP:
+class ColumnLP:
     """A maximisation LP that grows by columns and re-solves from its last basis.
 
     HiGHS through its own bindings (``highspy``) keeps the basis between rounds, which
@@ -310,6 +310,12 @@ class _LP:
         return np.maximum(0.0, np.asarray(solution.row_dual))
 
 
+def free_minutes(fd: FreeDays, week: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per volunteer and per citizen, their free minutes in week ``week`` (the LP's minute rows)."""
+    days = slice(7 * week, 7 * week + 7)
+    return fd.v_minutes[:, days].sum(axis=1).astype(float), fd.c_minutes[:, days].sum(axis=1).astype(float)
+
+
 def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days: np.ndarray, fd: FreeDays,
                 distance: np.ndarray, out_of_time: Callable[[], bool], seed: np.ndarray | None,
                 tuning: Tuning, deadline: float = math.inf) -> tuple[float, bool, int, np.ndarray, np.ndarray]:
@@ -322,9 +328,7 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
     prio = index.priority[r].astype(float)
     upper = np.minimum(days, demand[r])
     c = index.req_cit[r]
-    week_days = slice(7 * w, 7 * w + 7)
-    v_free = fd.v_minutes[:, week_days].sum(axis=1).astype(float)
-    c_free = fd.c_minutes[:, week_days].sum(axis=1).astype(float)
+    v_free, c_free = free_minutes(fd, w)
 
     # Rows: requests, volunteers' sessions (finite limits), volunteers' minutes, citizens' minutes.
     # Each column has exactly one entry per family, so the matrix is built from four index arrays.
@@ -346,7 +350,7 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
         rank_within(v, near) < tuning.lp_first_pairs_per_volunteer)
     if seed is not None:
         working |= seed
-    lp = _LP(rhs)
+    lp = ColumnLP(rhs)
     best = math.inf
     rc = np.zeros(n)
     rounds = 0

@@ -181,6 +181,16 @@ class PairWeeks:
         return len(self.req)
 
 
+def pair_runs(req: np.ndarray, vol: np.ndarray) -> np.ndarray:
+    """Where each pair's run of weeks starts in pair-weeks listed as :class:`PairWeeks` lists them
+    (or any subset taken in order): a pair's weeks are consecutive, so per-pair sums are
+    ``np.add.reduceat(x, pair_runs(req, vol))`` without sorting (``np.unique`` over city-large's
+    ~10 million pair-weeks took ~4 s, measured)."""
+    if not len(req):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.r_[True, (req[1:] != req[:-1]) | (vol[1:] != vol[:-1])])
+
+
 def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
                out_of_time: Callable[[], bool] = lambda: False, distance: np.ndarray | None = None,
                min_pairs: int = 0) -> PairWeeks:

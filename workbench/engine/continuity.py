@@ -26,7 +26,15 @@ that many extra Boolean terms in the week models slow CP-SAT noticeably):
    measured on large-alien, 4,073 of 5,298 sessions away from their request's friend
    had the friend's weekly limit reached), it makes room: a session of a request with
    no friend to keep goes elsewhere, or a request the friend serves throughout moves
-   whole to another volunteer.
+   whole to another volunteer;
+4. :func:`trade_for_friends` is the one step that gives up priority for continuity, as the
+   ``continuity`` weight allows: a request its most frequent volunteer serves twice or more,
+   and others a few sessions worth less than a friend (``Tuning.friend_worth`` per unit of the
+   weight), loses those sessions, within ``Tuning.friend_trade_cap`` of the plan in all; the
+   freed time then goes to what is still missing, every request that keeps one friend only
+   with that friend. The swaps cannot do this: with a medium-city schedule's served
+   request-weeks fixed, the best choice of volunteers across weeks keeps one friend for
+   0.79 of the requests (SCIP, proven).
 """
 
 from __future__ import annotations
@@ -35,12 +43,14 @@ import logging
 import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
 from ..index import ScenarioIndex
-from .bound import session_capacity, transportation
-from .candidates import Candidates, FreeDays, PairWeeks, rank_within
+from .bound import ColumnLP, free_minutes, session_capacity, transportation
+from .candidates import Candidates, FreeDays, PairWeeks, pair_runs, rank_within
+from .greedy import fill, fill_by_moving
 from .plan import Plan, Session
 from .tuning import TUNING, Tuning
 
@@ -70,10 +80,8 @@ def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.
         return {}
     n_v = index.n_volunteers
     r_all, v_all = pw.req[sel], pw.vol[sel]
-    # A pair's weeks are consecutive (PairWeeks), so each pair is a run: summed without sorting
-    # the pair-weeks (np.unique over city-large's ~10 million took ~4 s, measured), then the
-    # pairs put in key order.
-    first = np.flatnonzero(np.r_[True, (r_all[1:] != r_all[:-1]) | (v_all[1:] != v_all[:-1])])
+    # Summed per pair without sorting the pair-weeks (pair_runs), then the pairs put in key order.
+    first = pair_runs(r_all, v_all)
     can = np.add.reduceat(np.minimum(pw.days[sel], demand[r_all, pw.week[sel]]), first).astype(float)
     keys = r_all[first].astype(np.int64) * n_v + v_all[first]
     order = np.argsort(keys, kind="stable")
@@ -123,8 +131,6 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
     pairs and patterns with positive reduced cost, at most ``tuning.lp_new_pairs_per_request`` of
     each per request and round, for ``tuning.pattern_rounds`` rounds; no solve runs past
     ``deadline``. Measured: see ``Tuning.pattern_rounds``."""
-    from .bound import _LP
-
     n_r, n_v, weeks = index.n_requests, index.n_volunteers, index.weeks
     n_c = len(index.citizen_ids)
     demand = index.week_demand
@@ -134,10 +140,9 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
         return {}
     r, v, w = pw.req, pw.vol, pw.week
     upper = np.minimum(pw.days, demand[r, w]).astype(float)
-    # Patterns: pairs with room on enough days in every week of the request's demand (a pair's weeks
-    # are one run in pw, so counted without sorting).
+    # Patterns: pairs with room on enough days in every week of the request's demand.
     covers = (demand[r, w] > 0) & (pw.days >= demand[r, w])
-    first = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (v[1:] != v[:-1])])
+    first = pair_runs(r, v)
     covered = np.add.reduceat(covers.astype(np.int64), first)
     pr, pv = r[first], v[first]
     whole = rec[pr] & (covered == (demand[pr] > 0).sum(axis=1))
@@ -151,8 +156,7 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
     # Rows: request-weeks, volunteer-week sessions and minutes, citizen-week minutes, one pattern per request.
     o_vs, o_vm, o_cm = n_r * weeks, (n_r + n_v) * weeks, (n_r + 2 * n_v) * weeks
     o_rp = (n_r + 2 * n_v + n_c) * weeks
-    v_free = np.stack([fd.v_minutes[:, 7 * k:7 * k + 7].sum(axis=1) for k in range(weeks)], 1)
-    c_free = np.stack([fd.c_minutes[:, 7 * k:7 * k + 7].sum(axis=1) for k in range(weeks)], 1)
+    v_free, c_free = (np.stack(m, 1) for m in zip(*(free_minutes(fd, k) for k in range(weeks))))
     rhs = np.concatenate([demand.ravel().astype(float),
                           np.repeat(np.where(np.isfinite(index.max_sessions), index.max_sessions, 1e9), weeks),
                           np.minimum(index.max_minutes[:, None], v_free).ravel().astype(float),
@@ -173,7 +177,7 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
                          + dur[pr] * (duals[o_vm + pv * weeks + k] + duals[o_cm + cit[pr] * weeks + k]))
         return p_cost - used - duals[o_rp + pr]
 
-    lp = _LP(rhs)
+    lp = ColumnLP(rhs)
     if lp.h is not None:
         # Whole patterns make this LP far more degenerate than the weeks' own: measured on
         # medium-city, its first round took 5.7 s with the primal simplex, 4.3 s with the dual and
@@ -445,3 +449,75 @@ def improve_continuity(plan: Plan, cands: Candidates, fixed: set[tuple[int, int,
                 moves += sum(len(old) for old, _placed in done)
                 break
     return moves
+
+
+def served_twice(sessions: list[Session]) -> tuple[int, dict[int, int]]:
+    """How many requests ``sessions`` serve twice or more, and request → volunteer for those
+    served by one volunteer throughout (the kpi's continuity is the second's share of the first)."""
+    vols: dict[int, set[int]] = defaultdict(set)
+    count: Counter[int] = Counter()
+    for s in sessions:
+        vols[s.req].add(s.vol)
+        count[s.req] += 1
+    multi = [r for r, n in count.items() if n >= 2]
+    return len(multi), {r: next(iter(vols[r])) for r in multi if len(vols[r]) == 1}
+
+
+def held_friends(sessions: list[Session]) -> dict[int, int]:
+    """Request → volunteer, for every request ``sessions`` serve twice or more, always by one volunteer."""
+    return served_twice(sessions)[1]
+
+
+def trade_for_friends(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]], worth: float, floor: int,
+                      out_of_time: Callable[[], bool] = lambda: False) -> tuple[int, int]:
+    """Give up the sessions a request's stand-ins serve, so that it keeps one visiting friend, where the
+    friend is worth more (see module docstring, step 4); returns (requests that now keep one friend,
+    weighted sessions given up in the end).
+
+    A request served twice or more by its most frequent volunteer and some sessions by others (none
+    of them agreed, ``fixed``) is offered if those sessions are worth at most ``worth`` (priority
+    points); the cheapest first, while the plan stays at ``floor`` or above. Then the freed time goes
+    to what is still missing, by the filler and the repair by moving, over ``cands`` without the other
+    volunteers of every request that keeps one friend: a traded request may get its week back with its
+    friend, and no request that keeps one loses it.
+    """
+    ix = plan.index
+    by_req: dict[int, list[Session]] = defaultdict(list)
+    for s in plan.sessions:
+        by_req[s.req].append(s)
+    offers: list[tuple[int, int, int, int, list[Session]]] = []
+    for r, mine in by_req.items():
+        counts = Counter(s.vol for s in mine)
+        if len(counts) < 2:
+            continue
+        friend, kept = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
+        if kept < 2:  # served once by the friend: there would be no friend to keep
+            continue
+        stand_ins = [s for s in mine if s.vol != friend]
+        if any((s.req, s.vol, s.day) in fixed for s in stand_ins):
+            continue
+        cost = int(ix.priority[r]) * len(stand_ins)
+        if cost <= worth:
+            offers.append((cost, len(stand_ins), r, friend, stand_ins))
+    offers.sort(key=lambda o: o[:3])
+    before = plan.weighted()
+    room = before - floor
+    traded: dict[int, int] = {}
+    for cost, _n, r, friend, stand_ins in offers:
+        if cost > room:
+            break
+        for s in stand_ins:
+            plan.remove(s)
+        room -= cost
+        traded[r] = friend
+    if not traded:
+        return 0, 0
+    # Every request that keeps one friend now, the traded ones among them, only with that friend.
+    held = held_friends(plan.sessions)
+    friend_of = np.full(ix.n_requests, -1)
+    friend_of[list(held)] = list(held.values())
+    others = (friend_of[cands.req] >= 0) & (cands.vol != friend_of[cands.req])
+    open_to = cands.subset(np.flatnonzero(~others), complete=False)
+    fill(plan, open_to, out_of_time=out_of_time)
+    fill_by_moving(plan, open_to, fixed, out_of_time=out_of_time, friends=held)
+    return len(traded), before - plan.weighted()

@@ -3,7 +3,8 @@
 ::
 
     agreed sessions → candidates → bound → greedy → warm start by moving → weekly
-        assignment (daily timing and cuts) → secondary aims → repair → continuity swaps → check
+        assignment (daily timing and cuts) → secondary aims → repair → continuity swaps
+        → trade for friends → check
 
 1. **agreed** (:mod:`.agreed`): pins, and what of an agreed schedule still keeps
    the rules, are fixed; the rest is reported with the change that forced it.
@@ -27,7 +28,10 @@
    friends the weeks agree on.
 6. **repair**: the greedy inserter offers what is still missing, then places what it
    can by moving one session out of the way (a visiting friend's session only with all
-   its weeks); swaps make each request keep one visiting friend without losing priority.
+   its weeks); swaps make each request keep one visiting friend without losing priority;
+   then, unless the plan is a proven optimum, the few sessions of a request served by
+   others than its friend may be given up where the ``continuity`` weight values the
+   friend more (:func:`.continuity.trade_for_friends`).
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
 all of it: friends are chosen for the horizon before the weeks (the weeks' LP with
@@ -49,7 +53,7 @@ import math
 import os
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,7 +82,15 @@ from .candidates import (
     rank_within,
     triples_of_pairs,
 )
-from .continuity import choose_friends, friend_flow, friend_patterns, improve_continuity
+from .continuity import (
+    choose_friends,
+    friend_flow,
+    friend_patterns,
+    held_friends,
+    improve_continuity,
+    served_twice,
+    trade_for_friends,
+)
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session
@@ -300,7 +312,7 @@ def solve(
         improve_continuity(greedy, wide, agreed_keys,
                            deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
                            if not budget.deterministic else math.inf, tuning=tuning)
-    greedy_friends = _held_friends(greedy.sessions)
+    greedy_friends = held_friends(greedy.sessions)
     # The friends the continuity swaps try last: the horizon's, then the baseline's.
     swap_friends = {**friends, **greedy_friends}
     log.debug("greedy: %d weighted, continuity %.3f at %.2fs", greedy.weighted(), _continuity(greedy.sessions),
@@ -392,19 +404,35 @@ def solve(
         # Half of what is left, or all but the swaps' share when the weeks left more (skipped, or done early).
         moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(
             0.5, reserve, at_least=budget.seconds(1.0, reserve + swaps)),
-            friends=_held_friends(plan.sessions) if w.continuity else None)
+            friends=held_friends(plan.sessions) if w.continuity else None)
         log.debug("repair by moving: %d added at %.2fs", moved, budget.elapsed())
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
+    # Sessions given up for friends after the swaps (see continuity.trade_for_friends), with its time
+    # kept from them; never from a proven optimum: what the planner is shown as the most that can be
+    # served stays that.
+    proven = plan.weighted() >= min(bounds.total, model_bound if model_bound is not None else math.inf)
+    trade_need = 0.0 if budget.deterministic else tuning.trade_per_candidate * len(wide)
+    trade = method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0 and not proven \
+        and not budget.over(reserve + trade_need)
     if w.continuity:
         for _pass in range(tuning.swap_passes):  # a move can open room for another
             if not improve_continuity(plan, wide, agreed_keys, friends=swap_friends,
-                                      deadline=budget.deadline - reserve if not budget.deterministic else math.inf,
+                                      deadline=budget.deadline - reserve - (trade_need if trade else 0.0)
+                                      if not budget.deterministic else math.inf,
                                       tuning=tuning):
                 break
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
         plan = start  # never worse than the coordinator's baseline (or the guided one)
+    if trade:
+        if plan is greedy:
+            plan = Plan(index, greedy.sessions)  # the baseline stays the coordinator's
+        floor = max(greedy.weighted(), math.ceil((1 - tuning.friend_trade_cap) * plan.weighted()))
+        traded, given = trade_for_friends(plan, wide, agreed_keys, w.continuity * tuning.friend_worth, floor,
+                                          out_of_time=budget.stage(1.0, reserve))
+        log.debug("traded for friends: %d requests for %d weighted, continuity %.3f at %.2fs", traded, given,
+                  _continuity(plan.sessions), budget.elapsed())
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
                    primary_before_continuity, proven_weeks, len(wide), any(baseline_cut))
 
@@ -438,7 +466,7 @@ def _warm_start_by_moving(start: Plan, wide: Candidates, agreed_keys: set[tuple[
         for k in np.flatnonzero(relaxed > 1e-9).tolist():
             wanted[(int(pw.req[k]), int(pw.week[k]))] += float(relaxed[k])
     moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(tuning.warm_moving_share, reserve),
-                           friends=_held_friends(plan.sessions) if swap_friends is not None else None, wanted=wanted)
+                           friends=held_friends(plan.sessions) if swap_friends is not None else None, wanted=wanted)
     if swap_friends is not None and moved:
         # The sessions placed often split a request between volunteers: one friend each again
         # where that fits (measured on medium-alien-villages: continuity 0.66 → 0.71).
@@ -450,26 +478,9 @@ def _warm_start_by_moving(start: Plan, wide: Candidates, agreed_keys: set[tuple[
     return plan
 
 
-def _served_twice(sessions: list[Session]) -> tuple[int, dict[int, int]]:
-    """How many requests ``sessions`` serve twice or more, and request → volunteer for those
-    served by one volunteer throughout (the kpi's continuity is the second's share of the first)."""
-    vols: dict[int, set[int]] = defaultdict(set)
-    count: Counter[int] = Counter()
-    for s in sessions:
-        vols[s.req].add(s.vol)
-        count[s.req] += 1
-    multi = [r for r, n in count.items() if n >= 2]
-    return len(multi), {r: next(iter(vols[r])) for r in multi if len(vols[r]) == 1}
-
-
-def _held_friends(sessions: list[Session]) -> dict[int, int]:
-    """Request → volunteer, for every request ``sessions`` serve twice or more, always by one volunteer."""
-    return _served_twice(sessions)[1]
-
-
 def _continuity(sessions: list[Session]) -> float:
     """The kpi's continuity of ``sessions`` (for the log)."""
-    multi, held = _served_twice(sessions)
+    multi, held = served_twice(sessions)
     return len(held) / multi if multi else 1.0
 
 
@@ -530,7 +541,7 @@ def _costly_holds(index: ScenarioIndex, pw: PairWeeks, fd: Any, dist: np.ndarray
     hold. Each LP solve stops after ``seconds`` (its bound then stands as it is); ``out_of_time``
     ends the releases between solves. Measured: see ``Tuning.hold_loss``."""
     allowed = tuning.hold_loss * weights.continuity / Weights().continuity
-    held = _holds(index, _held_friends(start.sessions), priced_out)
+    held = _holds(index, held_friends(start.sessions), priced_out)
     if not held or lp.pair_use is None:
         return set()
     other = _taken_by_holds(index, held, pw.req, pw.vol, pw.week)
@@ -722,7 +733,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     # the models easier to search: medium-alien without them (leaning only) reached 0.944 against
     # 0.963, its models' bounds higher (12,460 against 12,234) but their answers lower; releasing
     # the holds for a second half of the weeks' time was measured at 0.954.
-    friends_of_start = _held_friends(start.sessions) if weights.continuity and hold else {}
+    friends_of_start = held_friends(start.sessions) if weights.continuity and hold else {}
     held = _holds(index, friends_of_start, priced_out)
     if friends_of_start:
         log.debug("friends held: %d of %d (the others priced out by the LP)", len(held), len(friends_of_start))

@@ -247,6 +247,21 @@ class Tuning:
     #: Volunteers tried (nearest first) for a request the swaps move whole to make room for another's
     #: visiting friend (see :func:`workbench.engine.continuity.improve_continuity`).
     rehome_options: int = 10
+    #: What keeping one visiting friend for a request is worth against sessions given up for it, in
+    #: priority points per unit of the continuity weight (at the default 20: 2 points, a priority-2
+    #: session or two of priority 1; see continuity.trade_for_friends). Measured 2026-12-03 in
+    #: process, 28 s, at 0.1 (one run each; continuity before → after the trade, weighted given up
+    #: after the refill): medium-city 0.771 → 0.786 for 7, alien 0.697 → 0.732 for -1 (the refill
+    #: served more than was given up), alien-villages → 0.827 for 6, rural 0.776 → 0.796 for 9,
+    #: appointments → 0.737 for 4, mixed → 0.832 for 5, sparse 1 request for 2, dense none, retirees
+    #: proven (no trade). Without the cap below, alien gave up 63 (0.52 %) for 0.737 → 0.792.
+    friend_worth: float = 0.1
+    #: At most this share of the plan's weighted sessions is given up for friends in all, before the
+    #: refill (the aim's loss against the run without it is to stay within 0.5 %).
+    friend_trade_cap: float = 0.0025
+    #: Seconds the trade needs per candidate triple (it filters them for the refill; medium-city,
+    #: 670,000 triples: 1.0 s), kept from the swaps before it; it is skipped when less is left.
+    trade_per_candidate: float = 2e-6
 
     # ----------------------------------------------------------- effort (deterministic work)
     #: Work units of the primary stage per model triple when an effort is given and it is
