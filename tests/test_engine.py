@@ -1424,3 +1424,14 @@ def test_a_proven_optimum_gives_up_nothing_for_friends(make_scenario, caplog):
     assert "traded for friends" not in caplog.text
     carl = r.schedule[r.schedule["request_id"] == "r1"]
     assert sorted(carl["volunteer_id"]) == ["v1", "v1", "v2"]
+
+
+def test_friends_guide_the_plan_without_the_continuity_aim(make_scenario, caplog):
+    """With continuity weight 0 the horizon's friends are still chosen (they guide the quick plan and
+    the wide set), while nothing is swapped or given up for them."""
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    r = workbench.solve(workbench.load(make_scenario(**ONE_FRIEND_ONE_ERRAND)), time_limit=None, effort=2.0,
+                        weights={"continuity": 0})
+    assert "friend patterns: 1 at" in caplog.text and "friends chosen for 1 requests" in caplog.text
+    assert "swaps:" not in caplog.text and "traded for friends" not in caplog.text
+    assert r.objective == 3 and r.status == "OPTIMAL"

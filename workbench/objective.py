@@ -42,7 +42,8 @@ request served twice or more by its most frequent volunteer gives up the few ses
 serve where they are worth less than a friend (``Tuning.friend_worth`` × the weight, priority
 points), within ``Tuning.friend_trade_cap`` of the schedule, and the freed time is offered to
 what is still missing (``continuity.trade_for_friends``). Set the
-``continuity`` weight to 0 for the schedule that serves the most. Otherwise every
+``continuity`` weight to 0 to aim at the most sessions alone (the friends are then still
+chosen, to guide the quick plan, and nothing is held, swapped or given up for them). Otherwise every
 week leans to the friends among equally good answers, keeps its sessions with them
 while the other aims are searched, and swaps finish it without giving up priority.
 Agreed sessions, when re-planning, are not an aim at all: they are kept exactly unless
