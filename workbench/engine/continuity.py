@@ -485,7 +485,7 @@ def trade_for_friends(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
     by_req: dict[int, list[Session]] = defaultdict(list)
     for s in plan.sessions:
         by_req[s.req].append(s)
-    offers: list[tuple[int, int, int, int, list[Session]]] = []
+    offers: list[tuple[int, int, int, list[Session]]] = []
     for r, mine in by_req.items():
         counts = Counter(s.vol for s in mine)
         if len(counts) < 2:
@@ -498,18 +498,18 @@ def trade_for_friends(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
             continue
         cost = int(ix.priority[r]) * len(stand_ins)
         if cost <= worth:
-            offers.append((cost, len(stand_ins), r, friend, stand_ins))
+            offers.append((cost, len(stand_ins), r, stand_ins))
     offers.sort(key=lambda o: o[:3])
     before = plan.weighted()
     room = before - floor
-    traded: dict[int, int] = {}
-    for cost, _n, r, friend, stand_ins in offers:
+    traded = 0
+    for cost, _n, _r, stand_ins in offers:
         if cost > room:
             break
         for s in stand_ins:
             plan.remove(s)
         room -= cost
-        traded[r] = friend
+        traded += 1
     if not traded:
         return 0, 0
     # Every request that keeps one friend now, the traded ones among them, only with that friend.
@@ -520,4 +520,4 @@ def trade_for_friends(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
     open_to = cands.subset(np.flatnonzero(~others), complete=False)
     fill(plan, open_to, out_of_time=out_of_time)
     fill_by_moving(plan, open_to, fixed, out_of_time=out_of_time, friends=held)
-    return len(traded), before - plan.weighted()
+    return traded, before - plan.weighted()

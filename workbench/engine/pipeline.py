@@ -416,7 +416,7 @@ def solve(
     # Sessions given up for friends after the swaps (see continuity.trade_for_friends), with its time
     # kept from them; never from a proven optimum: what the planner is shown as the most that can be
     # served stays that.
-    proven = plan.weighted() >= min(bounds.total, model_bound if model_bound is not None else math.inf)
+    proven = plan.weighted() >= _reported_bound(bounds, model_bound)[0]
     trade_need = 0.0 if budget.deterministic else tuning.trade_per_candidate * len(wide)
     trade = method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0 and not proven \
         and not budget.over(reserve + trade_need)
@@ -847,6 +847,14 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, False
 
 
+def _reported_bound(bounds: _Bounds, model_bound: int | None) -> tuple[int, str]:
+    """The bound a result reports, and its kind: the honest bounds', or the models' proof where
+    lower (``model_bound`` is given only where it holds for every valid schedule)."""
+    if model_bound is not None and model_bound < bounds.total:
+        return model_bound, "model"
+    return bounds.total, bounds.kind
+
+
 def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, agreed: Agreed, bounds: _Bounds,
             model_bound: int | None, method: str, budget: Budget, keep_before: date | None,
             secondary: dict[str, float], primary_before_continuity: int | None, proven_weeks: int,
@@ -858,9 +866,7 @@ def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, a
         raise RuntimeError("internal error: the schedule breaks hard rules:\n" + "\n".join(map(str, broken[:20])))
     unassigned = explain_unassigned(index, cands, plan, keep_before=keep_before, out_of_time=budget.stage(1.0, 0.05))
     objective = float(plan.weighted())
-    bound, bound_kind = bounds.total, bounds.kind
-    if model_bound is not None and model_bound < bound:
-        bound, bound_kind = model_bound, "model"
+    bound, bound_kind = _reported_bound(bounds, model_bound)
     bound = max(bound, int(objective))  # a bound below a valid schedule would be a bug; never report one
     status = "OPTIMAL" if objective >= bound else "FEASIBLE"
     seconds = budget.elapsed()
