@@ -1394,6 +1394,24 @@ def test_trade_for_friends_gives_up_a_stand_in_where_the_friend_is_worth_more(
     assert workbench.validate(s, plan.to_frame()) == []
 
 
+@pytest.mark.parametrize(("only", "carl_by"), [
+    (None, ["v1", "v1", "v2"]),  # the nearest first: Anna, then Bo in Anna's week away
+    ("v1", ["v1", "v1"]),  # Anna alone: her week away stays short though Bo is free
+    ("v2", ["v2", "v2", "v2"]),  # Bo alone, every week
+], ids=["anyone", "only-anna", "only-bo"])
+def test_the_filler_gives_a_request_of_only_its_one_volunteer(make_scenario, only, carl_by):
+    """``fill(..., only=...)`` places a request's sessions with its one volunteer or not at all (the
+    trade's refill: a request that keeps one friend never gets a stand-in)."""
+    s = workbench.load(make_scenario(**{**A_STAND_IN, "requests.csv": A_STAND_IN["requests.csv"].rsplit("\n", 2)[0]}))
+    ix, cands = all_candidates(s)
+    carl = ix.request_pos["r1"]
+    plan = Plan(ix)
+    fill(plan, cands, only=None if only is None else {carl: ix.volunteer_pos[only]})
+    got = sorted(ix.volunteer_ids[x.vol] for x in plan.sessions if x.req == carl)
+    assert got == carl_by
+    assert workbench.validate(s, plan.to_frame()) == []
+
+
 def test_a_proven_optimum_gives_up_nothing_for_friends(make_scenario, caplog):
     """Bo away in the first two weeks, Eve (whom Carl excludes) across town: the optimum serves Carl
     with Anna twice and Bo once and Dagmar's errand with Eve (5, proven); the baseline gives the

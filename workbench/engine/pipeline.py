@@ -334,6 +334,11 @@ def solve(
     # will move: the warm start's, not the demand (a city of 30 volunteers for 600 citizens, 588 of
     # its 5,469 sessions servable, had reserved 3 s of its 3.7 and searched no week).
     swaps = tuning.swaps_min + tuning.swaps_per_session * len(start.sessions) if w.continuity else 0.0
+    # ... and the trade for friends its own (measured on medium-city at 8216947, 28 s: the weeks left
+    # 1.6 s after the repair, less than the trade needs, and it was skipped in three runs of three).
+    trade_need = 0.0 if budget.deterministic else tuning.trade_per_candidate * len(wide)
+    if method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0:
+        swaps += trade_need
     tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
     tracker.update(phase="quick plan ready")
 
@@ -417,9 +422,11 @@ def solve(
     # kept from them; never from a proven optimum: what the planner is shown as the most that can be
     # served stays that.
     proven = plan.weighted() >= _reported_bound(bounds, model_bound)[0]
-    trade_need = 0.0 if budget.deterministic else tuning.trade_per_candidate * len(wide)
     trade = method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0 and not proven \
         and not budget.over(reserve + trade_need)
+    if method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0 and not trade:
+        log.debug("no trade for friends: %s", "a proven optimum" if proven else
+                  f"{budget.seconds(1.0, reserve):.2f}s left, {trade_need:.2f}s needed")
     if w.continuity:
         for _pass in range(tuning.swap_passes):  # a move can open room for another
             if not improve_continuity(plan, wide, agreed_keys, friends=swap_friends,

@@ -259,9 +259,11 @@ class Tuning:
     #: At most this share of the plan's weighted sessions is given up for friends in all, before the
     #: refill (the aim's loss against the run without it is to stay within 0.5 %).
     friend_trade_cap: float = 0.0025
-    #: Seconds the trade needs per candidate triple (it filters them for the refill; medium-city,
-    #: 670,000 triples: 1.0 s), kept from the swaps before it; it is skipped when less is left.
-    trade_per_candidate: float = 2e-6
+    #: Seconds the trade needs per candidate triple (its refill goes through them; medium-city, 670,000
+    #: triples: 0.14 s, city-large 1.66 million: 0.6 s), kept from the week stages with the swaps' time;
+    #: it is skipped when less is left. (At 2e-6, with a refill that copied the candidates and moved
+    #: sessions, the weeks left it too little on medium-city and it was skipped in three runs of three.)
+    trade_per_candidate: float = 4e-7
 
     # ----------------------------------------------------------- effort (deterministic work)
     #: Work units of the primary stage per model triple when an effort is given and it is
