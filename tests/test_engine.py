@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -1410,6 +1411,21 @@ def test_the_filler_gives_a_request_of_only_its_one_volunteer(make_scenario, onl
     got = sorted(ix.volunteer_ids[x.vol] for x in plan.sessions if x.req == carl)
     assert got == carl_by
     assert workbench.validate(s, plan.to_frame()) == []
+
+
+@pytest.mark.parametrize(("weight", "baseline", "floor"), [
+    (20, 9_000, 9_975),  # the default weight: Tuning.friend_trade_cap (0.25 %) of 10,000
+    (40, 9_000, 9_950),  # twice the weight, twice the sessions it may give up
+    (200, 9_000, 9_750),
+    (200, 9_900, 9_900),  # never below the coordinator's baseline
+    (0, 9_000, 10_000),  # no aim, nothing given up
+    (100_000, 0, 0),  # the share stops at the whole plan
+])
+def test_the_continuity_weight_sets_what_the_trade_for_friends_may_give_up(weight, baseline, floor):
+    """The trade's floor: the cap at the default weight, in proportion to the weight, never below the
+    baseline (the weight is the planner's trade-off, not the cap alone)."""
+    plan, greedy = SimpleNamespace(weighted=lambda: 10_000), SimpleNamespace(weighted=lambda: baseline)
+    assert pipeline._trade_floor(plan, greedy, Weights(continuity=weight), TUNING) == floor
 
 
 def test_a_proven_optimum_gives_up_nothing_for_friends(make_scenario, caplog):

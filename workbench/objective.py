@@ -40,8 +40,11 @@ and 0.68, 0.97 and 0.71 holding every friend, 0.99 and 0.08 with weight 0
 (benchmarks/RESULTS.md shows both runs per city). Last, where the schedule is not a proven optimum, a
 request served twice or more by its most frequent volunteer gives up the few sessions others
 serve where they are worth less than a friend (``Tuning.friend_worth`` × the weight, priority
-points), within ``Tuning.friend_trade_cap`` of the schedule, and the freed time is offered to
-what is still missing (``continuity.trade_for_friends``). Set the
+points), within ``Tuning.friend_trade_cap`` of the schedule at the default weight (in proportion
+to the weight: 1 % at 80), and the freed time is offered to what is still missing
+(``continuity.trade_for_friends``). Raising the weight is how a planner buys more continuity with
+sessions: on medium-city 0.80 at the default, 0.83 at 80, 0.88 at 200 for 1.5 % of the weighted
+sessions (measured 2026-12-04, 28 s; see ``Tuning.friend_trade_cap``). Set the
 ``continuity`` weight to 0 to aim at the most sessions alone (the friends are then still
 chosen, to guide the quick plan, and nothing is held, swapped or given up for them). Otherwise every
 week leans to the friends among equally good answers, keeps its sessions with them

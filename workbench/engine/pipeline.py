@@ -440,13 +440,22 @@ def solve(
     if trade:
         if plan is greedy:
             plan = Plan(index, greedy.sessions)  # the baseline stays the coordinator's
-        floor = max(greedy.weighted(), math.ceil((1 - tuning.friend_trade_cap) * plan.weighted()))
+        floor = _trade_floor(plan, greedy, w, tuning)
         traded, given = trade_for_friends(plan, wide, agreed_keys, w.continuity * tuning.friend_worth, floor,
                                           out_of_time=budget.stage(1.0, reserve))
         log.debug("traded for friends: %d requests for %d weighted, continuity %.3f at %.2fs", traded, given,
                   _continuity(plan.sessions), budget.elapsed())
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
                    primary_before_continuity, proven_weeks, len(wide), any(baseline_cut))
+
+
+def _trade_floor(plan: Plan, greedy: Plan, weights: Weights, tuning: Tuning) -> int:
+    """The fewest weighted sessions the trade for friends may leave of ``plan``: never below the
+    coordinator's baseline, and at most ``tuning.friend_trade_cap`` of the plan given up at the default
+    continuity weight, in proportion to the weight, so that the weight is the planner's trade-off
+    (with the cap fixed, weight 80 kept one friend for 0.80 of medium-city's requests, as 20 did)."""
+    share = min(1.0, tuning.friend_trade_cap * weights.continuity / Weights().continuity)
+    return max(greedy.weighted(), math.ceil((1 - share) * plan.weighted()))
 
 
 def _guided(index: ScenarioIndex, base: Plan, wide: Candidates, pw: PairWeeks, used: np.ndarray,

@@ -257,7 +257,12 @@ class Tuning:
     #: proven (no trade). Without the cap below, alien gave up 63 (0.52 %) for 0.737 → 0.792.
     friend_worth: float = 0.1
     #: At most this share of the plan's weighted sessions is given up for friends in all, before the
-    #: refill (the aim's loss against the run without it is to stay within 0.5 %).
+    #: refill, at the default continuity weight (the aim's loss against the run without it is to stay
+    #: within 0.5 %), in proportion to the weight (``pipeline._trade_floor``). Measured 2026-12-04 in
+    #: process, 28 s (weight: weighted ÷ bound / continuity): medium-city 20: 0.987 / 0.80, 40: 0.986 /
+    #: 0.82, 80: 0.983 / 0.83, 200: 0.972 / 0.88; medium-alien 0.990 / 0.76, 0.987 / 0.77, 0.984 / 0.77,
+    #: 0.971 / 0.86; medium-rural 0.992 / 0.81, 0.990 / 0.83, 0.985 / 0.87, 0.973 / 0.92. With the cap
+    #: fixed, weight 80 had changed little (medium-city 0.987 / 0.80, alien 0.987 / 0.74).
     friend_trade_cap: float = 0.0025
     #: Seconds the trade needs per candidate triple (its refill goes through them; medium-city, 670,000
     #: triples: 0.14 s, city-large 1.66 million: 0.6 s), kept from the week stages with the swaps' time;

@@ -20,7 +20,8 @@ from .messages import message
 
 # Short explanations shown next to the weight sliders (see workbench/objective.py for the full story).
 WEIGHT_HELP = {
-    "continuity": "same volunteer for a citizen week after week (0: serve the most, friends not held)",
+    "continuity": "same volunteer for a citizen week after week (higher: more friends kept, a few sessions "
+                  "given up for them; 0: serve the most, friends not held)",
     "preferred": "the volunteer the citizen asked for",
     "interests": "volunteer and citizen share interests",
     "travel": "less travelling (penalty per km)",
