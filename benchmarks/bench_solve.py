@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 CITIES = ROOT / "benchmarks" / ".cities"
+# The command as a user runs it, from a source checkout whether or not the package is installed.
+CLI = [sys.executable, "-c", "import workbench_cli; workbench_cli.main()"]
 
 SIZES = {  # volunteers, citizens, weeks, time limit (s)
     "small": (60, 100, 2, 10),
@@ -97,7 +99,7 @@ def city(size: str, name: str, generator: str, knobs: object, seed: int = 21) ->
 def run(path: Path, method: str, limit: float, *extra: str) -> tuple[dict, float, float]:
     """One whole command; its kpis, wall seconds and peak memory (MB)."""
     out = Path(tempfile.mkdtemp(prefix="bench-")) / "out"
-    cmd = [sys.executable, "-c", "import workbench_cli; workbench_cli.main()", "solve", str(path), "--out", str(out),
+    cmd = [*CLI, "solve", str(path), "--out", str(out),
            "--method", method, "--time-limit", str(limit), *extra]
     t0 = time.monotonic()
     pid = os.fork()

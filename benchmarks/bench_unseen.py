@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_solve import CLI  # noqa: E402
 
 KNOBS = {  # each drawn with probability 0.4, else the preset's
     "free_days": [0, 0.5, 1], "window_scale": [0.5, 1, 2], "area_scale": [0.5, 1, 4, 10],
@@ -35,8 +36,7 @@ KNOBS = {  # each drawn with probability 0.4, else the preset's
 
 def workbench(*args: str) -> subprocess.CompletedProcess:
     """The command as a user runs it (a fresh process through the package's entry point)."""
-    return subprocess.run([sys.executable, "-c", "import workbench_cli; workbench_cli.main()", *args],
-                          capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def draw(rnd: random.Random, folder: Path) -> tuple[str, float]:
