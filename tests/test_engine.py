@@ -1413,6 +1413,80 @@ def test_the_filler_gives_a_request_of_only_its_one_volunteer(make_scenario, onl
     assert workbench.validate(s, plan.to_frame()) == []
 
 
+SWAPPED_FRIENDS = {
+    **A_STAND_IN,
+    "scenario.toml": """
+        name = "two friends swapped"
+        start_date = 2026-01-05
+        weeks = 3
+    """,
+    "requests.csv": A_STAND_IN["requests.csv"].rsplit("\n", 2)[0] + """
+        r2,c2,visit,60,1,in_person,false,,
+    """,
+}
+
+
+@pytest.mark.parametrize(("week", "carl_by", "dagmar_by"), [
+    (0, ["v1", "v1"], ["v2", "v2", "v2"]),  # Anna's week away: Carl waits, Bo's one visit is Dagmar's
+    (1, ["v2", "v2", "v2"], ["v1", "v1"]),  # Bo with Carl every week, Anna with Dagmar where she can
+], ids=["first-week", "second-week"])
+def test_a_repeated_week_gives_every_week_that_weeks_volunteers(make_scenario, week, carl_by, dagmar_by):
+    """Carl and Dagmar swap Anna and Bo every week (no friend kept); repeating one week gives every
+    week that week's pairs, and in Anna's week away nobody stands in for her (Bo does one visit a week)."""
+    s = workbench.load(make_scenario(**SWAPPED_FRIENDS))
+    ix, cands = all_candidates(s)
+    carl, dagmar = ix.request_pos["r1"], ix.request_pos["r2"]
+    anna, bo = ix.volunteer_pos["v1"], ix.volunteer_pos["v2"]
+    plan = Plan(ix, [Session(carl, anna, 0, 600, True), Session(dagmar, bo, 0, 600, True),
+                     Session(carl, bo, 7, 600, True), Session(dagmar, anna, 7, 600, True)])
+    got, friends = continuity_module.repeat_week(plan, cands, [], week)
+    by = {r: sorted(ix.volunteer_ids[x.vol] for x in got.sessions if x.req == r) for r in (carl, dagmar)}
+    assert (by[carl], by[dagmar]) == (carl_by, dagmar_by)
+    assert friends == ({carl: anna, dagmar: bo} if week == 0 else {carl: bo, dagmar: anna})
+    assert workbench.validate(s, got.to_frame()) == []
+
+
+ERIKS_ERRAND = {
+    **ONE_FRIEND_FOR_TWO,
+    "volunteer_absences.csv": """
+        volunteer_id,from_date,to_date
+        v2,2026-01-05,2026-01-11
+    """,
+    "citizens.csv": ONE_FRIEND_FOR_TWO["citizens.csv"].rstrip() + """
+        c3,Erik,55.683,12.573,ar,5,any,,north
+    """,
+    "citizen_availability.csv": ONE_FRIEND_FOR_TWO["citizen_availability.csv"].rstrip() + """
+        c3,mon,09:00,15:00
+    """,
+    "requests.csv": ONE_FRIEND_FOR_TWO["requests.csv"].rsplit("\n", 2)[0] + """
+        r3,c3,visit,60,1,in_person,false,2026-01-12,10:00
+    """,
+}
+
+
+@pytest.mark.parametrize(("weight", "repeated"), [
+    (20, False),  # a friend for Carl (2 points) is not worth Erik's errand (5)
+    (100, True),  # at this weight it is (10 points)
+    (0, False),  # no aim: the start as it is
+], ids=["default", "heavy", "no-aim"])
+def test_a_week_is_repeated_only_where_its_friends_are_worth_what_it_gives_up(make_scenario, weight, repeated):
+    """Bo away in week 1, Erik's errand (priority 5) only Anna can do in week 2, Anna one visit a week:
+    repeating week 1 gives Carl Anna twice but loses the errand; repeating week 2 changes nothing."""
+    s = workbench.load(make_scenario(**ERIKS_ERRAND))
+    ix, cands = all_candidates(s)
+    carl, erik = ix.request_pos["r1"], ix.request_pos["r3"]
+    anna, bo = ix.volunteer_pos["v1"], ix.volunteer_pos["v2"]
+    start = Plan(ix, [Session(carl, anna, 0, 600, True), Session(erik, anna, 7, 600, True),
+                      Session(carl, bo, 7, 660, True)])
+    assert workbench.validate(s, start.to_frame()) == []
+    got = pipeline._repeated(start, cands, Plan(ix), Weights(continuity=weight), TUNING, lambda: False)
+    carl_by = sorted(ix.volunteer_ids[x.vol] for x in got.sessions if x.req == carl)
+    assert (got is not start) == repeated
+    assert carl_by == (["v1", "v1"] if repeated else ["v1", "v2"])
+    assert got.weighted() == (2 if repeated else 7)
+    assert workbench.validate(s, got.to_frame()) == []
+
+
 @pytest.mark.parametrize(("weight", "baseline", "floor"), [
     (20, 9_000, 9_975),  # the default weight: Tuning.friend_trade_cap (0.25 %) of 10,000
     (40, 9_000, 9_950),  # twice the weight, twice the sessions it may give up

@@ -14,6 +14,14 @@ that many extra Boolean terms in the week models slow CP-SAT noticeably):
    sessions the pair can give in the request's weeks, volunteers limited to the
    sessions they can give in a week, recurring requests alone. The warm start and
    the week models lean to these friends among equally good answers;
+   Then :func:`repeat_week` gives the quick plan one week's pattern in every week: that
+   week's recurring sessions repeated with the same volunteers (the weeks differ only by
+   absences and one-offs, so a week that fits mostly fits again), what is still missing
+   filled after. The week models start from it (thinned ones hold its friends, complete ones
+   lean to them). Measured (in process,
+   28 s, seeds 0 and 1) on the medium cities, continuity rose by 0.02-0.08 for up to 0.35 %
+   of the weighted sessions: within what ``Tuning.friend_worth`` says a friend is worth, the
+   test it must pass to be used;
 1. :func:`choose_friends` picks, for every request with two or more sessions
    in the horizon, one volunteer — the one who serves it most often in the weeks'
    primary solutions, then the one agreed before, the citizen's own choice, the
@@ -257,6 +265,31 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
                 friend[int(pr[idx[q]])] = int(pv[idx[q]])
     log.debug("friend patterns: LP %.3f after %d rounds (converged %s)", value, rounds, converged)
     return friend
+
+
+def repeat_week(plan: Plan, cands: Candidates, kept: list[Session], week: int) -> tuple[Plan, dict[int, int]]:
+    """A new plan: ``kept`` (the agreed sessions), ``plan``'s sessions of ``week``, and its recurring
+    sessions there repeated in every other week with the same volunteer (on the same weekday at the
+    same start where that is free, else on another of the pair's candidate days); then the filler
+    over ``cands`` for what is still missing, each repeated request's volunteer tried first.
+    Returns the plan and its pattern's friends (request → volunteer)."""
+    ix = plan.index
+    out = Plan(ix, kept)
+    placed = set(out.sessions)
+    pattern = [s for s in plan.sessions if s.week == week]
+    for s in pattern:
+        if s not in placed:
+            out.add(s)
+    pattern = [s for s in pattern if not ix.one_off[s.req]]
+    for w in range(ix.weeks):
+        if w == week:
+            continue
+        for s in pattern:
+            if out.remaining(s.req, w) > 0:
+                out.place_with(cands, s.req, s.vol, s._replace(day=s.day + 7 * (w - week)))
+    friends = {s.req: s.vol for s in pattern}
+    fill(out, cands, friends=friends)
+    return out, friends
 
 
 def choose_friends(index: ScenarioIndex, cands: Candidates, sessions: list[Session],

@@ -88,6 +88,7 @@ from .continuity import (
     friend_patterns,
     held_friends,
     improve_continuity,
+    repeat_week,
     served_twice,
     trade_for_friends,
 )
@@ -330,6 +331,14 @@ def solve(
     if method == "cpsat" and tuning.warm_moving_share > 0:
         start = _warm_start_by_moving(start, wide, agreed_keys, pw, lp_use if lp_use is not None else used,
                                       swap_friends if w.continuity else None, budget, reserve, tuning)
+    repeat_need = 0.0 if budget.deterministic else tuning.repeat_per_candidate * len(wide)
+    # Not where the week models hold every triple: they only lean to the friends, and a repeated start
+    # changed no small city's continuity but slowed its proof (small-alien-villages 1.3 → 2.0 s).
+    # Nor where the warm start is within Tuning.repeat_gap of the bound (see there).
+    if method == "cpsat" and w.continuity and tuning.repeat_weeks and not complete_models(pw, tuning) \
+            and start.weighted() < (1 - tuning.repeat_gap) * bounds.total and not budget.over(reserve + repeat_need):
+        start = _repeated(start, wide, base, w, tuning,
+                          budget.stage(tuning.repeat_share, reserve, at_least=repeat_need))
     # The week stages leave the repair and the continuity swaps their time, by the sessions the swaps
     # will move: the warm start's, not the demand (a city of 30 volunteers for 600 citizens, 588 of
     # its 5,469 sessions servable, had reserved 3 s of its 3.7 and searched no week).
@@ -503,6 +512,30 @@ def _warm_start_by_moving(start: Plan, wide: Candidates, agreed_keys: set[tuple[
     log.debug("warm start by moving: %d added, %d weighted, continuity %.3f at %.2fs", moved, plan.weighted(),
               _continuity(plan.sessions), budget.elapsed())
     return plan
+
+
+def _repeated(start: Plan, wide: Candidates, base: Plan, weights: Weights, tuning: Tuning,
+              out_of_time: Callable[[], bool]) -> Plan:
+    """``start`` with one of its weeks repeated in every week (see continuity.repeat_week), the best
+    of its ``Tuning.repeat_weeks`` most valuable weeks, where the friends it keeps are worth what it
+    gives up (``Tuning.friend_worth`` × the continuity weight per request kept); else ``start``."""
+    index = start.index
+    worth = weights.continuity * tuning.friend_worth
+
+    def score(plan: Plan) -> float:
+        return plan.weighted() + worth * len(held_friends(plan.sessions))
+
+    values = _week_values(index, start.sessions)
+    best, best_score = start, score(start)
+    for k in sorted(range(index.weeks), key=lambda k: -values[k])[:tuning.repeat_weeks]:
+        plan, _friends = repeat_week(start, wide, base.sessions, k)
+        if score(plan) > best_score:
+            best, best_score = plan, score(plan)
+        if out_of_time():
+            break
+    log.debug("week repeated: %d weighted, continuity %.3f (the start's %d, %.3f)", best.weighted(),
+              _continuity(best.sessions), start.weighted(), _continuity(start.sessions))
+    return best
 
 
 def _continuity(sessions: list[Session]) -> float:

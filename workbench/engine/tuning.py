@@ -264,6 +264,25 @@ class Tuning:
     #: 0.971 / 0.86; medium-rural 0.992 / 0.81, 0.990 / 0.83, 0.985 / 0.87, 0.973 / 0.92. With the cap
     #: fixed, weight 80 had changed little (medium-city 0.987 / 0.80, alien 0.987 / 0.74).
     friend_trade_cap: float = 0.0025
+    #: The quick plan's weeks tried as the pattern repeated in every week (``continuity.repeat_week``),
+    #: the most valuable first; 0: none. Measured in process, 28 s (2026-12-04, seeds 0 / 1, weighted ÷
+    #: bound and continuity before → after): medium-city 0.9873 / 0.80 → 0.9841 / 0.83 (seed 1: 0.9873
+    #: / 0.79 → 0.9847 / 0.83), rural 0.9918 / 0.81 → 0.9896 / 0.84 (0.9918 / 0.81 → 0.9890 / 0.84),
+    #: appointments 0.9890 / 0.76 → 0.9857 / 0.84, mixed 0.9894 / 0.83 → 0.9882 / 0.87, alien 0.9896 /
+    #: 0.76 → 0.9905 / 0.79, alien-villages 0.9822 / 0.83 → 0.9813 / 0.85, sparse equal; city-large,
+    #: 118 s: 0.9588 / 0.75 → 0.9502 / 0.83 (greedy's 0.87). Holding every pattern friend in the week
+    #: models as well cost 1.3-2.3 % (medium-city 0.9745 / 0.83).
+    repeat_weeks: int = 4
+    #: Share of the time left for the repeated weeks (at least one is tried where the time needed,
+    #: ``repeat_per_candidate`` per wide triple, is left: medium-city, 670,000 triples: 0.15 s a week,
+    #: city-large, 1.6 million: 0.6 s).
+    repeat_share: float = 0.05
+    repeat_per_candidate: float = 4e-7
+    #: No week is repeated where the warm start is within this share of the honest bound: the week
+    #: models then reach the bound leaning to the friends, and holding the repeated week's friends kept
+    #: them from it (medium-retirees, start 0.9997 of the bound: proven 9,679 and continuity 0.995
+    #: without; 9,677 and 0.994 with the repeat, every held week proven below its bound).
+    repeat_gap: float = 0.002
     #: Seconds the trade needs per candidate triple (its refill goes through them; medium-city, 670,000
     #: triples: 0.14 s, city-large 1.66 million: 0.6 s), kept from the week stages with the swaps' time;
     #: it is skipped when less is left. (At 2e-6, with a refill that copied the candidates and moved
