@@ -24,7 +24,10 @@ Continuity across weeks is the one exception to "without giving any of it up",
 and it has stages of its own (see :mod:`workbench.engine.continuity`): each
 recurring request's visiting friend is chosen for the whole horizon before any
 week is planned (up to medium size by a linear relaxation of all weeks together, in
-which a friend takes a request whole; see ``continuity.friend_patterns``). On
+which a friend takes a request whole; see ``continuity.friend_patterns``). The quick plan
+then repeats one of its weeks in every week (``continuity.repeat_week``: its recurring
+sessions with the same volunteers, where the friends that keeps are worth what it gives up
+at the weight; not on small cities, whose week models hold every candidate). On
 cities too large for the week models to hold every candidate, a request the quick
 plan already serves with one friend is then planned with that friend alone in every
 week the friend can come; where the quick
@@ -34,8 +37,9 @@ that pair out by more than the ``continuity`` weight allows (weight ×
 the friends held together cost the relaxation more than ``Tuning.hold_loss`` (at the
 default weight, in proportion to it): then the costliest holds are released. The
 weight is the trade-off (at large size, holding every friend was measured to serve
-more and keep more friends). Measured on city-medium (2026-12-03, 28 s): 0.989 of
-the bound and continuity 0.79 at the default; earlier, with the friends' flow, 0.978
+more and keep more friends). Measured on city-medium (2026-12-04, the whole command, 30 s):
+0.985 of the bound and continuity 0.83 at the default (0.987 and 0.80 before the repeated
+week, 0.994 and 0.07 with weight 0); earlier, with the friends' flow, 0.978
 and 0.68, 0.97 and 0.71 holding every friend, 0.99 and 0.08 with weight 0
 (benchmarks/RESULTS.md shows both runs per city). Last, where the schedule is not a proven optimum, a
 request served twice or more by its most frequent volunteer gives up the few sessions others
@@ -44,7 +48,7 @@ points), within ``Tuning.friend_trade_cap`` of the schedule at the default weigh
 to the weight: 1 % at 80), and the freed time is offered to what is still missing
 (``continuity.trade_for_friends``). Raising the weight is how a planner buys more continuity with
 sessions: on medium-city 0.80 at the default, 0.83 at 80, 0.88 at 200 for 1.5 % of the weighted
-sessions (measured 2026-12-04, 28 s; see ``Tuning.friend_trade_cap``). Set the
+sessions (measured 2026-12-04 before the repeated week, 28 s; see ``Tuning.friend_trade_cap``). Set the
 ``continuity`` weight to 0 to aim at the most sessions alone (the friends are then still
 chosen, to guide the quick plan, and nothing is held, swapped or given up for them). Otherwise every
 week leans to the friends among equally good answers, keeps its sessions with them

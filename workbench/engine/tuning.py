@@ -269,9 +269,11 @@ class Tuning:
     #: bound and continuity before → after): medium-city 0.9873 / 0.80 → 0.9841 / 0.83 (seed 1: 0.9873
     #: / 0.79 → 0.9847 / 0.83), rural 0.9918 / 0.81 → 0.9896 / 0.84 (0.9918 / 0.81 → 0.9890 / 0.84),
     #: appointments 0.9890 / 0.76 → 0.9857 / 0.84, mixed 0.9894 / 0.83 → 0.9882 / 0.87, alien 0.9896 /
-    #: 0.76 → 0.9905 / 0.79, alien-villages 0.9822 / 0.83 → 0.9813 / 0.85, sparse equal; city-large,
-    #: 118 s: 0.9588 / 0.75 → 0.9502 / 0.83 (greedy's 0.87). Holding every pattern friend in the week
-    #: models as well cost 1.3-2.3 % (medium-city 0.9745 / 0.83).
+    #: 0.76 → 0.9905 / 0.79, alien-villages 0.9822 / 0.83 → 0.9813 / 0.85, sparse equal; the whole
+    #: command, 120 s (the nineteenth record against the eighteenth): large city 0.9589 / 0.75 → 0.9503 /
+    #: 0.83 (greedy's 0.87), rural 0.9601 / 0.76 → 0.9516 / 0.84, alien 0.9706 / 0.73 → 0.9685 / 0.84.
+    #: Holding every friend of the repeated week in the week models as well cost 1.3-2.3 % (medium-city
+    #: 0.9745 / 0.83).
     repeat_weeks: int = 4
     #: Share of the time left for the repeated weeks (at least one is tried where the time needed,
     #: ``repeat_per_candidate`` per wide triple, is left: medium-city, 670,000 triples: 0.15 s a week,
