@@ -577,6 +577,28 @@ def test_an_absence_next_week_leaves_this_week_alone():
     assert moved["reason"].str.contains(f"volunteer {gone} is absent").all()
 
 
+def test_replanning_from_a_repeated_week_keeps_the_agreed_and_the_past(caplog):
+    """On thinned models, where the quick plan repeats a week: re-planning after a volunteer falls ill
+    from day 3 keeps the past exactly, every agreed session not forced, and a valid schedule."""
+    s = workbench.load_dataset("demo")
+    thin = Tuning(complete_up_to=0, max_model_triples=2_000)
+    first = workbench.solve(s, time_limit=None, effort=3.0, tuning=thin)
+    cut = s.settings.start_date + pd.Timedelta(days=3).to_pytimedelta()
+    gone = first.schedule["volunteer_id"].value_counts().index[0]
+    absent = pd.concat([s.volunteer_absences, pd.DataFrame([{"volunteer_id": gone, "from_date": cut,
+                                                              "to_date": s.settings.end_date}])], ignore_index=True)
+    ill = workbench.edit.replace(s, volunteer_absences=absent)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        again = workbench.solve(ill, time_limit=None, effort=3.0, tuning=thin, previous=first.schedule,
+                                keep_before=cut)
+    assert "week repeated" in caplog.text
+    assert workbench.validate(ill, again.schedule) == []
+    past = first.schedule["date"] < cut.isoformat()
+    assert _ids(first.schedule[past]) == _ids(again.schedule[again.schedule["date"] < cut.isoformat()])
+    assert _ids(first.schedule) - _ids(again.forced) <= _ids(again.schedule)
+    assert gone not in set(again.schedule.loc[again.schedule["date"] >= cut.isoformat(), "volunteer_id"])
+
+
 def test_an_absence_before_the_replanning_date_is_reported_not_refused():
     """The past kept by keep_before holds a session of a volunteer now absent: it is dropped and reported."""
     s = workbench.load_dataset("demo")
@@ -1464,12 +1486,14 @@ ERIKS_ERRAND = {
 }
 
 
-@pytest.mark.parametrize(("weight", "repeated"), [
-    (20, False),  # a friend for Carl (2 points) is not worth Erik's errand (5)
-    (100, True),  # at this weight it is (10 points)
-    (0, False),  # no aim: the start as it is
-], ids=["default", "heavy", "no-aim"])
-def test_a_week_is_repeated_only_where_its_friends_are_worth_what_it_gives_up(make_scenario, weight, repeated):
+@pytest.mark.parametrize(("weight", "floor", "repeated"), [
+    (20, 0, False),  # a friend for Carl (2 points) is not worth Erik's errand (5)
+    (100, 0, True),  # at this weight it is (10 points)
+    (100, 3, False),  # but never below the coordinator's baseline
+    (0, 0, False),  # no aim: the start as it is
+], ids=["default", "heavy", "baseline", "no-aim"])
+def test_a_week_is_repeated_only_where_its_friends_are_worth_what_it_gives_up(make_scenario, weight, floor,
+                                                                              repeated):
     """Bo away in week 1, Erik's errand (priority 5) only Anna can do in week 2, Anna one visit a week:
     repeating week 1 gives Carl Anna twice but loses the errand; repeating week 2 changes nothing."""
     s = workbench.load(make_scenario(**ERIKS_ERRAND))
@@ -1479,7 +1503,7 @@ def test_a_week_is_repeated_only_where_its_friends_are_worth_what_it_gives_up(ma
     start = Plan(ix, [Session(carl, anna, 0, 600, True), Session(erik, anna, 7, 600, True),
                       Session(carl, bo, 7, 660, True)])
     assert workbench.validate(s, start.to_frame()) == []
-    got = pipeline._repeated(start, cands, Plan(ix), Weights(continuity=weight), TUNING, lambda: False)
+    got = pipeline._repeated(start, cands, Plan(ix), Weights(continuity=weight), TUNING, lambda: False, floor)
     carl_by = sorted(ix.volunteer_ids[x.vol] for x in got.sessions if x.req == carl)
     assert (got is not start) == repeated
     assert carl_by == (["v1", "v1"] if repeated else ["v1", "v2"])

@@ -335,10 +335,11 @@ def solve(
     # Not where the week models hold every triple: they only lean to the friends, and a repeated start
     # changed no small city's continuity but slowed its proof (small-alien-villages 1.3 → 2.0 s).
     # Nor where the warm start is within Tuning.repeat_gap of the bound (see there).
-    if method == "cpsat" and w.continuity and tuning.repeat_weeks and not complete_models(pw, tuning) \
-            and start.weighted() < (1 - tuning.repeat_gap) * bounds.total and not budget.over(reserve + repeat_need):
+    if method == "cpsat" and w.continuity and tuning.repeat_weeks and index.weeks > 1 \
+            and not complete_models(pw, tuning) and start.weighted() < (1 - tuning.repeat_gap) * bounds.total \
+            and not budget.over(reserve + repeat_need):
         start = _repeated(start, wide, base, w, tuning,
-                          budget.stage(tuning.repeat_share, reserve, at_least=repeat_need))
+                          budget.stage(tuning.repeat_share, reserve, at_least=repeat_need), floor=greedy.weighted())
     # The week stages leave the repair and the continuity swaps their time, by the sessions the swaps
     # will move: the warm start's, not the demand (a city of 30 volunteers for 600 citizens, 588 of
     # its 5,469 sessions servable, had reserved 3 s of its 3.7 and searched no week).
@@ -515,10 +516,12 @@ def _warm_start_by_moving(start: Plan, wide: Candidates, agreed_keys: set[tuple[
 
 
 def _repeated(start: Plan, wide: Candidates, base: Plan, weights: Weights, tuning: Tuning,
-              out_of_time: Callable[[], bool]) -> Plan:
+              out_of_time: Callable[[], bool], floor: int = 0) -> Plan:
     """``start`` with one of its weeks repeated in every week (see continuity.repeat_week), the best
     of its ``Tuning.repeat_weeks`` most valuable weeks, where the friends it keeps are worth what it
-    gives up (``Tuning.friend_worth`` × the continuity weight per request kept); else ``start``."""
+    gives up (``Tuning.friend_worth`` × the continuity weight per request kept) and it serves at least
+    ``floor`` (the coordinator's baseline: the start of the week models is never below it); else
+    ``start``."""
     index = start.index
     worth = weights.continuity * tuning.friend_worth
 
@@ -529,7 +532,7 @@ def _repeated(start: Plan, wide: Candidates, base: Plan, weights: Weights, tunin
     best, best_score = start, score(start)
     for k in sorted(range(index.weeks), key=lambda k: -values[k])[:tuning.repeat_weeks]:
         plan, _friends = repeat_week(start, wide, base.sessions, k)
-        if score(plan) > best_score:
+        if plan.weighted() >= floor and score(plan) > best_score:
             best, best_score = plan, score(plan)
         if out_of_time():
             break
