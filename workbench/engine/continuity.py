@@ -17,11 +17,11 @@ that many extra Boolean terms in the week models slow CP-SAT noticeably):
    Then :func:`repeat_week` gives the quick plan one week's pattern in every week: that
    week's recurring sessions repeated with the same volunteers (the weeks differ only by
    absences and one-offs, so a week that fits mostly fits again), what is still missing
-   filled after. The week models start from it (thinned ones hold its friends, complete ones
-   lean to them). Measured (in process,
-   28 s, seeds 0 and 1) on the medium cities, continuity rose by 0.02-0.08 for up to 0.35 %
-   of the weighted sessions: within what ``Tuning.friend_worth`` says a friend is worth, the
-   test it must pass to be used;
+   filled after. It is used where the friends it adds are worth what it gives up
+   (``Tuning.friend_worth`` × the weight per friend) and never on the small cities, whose
+   week models see every candidate; the thinned week models then hold its friends. Measured
+   (in process, 28 s, seeds 0 and 1) on the medium cities: continuity 0.02-0.08 higher for
+   up to 0.35 % of the weighted sessions;
 1. :func:`choose_friends` picks, for every request with two or more sessions
    in the horizon, one volunteer — the one who serves it most often in the weeks'
    primary solutions, then the one agreed before, the citizen's own choice, the
