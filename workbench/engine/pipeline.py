@@ -532,8 +532,8 @@ def _repeated(start: Plan, wide: Candidates, base: Plan, weights: Weights, tunin
     best, best_score = start, score(start)
     for k in sorted(range(index.weeks), key=lambda k: -values[k])[:tuning.repeat_weeks]:
         plan, _friends = repeat_week(start, wide, base.sessions, k)
-        if plan.weighted() >= floor and score(plan) > best_score:
-            best, best_score = plan, score(plan)
+        if plan.weighted() >= floor and (plan_score := score(plan)) > best_score:
+            best, best_score = plan, plan_score
         if out_of_time():
             break
     log.debug("week repeated: %d weighted, continuity %.3f (the start's %d, %.3f)", best.weighted(),
