@@ -8,6 +8,7 @@ the optimiser never does worse than the coordinator's baseline.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -23,7 +24,7 @@ from exact import exact_optimum
 from ortools.sat.python import cp_model
 
 import workbench
-from workbench.engine import Tuning, candidates, pipeline
+from workbench.engine import Tuning, candidates, formulation, pipeline
 from workbench.engine import bound as bound_module
 from workbench.engine import continuity as continuity_module
 from workbench.engine import greedy as greedy_module
@@ -76,26 +77,29 @@ def test_objective_and_bound_enclose_the_true_optimum(kind: str, seed: int) -> N
         assert r.objective == best
 
 
-def _greedy_week(kind: str, sequenced: bool) -> tuple[Plan, WeekSearch]:
-    """A tiny city's greedy schedule and its week model, every day sequenced if ``sequenced``."""
+def _greedy_week(kind: str, days: str) -> tuple[Plan, WeekSearch]:
+    """A tiny city's greedy schedule and its week model, every day given its timing: none (``relaxed``),
+    as routes where it has few enough (``routes``), or sequenced (``sequenced``)."""
     s = tiny_city(kind, seed=4, volunteers=12, citizens=25, weeks=1)
     ix, cands = all_candidates(s)
     plan = Plan(ix)
     fill(plan, cands)
-    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    tuning = Tuning(route_cap=0) if days == "sequenced" else TUNING
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, tuning)
     T = ws.wm.triples
-    for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])) if sequenced else ():
+    for volunteer, of in ((True, cands.vol[T]), (False, ix.req_cit[cands.req[T]])) if days != "relaxed" else ():
         for who, day in set(zip(of.tolist(), cands.day[T].tolist())):
             ws.sequence_day(volunteer, who, day)
     return plan, ws
 
 
-@pytest.mark.parametrize("sequenced", [False, True])
+@pytest.mark.parametrize("days", ["relaxed", "routes", "sequenced"])
 @pytest.mark.parametrize("kind", [*PRESETS, "alien"])
-def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) -> None:
-    """The assignment model is a relaxation, also with every volunteer's and citizen's day sequenced:
-    a valid schedule (the greedy one) is one of its solutions."""
-    plan, ws = _greedy_week(kind, sequenced)
+def test_every_valid_schedule_fits_the_week_model(kind: str, days: str) -> None:
+    """The assignment model is a relaxation, also with every volunteer's and citizen's day given as routes
+    or sequenced: a valid schedule (the greedy one) is one of its solutions."""
+    plan, ws = _greedy_week(kind, days)
+    assert days != "routes" or ws.wm.routes
     model = ws.wm.model.clone()
     on = set(ws._positions(plan.sessions))
     assert len(on) == len(plan.sessions) > 0
@@ -104,19 +108,65 @@ def test_every_valid_schedule_fits_the_week_model(kind: str, sequenced: bool) ->
     assert cp_model.CpSolver().solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
+@pytest.mark.parametrize("days", ["routes", "sequenced"])
 @pytest.mark.parametrize("kind", [*PRESETS, "alien"])
-def test_a_timed_week_hints_every_variable_of_its_sequenced_days(kind: str) -> None:
-    """After days are sequenced, a valid week as the hint sets each start and order literal too, consistently:
-    fixed to the hint, the model is feasible (a round after a cut starts from it, not from nothing)."""
-    plan, ws = _greedy_week(kind, sequenced=True)
-    assert ws.wm.starts
+def test_a_timed_week_hints_every_variable_of_its_timed_days(kind: str, days: str) -> None:
+    """After days are given routes or sequenced, a valid week as the hint sets each route, start and order
+    literal too, consistently: fixed to the hint, the model is feasible (a round after a cut starts from
+    it, not from nothing)."""
+    plan, ws = _greedy_week(kind, days)
+    extra = ({lit.index for _, _, lits in ws.wm.routes for lit in lits} if days == "routes" else
+             {st.index for _, st in ws.wm.starts} | {lit.index for lit, _, _ in ws.wm.orders})
+    assert extra
     ws._hint(plan.sessions, complete=True)
-    hinted = set(ws.wm.model.proto.solution_hint.vars)
-    assert {st.index for _, st in ws.wm.starts} | {lit.index for lit, _, _ in ws.wm.orders} <= hinted
+    assert extra <= set(ws.wm.model.proto.solution_hint.vars)
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     assert solver.solve(ws.wm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert sum(solver.boolean_value(x) for x in ws.wm.x) == len(plan.sessions)
+
+
+def _fits_in_some_order(ix, cands, triples: list[int], volunteer: bool) -> bool:
+    """Brute force for day_routes: some order of the sessions, each started as early as its ranges allow,
+    with the trip between two consecutive visits that must be visits (a volunteer's day)."""
+    if len({int(cands.req[t]) for t in triples}) < len(triples):
+        return False
+    for order in itertools.permutations(triples):
+        free_at, before, fits = -math.inf, None, True
+        for t in order:
+            ready = free_at
+            if volunteer and before is not None and all(cands.in_person[u] and not cands.phone[u] for u in (before, t)):
+                ready += ix.travel(int(cands.vol[t]), int(ix.req_cit[cands.req[before]]), int(ix.req_cit[cands.req[t]]))
+            start = next((max(ready, lo) for lo, hi in cands.starts[t] if ready <= hi), None)
+            if start is None:
+                fits = False
+                break
+            free_at, before = start + int(ix.duration[cands.req[t]]), t
+        if fits:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+def test_a_days_routes_are_the_sets_of_its_sessions_that_fit_in_some_order(kind: str) -> None:
+    """Every volunteer's and citizen's day of 2-6 candidate sessions: day_routes lists exactly the subsets
+    that some order fits (brute force over the orders), and returns None above its cap."""
+    s = tiny_city(kind, seed=4, volunteers=12, citizens=25, weeks=1)
+    ix, cands = all_candidates(s)
+    checked = 0
+    for volunteer, of in ((True, cands.vol), (False, ix.req_cit[cands.req])):
+        for who, day in sorted(set(zip(of.tolist(), cands.day.tolist()))):
+            triples = np.flatnonzero((of == who) & (cands.day == day)).tolist()
+            if not 2 <= len(triples) <= 6:
+                continue
+            routes = formulation.day_routes(ix, cands, triples, volunteer, cap=1 << len(triples))
+            subsets = (c for size in range(len(triples) + 1) for c in itertools.combinations(range(len(triples)), size))
+            want = {c for c in subsets if _fits_in_some_order(ix, cands, [triples[i] for i in c], volunteer)}
+            assert routes is not None and len(routes) == len(set(routes)) and set(routes) == want
+            if len(routes) > 2:
+                assert formulation.day_routes(ix, cands, triples, volunteer, cap=len(routes) - 1) is None
+            checked += 1
+    assert checked >= 5
 
 
 @pytest.mark.parametrize("priced", [False, True], ids=["flow only", "lp"])
@@ -734,13 +784,16 @@ def test_the_week_model_sees_three_sessions_overflowing_their_shared_stretch_of_
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] == 0
 
 
-def test_a_sequenced_day_forbids_what_its_start_ranges_and_walks_forbid(make_scenario):
-    """One far away: the relaxed rows allow all three visits; sequencing v1's Monday allows two."""
+@pytest.mark.parametrize("route_cap", [TUNING.route_cap, 0], ids=["routes", "sequenced"])
+def test_a_timed_day_forbids_what_its_start_ranges_and_walks_forbid(make_scenario, route_cap: int):
+    """One far away: the relaxed rows allow all three visits; v1's Monday given as routes, or sequenced,
+    allows two."""
     s = workbench.load(make_scenario(**ONE_FAR_AWAY))
     ix, cands = all_candidates(s)
-    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(route_cap=route_cap))
     assert _most_sessions(ws) == 3
     ws.sequence_day(True, 0, 0)  # v1's Monday
+    assert bool(ws.wm.routes) == (route_cap > 0) and bool(ws.wm.starts) == (route_cap == 0)
     assert _most_sessions(ws) == 2
     r = workbench.solve(s, time_limit=None, effort=2.0)
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] >= 1
@@ -943,10 +996,10 @@ def test_past_its_deadline_the_timing_keeps_what_the_inserter_fits_and_proves_no
     assert workbench.validate(s, Plan(ix, placed).to_frame()) == []
 
 
-def test_a_day_the_timing_cannot_solve_in_its_limit_is_sequenced_not_cut_and_not_taken_as_proven(
+def test_a_day_the_timing_cannot_solve_in_its_limit_is_timed_in_the_model_not_cut_and_not_taken_as_proven(
         make_scenario, monkeypatch):
     """The day models find no answer in their limit (forced): v1's impossible day keeps the inserter's two
-    visits, gets no cut, and is sequenced in the week model, whose next answer (one visit to v2) is timed
+    visits, gets no cut, and gets its timing in the week model (as routes), whose next answer (one visit to v2) is timed
     whole: the exact optimum, with no cut. Before, the day lost all three and the week stopped as proven."""
     s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
     ix, cands = all_candidates(s)
@@ -960,7 +1013,7 @@ def test_a_day_the_timing_cannot_solve_in_its_limit_is_sequenced_not_cut_and_not
     monkeypatch.setattr(ws.budget, "solve", day_models_find_nothing)
     v1 = ix.volunteer_pos["v1"]
     ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
-    assert ws.cuts == 0 and (True, v1, 0) in ws.sequenced
+    assert ws.cuts == 0 and (True, v1, 0) in ws.routed and ws.wm.routes
     assert ws.best_value == exact_optimum(s) == 6 and ws.proven
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
 
@@ -1048,13 +1101,27 @@ def test_a_session_sequenced_on_its_volunteers_and_its_citizens_day_has_one_star
     assert len(cands) == 3
     alone = []
     for volunteer in (True, False):
-        ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+        ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(route_cap=0))
         ws.sequence_day(volunteer, 0, 0)  # v1's Monday, or c1's
         alone.append(_most_sessions(ws))
     assert alone == [3, 3]
     ws.sequence_day(True, 0, 0)  # now both
     assert _most_sessions(ws) == 2 == exact_optimum(s)
     assert len(ws.wm.starts) == len({j for j, _ in ws.wm.starts}) == 3
+
+
+def test_two_days_given_as_routes_are_sequenced_when_their_conflict_comes_back(make_scenario):
+    """A shared call: routes of v1's and of c1's Monday each allow all three calls (the two days' routes
+    need not agree on the shared call's start); asked again, each day is sequenced and two fit."""
+    s = workbench.load(make_scenario(**A_SHARED_CALL))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    for volunteer in (True, False):
+        ws.sequence_day(volunteer, 0, 0)
+    assert _most_sessions(ws) == 3 and not ws.wm.starts
+    for volunteer in (True, False):
+        ws.sequence_day(volunteer, 0, 0)
+    assert _most_sessions(ws) == 2 == exact_optimum(s)
 
 
 # "one slot taken": v1 gives one visit on Monday and one on Tuesday, 09:00-10:00. c1 is free both

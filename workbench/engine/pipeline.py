@@ -18,7 +18,8 @@
    (step 6) where the relaxation serves more: the warm start of the week models.
 5. **weeks** (:mod:`.weekly`, in parallel): the assignment model over the selected
    triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); a day the
-   timing proves a conflict on is sequenced in the model from then on, and the answer
+   timing proves a conflict on is given to the model as the sets of its sessions that
+   fit (its routes) from then on, or sequenced where it has too many, and the answer
    is mended around the conflict before the whole model searches again. It stops at
    the week's bound. A week its whole model has not proven spends its last share of
    time on neighbourhood searches (the best answer fixed but the requests around a
