@@ -169,6 +169,19 @@ def test_a_days_routes_are_the_sets_of_its_sessions_that_fit_in_some_order(kind:
     assert checked >= 5
 
 
+@pytest.mark.parametrize(("cap", "everything"), [(70, True), (69, False)])
+def test_models_hold_every_pair_when_the_cap_allows_however_many_a_request_has(cap: int, everything: bool) -> None:
+    """A request any of 70 volunteers can serve: a cap of 70 triples takes them all (the models are then
+    complete), not the 64 best that a request-week keeps when the models are thinned; 69 thins."""
+    n = 70
+    pw = candidates.PairWeeks(np.zeros(n, np.int32), np.arange(n, dtype=np.int32), np.zeros(n, np.int32),
+                              np.ones(n, np.int64), True)
+    chosen = model_set(pw, np.arange(1.0, n + 1)[None, :], None, None, np.zeros(n, bool), Tuning(complete_up_to=0),
+                       cap=cap)
+    assert bool(chosen.all()) == everything
+    assert everything or int(chosen.sum()) == 64 and chosen[:64].all()
+
+
 @pytest.mark.parametrize("priced", [False, True], ids=["flow only", "lp"])
 def test_thinned_models_take_the_pairs_the_relaxation_uses_first(priced: bool) -> None:
     """With room for one pair per request-week, the model takes the pair the relaxation uses (here the
