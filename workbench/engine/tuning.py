@@ -146,16 +146,17 @@ class Tuning:
     #: (its proof 1.65 → 1.06 s of the engine); on medium-alien 0.25 and 0.8 of the time left gave
     #: the same (0.972); on city-large each takes 2–6 s, as the round it saves would.
     mend_rounds: int = 4
+    mend_share: float = 0.25
     #: A day the timing proved a conflict on is given to the week model as routes (the sets of its
     #: sessions that fit, :func:`~.formulation.add_day_routes`) where it has at most this many,
     #: else sequenced (0: always sequenced). Measured (2026-12-04, in process): small-appointments,
     #: whose fixed-start appointments the relaxed rows and sequencing left at 295 against a bound of
     #: 301 in week 1 (FEASIBLE after 10 s), proven OPTIMAL in 1.8 s with 6 days as routes (918 sets in
     #: all); the other small cities' proofs as before; medium (28 s) and large-city and -rural (118 s)
-    #: within ±0.0008 of their figures with every day sequenced. A day of more sets is rarely tight,
-    #: and enumerating it costs more than sequencing it.
+    #: within ±0.0008 of their figures with every day sequenced. Days of more sets are sequenced: none
+    #: of those cities needed them, and enumerating costs time (routes up front on the small cities'
+    #: days slowed each of them more at 200 sets a day than at 64).
     route_cap: int = 500
-    mend_share: float = 0.25
     #: A week not proven by its whole-model searches spends its last ``explore_share`` of the time
     #: (or work) on neighbourhood searches (``WeekSearch._explore``): the best answer fixed but the
     #: requests of the ``explore_triples`` triples nearest to a citizen still missing a session, each

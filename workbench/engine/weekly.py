@@ -149,12 +149,13 @@ class WeekSearch:
                 hint.values.extend(int(members == on) for members in sets)
 
     def _cut(self, failed: list[Conflict]) -> None:
-        """Each conflict the timing proved is cut, and the days every conflict touches are sequenced
-        from now on (:func:`~.formulation.add_day_sequence`): the next answer respects their start
-        ranges. A group the timing only failed to place within its limits is not cut (that could
-        remove a valid week and make the bound wrong); sequencing its days is exact, so the next
-        answer is timed on them by the model itself. A round that left such a group is not taken as a
-        proof of the week either (it used to be, when the timing dropped sessions without proof)."""
+        """Each conflict the timing proved is cut, and the days every conflict touches get their timing
+        in the model from now on (:meth:`sequence_day`: as routes, or sequenced): the next answer
+        respects their start ranges. A group the timing only failed to place within its limits is
+        not cut (that could remove a valid week and make the bound wrong); a day's routes and its
+        sequencing are exact for that day, so the next answer is timed on them by the model itself. A
+        round that left such a group is not taken as a proof of the week either (it used to be, when
+        the timing dropped sessions without proof)."""
         for conflict in failed:
             if conflict.proven:
                 self.wm.model.add_bool_or([~self.wm.x[self.pos[t]] for t in conflict.sessions])
