@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("engine.candidates", "engine.plan", "compare"),
     ("engine.bound", "engine.greedy", "engine.agreed", "engine.continuity", "engine.explain", "engine.formulation",
      "engine.select"),
-    ("engine.timing",),
+    ("engine.timing", "engine.crossweek"),
     ("engine.weekly",),
     ("result",),
     ("engine.pipeline",),

@@ -42,7 +42,9 @@ that many extra Boolean terms in the week models slow CP-SAT noticeably):
    freed time then goes to what is still missing, every request that keeps one friend only
    with that friend. The swaps cannot do this: with a medium-city schedule's served
    request-weeks fixed, the best choice of volunteers across weeks keeps one friend for
-   0.79 of the requests (SCIP, proven).
+   0.79 of the requests (SCIP, proven);
+5. :func:`workbench.engine.crossweek.cross_week_search` plans a few volunteers' whole horizon
+   again at once, continuity in the model, from each request still served by several.
 """
 
 from __future__ import annotations

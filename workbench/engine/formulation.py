@@ -336,12 +336,12 @@ def _energy_block(days: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
               <= int(cap[r]))
 
 
-def _start_var(m: cp_model.CpModel, cands: Candidates, t: int, name: str) -> cp_model.IntVar:
+def start_var(m: cp_model.CpModel, cands: Candidates, t: int, name: str) -> cp_model.IntVar:
     """A session's start on candidate ``t``'s feasible start ranges."""
     return m.new_int_var_from_domain(cp_model.Domain.from_intervals([list(a) for a in cands.starts[t]]), name)
 
 
-def _trip_between(m: cp_model.CpModel, start_a: cp_model.IntVar, start_b: cp_model.IntVar, dur_a: int, dur_b: int,
+def trip_between(m: cp_model.CpModel, start_a: cp_model.IntVar, start_b: cp_model.IntVar, dur_a: int, dur_b: int,
                   t_ab: int, t_ba: int, when: list, name: str) -> cp_model.IntVar | None:
     """Two visits of one volunteer, in whichever order, with the trip between them (rule 10), enforced
     ``when`` all those literals hold; nothing is added when no trip is needed (NoOverlap says all).
@@ -379,7 +379,7 @@ def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, pos
     # between them came back round after round (small-appointments: 4–5 cuts a week, unproven).
     for j, t in zip(positions, T.tolist()):
         if j not in wm.start_of:
-            wm.start_of[j] = _start_var(m, cands, t, f"start[{j}]")
+            wm.start_of[j] = start_var(m, cands, t, f"start[{j}]")
     starts = [wm.start_of[j] for j in positions]
     m.add_no_overlap([m.new_optional_fixed_size_interval_var(st, int(d), wm.x[j], f"{name}.session[{k}]")
                       for k, (st, d, j) in enumerate(zip(starts, dur, positions))])
@@ -391,7 +391,7 @@ def add_day_sequence(index: ScenarioIndex, cands: Candidates, wm: WeekModel, pos
     for a_i, a in enumerate(must_visit):
         for b in must_visit[a_i + 1:]:
             if req[a] != req[b]:
-                lit = _trip_between(m, starts[a], starts[b], int(dur[a]), int(dur[b]),
+                lit = trip_between(m, starts[a], starts[b], int(dur[a]), int(dur[b]),
                                     index.travel(v, int(c[a]), int(c[b])), index.travel(v, int(c[b]), int(c[a])),
                                     [wm.x[positions[a]], wm.x[positions[b]]], f"{name}.order[{a},{b}]")
                 if lit is not None:
@@ -610,7 +610,7 @@ def build_day_model(index: ScenarioIndex, cands: Candidates, sessions: list[int]
             mode_free.append(False)
         else:
             ip_ok, ph_ok = bool(cands.in_person[t]), bool(cands.phone[t])
-            s = _start_var(m, cands, t, f"start[{name}]")
+            s = start_var(m, cands, t, f"start[{name}]")
             p = m.new_constant(1) if all_present else m.new_bool_var(f"present[{name}]")
             in_p = m.new_bool_var(f"in_person[{name}]") if ip_ok and ph_ok else m.new_constant(int(ip_ok))
             may_visit.append(ip_ok)
@@ -638,7 +638,7 @@ def build_day_model(index: ScenarioIndex, cands: Candidates, sessions: list[int]
                 ca, cb = int(index.req_cit[ra]), int(index.req_cit[rb])
                 both = [ip[k] for k in (a, b) if mode_free[k]] + [present[k] for k in (a, b)
                                                                   if sessions[k] not in fixed and not all_present]
-                _trip_between(m, starts[a], starts[b], int(index.duration[ra]), int(index.duration[rb]),
+                trip_between(m, starts[a], starts[b], int(index.duration[ra]), int(index.duration[rb]),
                               index.travel(v, ca, cb), index.travel(v, cb, ca), both, f"order[{vid[v]},{a},{b}]")
     if obj_vars:
         m.maximize(cp_model.LinearExpr.weighted_sum(obj_vars, obj_coeffs))

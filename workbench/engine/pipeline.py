@@ -4,7 +4,7 @@
 
     agreed sessions → candidates → bound → greedy → warm start by moving → weekly
         assignment (daily timing and cuts) → secondary aims → repair → continuity swaps
-        → trade for friends → check
+        → trade for friends → cross-week neighbourhoods → check
 
 1. **agreed** (:mod:`.agreed`): pins, and what of an agreed schedule still keeps
    the rules, are fixed; the rest is reported with the change that forced it.
@@ -32,7 +32,10 @@
    its weeks); swaps make each request keep one visiting friend without losing priority;
    then, unless the plan is a proven optimum, the few sessions of a request served by
    others than its friend may be given up where the ``continuity`` weight values the
-   friend more (:func:`.continuity.trade_for_friends`).
+   friend more (:func:`.continuity.trade_for_friends`). Last, the **cross-week
+   neighbourhoods** (:mod:`.crossweek`): a few volunteers' sessions in every week planned
+   again at once by CP-SAT, with the rules exact and continuity in the model, starting from
+   each request still served by several volunteers (it may give up what the trade may).
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
 all of it: friends are chosen for the horizon before the weeks (the weeks' LP with
@@ -93,6 +96,7 @@ from .continuity import (
     served_twice,
     trade_for_friends,
 )
+from .crossweek import cross_week_search
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session
@@ -350,6 +354,8 @@ def solve(
     trade_need = 0.0 if budget.deterministic else tuning.trade_per_candidate * len(wide)
     if method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0:
         swaps += trade_need
+    if method == "cpsat" and w.continuity > 0 and not budget.deterministic:
+        swaps += budget.seconds(tuning.cross_week_share, reserve)
     tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
     tracker.update(phase="quick plan ready")
 
@@ -448,6 +454,7 @@ def solve(
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
         plan = start  # never worse than the coordinator's baseline (or the guided one)
+    floor = plan.weighted()  # what the cross-week search may not go below
     if trade:
         if plan is greedy:
             plan = Plan(index, greedy.sessions)  # the baseline stays the coordinator's
@@ -456,6 +463,20 @@ def solve(
                                           out_of_time=budget.stage(1.0, reserve))
         log.debug("traded for friends: %d requests for %d weighted, continuity %.3f at %.2fs", traded, given,
                   _continuity(plan.sessions), budget.elapsed())
+    # Last, a few volunteers' whole horizon at a time searched again with continuity in the model
+    # (crossweek): what the weeks apart and the swaps cannot do, changing which request-weeks are
+    # served to keep a friend; as much as the trade may give up (nothing after a proven optimum).
+    if method == "cpsat" and w.continuity and not budget.over(reserve) and len(wide):
+        if plan is greedy:
+            plan = Plan(index, greedy.sessions)
+        worth = w.continuity * tuning.friend_worth if trade else 0.0
+        work = budget.effort * tuning.cross_week_effort if budget.deterministic else math.inf
+        end = budget.deadline - reserve
+        if proven:  # only friends to gain: a share of the time taken, so a proof stays quick
+            end = min(end, time.monotonic() + tuning.cross_week_proven_share * budget.elapsed())
+        tried, better = cross_week_search(plan, wide, agreed_keys, worth, floor, budget, end, seed, tuning, work)
+        log.debug("cross-week: %d neighbourhoods, %d better: %d weighted, continuity %.3f at %.2fs", tried, better,
+                  plan.weighted(), _continuity(plan.sessions), budget.elapsed())
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
                    primary_before_continuity, proven_weeks, len(wide), any(baseline_cut))
 

@@ -300,6 +300,35 @@ class Tuning:
     #: it is skipped when less is left. (At 2e-6, with a refill that copied the candidates and moved
     #: sessions, the weeks left it too little on medium-city and it was skipped in three runs of three.)
     trade_per_candidate: float = 4e-7
+    #: Cross-week neighbourhoods (:mod:`workbench.engine.crossweek`), after the trade. Each frees the
+    #: volunteers of a request served by several, and in a second pass this many more; with them a few
+    #: requests still missing sessions that they could serve (the highest priority first). Measured
+    #: 2026-12-04 in process on medium-city, 28 s, the time left after the trade only (weighted ÷ bound
+    #: / continuity; before: 0.9851 / 0.830): 8 volunteers and 15 missing, 3 s to build a model: 3
+    #: searched; 5 and 8: 0.9848 / 0.838 (17 searched); 4 and 4: 0.9852 / 0.844; 3 and 4: 0.9858 / 0.852
+    #: (44); the servers alone and 4: 0.9859 / 0.856 (51); and 8: 0.9857 / 0.852. The smaller the
+    #: neighbourhood, the more are searched: most mend with the request's own volunteers.
+    cross_week_extra: int = 1
+    cross_week_missing: int = 4
+    #: Share of the time left at the week stages' start kept for the neighbourhoods (with the swaps').
+    #: Measured 2026-12-04 in process (weighted ÷ bound / continuity): medium-city (28 s) 0.0: 0.9859 /
+    #: 0.856, 0.15: 0.9859 / 0.854, 0.2: 0.9869 / 0.859, 0.3: 0.9852 / 0.868; medium-alien 0.0: 0.9894 /
+    #: 0.795, 0.2: 0.9895 / 0.801, 0.3: 0.9897 / 0.800; city-large (118 s) 0.0: 0.9505 / 0.842 (81
+    #: searched), 0.2: 0.9509 / 0.863 (411 searched, 131 better: the neighbourhoods serve more as well).
+    cross_week_share: float = 0.2
+    #: Seconds and work (deterministic units) of one neighbourhood's search; in effort mode the
+    #: neighbourhoods together spend at most this share of the effort.
+    cross_week_seconds: float = 0.5
+    cross_week_work: float = 0.3
+    cross_week_effort: float = 0.1
+    #: After a proven optimum the neighbourhoods may only keep more friends, in at most this share of
+    #: the time the solve took so far (measured 2026-12-04 in process, 10 s, unbounded: small-city
+    #: continuity 0.917 → 0.935 in 0.2 s, alien 0.940 → 0.949 in 0.1 s, appointments 0.676 → 0.724 in
+    #: 1.5 s, the whole solve 3.6 s where the target is 2 s).
+    cross_week_proven_share: float = 0.2
+    #: Seconds to build a neighbourhood's model per candidate triple (measured on medium-city: 0.7 s
+    #: for 3,788, 0.05 s for 500); one that would end past the stage's end is not built.
+    cross_week_build_per_triple: float = 2e-4
 
     # ----------------------------------------------------------- effort (deterministic work)
     #: Work units of the primary stage per model triple when an effort is given and it is

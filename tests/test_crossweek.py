@@ -1,0 +1,131 @@
+"""The cross-week neighbourhoods (workbench.engine.crossweek) on named tiny cities whose answer is known,
+and on the generators' tiny cities against the rule checker."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+from test_engine import ONE_FRIEND_FOR_TWO, all_candidates, tiny_city
+
+import workbench
+from workbench.engine.budget import Budget
+from workbench.engine.crossweek import cross_week_search
+from workbench.engine.greedy import fill
+from workbench.engine.plan import Plan, Session, sessions_frame
+from workbench.engine.tuning import TUNING
+from workbench.index import index_of
+from workbench.scenario.generate import PRESETS
+
+# "Carl split" (the cast of "one friend for two"): Carl wants a weekly visit for two weeks. Anna gives
+# one visit a week; Bo is away in the first week. Dagmar speaks Arabic, which only Anna does, and
+# wants one visit in the second week. The plan given: Anna visits Carl, then Dagmar; Bo visits Carl
+# in the second week. Carl keeps one friend only if Anna visits him both weeks and Dagmar goes
+# without (one session of priority 1).
+CARL_SPLIT = {
+    **ONE_FRIEND_FOR_TWO,
+    "scenario.toml": """
+        name = "Carl split"
+        start_date = 2026-01-05
+        weeks = 2
+    """,
+    "volunteer_absences.csv": """
+        volunteer_id,from_date,to_date
+        v2,2026-01-05,2026-01-11
+    """,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,1,in_person,false,,
+        r2,c2,visit,60,1,in_person,false,2026-01-12,
+    """,
+}
+
+# "Carl swapped": as above, but Bo is free both weeks: Bo can take Carl whole and nothing is given up.
+CARL_SWAPPED = {**CARL_SPLIT, "volunteer_absences.csv": "volunteer_id,from_date,to_date"}
+
+
+def _split_plan(s: workbench.Scenario) -> tuple[Plan, object]:
+    ix, cands = all_candidates(s)
+    r1, r2 = ix.request_pos["r1"], ix.request_pos["r2"]
+    v1, v2 = ix.volunteer_pos["v1"], ix.volunteer_pos["v2"]
+    plan = Plan(ix, [Session(r1, v1, 0, 9 * 60, True), Session(r2, v1, 7, 9 * 60, True),
+                     Session(r1, v2, 7, 11 * 60, True)])
+    return plan, cands
+
+
+def _friends(plan: Plan) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for s in plan.sessions:
+        out.setdefault(s.req, set()).add(s.vol)
+    return out
+
+
+@pytest.mark.parametrize(("city", "worth", "slack", "weighted", "one_friend"), [
+    (CARL_SWAPPED, 0.0, 0, 3, True),  # Bo takes Carl whole: nothing given up
+    (CARL_SPLIT, 0.0, 0, 3, False),  # no friend without giving up Dagmar: nothing changes
+    (CARL_SPLIT, 2.0, 1, 2, True),  # a friend worth 2 points against Dagmar's 1: Dagmar gives way
+    (CARL_SPLIT, 2.0, 0, 3, False),  # ... unless the floor forbids giving up anything
+    (CARL_SPLIT, 0.5, 1, 3, False),  # ... or the friend is worth less than the session
+], ids=["swap", "lexicographic", "trade", "floor", "cheap friend"])
+def test_a_split_request_gets_one_friend_where_it_is_worth_what_it_costs(make_scenario, city, worth, slack,
+                                                                        weighted, one_friend):
+    """Carl keeps one visiting friend where another volunteer can take him whole, or where the friend is
+    worth more than the session given up and the floor allows it; never otherwise."""
+    s = workbench.load(make_scenario(**city))
+    plan, cands = _split_plan(s)
+    assert plan.weighted() == 3
+    cross_week_search(plan, cands, set(), worth, plan.weighted() - slack, Budget(10, None, None), math.inf, 0)
+    assert plan.weighted() == weighted
+    assert (len(_friends(plan)[plan.index.request_pos["r1"]]) == 1) is one_friend
+    assert workbench.validate(s, sessions_frame(plan.index, plan.sessions)) == []
+
+
+def test_an_agreed_session_is_never_moved(make_scenario):
+    """Bo's agreed visit to Carl stays where it is, so Carl cannot be given Bo whole in its place: nothing changes."""
+    s = workbench.load(make_scenario(**CARL_SWAPPED))
+    plan, cands = _split_plan(s)
+    before = set(plan.sessions)
+    agreed = {(s_.req, s_.vol, s_.day) for s_ in plan.sessions if s_.vol == index_of(s).volunteer_pos["v1"]}
+    cross_week_search(plan, cands, agreed, 0.0, plan.weighted(), Budget(10, None, None), math.inf, 0)
+    assert set(plan.sessions) == before
+
+
+def _continuity(plan: Plan) -> tuple[int, int]:
+    by_req: dict[int, Counter] = {}
+    for s in plan.sessions:
+        by_req.setdefault(s.req, Counter())[s.vol] += 1
+    multi = [c for c in by_req.values() if sum(c.values()) >= 2]
+    return sum(1 for c in multi if len(c) == 1), len(multi)
+
+
+@pytest.mark.parametrize("worth", [0.0, 2.0], ids=["lexicographic", "trade"])
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+def test_what_the_search_returns_keeps_every_rule_and_the_floor(kind: str, worth: float) -> None:
+    """On the generators' tiny cities of three weeks, the greedy plan searched across weeks keeps every hard
+    rule, never falls below its floor, and keeps at least as many friends where nothing may be given up."""
+    s = tiny_city(kind, 4, volunteers=6, citizens=12, weeks=3)
+    ix, cands = all_candidates(s)
+    plan = Plan(ix)
+    fill(plan, cands)
+    before, (kept_before, _) = plan.weighted(), _continuity(plan)
+    floor = before - (2 if worth else 0)
+    cross_week_search(plan, cands, set(), worth, floor, Budget(None, 5.0, None), math.inf, 0)
+    assert workbench.validate(s, sessions_frame(ix, plan.sessions)) == []
+    assert plan.weighted() >= floor
+    if not worth:
+        assert plan.weighted() >= before and _continuity(plan)[0] >= kept_before
+
+
+def test_same_seed_and_effort_give_the_same_plan() -> None:
+    """The search in effort mode is deterministic: the same seed gives the same sessions."""
+    s = tiny_city("city", 5, volunteers=8, citizens=16, weeks=3)
+    ix, cands = all_candidates(s)
+    plans = []
+    for _ in range(2):
+        plan = Plan(ix)
+        fill(plan, cands)
+        cross_week_search(plan, cands, set(), 2.0, plan.weighted() - 2, Budget(None, 5.0, None), math.inf, 7,
+                          TUNING)
+        plans.append(sorted(plan.sessions))
+    assert plans[0] == plans[1]
