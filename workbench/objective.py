@@ -52,7 +52,7 @@ same floor (lexicographic, nothing given up, where there was no trade). Raising 
 a planner buys more continuity with sessions: on medium-city, before the cross-week neighbourhoods,
 0.83 at the default, 0.86 at 40, 0.87 at 80, 0.93 at 200, for 0.985, 0.982, 0.980 and 0.965 of the
 bound (measured 2026-12-04 in process, 28 s; before the repeated week 0.80, 0.82, 0.83 and 0.88; see
-``Tuning.friend_trade_cap``); with them, at the default, 0.86 for 0.987. Set the
+``Tuning.friend_trade_cap``); with them, at the default, 0.87 for 0.985 (the whole command). Set the
 ``continuity`` weight to 0 to aim at the most sessions alone (the friends are then still
 chosen, to guide the quick plan, and nothing is held, swapped or given up for them). Otherwise every
 week leans to the friends among equally good answers, keeps its sessions with them

@@ -469,7 +469,7 @@ def solve(
     if method == "cpsat" and w.continuity and not budget.over(reserve) and len(wide):
         if plan is greedy:
             plan = Plan(index, greedy.sessions)
-        worth = w.continuity * tuning.friend_worth if trade else 0.0
+        worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth if trade else 0.0
         work = budget.effort * tuning.cross_week_effort if budget.deterministic else math.inf
         end = budget.deadline - reserve
         if proven:  # only friends to gain: a share of the time taken, so a proof stays quick

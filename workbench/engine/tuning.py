@@ -316,6 +316,15 @@ class Tuning:
     #: 0.795, 0.2: 0.9895 / 0.801, 0.3: 0.9897 / 0.800; city-large (118 s) 0.0: 0.9505 / 0.842 (81
     #: searched), 0.2: 0.9509 / 0.863 (411 searched, 131 better: the neighbourhoods serve more as well).
     cross_week_share: float = 0.2
+    #: What a request kept by one volunteer is worth in the neighbourhoods, as a share of the trade's
+    #: ``friend_worth`` (0: lexicographic, nothing given up). Measured 2026-12-04 in process, 28 s
+    #: (weighted ÷ bound / continuity; the loss against the run without the aim, 0.9936, 0.9973 and
+    #: 0.9951 in the record): medium-city 1.0: 0.9852 / 0.869, 0.75: 0.9867 / 0.862, 0: 0.9886 / 0.839
+    #: (share 0.3: 0.9877 / 0.843); rural 0.9896 / 0.884, 0.9897 / 0.882, 0.9928 / 0.842 (0.9931 /
+    #: 0.849); mixed 0.9866 / 0.903, 0.9875 / 0.895, 0.9892 / 0.871 (0.9894 / 0.870); appointments 1.0:
+    #: 0.9842 / 0.885, 0: 0.9868 / 0.855. At 0 the loss is 0.4-0.6 % and continuity 0.84-0.87; at 1.0
+    #: 0.65-0.85 % and 0.87-0.90: no share meets both of the issue's aims on medium-city.
+    cross_week_worth: float = 1.0
     #: Seconds and work (deterministic units) of one neighbourhood's search; in effort mode the
     #: neighbourhoods together spend at most this share of the effort.
     cross_week_seconds: float = 0.5
