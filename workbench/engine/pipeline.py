@@ -354,7 +354,10 @@ def solve(
     trade_need = 0.0 if budget.deterministic else tuning.trade_per_candidate * len(wide)
     if method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0:
         swaps += trade_need
-    if method == "cpsat" and w.continuity > 0 and not budget.deterministic:
+    # ... and the cross-week neighbourhoods theirs, where there are weeks to tie together: a one-week
+    # city's week model needs the time (300 / 705 / 1 week at 40 s: 0.9868 of the bound without the
+    # share, 0.9753 with it; measured 2026-12-04, bench_unseen --seed 2026).
+    if method == "cpsat" and w.continuity > 0 and not budget.deterministic and index.weeks > 1:
         swaps += budget.seconds(tuning.cross_week_share, reserve)
     tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
     tracker.update(phase="quick plan ready")

@@ -310,7 +310,8 @@ class Tuning:
     #: neighbourhood, the more are searched: most mend with the request's own volunteers.
     cross_week_extra: int = 1
     cross_week_missing: int = 4
-    #: Share of the time left at the week stages' start kept for the neighbourhoods (with the swaps').
+    #: Share of the time left at the week stages' start kept for the neighbourhoods (with the swaps'),
+    #: on cities of two weeks or more (a one-week city's model needs it: see ``pipeline.solve``).
     #: Measured 2026-12-04 in process (weighted ÷ bound / continuity): medium-city (28 s) 0.0: 0.9859 /
     #: 0.856, 0.15: 0.9859 / 0.854, 0.2: 0.9869 / 0.859, 0.3: 0.9852 / 0.868; medium-alien 0.0: 0.9894 /
     #: 0.795, 0.2: 0.9895 / 0.801, 0.3: 0.9897 / 0.800; city-large (118 s) 0.0: 0.9505 / 0.842 (81
