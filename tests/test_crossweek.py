@@ -3,6 +3,7 @@ and on the generators' tiny cities against the rule checker."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 
@@ -129,3 +130,18 @@ def test_same_seed_and_effort_give_the_same_plan() -> None:
                           TUNING)
         plans.append(sorted(plan.sessions))
     assert plans[0] == plans[1]
+
+
+def test_a_solve_reports_its_neighbourhoods_and_after_a_proof_only_gains_friends() -> None:
+    """The whole solve runs the stage on a three-week city whose proven optimum leaves a request split, reports
+    the neighbourhoods it searched and applied, and keeps the optimum, every rule and at least as many friends
+    as without the stage (its effort share 0)."""
+    s = tiny_city("alien", 5, volunteers=10, citizens=24, weeks=3)
+    r = workbench.solve(s, effort=3.0, seed=0)
+    without = workbench.solve(s, effort=3.0, seed=0, tuning=dataclasses.replace(TUNING, cross_week_effort=0.0))
+    stats = r.kpis["secondary"]
+    assert stats["cross_week_searched"] >= stats["cross_week_better"] >= 1
+    assert without.kpis["secondary"]["cross_week_searched"] == 0
+    assert r.status == without.status == "OPTIMAL" and r.objective == without.objective
+    assert r.kpis["continuity"] >= without.kpis["continuity"]
+    assert workbench.validate(s, r.schedule) == []

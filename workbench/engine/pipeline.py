@@ -478,6 +478,7 @@ def solve(
         if proven:  # only friends to gain: a share of the time taken, so a proof stays quick
             end = min(end, time.monotonic() + tuning.cross_week_proven_share * budget.elapsed())
         tried, better = cross_week_search(plan, wide, agreed_keys, worth, floor, budget, end, seed, tuning, work)
+        secondary["cross_week_searched"], secondary["cross_week_better"] = tried, better
         log.debug("cross-week: %d neighbourhoods, %d better: %d weighted, continuity %.3f at %.2fs", tried, better,
                   plan.weighted(), _continuity(plan.sessions), budget.elapsed())
     return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
