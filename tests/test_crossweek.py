@@ -7,12 +7,14 @@ import dataclasses
 import math
 from collections import Counter
 
+import numpy as np
 import pytest
-from test_engine import ONE_FRIEND_FOR_TWO, all_candidates, tiny_city
+from ortools.sat.python import cp_model
+from test_engine import ONE_FAR_AWAY, ONE_FRIEND_FOR_TWO, THREE_CALLS, all_candidates, tiny_city
 
 import workbench
 from workbench.engine.budget import Budget
-from workbench.engine.crossweek import cross_week_search
+from workbench.engine.crossweek import build_cross_week_model, cross_week_search
 from workbench.engine.greedy import fill
 from workbench.engine.plan import Plan, Session, sessions_frame
 from workbench.engine.tuning import TUNING
@@ -80,6 +82,20 @@ def test_a_split_request_gets_one_friend_where_it_is_worth_what_it_costs(make_sc
     assert plan.weighted() == weighted
     assert (len(_friends(plan)[plan.index.request_pos["r1"]]) == 1) is one_friend
     assert workbench.validate(s, sessions_frame(plan.index, plan.sessions)) == []
+
+
+@pytest.mark.parametrize("city", [ONE_FAR_AWAY, THREE_CALLS], ids=["walk between visits", "calls in a short window"])
+def test_the_model_itself_allows_no_more_sessions_than_fit_in_the_day(make_scenario, city):
+    """Rules 10 and 11 are the model's own, not only the plan's check after it: of three sessions any two
+    of which fit, the neighbourhood model serves two (the two most urgent), never three."""
+    s = workbench.load(make_scenario(**city))
+    ix, cands = all_candidates(s)
+    assert len(cands) == 3
+    cw = build_cross_week_model(ix, cands, np.arange(len(cands)), [], [], [], set())
+    solver = cp_model.CpSolver()
+    assert solver.solve(cw.model) == cp_model.OPTIMAL
+    served = {ix.request_ids[int(cands.req[k])] for k in range(3) if solver.boolean_value(cw.x[k])}
+    assert served == {"r1", "r2"}
 
 
 def test_an_agreed_session_is_never_moved(make_scenario):

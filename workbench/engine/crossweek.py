@@ -37,6 +37,7 @@ from ortools.sat.python import cp_model
 from ..index import ScenarioIndex
 from .budget import Budget
 from .candidates import Candidates
+from .continuity import served_twice
 from .formulation import start_var, trip_between
 from .plan import Plan, Session
 from .tuning import TUNING, Tuning
@@ -70,10 +71,7 @@ def _score(index: ScenarioIndex, sessions: list[Session], worth: float) -> tuple
     """The value of ``sessions`` for the search: priority-weighted sessions plus ``worth`` per request
     served twice or more by one volunteer (then those requests alone, for ties; with ``worth`` 0
     lexicographic)."""
-    by_req: dict[int, Counter] = defaultdict(Counter)
-    for s in sessions:
-        by_req[s.req][s.vol] += 1
-    single = sum(1 for c in by_req.values() if len(c) == 1 and sum(c.values()) >= 2)
+    single = len(served_twice(sessions)[1])
     return int(sum(int(index.priority[s.req]) for s in sessions)) + worth * single, single
 
 
@@ -95,8 +93,16 @@ def build_cross_week_model(index: ScenarioIndex, cands: Candidates, triples: np.
     rid, vid = index.request_ids, index.volunteer_ids
     req, vol, day = cands.req[triples], cands.vol[triples], cands.day[triples]
     x, start, in_p, ivs = [], [], [], []
-    was = {(s.req, s.vol, s.day): s for s in before}
+    was = {(s.req, s.vol, s.day) for s in before}
     keep_terms: list = []
+    # The triples' positions (k) grouped as each family of rows needs them.
+    by_req_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+    by_req_week: dict[tuple[int, int], list[int]] = defaultdict(list)
+    by_vol_week: dict[tuple[int, int], list[int]] = defaultdict(list)
+    vol_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+    cit_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+    by_req_vol: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    dur, cit = n.duration, n.req_cit
     for k, t in enumerate(triples.tolist()):
         r, v, d = int(req[k]), int(vol[k]), int(day[k])
         name = f"{rid[r]},{vid[v]},{index.dates[d]}"
@@ -107,30 +113,27 @@ def build_cross_week_model(index: ScenarioIndex, cands: Candidates, triples: np.
         x.append(xs)
         start.append(st)
         in_p.append(ip)
-        ivs.append(m.new_optional_fixed_size_interval_var(st, int(n.duration[r]), xs, f"visit[{name}]"))
+        ivs.append(m.new_optional_fixed_size_interval_var(st, int(dur[r]), xs, f"visit[{name}]"))
         if (r, v, d) in was:
             keep_terms.append(xs)
-    dur = n.duration
+        by_req_day[(r, d)].append(k)
+        by_req_week[(r, d // 7)].append(k)
+        by_vol_week[(v, d // 7)].append(k)
+        vol_day[(v, d)].append(k)
+        cit_day[(int(cit[r]), d)].append(k)
+        by_req_vol[r][v].append(k)
     # Rule 13: a request at most once a day, and its weekly sessions, after what others serve.
     taken_day = {(s.req, s.day) for s in others}
     taken_week = Counter((s.req, s.day // 7) for s in others)
-    by_req_day: dict[tuple[int, int], list[int]] = defaultdict(list)
-    by_req_week: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for k in range(len(x)):
-        by_req_day[(int(req[k]), int(day[k]))].append(k)
-        by_req_week[(int(req[k]), int(day[k]) // 7)].append(k)
     for (r, d), ks in by_req_day.items():
         m.add(sum(x[k] for k in ks) <= (0 if (r, d) in taken_day else 1))
     for (r, w), ks in by_req_week.items():
         m.add(sum(x[k] for k in ks) <= max(0, int(n.week_demand[r][w]) - taken_week[(r, w)]))
     # Rule 12: each volunteer's week, after their agreed sessions.
     held_n = Counter((s.vol, s.day // 7) for s in held)
-    held_min = Counter()
+    held_min: Counter = Counter()
     for s in held:
         held_min[(s.vol, s.day // 7)] += int(dur[s.req])
-    by_vol_week: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for k in range(len(x)):
-        by_vol_week[(int(vol[k]), int(day[k]) // 7)].append(k)
     for (v, w), ks in by_vol_week.items():
         if math.isfinite(n.max_sessions[v]):  # a volunteer may have no limit
             m.add(sum(x[k] for k in ks) <= int(n.max_sessions[v]) - held_n[(v, w)])
@@ -139,12 +142,6 @@ def build_cross_week_model(index: ScenarioIndex, cands: Candidates, triples: np.
     # Rules 10 and 11: no overlap per volunteer's and per citizen's day, with what stays fixed.
     fixed_iv = {s: m.new_fixed_size_interval_var(s.start, int(dur[s.req]), f"kept[{rid[s.req]},{s.day}]")
                 for s in others}
-    cit = n.req_cit
-    vol_day: dict[tuple[int, int], list[int]] = defaultdict(list)
-    cit_day: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for k in range(len(x)):
-        vol_day[(int(vol[k]), int(day[k]))].append(k)
-        cit_day[(int(cit[int(req[k])]), int(day[k]))].append(k)
     held_vol_day: dict[tuple[int, int], list[Session]] = defaultdict(list)
     for s in held:
         held_vol_day[(s.vol, s.day)].append(s)
@@ -181,9 +178,6 @@ def build_cross_week_model(index: ScenarioIndex, cands: Candidates, triples: np.
     for s in others:
         outside[s.req].add(s.vol)
         n_outside[s.req] += 1
-    by_req_vol: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for k in range(len(x)):
-        by_req_vol[int(req[k])][int(vol[k])].append(k)
     kept_lits: dict[int, cp_model.IntVar] = {}
     friends: dict[tuple[int, int], cp_model.IntVar] = {}
     for r, per_vol in by_req_vol.items():

@@ -457,10 +457,10 @@ def solve(
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
         plan = start  # never worse than the coordinator's baseline (or the guided one)
+    if method == "cpsat" and w.continuity and plan is greedy:
+        plan = Plan(index, greedy.sessions)  # the trade and the neighbourhoods change it: the baseline stays
     floor = plan.weighted()  # what the cross-week search may not go below
     if trade:
-        if plan is greedy:
-            plan = Plan(index, greedy.sessions)  # the baseline stays the coordinator's
         floor = _trade_floor(plan, greedy, w, tuning)
         traded, given = trade_for_friends(plan, wide, agreed_keys, w.continuity * tuning.friend_worth, floor,
                                           out_of_time=budget.stage(1.0, reserve))
@@ -470,8 +470,6 @@ def solve(
     # (crossweek): what the weeks apart and the swaps cannot do, changing which request-weeks are
     # served to keep a friend; as much as the trade may give up (nothing after a proven optimum).
     if method == "cpsat" and w.continuity and not budget.over(reserve) and len(wide):
-        if plan is greedy:
-            plan = Plan(index, greedy.sessions)
         worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth if trade else 0.0
         work = budget.effort * tuning.cross_week_effort if budget.deterministic else math.inf
         end = budget.deadline - reserve
