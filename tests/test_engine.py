@@ -250,6 +250,24 @@ def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
+@pytest.mark.parametrize(("allowed", "released"), [(0.0, True), (1.0, False)], ids=["costly holds", "allowed"])
+def test_models_proven_holding_friends_release_the_costly_holds_and_search_again(caplog, allowed, released):
+    """Thinned models proven at once while their held friends cost the pair LP more than
+    ``hold_loss_proven`` release those holds and search again from the proven plan, serving no less."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
+                  hold_loss_proven=allowed)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=10, tuning=tiny)
+    assert ("holds released" in caplog.text) == released
+    rounds = [int(v) for v in re.findall(r"primary: (\d+) \(\d+ of \d+ weeks proven", caplog.text)]
+    assert len(rounds) >= 2 and rounds == sorted(rounds)  # each round starts from the one before
+    assert workbench.validate(s, r.schedule) == []
+    assert greedy.objective <= r.objective <= r.bound
+    assert r.status != "OPTIMAL" or r.objective == r.bound
+
+
 @pytest.mark.parametrize(("continuity", "holds"), [(20, True), (0, False)], ids=["with continuity", "without"])
 def test_widened_models_keep_holding_friends_even_once_complete(caplog, continuity, holds):
     """Thinned models widened until they hold every triple keep holding the warm start's friends (their

@@ -59,6 +59,33 @@ class CrossWeekModel:
     primary: cp_model.LinearExpr | int = 0
 
 
+class _Sessions:
+    """The plan's sessions by request, volunteer and citizen, kept in step with what the stage applies:
+    a neighbourhood then reads its own sessions, not the whole plan (city-large holds ~22,000; each
+    neighbourhood scanned them five times)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self._cit = plan.index.lists.req_cit
+        self.req: dict[int, dict[Session, None]] = defaultdict(dict)
+        self.vol: dict[int, dict[Session, None]] = defaultdict(dict)
+        self.cit: dict[int, dict[Session, None]] = defaultdict(dict)
+        for s in plan.sessions:
+            self.add(s)
+
+    def add(self, s: Session) -> None:
+        self.req[s.req][s] = None
+        self.vol[s.vol][s] = None
+        self.cit[int(self._cit[s.req])][s] = None
+
+    def remove(self, s: Session) -> None:
+        del self.req[s.req][s], self.vol[s.vol][s], self.cit[int(self._cit[s.req])][s]
+
+    def split(self, r: int) -> Counter | None:
+        """``r``'s sessions per volunteer if it is served twice or more by several, else None."""
+        c = Counter(s.vol for s in self.req.get(r, ()))
+        return c if len(c) > 1 and sum(c.values()) >= 2 else None
+
+
 def _broken(sessions: list[Session]) -> dict[int, Counter]:
     """Request → its sessions per volunteer, for requests served twice or more by several volunteers."""
     by_req: dict[int, Counter] = defaultdict(Counter)
@@ -248,12 +275,12 @@ def _hint(cw: CrossWeekModel, cands: Candidates, before: list[Session], others: 
                 m.add_hint(cw.in_person[k], s.in_person)
 
 
-def _neighbourhood(plan: Plan, cands: Candidates, r: int, counts: Counter, size: int) -> list[int]:
+def _neighbourhood(plan: Plan, at: _Sessions, cands: Candidates, r: int, counts: Counter, size: int) -> list[int]:
     """The volunteers of one neighbourhood: those serving ``r``, then the volunteers with the most
     candidate triples among those volunteers' requests and ``r`` (who can take over their sessions),
     able to serve ``r`` in the most weeks first."""
     vols = [v for v, _n in counts.most_common()]
-    mine = {s.req for s in plan.sessions if s.vol in set(vols)} | {r}
+    mine = {s.req for v in vols for s in at.vol.get(v, ())} | {r}
     score: Counter = Counter()
     weeks_for_r: dict[int, set[int]] = defaultdict(set)
     for w in range(plan.index.weeks):
@@ -287,6 +314,7 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
     by_vol = {int(cands.vol[g[0]]): g for g in np.split(order, cut) if len(g)}
     recurring = set(np.flatnonzero(ix.week_demand.sum(axis=1) >= 2).tolist())
     rng = random.Random(seed)
+    at = _Sessions(plan)
     tried = improved = 0
     for extra in range(tuning.cross_week_extra + 1):
         broken = _broken(plan.sessions)
@@ -297,20 +325,20 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
         for r in queue:
             if budget.stopped() or work <= 0 or (not budget.deterministic and time.monotonic() >= deadline):
                 return tried, improved
-            counts = _broken(plan.sessions).get(r)
+            counts = at.split(r)
             if counts is None:  # kept by one volunteer since
                 continue
-            vols = _neighbourhood(plan, cands, r, counts, len(counts) + extra)
-            better, spent = _search_one(plan, cands, fixed, worth, floor, budget, deadline, seed, tuning, by_vol,
-                                        recurring, r, vols, min(work, tuning.cross_week_work))
+            vols = _neighbourhood(plan, at, cands, r, counts, len(counts) + extra)
+            better, spent = _search_one(plan, at, cands, fixed, worth, floor, budget, deadline, seed, tuning,
+                                        by_vol, recurring, r, vols, min(work, tuning.cross_week_work))
             work -= spent
             tried += 1
             improved += better
     return tried, improved
 
 
-def _search_one(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]], worth: float, floor: int,
-                budget: Budget, deadline: float, seed: int, tuning: Tuning, by_vol: dict[int, np.ndarray],
+def _search_one(plan: Plan, at: _Sessions, cands: Candidates, fixed: set[tuple[int, int, int]], worth: float,
+                floor: int, budget: Budget, deadline: float, seed: int, tuning: Tuning, by_vol: dict[int, np.ndarray],
                 recurring: set[int], r: int, vols: list[int], work: float) -> tuple[bool, float]:
     """One neighbourhood: ``vols``' sessions in every week searched again, with the requests they
     serve, ``r`` and a few requests still missing sessions that they could serve; applied if better.
@@ -319,9 +347,9 @@ def _search_one(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]],
     n = ix.lists
     t0 = time.monotonic()
     vset = set(vols)
-    sessions = plan.sessions
-    freed = [s for s in sessions if s.vol in vset and (s.req, s.vol, s.day) not in fixed]
-    held = [s for s in sessions if s.vol in vset and (s.req, s.vol, s.day) in fixed]
+    mine = [s for v in vols for s in at.vol.get(v, ())]
+    freed = [s for s in mine if (s.req, s.vol, s.day) not in fixed]
+    held = [s for s in mine if (s.req, s.vol, s.day) in fixed]
     vt = np.concatenate([by_vol[v] for v in vols if v in by_vol])
     reqs = {s.req for s in freed} | {r}
     missing = [q for q in np.unique(cands.req[vt]).tolist()
@@ -331,7 +359,8 @@ def _search_one(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]],
     if not budget.deterministic and time.monotonic() + tuning.cross_week_build_per_triple * len(triples) > deadline:
         return False, 0.0  # no time to build it
     cits = {int(n.req_cit[q]) for q in reqs}
-    others = [s for s in sessions if s.vol not in vset and (s.req in reqs or int(n.req_cit[s.req]) in cits)]
+    # Every session of a request of the neighbourhood is its citizen's: the citizens' sessions are all.
+    others = [s for c in sorted(cits) for s in at.cit.get(c, ()) if s.vol not in vset]
     cw = build_cross_week_model(ix, cands, triples, others + held, held, freed, recurring, worth,
                                 max(0, plan.weighted() - floor))
     _hint(cw, cands, freed, others)
@@ -351,11 +380,17 @@ def _search_one(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]],
     new = [Session(int(cands.req[t]), int(cands.vol[t]), int(cands.day[t]), int(solver.value(cw.start[k])),
                    bool(solver.value(cw.in_person[k])))
            for k, t in enumerate(triples.tolist()) if solver.boolean_value(cw.x[k])]
-    old_sessions = [s for s in sessions if s.req in reqs]
+    old_sessions = [s for q in reqs for s in at.req.get(q, ())]
     new_sessions = [s for s in old_sessions if s.vol not in vset or s in held] + new
     if _score(ix, new_sessions, worth) <= _score(ix, old_sessions, worth):
         return False, spent
-    return _replace(plan, freed, new), spent
+    if not _replace(plan, freed, new):
+        return False, spent
+    for s in freed:
+        at.remove(s)
+    for s in new:
+        at.add(s)
+    return True, spent
 
 
 def _replace(plan: Plan, old: list[Session], new: list[Session]) -> bool:

@@ -41,8 +41,11 @@ Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs throu
 all of it: friends are chosen for the horizon before the weeks (the weeks' LP with
 whole-horizon patterns where the free LP converged, else a min-cost flow);
 the warm start follows them; thinned week models keep each request the warm start
-serves with one volunteer to that volunteer; every week model leans to the friends
-among equally good answers; the swaps do the rest.
+serves with one volunteer to that volunteer (unless the pair LP prices the friend out, or
+the holds together cost it more than ``Tuning.hold_loss``; once every week is proven
+holding them with half its time left, down to ``Tuning.hold_loss_proven``, and the weeks
+search again); every week model leans to the friends among equally good answers; the
+swaps do the rest.
 7. **check**: every schedule passes the 14-rule checker before it is returned.
 
 The clock (or the work budget) rules every stage (:mod:`.budget`): a stage takes
@@ -60,7 +63,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -357,8 +360,11 @@ def solve(
     # ... and the cross-week neighbourhoods theirs, where there are weeks to tie together: a one-week
     # city's week model needs the time (300 / 705 / 1 week at 40 s: 0.9868 of the bound without the
     # share, 0.9753 with it; measured 2026-12-04, bench_unseen --seed 2026).
+    # More where the wide set itself is thinned (large cities): their neighbourhoods search every
+    # candidate of their volunteers, triples the week models never had (see Tuning.cross_week_share).
     if method == "cpsat" and w.continuity > 0 and not budget.deterministic and index.weeks > 1:
-        swaps += budget.seconds(tuning.cross_week_share, reserve)
+        swaps += budget.seconds(tuning.cross_week_share if wide.complete else tuning.cross_week_share_thinned,
+                                reserve)
     tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
     tracker.update(phase="quick plan ready")
 
@@ -388,7 +394,27 @@ def solve(
         # The whole horizon's pair-weeks, the relaxations' values on them and the masks are not
         # needed past this point; on city-large (10.8 million pair-weeks) they held ~250 MB while
         # the week models were searched (the command's peak, measured: 1,817 → 1,563 MB).
+        # Kept where the holds may be released once the models holding them are proven (below).
+        release = (pw, lp) if priced_out is not None and lp is not None and lp.lp_optimal \
+            and not budget.deterministic and w.continuity else None
         pw = used = must = wide_mask = reduced = lp_use = lp = None  # noqa: F841
+        released = 0  # holds released after a proof (see relax)
+
+        def relax(proven_plan: Plan) -> bool:
+            """Every week proven holding friends, with time left: release the holds that cost the pair
+            LP more than ``Tuning.hold_loss_proven`` (once); True if any was."""
+            nonlocal release, released
+            if release is None:
+                return False
+            rows, lp_free = release
+            release = None
+            more = _costly_holds(index, rows, fd, dist, proven_plan, priced_out, lp_free, w,
+                                 replace(tuning, hold_loss=tuning.hold_loss_proven), lp_threads,
+                                 budget.stage(tuning.bound_share, reserve + swaps), tuning.lp_time_factor * lp_estimate)
+            released = len(more - priced_out)
+            priced_out.update(more)
+            return released > 0
+
         while True:
             model_mask = model_set(pw_w, dist, reduced_w, use_w, must_w | pair_mask(pw_w, warm), tuning, cap=cap)
             model_keys = _pair_week_keys(pw_w, model_mask, index)
@@ -401,14 +427,23 @@ def solve(
             # models take more triples and search again from that schedule (clock only: in effort
             # mode the model size must not depend on the machine's speed).
             widen = not complete_model and not budget.deterministic and cap < tuning.max_model_triples
+            searched_before = released
             plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
                 index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
                 budget, reserve + swaps, tuning, tracker, friends, widen, priced_out,
-                hold=not complete_model or widened_once)
+                hold=not complete_model or widened_once, relax=relax if release is not None else None)
             if not widened:
                 secondary["timing_cuts"] += cuts_before
                 break
             cuts_before += secondary["timing_cuts"]
+            if released and not searched_before:
+                # The same models, fewer friends held, searched again from that schedule.
+                log.debug("every week proven holding friends at %.2fs: %d holds released", budget.elapsed(),
+                          released)
+                if plan.weighted() > start.weighted():
+                    start = plan
+                warm |= {(s.req, s.vol) for s in plan.sessions}
+                continue
             # Widened models hold the friends too, even once they hold every triple: a city of 12
             # weeks (60 volunteers) proven on its thinned models, widened to complete models that
             # only leaned, served 0.5 % more and kept one friend for 0.65 of the requests instead
@@ -797,15 +832,17 @@ def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
 def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
               start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
-              widen: bool = False, priced_out: set[int] | None = None, hold: bool = False
-              ) -> tuple[Plan, int | None, dict[str, float], int, int, bool]:
+              widen: bool = False, priced_out: set[int] | None = None, hold: bool = False,
+              relax: Callable[[Plan], bool] | None = None) -> tuple[Plan, int | None, dict[str, float], int, int, bool]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
     models only), the secondary figures, the primary value before continuity, proven weeks, and
     whether it stopped after the primary stage to be run again on more triples (``widen``:
     allowed to, should every week be proven with at least ``tuning.widen_left_share`` of the
     time still left). ``hold``: the models hold the warm start's friends (thinned or widened
     models; their bound then proves nothing). ``priced_out``: pairs (request × volunteers +
-    volunteer) never held as friends (see :func:`_priced_out`)."""
+    volunteer) never held as friends (see :func:`_priced_out`). ``relax``: called, before widening,
+    with the plan when every week is proven holding friends with that time left; True (it released
+    some) stops here as widening does."""
     weeks = index.weeks
     seconds_at_start = budget.seconds(1.0, reserve)
     fixed_by_pos = {cands.index[(s.req, s.vol, s.day)]: s for s in agreed.fixed
@@ -881,9 +918,10 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     proven = sum(1 for s in done if s.proven)
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
-    if widen and proven == weeks and budget.seconds(1.0, reserve) >= tuning.widen_left_share * seconds_at_start:
-        return Plan(index, [x for s in done for x in s.best]), None, {"timing_cuts": sum(s.cuts for s in done)}, \
-            primary_value, proven, True
+    if proven == weeks and budget.seconds(1.0, reserve) >= tuning.widen_left_share * seconds_at_start:
+        answer = Plan(index, [x for s in done for x in s.best])
+        if held and relax is not None and relax(answer) or widen:
+            return answer, None, {"timing_cuts": sum(s.cuts for s in done)}, primary_value, proven, True
 
     # Stage 2: the other aims, keeping the primary value and the sessions with the friends the weeks'
     # answers agree on. (A stage of its own for those sessions, in the complete models, was measured

@@ -91,6 +91,18 @@ class Tuning:
     #: (250; 0.15 %) 0.952: every released request takes all its pairs back into the models, which
     #: then grow harder to search than the holds cost.
     hold_loss: float = 0.015
+    #: Once every week model is proven holding friends with ``widen_left_share`` of the time left,
+    #: the holds are released down to this LP loss (once; ``pipeline.solve``'s ``relax``) and the
+    #: same models searched again from the proven plan: ``hold_loss`` buys models easy to search,
+    #: and a proven model needs that no more; what a friend is worth is then the weight's, as in the
+    #: trade (``friend_trade_cap``). Measured 2026-12-04 in process, 28 s (weighted ÷ bound /
+    #: continuity): a city of 220 volunteers / 500 citizens / 5 weeks with knobs the benchmarks never
+    #: use (``generate --preset mixed --seed 4242``, limit_scale 0.6, window_scale 0.7, one_off_share
+    #: 0.35, area_scale 2.5), its holds' LP loss 1.4 %: 0.9660 / 0.875 → 0.9747 / 0.735 (greedy's
+    #: continuity 0.719; without the aim 0.9788 / 0.167, so the aim's loss 1.3 % → 0.43 %); at 0.01,
+    #: 0.9708 / 0.833. medium-sparse 0.9838 / 0.981 → 0.9858 / 0.979 (loss 0.43 % → 0.23 %). The other
+    #: medium cities of the family are not proven holding friends, or hold none that cost this much.
+    hold_loss_proven: float = 0.005
     hold_rounds: int = 4
 
     #: At most this many interval-energy rows per volunteer-day or citizen-day of a week model, the
@@ -317,6 +329,12 @@ class Tuning:
     #: 0.795, 0.2: 0.9895 / 0.801, 0.3: 0.9897 / 0.800; city-large (118 s) 0.0: 0.9505 / 0.842 (81
     #: searched), 0.2: 0.9509 / 0.863 (411 searched, 131 better: the neighbourhoods serve more as well).
     cross_week_share: float = 0.2
+    #: The same where the wide candidate set is thinned (large cities). Measured 2026-12-04 in process,
+    #: 118 s (weighted ÷ bound / continuity, 0.2 / 0.3 / 0.4), with the week models' result the same
+    #: at each (city-large 59,201 weighted when the weeks were done, at 93.5 / 84.9 / 77.4 s): city-large
+    #: 0.9510 / 0.867, 0.9513 / 0.870, 0.9515 / 0.875; rural 0.9518 / 0.876, 0.9524 / 0.877, –; alien
+    #: 0.9699 / 0.848, 0.9707 / 0.852, 0.9698 / 0.854.
+    cross_week_share_thinned: float = 0.3
     #: What a request kept by one volunteer is worth in the neighbourhoods, as a share of the trade's
     #: ``friend_worth`` (0: lexicographic, nothing given up). Measured 2026-12-04 in process, 28 s
     #: (weighted ÷ bound / continuity; the loss against the run without the aim, 0.9936, 0.9973 and
