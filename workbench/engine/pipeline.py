@@ -398,12 +398,12 @@ def solve(
         release = (pw, lp) if priced_out is not None and lp is not None and lp.lp_optimal \
             and not budget.deterministic and w.continuity else None
         pw = used = must = wide_mask = reduced = lp_use = lp = None  # noqa: F841
-        released = 0  # holds released after a proof (see relax)
+        just_released = False  # relax released holds: the same models are searched again
 
         def relax(proven_plan: Plan) -> bool:
             """Every week proven holding friends, with time left: release the holds that cost the pair
             LP more than ``Tuning.hold_loss_proven`` (once); True if any was."""
-            nonlocal release, released
+            nonlocal release, just_released
             if release is None:
                 return False
             rows, lp_free = release
@@ -411,9 +411,12 @@ def solve(
             more = _costly_holds(index, rows, fd, dist, proven_plan, priced_out, lp_free, w,
                                  replace(tuning, hold_loss=tuning.hold_loss_proven), lp_threads,
                                  budget.stage(tuning.bound_share, reserve + swaps), tuning.lp_time_factor * lp_estimate)
-            released = len(more - priced_out)
+            just_released = bool(more - priced_out)
+            if just_released:
+                log.debug("every week proven holding friends at %.2fs: %d holds released", budget.elapsed(),
+                          len(more - priced_out))
             priced_out.update(more)
-            return released > 0
+            return just_released
 
         while True:
             model_mask = model_set(pw_w, dist, reduced_w, use_w, must_w | pair_mask(pw_w, warm), tuning, cap=cap)
@@ -427,7 +430,6 @@ def solve(
             # models take more triples and search again from that schedule (clock only: in effort
             # mode the model size must not depend on the machine's speed).
             widen = not complete_model and not budget.deterministic and cap < tuning.max_model_triples
-            searched_before = released
             plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
                 index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
                 budget, reserve + swaps, tuning, tracker, friends, widen, priced_out,
@@ -436,10 +438,8 @@ def solve(
                 secondary["timing_cuts"] += cuts_before
                 break
             cuts_before += secondary["timing_cuts"]
-            if released and not searched_before:
-                # The same models, fewer friends held, searched again from that schedule.
-                log.debug("every week proven holding friends at %.2fs: %d holds released", budget.elapsed(),
-                          released)
+            if just_released:  # the same models, fewer friends held, searched again from that schedule
+                just_released = False
                 if plan.weighted() > start.weighted():
                     start = plan
                 warm |= {(s.req, s.vol) for s in plan.sessions}
