@@ -90,6 +90,12 @@ class Tuning:
     #: holds (62; LP loss 0.9 %) 0.970-0.972 of the bound, a quarter (125; 0.26 %) 0.972-0.975, half
     #: (250; 0.15 %) 0.952: every released request takes all its pairs back into the models, which
     #: then grow harder to search than the holds cost.
+    #: Measured again 2026-12-05 (28 s in process, at 56a12e3; weighted ÷ bound / continuity, the aim's
+    #: loss against the record's run without it) at 0.003 (0.002 on city and rural the same): medium-city releases 114
+    #: of 481 holds, 0.9893 / 0.810 (0.43 %) against 0.9854 / 0.869 (0.83 %); rural 0.9918 / 0.860
+    #: (0.55 %) against 0.9896 / 0.884 (0.77 %); mixed 0.9887 / 0.887 (0.65 %) against 0.9868 / 0.905
+    #: (0.84 %); appointments releases none. Kept: continuity falls below 0.85 on medium-city, and
+    #: medium-alien (LP loss 1.1 %) serves less once released (above).
     hold_loss: float = 0.015
     #: Once every week model is proven holding friends with ``widen_left_share`` of the time left,
     #: the holds are released down to this LP loss (once; ``pipeline.solve``'s ``relax``) and the
