@@ -85,13 +85,9 @@ class _Sessions:
         c = Counter(s.vol for s in self.req.get(r, ()))
         return c if len(c) > 1 and sum(c.values()) >= 2 else None
 
-
-def _broken(sessions: list[Session]) -> dict[int, Counter]:
-    """Request → its sessions per volunteer, for requests served twice or more by several volunteers."""
-    by_req: dict[int, Counter] = defaultdict(Counter)
-    for s in sessions:
-        by_req[s.req][s.vol] += 1
-    return {r: c for r, c in by_req.items() if len(c) > 1 and sum(c.values()) >= 2}
+    def broken(self) -> dict[int, Counter]:
+        """Request → its sessions per volunteer, for every request :meth:`split` finds split."""
+        return {r: c for r in self.req if (c := self.split(r)) is not None}
 
 
 def _score(index: ScenarioIndex, sessions: list[Session], worth: float) -> tuple[float, int]:
@@ -246,18 +242,11 @@ def build_cross_week_model(index: ScenarioIndex, cands: Candidates, triples: np.
 def _hint(cw: CrossWeekModel, cands: Candidates, before: list[Session], others: list[Session]) -> None:
     """The freed sessions as they were: a feasible start for the search (its friends and "kept by one"
     literals too; the order literals are left to the search)."""
-    vols: dict[int, set[int]] = defaultdict(set)
-    count: Counter = Counter()
-    for s in before + others:
-        vols[s.req].add(s.vol)
-        count[s.req] += 1
-    def one(r: int) -> bool:
-        return len(vols[r]) == 1 and count[r] >= 2
-
+    friend_of = served_twice(before + others)[1]
     for r, c in cw.kept.items():
-        cw.model.add_hint(c, one(r))
+        cw.model.add_hint(c, r in friend_of)
     for (r, v), f in cw.friend.items():
-        cw.model.add_hint(f, one(r) and v in vols[r])
+        cw.model.add_hint(f, friend_of.get(r) == v)
     at = {(int(cands.req[t]), int(cands.vol[t]), int(cands.day[t])): k for k, t in enumerate(cw.triples.tolist())}
     m = cw.model
     on: dict[int, Session] = {}
@@ -317,7 +306,7 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
     at = _Sessions(plan)
     tried = improved = 0
     for extra in range(tuning.cross_week_extra + 1):
-        broken = _broken(plan.sessions)
+        broken = at.broken()
         queue = sorted(broken)
         rng.shuffle(queue)
         # Requests split between few volunteers first: their neighbourhoods are small and most often mend.

@@ -411,11 +411,12 @@ def solve(
             more = _costly_holds(index, rows, fd, dist, proven_plan, priced_out, lp_free, w,
                                  replace(tuning, hold_loss=tuning.hold_loss_proven), lp_threads,
                                  budget.stage(tuning.bound_share, reserve + swaps), tuning.lp_time_factor * lp_estimate)
-            just_released = bool(more - priced_out)
-            if just_released:
+            freed = more - priced_out
+            if freed:
                 log.debug("every week proven holding friends at %.2fs: %d holds released", budget.elapsed(),
-                          len(more - priced_out))
-            priced_out.update(more)
+                          len(freed))
+            priced_out.update(freed)
+            just_released = bool(freed)
             return just_released
 
         while True:
@@ -918,9 +919,11 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     proven = sum(1 for s in done if s.proven)
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
-    if proven == weeks and budget.seconds(1.0, reserve) >= tuning.widen_left_share * seconds_at_start:
+    may_relax = bool(held) and relax is not None
+    if (widen or may_relax) and proven == weeks and \
+            budget.seconds(1.0, reserve) >= tuning.widen_left_share * seconds_at_start:
         answer = Plan(index, [x for s in done for x in s.best])
-        if held and relax is not None and relax(answer) or widen:
+        if may_relax and relax(answer) or widen:
             return answer, None, {"timing_cuts": sum(s.cuts for s in done)}, primary_value, proven, True
 
     # Stage 2: the other aims, keeping the primary value and the sessions with the friends the weeks'
