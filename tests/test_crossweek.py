@@ -160,6 +160,57 @@ def test_a_session_of_another_request_of_the_same_citizen_stays_in_the_way(make_
     assert set(plan.sessions) == before
 
 
+# "Twice on Monday": Carl wants two visits a week but is free on Mondays only, 09:00-12:00; Anna,
+# Bo and Cecilie could each come then. Rule 13 allows one visit that Monday: of Anna's and Bo's, one;
+# none once Cecilie (outside the neighbourhood) visits him at 09:00, though the week still wants one.
+TWICE_ON_MONDAY = {
+    **CARLS_CALL,
+    "scenario.toml": """
+        name = "Twice on Monday"
+        start_date = 2026-01-05
+        weeks = 1
+    """,
+    "volunteers.csv": """
+        volunteer_id,name,lat,lon,skills,languages,vetted,gender,travel_mode,max_travel_km,max_sessions_per_week,max_minutes_per_week
+        v1,Anna,55.680,12.570,visit,da,yes,f,bike,5,,
+        v2,Bo,55.680,12.570,visit,da,yes,m,bike,5,,
+        v3,Cecilie,55.680,12.570,visit,da,yes,f,bike,5,,
+    """,
+    "volunteer_availability.csv": """
+        volunteer_id,day,start,end
+        v1,mon,09:00,12:00
+        v2,mon,09:00,12:00
+        v3,mon,09:00,12:00
+    """,
+    "volunteer_absences.csv": "volunteer_id,from_date,to_date",
+    "citizen_availability.csv": """
+        citizen_id,day,start,end
+        c1,mon,09:00,12:00
+    """,
+    "requests.csv": """
+        request_id,citizen_id,activity,duration_min,sessions_per_week,mode,requires_vetting,date,start
+        r1,c1,visit,60,2,in_person,false,,
+    """,
+}
+
+
+@pytest.mark.parametrize(("already", "most"), [(False, 1), (True, 0)], ids=["two volunteers", "one served already"])
+def test_the_model_itself_allows_a_request_once_a_day(make_scenario, already, most):
+    """Rule 13 is the model's own: of Anna's and Bo's Monday visits to Carl (two a week wanted, Mondays
+    only) it serves one, and none where a volunteer outside the neighbourhood already visits him then."""
+    s = workbench.load(make_scenario(**TWICE_ON_MONDAY))
+    ix, cands = all_candidates(s)
+    r1 = ix.request_pos["r1"]
+    free = np.flatnonzero(cands.vol != ix.volunteer_pos["v3"])  # Anna's and Bo's Monday
+    assert len(cands) == 3 and len(free) == 2
+    others = [Session(r1, ix.volunteer_pos["v3"], 0, 9 * 60, True)] if already else []
+    cw = build_cross_week_model(ix, cands, free, others, [], [], set())
+    cw.model.maximize(sum(cw.x))
+    solver = cp_model.CpSolver()
+    assert solver.solve(cw.model) == cp_model.OPTIMAL
+    assert sum(solver.boolean_value(x) for x in cw.x) == most
+
+
 def test_an_agreed_session_is_never_moved(make_scenario):
     """Bo's agreed visit to Carl stays where it is, so Carl cannot be given Bo whole in its place: nothing changes."""
     s = workbench.load(make_scenario(**CARL_SWAPPED))
