@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import time
 from collections import Counter
 
 import numpy as np
@@ -278,3 +279,50 @@ def test_a_solve_reports_its_neighbourhoods_and_after_a_proof_only_gains_friends
     assert r.status == without.status == "OPTIMAL" and r.objective == without.objective
     assert r.kpis["continuity"] >= without.kpis["continuity"]
     assert workbench.validate(s, r.schedule) == []
+
+
+def test_neighbourhoods_searched_side_by_side_share_no_volunteer_and_no_citizen(monkeypatch) -> None:
+    """With two threads on the clock, neighbourhoods are searched side by side, never two with a volunteer
+    or a citizen in common (their models would then depend on each other), and the plan keeps every rule
+    and its floor."""
+    from workbench.engine import crossweek
+
+    s = tiny_city("city", 3, volunteers=24, citizens=48, weeks=3)
+    ix, cands = all_candidates(s)
+    plan = Plan(ix)
+    fill(plan, cands)
+    floor = plan.weighted() - 4
+    running: list = []
+    together: list[tuple] = []
+    solve = crossweek._solve
+
+    def watched(hood, *args):
+        running.append(hood)
+        together.extend((hood, other) for other in running if other is not hood)
+        time.sleep(0.05)  # long enough for the next one to start beside it
+        try:
+            return solve(hood, *args)
+        finally:
+            running.remove(hood)
+
+    monkeypatch.setattr(crossweek, "_solve", watched)
+    cross_week_search(plan, cands, set(), 2.0, floor, Budget(10, None, None), time.monotonic() + 10, 0, threads=2)
+    assert together, "no two neighbourhoods were searched side by side"
+    for a, b in together:
+        assert set(a.vols).isdisjoint(b.vols) and a.cits.isdisjoint(b.cits)
+    assert workbench.validate(s, sessions_frame(ix, plan.sessions)) == []
+    assert plan.weighted() >= floor
+
+
+def test_effort_mode_searches_one_neighbourhood_at_a_time_whatever_the_threads() -> None:
+    """In effort mode the outcome does not depend on the machine's cores: two threads give the plan one gives."""
+    s = tiny_city("city", 3, volunteers=24, citizens=48, weeks=3)
+    ix, cands = all_candidates(s)
+    plans = []
+    for threads in (1, 2):
+        plan = Plan(ix)
+        fill(plan, cands)
+        cross_week_search(plan, cands, set(), 2.0, plan.weighted() - 2, Budget(None, 5.0, None), math.inf, 7,
+                          TUNING, threads=threads)
+        plans.append(sorted(plan.sessions))
+    assert plans[0] == plans[1]

@@ -283,6 +283,25 @@ def test_widened_models_keep_holding_friends_even_once_complete(caplog, continui
     assert workbench.validate(s, r.schedule) == [] and r.objective <= r.bound
 
 
+@pytest.mark.parametrize(("least_growth", "widens"), [(1.5, True), (4.0, False)],
+                         ids=["affordable", "too little growth"])
+def test_models_are_widened_only_by_what_the_time_left_builds(caplog, least_growth, widens):
+    """Thinned models proven at once grow by what this solve's own build rate says is built in time, and
+    not at all where that is below ``widen_factor_min``: the week stages then go on to their later
+    stage on the models they have and report those models' value (no round of models never built)."""
+    s = workbench.load_dataset("demo")
+    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
+                  hold_loss_proven=1.0, widen_factor_min=least_growth)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=10, tuning=tiny)
+    assert ("widening" in caplog.text) == widens
+    rounds = [int(v) for v in re.findall(r"primary: (\d+) \(\d+ of \d+ weeks proven", caplog.text)]
+    assert (len(rounds) >= 2) == widens and rounds == sorted(rounds)
+    assert "secondary: improved" in caplog.text
+    assert r.kpis["objective_before_continuity"] == rounds[-1] > 0
+    assert workbench.validate(s, r.schedule) == [] and r.objective <= r.bound
+
+
 def test_effort_mode_sizes_week_models_by_its_own_number_not_the_clocks(caplog):
     """In effort mode the week models hold ``week_triples_effort`` triples a week, whatever ``week_triples_max``."""
     s = workbench.load_dataset("demo")

@@ -29,6 +29,7 @@ import math
 import random
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -290,13 +291,17 @@ def _neighbourhood(plan: Plan, at: _Sessions, cands: Candidates, r: int, counts:
 
 def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]], worth: float, floor: int,
                       budget: Budget, deadline: float, seed: int, tuning: Tuning = TUNING,
-                      work: float = math.inf) -> tuple[int, int]:
+                      work: float = math.inf, threads: int = 1) -> tuple[int, int]:
     """Search neighbourhoods of a few volunteers across every week (see module docstring) until
     ``deadline`` or ``work`` deterministic units are spent (the effort mode's bound, as the clock's
     would make the outcome depend on the machine); sessions ``fixed`` as (request, volunteer, day)
     stay. A request kept by one volunteer is worth ``worth`` priority points, and the plan never falls
     below ``floor`` weighted sessions. Pass ``k`` frees the volunteers of each request served by
-    several, and ``k`` more (``Tuning.cross_week_extra``). Returns (neighbourhoods searched, improved)."""
+    several, and ``k`` more (``Tuning.cross_week_extra``). Up to ``threads`` neighbourhoods are
+    searched side by side where they share no volunteer and no citizen (their models are then
+    independent: every rule they keep is a volunteer's or a citizen's); in effort mode one at a time,
+    so the outcome does not depend on the machine's cores. Returns (neighbourhoods searched,
+    improved)."""
     ix = plan.index
     order = np.argsort(cands.vol, kind="stable")
     cut = np.flatnonzero(np.diff(cands.vol[order])) + 1
@@ -304,84 +309,167 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
     recurring = set(np.flatnonzero(ix.week_demand.sum(axis=1) >= 2).tolist())
     rng = random.Random(seed)
     at = _Sessions(plan)
+    threads = max(1, threads)
     tried = improved = 0
-    for extra in range(tuning.cross_week_extra + 1):
-        broken = at.broken()
-        queue = sorted(broken)
-        rng.shuffle(queue)
-        # Requests split between few volunteers first: their neighbourhoods are small and most often mend.
-        queue.sort(key=lambda q: len(broken[q]))
-        for r in queue:
-            if budget.stopped() or work <= 0 or (not budget.deterministic and time.monotonic() >= deadline):
-                return tried, improved
-            counts = at.split(r)
-            if counts is None:  # kept by one volunteer since
-                continue
-            vols = _neighbourhood(plan, at, cands, r, counts, len(counts) + extra)
-            better, spent = _search_one(plan, at, cands, fixed, worth, floor, budget, deadline, seed, tuning,
-                                        by_vol, recurring, r, vols, min(work, tuning.cross_week_work))
-            work -= spent
-            tried += 1
-            improved += better
+    flying: list[tuple[_Hood, Future]] = []  # searches running, oldest first
+
+    def land() -> None:
+        """Wait for the oldest search and apply what it found."""
+        nonlocal tried, improved, work
+        hood, future = flying.pop(0)
+        status, solver = future.result()
+        work -= solver.deterministic_time
+        tried += 1
+        improved += _apply(plan, at, cands, hood, status, solver, worth, floor)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        try:
+            for extra in range(tuning.cross_week_extra + 1):
+                broken = at.broken()
+                pending = sorted(broken)
+                rng.shuffle(pending)
+                # Requests split between few volunteers first: their neighbourhoods are small and most
+                # often mend.
+                pending.sort(key=lambda q: len(broken[q]))
+                while pending:
+                    if budget.deterministic:
+                        while flying:
+                            land()
+                    if budget.stopped() or work <= 0 or (not budget.deterministic and time.monotonic() >= deadline):
+                        return tried, improved
+                    # The first of the next few whose people no running search has (neighbourhoods in
+                    # a row mostly share a citizen: measured on medium-city, 103 of 106).
+                    hood, gone = None, []
+                    # The requests still missing sessions are many neighbourhoods' (the most important
+                    # first): side by side, each takes those no running search has.
+                    busy = {c for f, _future in flying for c in f.cits}
+                    for i, r in enumerate(pending[:tuning.cross_week_lookahead if flying else 1]):
+                        h = _people(plan, at, cands, fixed, tuning, by_vol, r, extra, busy)
+                        if h is None:  # kept by one volunteer since
+                            gone.append(i)
+                        elif not any(h.overlaps(f) for f, _future in flying):
+                            hood = h
+                            gone.append(i)
+                            break
+                    for i in reversed(gone):
+                        del pending[i]
+                    if hood is None:
+                        if flying:
+                            land()
+                        continue
+                    if len(flying) >= threads:
+                        land()
+                    if not _build(plan, at, cands, hood, recurring, worth, floor, budget, deadline, tuning):
+                        continue
+                    flying.append((hood, pool.submit(_solve, hood, budget, deadline, seed, tuning,
+                                                     min(work, tuning.cross_week_work))))
+        finally:
+            while flying:
+                land()
     return tried, improved
 
 
-def _search_one(plan: Plan, at: _Sessions, cands: Candidates, fixed: set[tuple[int, int, int]], worth: float,
-                floor: int, budget: Budget, deadline: float, seed: int, tuning: Tuning, by_vol: dict[int, np.ndarray],
-                recurring: set[int], r: int, vols: list[int], work: float) -> tuple[bool, float]:
-    """One neighbourhood: ``vols``' sessions in every week searched again, with the requests they
-    serve, ``r`` and a few requests still missing sessions that they could serve; applied if better.
-    Returns (applied, deterministic work spent)."""
+@dataclass
+class _Hood:
+    """One neighbourhood: the volunteers freed for request ``r``, the requests and citizens it plans,
+    the sessions it frees and keeps, its candidate triples and, once built, its model."""
+
+    r: int
+    vols: list[int]
+    reqs: set[int]
+    cits: set[int]
+    freed: list[Session]
+    held: list[Session]
+    triples: np.ndarray
+    cw: CrossWeekModel | None = None
+    built: float = 0.0  # seconds to build the model
+
+    def overlaps(self, other: _Hood) -> bool:
+        return not self.cits.isdisjoint(other.cits) or not set(self.vols).isdisjoint(other.vols)
+
+
+def _people(plan: Plan, at: _Sessions, cands: Candidates, fixed: set[tuple[int, int, int]], tuning: Tuning,
+            by_vol: dict[int, np.ndarray], r: int, extra: int, busy: set[int] | None = None) -> _Hood | None:
+    """``r``'s neighbourhood as the plan stands: its volunteers (those serving ``r`` and ``extra``
+    more), their sessions, the requests they serve, ``r`` and a few requests still missing sessions
+    that they could serve, none of the citizens ``busy`` (those of the searches running); None if
+    ``r`` is no longer split."""
+    counts = at.split(r)
+    if counts is None:
+        return None
     ix = plan.index
-    n = ix.lists
-    t0 = time.monotonic()
-    vset = set(vols)
+    vols = _neighbourhood(plan, at, cands, r, counts, len(counts) + extra)
     mine = [s for v in vols for s in at.vol.get(v, ())]
     freed = [s for s in mine if (s.req, s.vol, s.day) not in fixed]
     held = [s for s in mine if (s.req, s.vol, s.day) in fixed]
     vt = np.concatenate([by_vol[v] for v in vols if v in by_vol])
     reqs = {s.req for s in freed} | {r}
+    cit = ix.lists.req_cit
     missing = [q for q in np.unique(cands.req[vt]).tolist()
-               if q not in reqs and any(plan.remaining(q, w) > 0 for w in range(ix.weeks))]
+               if q not in reqs and (not busy or int(cit[q]) not in busy)
+               and any(plan.remaining(q, w) > 0 for w in range(ix.weeks))]
     reqs |= set(sorted(missing, key=lambda q: (-int(ix.priority[q]), q))[:tuning.cross_week_missing])
     triples = np.sort(vt[np.isin(cands.req[vt], np.fromiter(reqs, np.int64))])
-    if not budget.deterministic and time.monotonic() + tuning.cross_week_build_per_triple * len(triples) > deadline:
-        return False, 0.0  # no time to build it
-    cits = {int(n.req_cit[q]) for q in reqs}
+    cits = {int(cit[q]) for q in reqs}
+    return _Hood(r, vols, reqs, cits, freed, held, triples)
+
+
+def _build(plan: Plan, at: _Sessions, cands: Candidates, hood: _Hood, recurring: set[int], worth: float, floor: int,
+           budget: Budget, deadline: float, tuning: Tuning) -> bool:
+    """Build ``hood``'s model with its hint; False if there is no time to build it."""
+    t0 = time.monotonic()
+    if not budget.deterministic and t0 + tuning.cross_week_build_per_triple * len(hood.triples) > deadline:
+        return False
+    vset = set(hood.vols)
     # Every session of a request of the neighbourhood is its citizen's: the citizens' sessions are all.
-    others = [s for c in sorted(cits) for s in at.cit.get(c, ()) if s.vol not in vset]
-    cw = build_cross_week_model(ix, cands, triples, others + held, held, freed, recurring, worth,
-                                max(0, plan.weighted() - floor))
-    _hint(cw, cands, freed, others)
-    t1 = time.monotonic()
+    others = [s for c in sorted(hood.cits) for s in at.cit.get(c, ()) if s.vol not in vset]
+    hood.cw = build_cross_week_model(plan.index, cands, hood.triples, others + hood.held, hood.held, hood.freed,
+                                     recurring, worth, max(0, plan.weighted() - floor))
+    _hint(hood.cw, cands, hood.freed, others)
+    hood.built = time.monotonic() - t0
+    return True
+
+
+def _solve(hood: _Hood, budget: Budget, deadline: float, seed: int, tuning: Tuning,
+           work: float) -> tuple[int, cp_model.CpSolver]:
+    """Search ``hood``'s model (safe beside other neighbourhoods' searches); its status and solver."""
     solver = cp_model.CpSolver()
     budget.configure(solver, min(tuning.cross_week_seconds, max(0.01, deadline - time.monotonic())), work, seed)
     # The whole model's LP: the friends' and the trips' big-M rows are weak without it (measured on
     # medium-alien's slowest neighbourhoods, 2 s each: 4 of 11 proven and 5 better answers, against 1
     # and none at the default level).
     solver.parameters.linearization_level = 2
-    status = budget.solve(solver, cw.model)
-    log.debug("cross-week %d: %d volunteers, %d requests, %d triples, built in %.2fs, %s in %.2fs", r, len(vols),
-              len(reqs), len(triples), t1 - t0, solver.status_name(status), solver.wall_time)
-    spent = solver.deterministic_time
+    return budget.solve(solver, hood.cw.model), solver
+
+
+def _apply(plan: Plan, at: _Sessions, cands: Candidates, hood: _Hood, status: int, solver: cp_model.CpSolver,
+           worth: float, floor: int) -> bool:
+    """Put what ``hood``'s search found into the plan if it is better and keeps the floor; whether it did."""
+    cw = hood.cw
+    log.debug("cross-week %d: %d volunteers, %d requests, %d triples, built in %.2fs, %s in %.2fs", hood.r,
+              len(hood.vols), len(hood.reqs), len(hood.triples), hood.built, solver.status_name(status),
+              solver.wall_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False, spent
+        return False
     new = [Session(int(cands.req[t]), int(cands.vol[t]), int(cands.day[t]), int(solver.value(cw.start[k])),
                    bool(solver.value(cw.in_person[k])))
-           for k, t in enumerate(triples.tolist()) if solver.boolean_value(cw.x[k])]
-    old_sessions = [s for q in reqs for s in at.req.get(q, ())]
-    new_sessions = [s for s in old_sessions if s.vol not in vset or s in held] + new
-    if _score(ix, new_sessions, worth) <= _score(ix, old_sessions, worth):
-        return False, spent
-    if not _replace(plan, freed, new):
-        return False, spent
-    for s in freed:
+           for k, t in enumerate(hood.triples.tolist()) if solver.boolean_value(cw.x[k])]
+    vset = set(hood.vols)
+    old_sessions = [s for q in hood.reqs for s in at.req.get(q, ())]
+    new_sessions = [s for s in old_sessions if s.vol not in vset or s in hood.held] + new
+    if _score(plan.index, new_sessions, worth) <= _score(plan.index, old_sessions, worth):
+        return False
+    pr = plan.index.priority
+    # Searched side by side, two neighbourhoods may each have spent the slack the floor left.
+    if plan.weighted() - sum(int(pr[s.req]) for s in hood.freed) + sum(int(pr[s.req]) for s in new) < floor:
+        return False
+    if not _replace(plan, hood.freed, new):
+        return False
+    for s in hood.freed:
         at.remove(s)
     for s in new:
         at.add(s)
-    return True, spent
-
-
+    return True
 def _replace(plan: Plan, old: list[Session], new: list[Session]) -> bool:
     """Take ``old`` out and put ``new`` in, each checked by the plan's rules; all undone if one fails."""
     for s in old:

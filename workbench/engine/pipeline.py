@@ -138,6 +138,19 @@ class _Bounds:
         self.weeks = np.minimum(self.weeks, weeks)
 
 
+@dataclass
+class _BuildRate:
+    """Seconds to build a week model per triple: ``Tuning.build_seconds_per_triple`` until this solve
+    has built models of its own, then the slowest week of the last ones built times
+    ``Tuning.build_rate_margin`` (the same city, machine and weeks side by side)."""
+
+    per_triple: float
+
+    def measured(self, rates: list[float], tuning: Tuning) -> None:
+        if rates:
+            self.per_triple = tuning.build_rate_margin * max(rates)
+
+
 class _Tracker:
     """Combines the weeks' incumbents and bounds into one progress report (weeks run in parallel)."""
 
@@ -399,6 +412,7 @@ def solve(
             and not budget.deterministic and w.continuity else None
         pw = used = must = wide_mask = reduced = lp_use = lp = None  # noqa: F841
         just_released = False  # relax released holds: the same models are searched again
+        rate = _BuildRate(tuning.build_seconds_per_triple)
 
         def relax(proven_plan: Plan) -> bool:
             """Every week proven holding friends, with time left: release the holds that cost the pair
@@ -434,7 +448,7 @@ def solve(
             plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
                 index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
                 budget, reserve + swaps, tuning, tracker, friends, widen, priced_out,
-                hold=not complete_model or widened_once, relax=relax if release is not None else None)
+                hold=not complete_model or widened_once, relax=relax if release is not None else None, rate=rate)
             if not widened:
                 secondary["timing_cuts"] += cuts_before
                 break
@@ -454,7 +468,7 @@ def solve(
             if plan.weighted() > start.weighted():
                 start = plan
             warm |= {(s.req, s.vol) for s in plan.sessions}
-            cap = min(int(cap * tuning.widen_factor), tuning.max_model_triples)
+            cap = min(int(cap * widened), tuning.max_model_triples)
         # The models' bound holds for every valid schedule only when they held every triple and
         # nothing but pins (which are hard rules) was fixed.
         if previous is not None and len(previous) or keep_before is not None:
@@ -511,7 +525,8 @@ def solve(
         end = budget.deadline - reserve
         if proven:  # only friends to gain: a share of the time taken, so a proof stays quick
             end = min(end, time.monotonic() + tuning.cross_week_proven_share * budget.elapsed())
-        tried, better = cross_week_search(plan, wide, agreed_keys, worth, floor, budget, end, seed, tuning, work)
+        tried, better = cross_week_search(plan, wide, agreed_keys, worth, floor, budget, end, seed, tuning, work,
+                                          threads=max(1, workers or os.cpu_count() or 1))
         secondary["cross_week_searched"], secondary["cross_week_better"] = tried, better
         log.debug("cross-week: %d neighbourhoods, %d better: %d weighted, continuity %.3f at %.2fs", tried, better,
                   plan.weighted(), _continuity(plan.sessions), budget.elapsed())
@@ -834,17 +849,24 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
               start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
               widen: bool = False, priced_out: set[int] | None = None, hold: bool = False,
-              relax: Callable[[Plan], bool] | None = None) -> tuple[Plan, int | None, dict[str, float], int, int, bool]:
+              relax: Callable[[Plan], bool] | None = None, rate: _BuildRate | None = None,
+              ) -> tuple[Plan, int | None, dict[str, float], int, int, float]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
     models only), the secondary figures, the primary value before continuity, proven weeks, and
-    whether it stopped after the primary stage to be run again on more triples (``widen``:
-    allowed to, should every week be proven with at least ``tuning.widen_left_share`` of the
-    time still left). ``hold``: the models hold the warm start's friends (thinned or widened
-    models; their bound then proves nothing). ``priced_out``: pairs (request × volunteers +
-    volunteer) never held as friends (see :func:`_priced_out`). ``relax``: called, before widening,
-    with the plan when every week is proven holding friends with that time left; True (it released
-    some) stops here as widening does."""
+    the factor by which the models may grow should it stop after the primary stage to be run again
+    on more triples (0.0: it did not; 1.0: the same models, ``relax`` released holds).
+
+    ``widen``: allowed to stop so, should every week be proven with at least
+    ``tuning.widen_left_share`` of the time still left and larger models be built in time (see
+    :class:`_BuildRate`, ``rate``: the estimate, measured again here). ``hold``: the models hold the
+    warm start's friends (thinned or widened models; their bound then proves nothing).
+    ``priced_out``: pairs (request × volunteers + volunteer) never held as friends (see
+    :func:`_priced_out`). ``relax``: called, before widening, with the plan when every week is
+    proven holding friends with that time left; True (it released some) stops here as widening
+    does."""
     weeks = index.weeks
+    rate = rate or _BuildRate(tuning.build_seconds_per_triple)
+    built: list[float] = []  # seconds per triple of each week model built here
     seconds_at_start = budget.seconds(1.0, reserve)
     fixed_by_pos = {cands.index[(s.req, s.vol, s.day)]: s for s in agreed.fixed
                     if (s.req, s.vol, s.day) in cands.index}
@@ -901,11 +923,14 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         # Building a model is not interruptible: a week without the seconds to build its model and
         # search it keeps the warm start (measured: widened medium models of ~50,000 triples a week
         # took ~3 s each to build, two side by side, and had overrun the limit).
-        build = tuning.build_seconds_per_triple * float(week_triples[k])
+        build = rate.per_triple * float(week_triples[k])
         if budget.over(reserve) or (not budget.deterministic and budget.seconds(1.0, reserve) < 2 * build):
             return  # this week keeps the warm start
+        t_build = time.monotonic()
         ws = WeekSearch(index, model_cands, k, weights, {t: s for t, s in fixed_model.items()
                                                          if int(model_cands.day[t]) // 7 == k}, budget, seed, tuning)
+        if week_triples[k]:
+            built.append((time.monotonic() - t_build) / float(week_triples[k]))
         ws.offer(start_weeks.get(k, []))
         ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
         searches[k] = ws
@@ -914,17 +939,26 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         tracker.update(k, ws.best_value, done=True)
 
     run(primary)
+    rate.measured(built, tuning)
     done = [s for s in searches if s is not None]
-    primary_value = sum(s.best_value for s in done)
+    # A week without the seconds for its model keeps the warm start's week (below), and its value.
+    primary_value = sum(s.best_value for s in done) + sum(
+        int(index.priority[x.req]) for k in range(weeks) if searches[k] is None for x in start_weeks.get(k, []))
     proven = sum(1 for s in done if s.proven)
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
     may_relax = bool(held) and relax is not None
-    if (widen or may_relax) and proven == weeks and \
-            budget.seconds(1.0, reserve) >= tuning.widen_left_share * seconds_at_start:
+    left = budget.seconds(1.0, reserve)
+    # Models that grow by ``grow`` are built in half the time left at most (as a week's search needs).
+    grow = min(tuning.widen_factor, left / (2 * rate.per_triple * float(max(week_triples.max(initial=0), 1))))
+    widen = widen and grow >= tuning.widen_factor_min
+    if (widen or may_relax) and proven == weeks and left >= tuning.widen_left_share * seconds_at_start:
         answer = Plan(index, [x for s in done for x in s.best])
-        if may_relax and relax(answer) or widen:
-            return answer, None, {"timing_cuts": sum(s.cuts for s in done)}, primary_value, proven, True
+        cuts = {"timing_cuts": sum(s.cuts for s in done)}
+        if may_relax and relax(answer):
+            return answer, None, cuts, primary_value, proven, 1.0
+        if widen:
+            return answer, None, cuts, primary_value, proven, grow
 
     # Stage 2: the other aims, keeping the primary value and the sessions with the friends the weeks'
     # answers agree on. (A stage of its own for those sessions, in the complete models, was measured
@@ -948,7 +982,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
             ws = searches[k]
             # Its terms are added to the model first, as slow as building it.
             if ws is None or not budget.deterministic and \
-                    budget.seconds(1.0, reserve) < tuning.build_seconds_per_triple * len(ws.wm.x):
+                    budget.seconds(1.0, reserve) < rate.per_triple * len(ws.wm.x):
                 return
             mine = ws.with_friends(friend)
             reached = len(set(ws._positions(ws.best)) & set(mine))
@@ -967,7 +1001,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     week_bounds = [min(s.model_bound, bounds.weeks[s.week]) for s in done]
     model_bound = int(sum(math.floor(b + 1e-6) for b in week_bounds)) if complete and not held \
         and len(done) == weeks and all(math.isfinite(b) for b in week_bounds) else None
-    return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, False
+    return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, 0.0
 
 
 def _reported_bound(bounds: _Bounds, model_bound: int | None) -> tuple[int, str]:

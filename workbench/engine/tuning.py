@@ -66,6 +66,9 @@ class Tuning:
     #: (measured: city-medium-sparse proved all four weeks in 5 of its 30 s, at 0.975 of the bound).
     widen_left_share: float = 0.5
     widen_factor: float = 3.0
+    #: ... but only by what the time left builds (see ``build_rate_margin``), and not at all where that
+    #: is less than this factor.
+    widen_factor_min: float = 1.5
 
     #: Thinned week models hold a request to its friend only where the LP's reduced cost of the
     #: pair stays above ``-continuity weight × hold_price`` × its priority in every week (see
@@ -124,6 +127,13 @@ class Tuning:
     #: ~100–120 µs; doubled for the shared interpreter).
     #: A week whose model would not be built and searched in the time left keeps its warm start.
     build_seconds_per_triple: float = 2e-4
+    #: Once a solve has built week models, it estimates the next ones (widened, or the later stages'
+    #: terms) from its own: the slowest week's seconds per triple times this. The estimate above errs
+    #: long where the days are sparse: measured 2026-12-05, a one-week alien city of 500 volunteers
+    #: built 10,462 and 34,458 triples at 2.5e-5 and 3e-5 s each; with the estimate above its second
+    #: widening (105,270 triples, 21 s) did not fit the 25 s left, and the solve stopped there, at
+    #: 14 s of 40.
+    build_rate_margin: float = 1.5
 
     # ----------------------------------------------------------- shares of the time limit
     #: Share of the time left that candidate enumeration may use before it thins.
@@ -355,6 +365,15 @@ class Tuning:
     cross_week_seconds: float = 0.5
     cross_week_work: float = 0.3
     cross_week_effort: float = 0.1
+    #: Neighbourhoods searched side by side (one per core, on the clock) must share no volunteer and no
+    #: citizen: the next one is the first of this many in the queue that shares none with those
+    #: running. Measured 2026-12-05 in process, against one at a time (neighbourhoods searched, weighted
+    #: ÷ bound / continuity): medium-city (28 s) 98 → 113-127, 0.9842 / 0.876 → 0.9842-0.9856 / 0.867-0.877;
+    #: medium-alien 37 → 42, 0.9896 / 0.800 → 0.9897 / 0.803; rural 151 → 157, 0.9898 / 0.878 → 0.9897 /
+    #: 0.885; appointments 108 → 105, 0.9830 / 0.875 → 0.9840 / 0.885; city-large (118 s) 522 → 703,
+    #: 0.9513 / 0.870 → 0.9517 / 0.871. Without taking other missing requests than those running, 12 of
+    #: 860 tries found one to search beside them.
+    cross_week_lookahead: int = 8
     #: After a proven optimum the neighbourhoods may only keep more friends, in at most this share of
     #: the time the solve took so far (measured 2026-12-04 in process, 10 s, unbounded: small-city
     #: continuity 0.917 → 0.935 in 0.2 s, alien 0.940 → 0.949 in 0.1 s, appointments 0.676 → 0.724 in

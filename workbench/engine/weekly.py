@@ -280,7 +280,7 @@ class WeekSearch:
                           int(self.index.priority[self.cands.req[chosen]].sum()), len(failed))
             self.offer(placed)
             if not failed:
-                self.proven = st == cp_model.OPTIMAL or self.best_value >= target - 1e-9
+                self.proven = st == cp_model.OPTIMAL or self.best_value >= min(target, self.model_bound) - 1e-9
                 break
             # What the timing left out may fit elsewhere in the week; should the repaired week reach
             # the bound, no more cut rounds are needed.
@@ -302,7 +302,7 @@ class WeekSearch:
             hint = self.best
         if not self.proven and searchable and not self.budget.over():
             self._explore(objective, t_end, end_work + explore_work, _Target(target, scale))
-            self.proven = self.best_value >= target - 1e-9
+            self.proven = self.best_value >= min(target, self.model_bound) - 1e-9
         log.debug("week %d primary: %d (model bound %s, %d cuts, proven %s) at %.2fs", self.week, self.best_value,
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
 
