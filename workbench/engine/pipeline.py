@@ -474,7 +474,9 @@ def solve(
         if previous is not None and len(previous) or keep_before is not None:
             model_bound = None
     # Repair: offer whatever is still missing to the greedy inserter, then one friend per request.
-    fill(plan, wide, out_of_time=budget.stage(1.0, reserve))
+    filled = fill(plan, wide, out_of_time=budget.stage(1.0, reserve))
+    log.debug("repair: %d added, %d weighted, continuity %.3f at %.2fs", filled, plan.weighted(),
+              _continuity(plan.sessions), budget.elapsed())
     if method == "cpsat":
         # Then by moving one session out of the way (measured on medium-alien-villages: +0.4 %, the
         # sessions the timing dropped; 0 to 11 sessions on the other medium cities). A visiting
