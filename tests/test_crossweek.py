@@ -281,10 +281,12 @@ def test_a_solve_reports_its_neighbourhoods_and_after_a_proof_only_gains_friends
     assert workbench.validate(s, r.schedule) == []
 
 
-def test_neighbourhoods_searched_side_by_side_share_no_volunteer_and_no_citizen(monkeypatch) -> None:
+@pytest.mark.parametrize("seconds", [10.0, 0.25], ids=["to the end", "cut by the clock"])
+def test_neighbourhoods_searched_side_by_side_share_no_volunteer_and_no_citizen(monkeypatch, caplog,
+                                                                                 seconds: float) -> None:
     """With two threads on the clock, neighbourhoods are searched side by side, never two with a volunteer
-    or a citizen in common (their models would then depend on each other), and the plan keeps every rule
-    and its floor."""
+    or a citizen in common (their models would then depend on each other); each search is counted, those
+    still running at the deadline too, and the plan keeps every rule and its floor."""
     from workbench.engine import crossweek
 
     s = tiny_city("city", 3, volunteers=24, citizens=48, weeks=3)
@@ -299,14 +301,18 @@ def test_neighbourhoods_searched_side_by_side_share_no_volunteer_and_no_citizen(
     def watched(hood, *args):
         running.append(hood)
         together.extend((hood, other) for other in running if other is not hood)
-        time.sleep(0.05)  # long enough for the next one to start beside it
+        time.sleep(0.1)  # long enough for the next one to start beside it
         try:
             return solve(hood, *args)
         finally:
             running.remove(hood)
 
     monkeypatch.setattr(crossweek, "_solve", watched)
-    cross_week_search(plan, cands, set(), 2.0, floor, Budget(10, None, None), time.monotonic() + 10, 0, threads=2)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        tried, _better = cross_week_search(plan, cands, set(), 2.0, floor, Budget(10, None, None),
+                                           time.monotonic() + seconds, 0, threads=2)
+    searched = [rec for rec in caplog.records if rec.getMessage().startswith("cross-week ")]
+    assert tried == len(searched) > 0
     assert together, "no two neighbourhoods were searched side by side"
     for a, b in together:
         assert set(a.vols).isdisjoint(b.vols) and a.cits.isdisjoint(b.cits)

@@ -322,48 +322,51 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
         tried += 1
         improved += _apply(plan, at, cands, hood, status, solver, worth, floor)
 
+    def search(pool: ThreadPoolExecutor) -> None:
+        for extra in range(tuning.cross_week_extra + 1):
+            broken = at.broken()
+            pending = sorted(broken)
+            rng.shuffle(pending)
+            # Requests split between few volunteers first: their neighbourhoods are small and most
+            # often mend.
+            pending.sort(key=lambda q: len(broken[q]))
+            while pending:
+                if budget.deterministic:
+                    while flying:
+                        land()
+                if budget.stopped() or work <= 0 or (not budget.deterministic and time.monotonic() >= deadline):
+                    return
+                # The first of the next few whose people no running search has (neighbourhoods in
+                # a row mostly share a citizen: measured on medium-city, 103 of 106).
+                hood, gone = None, []
+                # The requests still missing sessions are many neighbourhoods' (the most important
+                # first): side by side, each takes those no running search has.
+                busy = {c for f, _future in flying for c in f.cits}
+                for i, r in enumerate(pending[:tuning.cross_week_lookahead if flying else 1]):
+                    h = _people(plan, at, cands, fixed, tuning, by_vol, r, extra, busy)
+                    if h is None:  # kept by one volunteer since
+                        gone.append(i)
+                    elif not any(h.overlaps(f) for f, _future in flying):
+                        hood = h
+                        gone.append(i)
+                        break
+                for i in reversed(gone):
+                    del pending[i]
+                if hood is None:
+                    if flying:
+                        land()
+                    continue
+                if len(flying) >= threads:
+                    land()
+                if not _build(plan, at, cands, hood, recurring, worth, floor, budget, deadline, tuning):
+                    continue
+                flying.append((hood, pool.submit(_solve, hood, budget, deadline, seed, tuning,
+                                                 min(work, tuning.cross_week_work))))
+
     with ThreadPoolExecutor(max_workers=threads) as pool:
         try:
-            for extra in range(tuning.cross_week_extra + 1):
-                broken = at.broken()
-                pending = sorted(broken)
-                rng.shuffle(pending)
-                # Requests split between few volunteers first: their neighbourhoods are small and most
-                # often mend.
-                pending.sort(key=lambda q: len(broken[q]))
-                while pending:
-                    if budget.deterministic:
-                        while flying:
-                            land()
-                    if budget.stopped() or work <= 0 or (not budget.deterministic and time.monotonic() >= deadline):
-                        return tried, improved
-                    # The first of the next few whose people no running search has (neighbourhoods in
-                    # a row mostly share a citizen: measured on medium-city, 103 of 106).
-                    hood, gone = None, []
-                    # The requests still missing sessions are many neighbourhoods' (the most important
-                    # first): side by side, each takes those no running search has.
-                    busy = {c for f, _future in flying for c in f.cits}
-                    for i, r in enumerate(pending[:tuning.cross_week_lookahead if flying else 1]):
-                        h = _people(plan, at, cands, fixed, tuning, by_vol, r, extra, busy)
-                        if h is None:  # kept by one volunteer since
-                            gone.append(i)
-                        elif not any(h.overlaps(f) for f, _future in flying):
-                            hood = h
-                            gone.append(i)
-                            break
-                    for i in reversed(gone):
-                        del pending[i]
-                    if hood is None:
-                        if flying:
-                            land()
-                        continue
-                    if len(flying) >= threads:
-                        land()
-                    if not _build(plan, at, cands, hood, recurring, worth, floor, budget, deadline, tuning):
-                        continue
-                    flying.append((hood, pool.submit(_solve, hood, budget, deadline, seed, tuning,
-                                                     min(work, tuning.cross_week_work))))
-        finally:
+            search(pool)
+        finally:  # the searches still running are applied (and counted) before returning
             while flying:
                 land()
     return tried, improved
