@@ -473,6 +473,8 @@ def _apply(plan: Plan, at: _Sessions, cands: Candidates, hood: _Hood, status: in
     for s in new:
         at.add(s)
     return True
+
+
 def _replace(plan: Plan, old: list[Session], new: list[Session]) -> bool:
     """Take ``old`` out and put ``new`` in, each checked by the plan's rules; all undone if one fails."""
     for s in old:

@@ -528,7 +528,7 @@ def solve(
         if proven:  # only friends to gain: a share of the time taken, so a proof stays quick
             end = min(end, time.monotonic() + tuning.cross_week_proven_share * budget.elapsed())
         tried, better = cross_week_search(plan, wide, agreed_keys, worth, floor, budget, end, seed, tuning, work,
-                                          threads=max(1, workers or os.cpu_count() or 1))
+                                          threads=_threads(workers))
         secondary["cross_week_searched"], secondary["cross_week_better"] = tried, better
         log.debug("cross-week: %d neighbourhoods, %d better: %d weighted, continuity %.3f at %.2fs", tried, better,
                   plan.weighted(), _continuity(plan.sessions), budget.elapsed())
@@ -624,10 +624,15 @@ def _continuity(sessions: list[Session]) -> float:
     return len(held) / multi if multi else 1.0
 
 
+def _threads(workers: int | None) -> int:
+    """How many searches may run side by side: ``workers``, by default every core."""
+    return max(1, workers or os.cpu_count() or 1)
+
+
 def _week_threads(index: ScenarioIndex, workers: int | None) -> int:
-    """How many weeks are solved side by side (the LP's and the week models'): ``workers``, by default
-    every core, never more than the weeks."""
-    return max(1, min(workers or (os.cpu_count() or 1), index.weeks))
+    """How many weeks are solved side by side (the LP's and the week models'): :func:`_threads`, never
+    more than the weeks."""
+    return min(_threads(workers), index.weeks)
 
 
 def _model_cap(index: ScenarioIndex, budget: Budget, reserve: float, workers: int | None, tuning: Tuning) -> int:

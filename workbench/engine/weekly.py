@@ -115,6 +115,12 @@ class WeekSearch:
         pr = self.index.priority
         return int(sum(int(pr[s.req]) for s in sessions))
 
+    def _reached(self, target: float) -> bool:
+        """The best timed schedule reaches ``target`` or the model's bound: the week is proven on its
+        triples (the timing cuts remove only what cannot be timed, so the bound of a search before them
+        holds)."""
+        return self.best_value >= min(target, self.model_bound) - 1e-9
+
     def _positions(self, sessions: list[Session]) -> list[int]:
         idx = self.cands.index
         return [self.pos[t] for s in sessions if (t := idx.get((s.req, s.vol, s.day))) is not None and t in self.pos]
@@ -280,7 +286,7 @@ class WeekSearch:
                           int(self.index.priority[self.cands.req[chosen]].sum()), len(failed))
             self.offer(placed)
             if not failed:
-                self.proven = st == cp_model.OPTIMAL or self.best_value >= min(target, self.model_bound) - 1e-9
+                self.proven = st == cp_model.OPTIMAL or self._reached(target)
                 break
             # What the timing left out may fit elsewhere in the week; should the repaired week reach
             # the bound, no more cut rounds are needed.
@@ -288,21 +294,19 @@ class WeekSearch:
             self.offer(topped)
             if report is not None:
                 report(self.best_value, self.model_bound)
-            # Reaching the model's bound proves the week on its triples too: the cuts remove only
-            # what cannot be timed, so the bound of the search before them holds.
-            if self.best_value >= min(target, self.model_bound) - 1e-9:
+            if self._reached(target):
                 self.proven = True
                 break
             self._cut(failed)
             end_work -= self._mend(topped, chosen, failed, t_whole, end_work, lambda placed, _v: self.offer(placed),
                                    _Target(target, scale))
-            if self.best_value >= min(target, self.model_bound) - 1e-9:
+            if self._reached(target):
                 self.proven = True
                 break
             hint = self.best
         if not self.proven and searchable and not self.budget.over():
             self._explore(objective, t_end, end_work + explore_work, _Target(target, scale))
-            self.proven = self.best_value >= min(target, self.model_bound) - 1e-9
+            self.proven = self._reached(target)
         log.debug("week %d primary: %d (model bound %s, %d cuts, proven %s) at %.2fs", self.week, self.best_value,
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
 
