@@ -268,19 +268,33 @@ def test_models_proven_holding_friends_release_the_costly_holds_and_search_again
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
-@pytest.mark.parametrize(("continuity", "holds"), [(20, True), (0, False)], ids=["with continuity", "without"])
-def test_widened_models_keep_holding_friends_even_once_complete(caplog, continuity, holds):
-    """Thinned models widened until they hold every triple keep holding the warm start's friends (their
-    bound then proves nothing) unless the continuity weight is 0."""
+@pytest.mark.parametrize(("continuity", "allowed", "holds", "freed"),
+                         [(20, 1.0, True, False), (20, 0.0, True, True), (0, 1.0, False, False)],
+                         ids=["holds within the allowance", "holds costing too much", "without continuity"])
+def test_widened_complete_models_price_their_holds(caplog, continuity, allowed, holds, freed):
+    """Thinned models widened until they hold every triple keep holding the warm start's friends (unless
+    the continuity weight is 0); each week's whole model is then searched without the holds: its bound is
+    the problem's, and held weeks stay only while what they cost is within ``hold_loss_proven``."""
     s = workbench.load_dataset("demo")
-    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0)
+    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
+                  hold_loss_proven=allowed)
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny, weights={"continuity": continuity})
     last_round = caplog.text.rsplit("week models:", 1)[1]
     assert "complete True" in last_round.splitlines()[0]
     assert ("friends held" in last_round) == holds
-    assert r.kpis["model_bound"] is None or not holds
-    assert workbench.validate(s, r.schedule) == [] and r.objective <= r.bound
+    priced = re.search(r"they cost (\d+) of (\d+) \(bound (\d+)\); (\d+) weeks free", last_round)
+    assert (priced is not None) == holds
+    assert r.kpis["model_bound"] is not None  # the free models' bound, or the complete models' own
+    if priced:
+        cost, value, bound, weeks_free = map(int, priced.groups())
+        assert cost > 0  # the demo's holds cost something: the case tells kept from freed
+        assert (weeks_free > 0) == freed
+        assert r.kpis["model_bound"] == bound and r.kpis["objective_before_continuity"] == value
+        done = int(re.search(r"weeks done: (\d+)", last_round).group(1))
+        assert done == value if freed else done < value
+    assert workbench.validate(s, r.schedule) == [] and r.objective <= r.bound <= r.kpis["model_bound"]
+    assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
 @pytest.mark.parametrize(("least_growth", "widens"), [(1.5, True), (4.0, False)],

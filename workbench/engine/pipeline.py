@@ -448,7 +448,8 @@ def solve(
             plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
                 index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
                 budget, reserve + swaps, tuning, tracker, friends, widen, priced_out,
-                hold=not complete_model or widened_once, relax=relax if release is not None else None, rate=rate)
+                hold=not complete_model or widened_once, relax=relax if release is not None else None, rate=rate,
+                price=complete_model and widened_once)
             if not widened:
                 secondary["timing_cuts"] += cuts_before
                 break
@@ -857,7 +858,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
               widen: bool = False, priced_out: set[int] | None = None, hold: bool = False,
               relax: Callable[[Plan], bool] | None = None, rate: _BuildRate | None = None,
-              ) -> tuple[Plan, int | None, dict[str, float], int, int, float]:
+              price: bool = False) -> tuple[Plan, int | None, dict[str, float], int, int, float]:
     """The week stages (see module docstring); returns the plan, the models' bound (complete
     models only), the secondary figures, the primary value before continuity, proven weeks, and
     the factor by which the models may grow should it stop after the primary stage to be run again
@@ -870,7 +871,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     ``priced_out``: pairs (request × volunteers + volunteer) never held as friends (see
     :func:`_priced_out`). ``relax``: called, before widening, with the plan when every week is
     proven holding friends with that time left; True (it released some) stops here as widening
-    does."""
+    does. ``price``: the models hold every triple and the friends; each week's whole model is then
+    searched again without the holds (:func:`_price_holds`)."""
     weeks = index.weeks
     rate = rate or _BuildRate(tuning.build_seconds_per_triple)
     built: list[float] = []  # seconds per triple of each week model built here
@@ -926,35 +928,46 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
 
     week_triples = np.bincount(model_cands.week, minlength=weeks)
 
-    def primary(k: int) -> None:
+    def week_search(k: int, on: Candidates, fixed_on: dict[int, Session], triples: int, begin: list[Session],
+                    seconds: float) -> WeekSearch | None:
         # Building a model is not interruptible: a week without the seconds to build its model and
         # search it keeps the warm start (measured: widened medium models of ~50,000 triples a week
         # took ~3 s each to build, two side by side, and had overrun the limit).
-        build = rate.per_triple * float(week_triples[k])
+        build = rate.per_triple * float(triples)
         if budget.over(reserve) or (not budget.deterministic and budget.seconds(1.0, reserve) < 2 * build):
-            return  # this week keeps the warm start
+            return None  # this week keeps the warm start
         t_build = time.monotonic()
-        ws = WeekSearch(index, model_cands, k, weights, {t: s for t, s in fixed_model.items()
-                                                         if int(model_cands.day[t]) // 7 == k}, budget, seed, tuning)
-        if week_triples[k]:
-            built.append((time.monotonic() - t_build) / float(week_triples[k]))
-        ws.offer(start_weeks.get(k, []))
+        ws = WeekSearch(index, on, k, weights, {t: s for t, s in fixed_on.items() if int(on.day[t]) // 7 == k},
+                        budget, seed, tuning)
+        if triples:
+            built.append((time.monotonic() - t_build) / float(triples))
+        ws.offer(begin)
         ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
-        searches[k] = ws
-        ws.primary(time_primary / rounds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
+        ws.primary(seconds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
                    report=lambda obj, _b, k=k: tracker.update(k, obj), lean=lean)
         tracker.update(k, ws.best_value, done=True)
+        return ws
+
+    def primary(k: int) -> None:
+        searches[k] = week_search(k, model_cands, fixed_model, int(week_triples[k]), start_weeks.get(k, []),
+                                  time_primary / rounds)
 
     run(primary)
     rate.measured(built, tuning)
+    free_bounds: list[float] | None = None
+    if price and held and all(s is not None for s in searches):
+        free_bounds, primary_free = _price_holds(index, cands, model_triples, complete, fixed_by_pos, searches,
+                                                 week_search, run, rounds, bounds, budget, reserve, weights, tuning)
     done = [s for s in searches if s is not None]
     # A week without the seconds for its model keeps the warm start's week (below), and its value.
     primary_value = sum(s.best_value for s in done) + sum(
         int(index.priority[x.req]) for k in range(weeks) if searches[k] is None for x in start_weeks.get(k, []))
     proven = sum(1 for s in done if s.proven)
+    if free_bounds is not None:  # what the weeks reach without the holds, and their proofs
+        primary_value, proven = primary_free
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
-    may_relax = bool(held) and relax is not None
+    may_relax = bool(held) and relax is not None and free_bounds is None
     left = budget.seconds(1.0, reserve)
     # Models that grow by ``grow`` are built in half the time left at most (as a week's search needs).
     grow = min(tuning.widen_factor, left / (2 * rate.per_triple * float(max(week_triples.max(initial=0), 1))))
@@ -1005,10 +1018,56 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     # Per week the lower of the model's bound and the honest one: a week whose warm start already
     # reaches the honest bound is proven without a search, and has no model bound of its own
     # (small-city, once its friends came from the patterns: 744 proven week by week, 745 reported).
-    week_bounds = [min(s.model_bound, bounds.weeks[s.week]) for s in done]
-    model_bound = int(sum(math.floor(b + 1e-6) for b in week_bounds)) if complete and not held \
+    week_bounds = free_bounds or [min(s.model_bound, bounds.weeks[s.week]) for s in done]
+    model_bound = int(sum(math.floor(b + 1e-6) for b in week_bounds)) if complete and (not held or free_bounds) \
         and len(done) == weeks and all(math.isfinite(b) for b in week_bounds) else None
     return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, 0.0
+
+
+def _price_holds(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool,
+                 fixed_by_pos: dict[int, Session], searches: list[Any], week_search: Callable[..., Any],
+                 run: Callable[[Callable[[int], None]], None], rounds: int, bounds: _Bounds, budget: Budget,
+                 reserve: float, weights: Weights, tuning: Tuning) -> tuple[list[float] | None, tuple[int, int]]:
+    """The holds priced by the week models themselves, where those hold every triple (widened to the
+    whole set) and the friends: each week's whole model without the holds is searched from the held
+    answer. Its bound holds for every valid schedule (no hard rule spans two weeks), so the weeks'
+    bounds are the problem's, and the difference between the answers is what the holds cost, not
+    the pair LP's estimate (measured on medium-city: about a third of it). Where the holds together
+    cost more than ``Tuning.hold_loss_proven`` (at the default continuity weight, in proportion to
+    it) of what the free weeks serve, free answers replace held ones, the costliest week first
+    (``searches`` is changed in place). Returns the weeks' bounds (None if a week's free model did
+    not get its seconds) and (what the free weeks serve, how many are proven)."""
+    free_cands = cands.subset(np.union1d(model_triples, np.fromiter(fixed_by_pos, np.int64, len(fixed_by_pos))),
+                              complete=complete)
+    fixed_free = {free_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
+    triples = np.bincount(free_cands.week, minlength=index.weeks)
+    free: list[Any] = [None] * index.weeks
+    seconds = budget.seconds(tuning.price_share, reserve) / rounds
+
+    def one(k: int) -> None:
+        held = searches[k]
+        # A held week that reaches the honest bound is proven as it is: no model to build.
+        free[k] = held if held.best_value >= math.floor(bounds.weeks[k] + 1e-6) else \
+            week_search(k, free_cands, fixed_free, int(triples[k]), held.best, seconds)
+
+    run(one)
+    if any(f is None for f in free):
+        log.debug("holds not priced: a free week model did not get its seconds")
+        return None, (0, 0)
+    loss = [f.best_value - h.best_value for f, h in zip(free, searches)]
+    value = sum(f.best_value for f in free)
+    over = sum(loss) - _at_weight(tuning.hold_loss_proven, weights) * value
+    taken = 0
+    for k in sorted(range(index.weeks), key=lambda k: -loss[k]):
+        if over <= 0 or loss[k] <= 0:
+            break
+        searches[k] = free[k]
+        over -= loss[k]
+        taken += 1
+    week_bounds = [min(f.model_bound, bounds.weeks[k]) for k, f in enumerate(free)]
+    log.debug("holds priced by each week's whole model: they cost %d of %d (bound %d); %d weeks free at %.2fs",
+              sum(loss), value, int(sum(math.floor(b + 1e-6) for b in week_bounds)), taken, budget.elapsed())
+    return week_bounds, (value, sum(1 for f in free if f.proven))
 
 
 def _reported_bound(bounds: _Bounds, model_bound: int | None) -> tuple[int, str]:

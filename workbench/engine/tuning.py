@@ -112,6 +112,9 @@ class Tuning:
     #: 0.9708 / 0.833. medium-sparse 0.9838 / 0.981 → 0.9858 / 0.979 (loss 0.43 % → 0.23 %). The other
     #: medium cities of the family are not proven holding friends, or hold none that cost this much.
     hold_loss_proven: float = 0.005
+    #: Share of the time left for the week models that price the holds (``pipeline._price_holds``:
+    #: models widened to every triple search again without the holds, from the held answer).
+    price_share: float = 0.6
     hold_rounds: int = 4
 
     #: At most this many interval-energy rows per volunteer-day or citizen-day of a week model, the
