@@ -1698,3 +1698,16 @@ def test_friends_guide_the_plan_without_the_continuity_aim(make_scenario, caplog
     assert "friend patterns: 1 at" in caplog.text and "friends chosen for 1 requests" in caplog.text
     assert "swaps:" not in caplog.text and "traded for friends" not in caplog.text
     assert r.objective == 3 and r.status == "OPTIMAL"
+
+
+@pytest.mark.parametrize(("share", "searched"), [(0.0, False), (1e9, True)], ids=["no share", "unbounded"])
+def test_a_proven_optimum_gives_the_other_aims_a_share_of_its_time(caplog, share, searched):
+    """Once every week is proven on models holding every triple, the secondary stage searches only within
+    ``secondary_proven_share`` of the time taken so far; the optimum and its proof stay whatever it gets."""
+    s = workbench.load_dataset("demo")
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=10, tuning=Tuning(secondary_proven_share=share))
+    assert "(2 of 2 weeks proven)" in caplog.text
+    assert bool(re.search(r"secondary: (OPTIMAL|FEASIBLE)", caplog.text)) == searched
+    assert r.status == "OPTIMAL" and r.objective == r.bound
+    assert workbench.validate(s, r.schedule) == []

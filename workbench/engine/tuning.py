@@ -382,6 +382,12 @@ class Tuning:
     #: continuity 0.917 → 0.935 in 0.2 s, alien 0.940 → 0.949 in 0.1 s, appointments 0.676 → 0.724 in
     #: 1.5 s, the whole solve 3.6 s where the target is 2 s).
     cross_week_proven_share: float = 0.2
+    #: ... and the week models' secondary stage (the other aims) in at most this share. Measured
+    #: 2026-12-05 in process, 10 s, on the five small cities and eight unseen 60 / 100 / 2-week ones:
+    #: unbounded, the stage ended by its work (0.25-0.55 s a week); at 0.15 every city's travel and
+    #: continuity were the same, the solves 0.05-0.45 s sooner (23.8 → 21.6 s together); at 0.08 three
+    #: cities stopped before the stage's answer.
+    secondary_proven_share: float = 0.15
     #: Seconds to build a neighbourhood's model per candidate triple (measured on medium-city: 0.7 s
     #: for 3,788, 0.05 s for 500); one that would end past the stage's end is not built.
     cross_week_build_per_triple: float = 2e-4
