@@ -1711,3 +1711,22 @@ def test_a_proven_optimum_gives_the_other_aims_a_share_of_its_time(caplog, share
     assert bool(re.search(r"secondary: (OPTIMAL|FEASIBLE)", caplog.text)) == searched
     assert r.status == "OPTIMAL" and r.objective == r.bound
     assert workbench.validate(s, r.schedule) == []
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["every candidate", "thinned"])
+def test_searches_aiming_at_a_proof_use_one_presolve_pass_and_the_whole_lp(complete):
+    """A week model holding every candidate is searched with one presolve pass and every row in the LP
+    from the start (its proof comes sooner); a thinned one keeps CP-SAT's defaults; the week's
+    optimum is the same either way."""
+    s = tiny_city("city", seed=4, volunteers=12, citizens=25, weeks=1)
+    ix, cands = all_candidates(s)
+    on = cands if complete else cands.subset(np.arange(len(cands)), complete=False)
+    ws = WeekSearch(ix, on, 0, Weights(), {}, Budget(None, 5.0, None), 0)
+    solver = cp_model.CpSolver()
+    ws._proof_parameters(solver)
+    default = cp_model.CpSolver().parameters
+    assert solver.parameters.linearization_level == 2
+    assert (solver.parameters.max_presolve_iterations == 1) == complete
+    assert solver.parameters.add_lp_constraints_lazily == (default.add_lp_constraints_lazily and not complete)
+    ws.primary(math.inf, 5.0, math.inf)
+    assert ws.proven and ws.best_value == exact_optimum(s)
