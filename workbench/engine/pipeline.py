@@ -955,7 +955,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     run(primary)
     rate.measured(built, tuning)
     free_bounds: list[float] | None = None
-    if price and held and all(s is not None for s in searches):
+    primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)
+    if price and held:
         free_bounds, primary_free = _price_holds(index, cands, model_triples, complete, fixed_by_pos, searches,
                                                  week_search, run, rounds, bounds, budget, reserve, weights, tuning)
     done = [s for s in searches if s is not None]
@@ -963,7 +964,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     primary_value = sum(s.best_value for s in done) + sum(
         int(index.priority[x.req]) for k in range(weeks) if searches[k] is None for x in start_weeks.get(k, []))
     proven = sum(1 for s in done if s.proven)
-    if free_bounds is not None:  # what the weeks reach without the holds, and their proofs
+    if free_bounds is not None:
         primary_value, proven = primary_free
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
@@ -1032,49 +1033,59 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
 
 
 def _price_holds(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool,
-                 fixed_by_pos: dict[int, Session], searches: list[Any], week_search: Callable[..., Any],
+                 fixed_by_pos: dict[int, Session], searches: list[WeekSearch | None],
+                 week_search: Callable[[int, Candidates, dict[int, Session], int, list[Session], float],
+                                       WeekSearch | None],
                  run: Callable[[Callable[[int], None]], None], rounds: int, bounds: _Bounds, budget: Budget,
                  reserve: float, weights: Weights, tuning: Tuning) -> tuple[list[float] | None, tuple[int, int]]:
     """The holds priced by the week models themselves, where those hold every triple (widened to the
     whole set) and the friends: each week's whole model without the holds is searched from the held
     answer. Its bound holds for every valid schedule (no hard rule spans two weeks), so the weeks'
-    bounds are the problem's, and the difference between the answers is what the holds cost, not
-    the pair LP's estimate (measured on medium-city: about a third of it). Where the holds together
-    cost more than ``Tuning.hold_loss_proven`` (at the default continuity weight, in proportion to
-    it) of what the free weeks serve, free answers replace held ones, the costliest week first
-    (``searches`` is changed in place). Returns the weeks' bounds (None if a week's free model did
-    not get its seconds) and (what the free weeks serve, how many are proven)."""
+    bounds are the problem's, and the difference between the answers is what the holds cost (the
+    pair LP's estimate was measured on medium-city at about a third of what they cost the week
+    models). Where the holds together cost more than ``Tuning.hold_loss_proven`` (at the default
+    continuity weight, in proportion to it) of what the free weeks serve, free answers replace held
+    ones, the costliest week first.
+
+    ``searches``: the held weeks' searches (changed in place); ``week_search(week, candidates, fixed,
+    triples, start, seconds)`` builds and searches one week's model (None: no seconds to build it).
+    Returns the weeks' bounds (None if a week's free model did not get its seconds) and (what the
+    free weeks serve, how many are proven)."""
     free_cands = cands.subset(np.union1d(model_triples, np.fromiter(fixed_by_pos, np.int64, len(fixed_by_pos))),
                               complete=complete)
     fixed_free = {free_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
     triples = np.bincount(free_cands.week, minlength=index.weeks)
-    free: list[Any] = [None] * index.weeks
+    held_weeks = [s for s in searches if s is not None]
+    if len(held_weeks) < index.weeks:
+        return None, (0, 0)
+    free: list[WeekSearch | None] = [None] * index.weeks
     seconds = budget.seconds(tuning.price_share, reserve) / rounds
 
     def one(k: int) -> None:
-        held = searches[k]
+        held = held_weeks[k]
         # A held week that reaches the honest bound is proven as it is: no model to build.
         free[k] = held if held.best_value >= math.floor(bounds.weeks[k] + 1e-6) else \
             week_search(k, free_cands, fixed_free, int(triples[k]), held.best, seconds)
 
     run(one)
-    if any(f is None for f in free):
-        log.debug("holds not priced: a free week model did not get its seconds")
+    priced = [f for f in free if f is not None]
+    if len(priced) < index.weeks:
+        log.debug("holds not priced: a free week model did not get its seconds (or the search was stopped)")
         return None, (0, 0)
-    loss = [f.best_value - h.best_value for f, h in zip(free, searches)]
-    value = sum(f.best_value for f in free)
+    loss = [f.best_value - h.best_value for f, h in zip(priced, held_weeks)]
+    value = sum(f.best_value for f in priced)
     over = sum(loss) - _at_weight(tuning.hold_loss_proven, weights) * value
     taken = 0
     for k in sorted(range(index.weeks), key=lambda k: -loss[k]):
         if over <= 0 or loss[k] <= 0:
             break
-        searches[k] = free[k]
+        searches[k] = priced[k]
         over -= loss[k]
         taken += 1
-    week_bounds = [min(f.model_bound, bounds.weeks[k]) for k, f in enumerate(free)]
+    week_bounds = [min(f.model_bound, bounds.weeks[k]) for k, f in enumerate(priced)]
     log.debug("holds priced by each week's whole model: they cost %d of %d (bound %d); %d weeks free at %.2fs",
               sum(loss), value, int(sum(math.floor(b + 1e-6) for b in week_bounds)), taken, budget.elapsed())
-    return week_bounds, (value, sum(1 for f in free if f.proven))
+    return week_bounds, (value, sum(1 for f in priced if f.proven))
 
 
 def _reported_bound(bounds: _Bounds, model_bound: int | None) -> tuple[int, str]:

@@ -203,7 +203,8 @@ class WeekSearch:
                          math.inf if self.budget.deterministic else deadline, work, self.tuning)
 
     def _proof_parameters(self, solver: cp_model.CpSolver) -> None:
-        """CP-SAT's parameters for a search of the primary aim. The full LP relaxation proves weekly
+        """CP-SAT's parameters for a search of the primary aim (the whole model's, a mending's or a
+        neighbourhood's). The full LP relaxation proves weekly
         optima sooner (measured ~25% on city-medium); probing at presolve costs more than it saves
         here (a small city's week: 0.37 s instead of 0.84 s to its proof). Where the model holds every
         candidate (a proof is the aim), one presolve pass and every row in the LP from the start:
