@@ -896,7 +896,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     if held:
         in_model &= ~_taken_by_holds(index, held, cands.req, cands.vol, cands.week, among=in_model)
     in_model[list(fixed_by_pos)] = True
-    model_cands = cands.subset(np.flatnonzero(in_model), complete=complete)
+    model_cands = cands.subset(np.flatnonzero(in_model), complete=complete and not held)
     fixed_model = {model_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
     start_weeks = sessions_by_week(start.sessions)
     threads = _week_threads(index, workers)
