@@ -274,10 +274,10 @@ def test_models_proven_holding_friends_release_the_costly_holds_and_search_again
 def test_widened_complete_models_price_their_holds(caplog, continuity, allowed, holds, freed):
     """Thinned models widened until they hold every triple keep holding the warm start's friends (unless
     the continuity weight is 0); each week's whole model is then searched without the holds: its bound is
-    the problem's, and held weeks stay only while what they cost is within ``hold_loss_proven``."""
+    the problem's, and held weeks stay only while what they cost is within ``price_loss``."""
     s = workbench.load_dataset("demo")
     tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
-                  hold_loss_proven=allowed)
+                  price_loss=allowed)
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny, weights={"continuity": continuity})
     last_round = caplog.text.rsplit("week models:", 1)[1]

@@ -1043,9 +1043,9 @@ def _price_holds(index: ScenarioIndex, cands: Candidates, model_triples: np.ndar
     answer. Its bound holds for every valid schedule (no hard rule spans two weeks), so the weeks'
     bounds are the problem's, and the difference between the answers is what the holds cost (the
     pair LP's estimate was measured on medium-city at about a third of what they cost the week
-    models). Where the holds together cost more than ``Tuning.hold_loss_proven`` (at the default
-    continuity weight, in proportion to it) of what the free weeks serve, free answers replace held
-    ones, the costliest week first.
+    models). Where the holds together cost more than ``Tuning.price_loss`` (at the default continuity
+    weight, in proportion to it) of what the free weeks serve, free answers replace held ones, the
+    costliest week first.
 
     ``searches``: the held weeks' searches (changed in place); ``week_search(week, candidates, fixed,
     triples, start, seconds)`` builds and searches one week's model (None: no seconds to build it).
@@ -1074,7 +1074,7 @@ def _price_holds(index: ScenarioIndex, cands: Candidates, model_triples: np.ndar
         return None, (0, 0)
     loss = [f.best_value - h.best_value for f, h in zip(priced, held_weeks)]
     value = sum(f.best_value for f in priced)
-    over = sum(loss) - _at_weight(tuning.hold_loss_proven, weights) * value
+    over = sum(loss) - _at_weight(tuning.price_loss, weights) * value
     taken = 0
     for k in sorted(range(index.weeks), key=lambda k: -loss[k]):
         if over <= 0 or loss[k] <= 0:
