@@ -40,7 +40,7 @@ from .budget import Budget
 from .candidates import Candidates
 from .continuity import served_twice
 from .formulation import start_var, trip_between
-from .plan import Plan, Session
+from .plan import Plan, Session, weighted_value
 from .tuning import TUNING, Tuning
 
 log = logging.getLogger("workbench.engine")
@@ -96,7 +96,7 @@ def _score(index: ScenarioIndex, sessions: list[Session], worth: float) -> tuple
     served twice or more by one volunteer (then those requests alone, for ties; with ``worth`` 0
     lexicographic)."""
     single = len(served_twice(sessions)[1])
-    return int(sum(int(index.priority[s.req]) for s in sessions)) + worth * single, single
+    return weighted_value(index, sessions) + worth * single, single
 
 
 def build_cross_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarray, others: list[Session],
@@ -462,9 +462,8 @@ def _apply(plan: Plan, at: _Sessions, cands: Candidates, hood: _Hood, status: in
     new_sessions = [s for s in old_sessions if s.vol not in vset or s in hood.held] + new
     if _score(plan.index, new_sessions, worth) <= _score(plan.index, old_sessions, worth):
         return False
-    pr = plan.index.priority
     # Searched side by side, two neighbourhoods may each have spent the slack the floor left.
-    if plan.weighted() - sum(int(pr[s.req]) for s in hood.freed) + sum(int(pr[s.req]) for s in new) < floor:
+    if plan.weighted() - weighted_value(plan.index, hood.freed) + weighted_value(plan.index, new) < floor:
         return False
     if not _replace(plan, hood.freed, new):
         return False

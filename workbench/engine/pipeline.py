@@ -102,7 +102,7 @@ from .continuity import (
 from .crossweek import cross_week_search
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
-from .plan import Plan, Session
+from .plan import Plan, Session, weighted_value
 from .select import complete_models, model_set, pair_mask, preferred_pairs, wide_set
 from .tuning import TUNING, Tuning
 from .weekly import WeekSearch
@@ -957,12 +957,12 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     free_bounds: list[float] | None = None
     primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)
     if price and held:
-        free_bounds, primary_free = _price_holds(index, cands, model_triples, complete, fixed_by_pos, searches,
-                                                 week_search, run, rounds, bounds, budget, reserve, weights, tuning)
+        free_bounds, primary_free = _price_holds(index, cands, fixed_by_pos, searches, week_search, run, rounds,
+                                                 bounds, budget, reserve, weights, tuning)
     done = [s for s in searches if s is not None]
     # A week without the seconds for its model keeps the warm start's week (below), and its value.
     primary_value = sum(s.best_value for s in done) + sum(
-        int(index.priority[x.req]) for k in range(weeks) if searches[k] is None for x in start_weeks.get(k, []))
+        weighted_value(index, start_weeks.get(k, [])) for k in range(weeks) if searches[k] is None)
     proven = sum(1 for s in done if s.proven)
     if free_bounds is not None:
         primary_value, proven = primary_free
@@ -1032,8 +1032,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, 0.0
 
 
-def _price_holds(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool,
-                 fixed_by_pos: dict[int, Session], searches: list[WeekSearch | None],
+def _price_holds(index: ScenarioIndex, cands: Candidates, fixed_by_pos: dict[int, Session],
+                 searches: list[WeekSearch | None],
                  week_search: Callable[[int, Candidates, dict[int, Session], int, list[Session], float],
                                        WeekSearch | None],
                  run: Callable[[Callable[[int], None]], None], rounds: int, bounds: _Bounds, budget: Budget,
@@ -1047,14 +1047,13 @@ def _price_holds(index: ScenarioIndex, cands: Candidates, model_triples: np.ndar
     weight, in proportion to it) of what the free weeks serve, free answers replace held ones, the
     costliest week first.
 
-    ``searches``: the held weeks' searches (changed in place); ``week_search(week, candidates, fixed,
-    triples, start, seconds)`` builds and searches one week's model (None: no seconds to build it).
+    ``cands``: every triple (the models were widened to all of them), ``fixed_by_pos`` the agreed
+    sessions by position in it; ``searches``: the held weeks' searches (changed in place);
+    ``week_search(week, candidates, fixed, triples, start, seconds)`` builds and searches one week's
+    model (None: no seconds to build it).
     Returns the weeks' bounds (None if a week's free model did not get its seconds) and (what the
     free weeks serve, how many are proven)."""
-    free_cands = cands.subset(np.union1d(model_triples, np.fromiter(fixed_by_pos, np.int64, len(fixed_by_pos))),
-                              complete=complete)
-    fixed_free = {free_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
-    triples = np.bincount(free_cands.week, minlength=index.weeks)
+    triples = np.bincount(cands.week, minlength=index.weeks)
     held_weeks = [s for s in searches if s is not None]
     if len(held_weeks) < index.weeks:
         return None, (0, 0)
@@ -1065,7 +1064,7 @@ def _price_holds(index: ScenarioIndex, cands: Candidates, model_triples: np.ndar
         held = held_weeks[k]
         # A held week that reaches the honest bound is proven as it is: no model to build.
         free[k] = held if held.best_value >= math.floor(bounds.weeks[k] + 1e-6) else \
-            week_search(k, free_cands, fixed_free, int(triples[k]), held.best, seconds)
+            week_search(k, cands, fixed_by_pos, int(triples[k]), held.best, seconds)
 
     run(one)
     priced = [f for f in free if f is not None]

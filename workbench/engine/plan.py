@@ -42,6 +42,12 @@ class Session(NamedTuple):
         return self.day // 7
 
 
+def weighted_value(index: ScenarioIndex, sessions: Iterable[Session]) -> int:
+    """Priority-weighted sessions of ``sessions`` (the primary aim's value)."""
+    pr = index.priority
+    return int(sum(int(pr[s.req]) for s in sessions))
+
+
 class Plan:
     """Sessions placed so far, with the tallies the linking rules need."""
 
@@ -210,8 +216,7 @@ class Plan:
 
     def weighted(self) -> int:
         """Priority-weighted sessions placed (the primary aim)."""
-        pr = self.index.priority
-        return int(sum(int(pr[s.req]) for s in self._placed))
+        return weighted_value(self.index, self._placed)
 
     def to_frame(self) -> pd.DataFrame:
         """The placed sessions in the contract's schedule columns, sorted as the contract asks."""

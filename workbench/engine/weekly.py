@@ -44,7 +44,7 @@ from .budget import Budget
 from .candidates import Candidates
 from .formulation import WeekModel, add_day_routes, add_day_sequence, add_secondary, build_week_model
 from .greedy import fill
-from .plan import Plan, Session
+from .plan import Plan, Session, weighted_value
 from .timing import Conflict, time_week
 from .tuning import TUNING, Tuning
 
@@ -112,8 +112,7 @@ class WeekSearch:
 
     # ------------------------------------------------------------------ helpers
     def value(self, sessions: list[Session]) -> int:
-        pr = self.index.priority
-        return int(sum(int(pr[s.req]) for s in sessions))
+        return weighted_value(self.index, sessions)
 
     def _reached(self, target: float) -> bool:
         """The best timed schedule reaches ``target`` or the model's bound: the week is proven on its
@@ -204,13 +203,13 @@ class WeekSearch:
 
     def _proof_parameters(self, solver: cp_model.CpSolver) -> None:
         """CP-SAT's parameters for a search of the primary aim (the whole model's, a mending's or a
-        neighbourhood's). The full LP relaxation proves weekly
-        optima sooner (measured ~25% on city-medium); probing at presolve costs more than it saves
-        here (a small city's week: 0.37 s instead of 0.84 s to its proof). Where the model holds every
-        candidate (a proof is the aim), one presolve pass and every row in the LP from the start:
-        measured 2026-12-05 on the first searches of 18 small weeks (the family's and unseen cities'),
-        7.0 s → 4.7 s to their proofs together, each one sooner; on thinned medium weeks mixed
-        (medium-alien's two first searches 4,793,275 / 4,811,871 → 4,785,486 / 4,839,920 in 3.6 s)."""
+        neighbourhood's). The full LP relaxation proves weekly optima sooner (measured ~25% on
+        city-medium); probing at presolve costs more than it saves here (a small city's week: 0.37 s
+        instead of 0.84 s to its proof). Where the model holds every candidate (a proof is the aim),
+        one presolve pass and every row in the LP from the start: measured 2026-12-05 on the first
+        searches of 18 small weeks (the family's and unseen cities'), 7.0 s → 4.7 s to their proofs
+        together, each one sooner; on thinned medium weeks mixed (medium-alien's two first searches
+        4,793,275 / 4,811,871 → 4,785,486 / 4,839,920 in 3.6 s)."""
         p = solver.parameters
         p.linearization_level = 2
         p.cp_model_probing_level = 0
