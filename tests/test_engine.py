@@ -293,6 +293,9 @@ def test_widened_complete_models_price_their_holds(caplog, continuity, allowed, 
         assert r.kpis["model_bound"] == bound and r.kpis["objective_before_continuity"] == value
         done = int(re.search(r"weeks done: (\d+)", last_round).group(1))
         assert done == value if freed else done < value
+        # A bound of every valid schedule: not below the demo's optimum, proven by the default models.
+        optimum = workbench.solve(s, time_limit=10, weights={"continuity": 0})
+        assert optimum.status == "OPTIMAL" and bound >= optimum.objective
     assert workbench.validate(s, r.schedule) == [] and r.objective <= r.bound <= r.kpis["model_bound"]
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
