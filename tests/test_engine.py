@@ -1716,6 +1716,35 @@ def test_a_proven_optimum_gives_the_other_aims_a_share_of_its_time(caplog, share
     assert workbench.validate(s, r.schedule) == []
 
 
+@pytest.mark.parametrize(("share", "alone"), [(1e-4, True), (1.0, False)], ids=["lean cut short", "lean whole"])
+def test_a_leaning_search_without_a_proof_hands_over_to_the_primary_aim_alone(caplog, share, alone):
+    """On a week model holding every candidate, a leaning search that ends without a proof (its share
+    of the work spent) is followed by a search of the primary aim alone from its answer, which proves
+    the week's exact optimum; a leaning search given the whole share proves it itself."""
+    s = tiny_city("city", seed=4, volunteers=12, citizens=25, weeks=1)
+    ix, cands = all_candidates(s)
+    lean = {int(r): int(v) for r, v in zip(cands.req.tolist(), cands.vol.tolist())}
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 5.0, None), 0, Tuning(lean_search_share=share))
+    assert ws.with_friends(lean)  # the objective leans
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        ws.primary(math.inf, 5.0, math.inf, lean=lean)
+    assert ("primary alone" in caplog.text) == alone
+    assert ws.proven and ws.best_value == exact_optimum(s) == ws.model_bound
+
+
+def test_a_primary_search_stops_at_the_bound_an_earlier_search_proved():
+    """Once a search of the week model proved its bound, later searches of the primary aim stop at it
+    (or at the target given, when lower): nothing better exists for them to find."""
+    s = tiny_city("city", seed=4, volunteers=12, citizens=25, weeks=1)
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 5.0, None), 0)
+    assert ws._stop_at(40.0, 3).target == 40.0  # no bound proven yet
+    ws.primary(math.inf, 5.0, math.inf)
+    assert ws.model_bound == exact_optimum(s)
+    assert ws._stop_at(ws.model_bound + 7, 3).target == ws.model_bound
+    assert ws._stop_at(ws.model_bound - 2, 3).target == ws.model_bound - 2
+
+
 @pytest.mark.parametrize("complete", [True, False], ids=["every candidate", "thinned"])
 def test_searches_aiming_at_a_proof_use_one_presolve_pass_and_the_whole_lp(complete):
     """A week model holding every candidate is searched with one presolve pass and every row in the LP

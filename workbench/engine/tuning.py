@@ -171,6 +171,16 @@ class Tuning:
     #: medium size; holding the first search to 45–75 % of the week's time lost more than the
     #: rounds after its cuts won back (medium-alien 0.963 → 0.962–0.963).
     timing_share: float = 0.15
+    #: Share of a primary search's time (and work) taken by the leaning objective on week models that
+    #: hold every candidate; should it end there without a proof, the primary aim alone searches the
+    #: rest from its answer (``WeekSearch._prove``): the lean weakens the bound CP-SAT proves in
+    #: primary terms. Measured 2026-12-05, ``workbench solve --time-limit 10`` on 35 small cities (the
+    #: family's three slowest and 32 unseen, 60 volunteers / 100 citizens / 2 weeks, random knobs of
+    #: both generators): proven optimal 32 → 34 (two unseen cities FEASIBLE at 7.7 s → OPTIMAL at 4.6
+    #: and 7.7 s), under 2 s 17 → 18, mean continuity 0.898 → 0.899, 90.9 → 92.6 s in all (two cities
+    #: slower: 4.5 → 6.9 s and 4.8 → 7.7 s); 12 other unseen cities (80 / 124, 2-3 weeks) and the
+    #: family's other two the same.
+    lean_search_share: float = 0.5
     #: At most this many rounds of search, timing and cuts in the primary stage (a stop for
     #: pathological weeks: measured, weeks end within 1–25 rounds, by the clock or the bound).
     cut_rounds: int = 50
