@@ -179,7 +179,8 @@ class Tuning:
     #: both generators): proven optimal 32 → 34 (two unseen cities FEASIBLE at 7.7 s → OPTIMAL at 4.6
     #: and 7.7 s), under 2 s 17 → 18, mean continuity 0.898 → 0.899, 90.9 → 92.6 s in all (two cities
     #: slower: 4.5 → 6.9 s and 4.8 → 7.7 s); 12 other unseen cities (80 / 124, 2-3 weeks) and the
-    #: family's other two the same.
+    #: family's other two the same. At 0.3 / 0.7: 34 proven either way, under 2 s 18 / 17, 86.8 / 86.0 s
+    #: in all, continuity 0.899 / 0.898 (one city's chaos, 2.5 s either way, is most of the difference).
     lean_search_share: float = 0.5
     #: At most this many rounds of search, timing and cuts in the primary stage (a stop for
     #: pathological weeks: measured, weeks end within 1–25 rounds, by the clock or the bound).
