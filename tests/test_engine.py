@@ -890,14 +890,19 @@ ONE_FAR_AWAY_AND_A_SECOND = {
 def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_model_again(
         make_scenario, mend_rounds: int, full_searches_wanted: int):
     """The first answer gives v1 all three (the timing places two); mending hands one to v2, which reaches
-    the first search's bound: the week is proven at the exact optimum after one full search (two without)."""
+    the first search's bound: the week is proven at the exact optimum after one full search (two without).
+    Mending searches skip CP-SAT's hint-following phase; the whole model's searches keep it."""
     s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
     ix, cands = all_candidates(s)
     ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(mend_rounds=mend_rounds))
     full_searches = []
+    hint_limits = []
     solve = ws.budget.solve
     def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
         full_searches.append(model is ws.wm.model)
+        copy = len(model.proto.variables) == len(ws.wm.model.proto.variables)
+        hint_limits.append(("whole" if model is ws.wm.model else "copy" if copy else "timing",
+                            solver.parameters.hint_conflict_limit))
         return solve(solver, model, callback)
 
     ws.budget.solve = counted
@@ -905,6 +910,11 @@ def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_m
     ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
     assert ws.cuts >= 1 and ws.proven
     assert ws.best_value == exact_optimum(s) == 6 and full_searches.count(True) == full_searches_wanted
+    # A mending search (a copy of the week model) does not follow its hint, the answer the new cut
+    # forbids; the whole model's searches do.
+    follows = cp_model.CpSolver().parameters.hint_conflict_limit
+    assert follows > 0 and {limit for kind, limit in hint_limits if kind == "whole"} == {follows}
+    assert {limit for kind, limit in hint_limits if kind == "copy"} == ({0} if mend_rounds else set())
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
 
 
