@@ -895,26 +895,25 @@ def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_m
     s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
     ix, cands = all_candidates(s)
     ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(mend_rounds=mend_rounds))
-    full_searches = []
-    hint_limits = []
+    searches = []  # (the whole model, a copy of it or a timing model; its hint_conflict_limit)
     solve = ws.budget.solve
     def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
-        full_searches.append(model is ws.wm.model)
         copy = len(model.proto.variables) == len(ws.wm.model.proto.variables)
-        hint_limits.append(("whole" if model is ws.wm.model else "copy" if copy else "timing",
-                            solver.parameters.hint_conflict_limit))
+        searches.append(("whole" if model is ws.wm.model else "copy" if copy else "timing",
+                         solver.parameters.hint_conflict_limit))
         return solve(solver, model, callback)
 
     ws.budget.solve = counted
     v1 = ix.volunteer_pos["v1"]
     ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
     assert ws.cuts >= 1 and ws.proven
-    assert ws.best_value == exact_optimum(s) == 6 and full_searches.count(True) == full_searches_wanted
+    full_searches = [kind for kind, _limit in searches].count("whole")
+    assert ws.best_value == exact_optimum(s) == 6 and full_searches == full_searches_wanted
     # A mending search (a copy of the week model) does not follow its hint, the answer the new cut
     # forbids; the whole model's searches do.
     follows = cp_model.CpSolver().parameters.hint_conflict_limit
-    assert follows > 0 and {limit for kind, limit in hint_limits if kind == "whole"} == {follows}
-    assert {limit for kind, limit in hint_limits if kind == "copy"} == ({0} if mend_rounds else set())
+    assert follows > 0 and {limit for kind, limit in searches if kind == "whole"} == {follows}
+    assert {limit for kind, limit in searches if kind == "copy"} == ({0} if mend_rounds else set())
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
 
 

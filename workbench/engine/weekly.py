@@ -225,6 +225,15 @@ class WeekSearch:
             p.max_presolve_iterations = 1
             p.add_lp_constraints_lazily = False
 
+    def _no_time(self, left: float, work: float) -> bool:
+        """No search of the primary aim is worth starting: stopped, under 0.02 s ``left`` on the clock,
+        or (in effort mode) no ``work`` left."""
+        return self.budget.over() or (left <= 0.02 if not self.budget.deterministic else work <= 0)
+
+    def _chosen_value(self, chosen: list[int]) -> int:
+        """Priority-weighted sessions of a search's answer ``chosen`` (candidate positions), untimed."""
+        return int(self.index.priority[self.cands.req[np.asarray(chosen, np.int64)]].sum())
+
     def _chosen(self, solver: cp_model.CpSolver) -> list[int]:
         return [int(t) for j, t in enumerate(self.wm.triples.tolist()) if solver.boolean_value(self.wm.x[j])]
 
@@ -266,7 +275,7 @@ class WeekSearch:
         searchable = True
         for _round in range(self.tuning.cut_rounds):
             left = t_whole - time.monotonic()
-            if self.budget.over() or (left <= 0.02 if not self.budget.deterministic else end_work <= 0):
+            if self._no_time(left, end_work):
                 break
             if self.best_value >= target - 1e-9:
                 self.proven = True
@@ -311,7 +320,7 @@ class WeekSearch:
             if log.isEnabledFor(logging.DEBUG):  # the sums only for the log
                 log.debug("week %d primary: timed %d of %d sessions (%d of %d weighted), %d conflicts", self.week,
                           len(placed), len(chosen), self.value(placed),
-                          int(self.index.priority[self.cands.req[chosen]].sum()), len(failed))
+                          self._chosen_value(chosen), len(failed))
             self.offer(placed)
             if not failed:
                 self.proven = st == cp_model.OPTIMAL or self._reached(target)
@@ -349,7 +358,7 @@ class WeekSearch:
         objective not proven in 15 s, the primary alone in 0.9 s). Updates the model's bound; returns
         the answer to time (the search's if it serves more) and the work left."""
         left = t_end - time.monotonic()
-        if self.budget.over() or (left <= 0.02 if not self.budget.deterministic else work <= 0):
+        if self._no_time(left, work):
             return chosen, work
         m = self.wm.model
         # Every variable as the leaning search left it: a complete hint.
@@ -372,8 +381,7 @@ class WeekSearch:
             return chosen, work
         self.model_bound = min(self.model_bound, float(solver.best_objective_bound))
         mine = self._chosen(solver)
-        served = int(self.index.priority[self.cands.req[chosen]].sum()) if chosen else 0
-        return (mine if solver.objective_value > served else chosen), work
+        return (mine if solver.objective_value > self._chosen_value(chosen) else chosen), work
 
     def improve(self, name: str, objective: cp_model.LinearExpr, seconds: float, work: float,
                 keep_primary: int, keep: list[tuple[list[int], int]] = ()) -> bool:
