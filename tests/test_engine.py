@@ -513,6 +513,69 @@ def test_the_citizens_bound_is_never_below_the_true_optimum(kind: str, seed: int
     assert exact_optimum(s) <= math.floor(weeks.sum() + 1e-6) <= bound_module.trivial_bound(ix)
 
 
+@pytest.mark.parametrize(("profit", "upper", "duration", "sessions", "minutes", "expected"), [
+    ([5, 4], [1, 1], [90, 90], math.inf, 120, 5),  # minutes hold one of two sessions (the LP: 5 + 4/3)
+    ([3, 2, 2], [1, 1, 1], [60, 30, 30], math.inf, 60, 4),  # two short ones beat the one long
+    ([3, 2, 2], [1, 1, 1], [60, 30, 30], 1, 60, 3),  # ... unless one session is all the week allows
+    ([2, 1], [3, 3], [45, 45], 4, 10_000, 7),  # the count alone binds: three of the best, one more
+    ([2.5], [2], [60], 5, 119, 2.5),  # a session's worth of minutes short of the second
+    ([1.5, 1], [2, 1], [30, 45], math.inf, 0, 0),  # no minutes
+], ids=["minutes", "many short", "one session", "count", "just short", "none"])
+def test_a_volunteers_week_holds_whole_sessions(profit, upper, duration, sessions, minutes, expected) -> None:
+    """The volunteers' bound's knapsack gives one volunteer's week its best whole sessions within the
+    weekly sessions and minutes."""
+    got = bound_module.volunteer_knapsack(np.array(profit, float), np.array(upper), np.array(duration), sessions,
+                                          minutes)
+    assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("cells", [TUNING.volunteer_dp_cells, 1], ids=["exact", "relaxed"])
+def test_the_volunteers_knapsack_is_exact_or_above_it(cells: int) -> None:
+    """Against every choice of sessions on random small weeks: the programme finds the best, and where its
+    table would be too large the relaxations it takes instead are never below it."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 5))
+        profit = rng.uniform(0.1, 3.0, n)
+        upper = rng.integers(1, 4, n)
+        duration = rng.choice([30, 45, 50, 60, 90], n)
+        sessions = float(rng.choice([math.inf, 1, 2, 3, 5]))
+        minutes = float(rng.choice([0, 30, 60, 100, 200, 400]))
+        best = max(float(np.dot(k, profit)) for k in itertools.product(*(range(u + 1) for u in upper))
+                   if sum(k) <= sessions and np.dot(k, duration) <= minutes)
+        got = bound_module.volunteer_knapsack(profit, upper, duration, sessions, minutes, cells)
+        if cells == 1:
+            assert got >= best - 1e-9
+        else:
+            assert got == pytest.approx(best)
+
+
+@pytest.mark.parametrize("kind", [*PRESETS, "alien"])
+@pytest.mark.parametrize("prices", ["lp", "random"])
+def test_the_volunteers_bound_is_never_below_the_true_optimum(kind: str, prices: str) -> None:
+    """The volunteers' bound ≥ the exact optimum at any prices of the requests' and citizens' rows (the
+    LP's, or random ones), and at the LP's never above the LP's value."""
+    s = tiny_city(kind, 1, volunteers=6, citizens=10)
+    ix, _checks, dist, ok, fd = _compatible(s)
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    lp = bound_module.lp_bound(ix, pw, fd, dist)
+    assert lp.lp_optimal
+    if prices == "lp":
+        weeks = np.array(lp.volunteer_weeks)
+        assert (weeks <= np.array(lp.weeks) + 1e-6).all()
+    else:
+        rng = np.random.default_rng(3)
+        weeks = np.zeros(ix.weeks)
+        for w in range(ix.weeks):
+            sel = pw.week == w
+            rhs = bound_module.week_rows(ix, fd, w)
+            duals = rng.uniform(0, 1, len(rhs)) * (rng.random(len(rhs)) < 0.5)
+            duals[ix.n_requests + 2 * ix.n_volunteers:] /= 60  # per minute
+            upper = np.minimum(pw.days[sel], ix.week_demand[pw.req[sel], w])
+            weeks[w] = bound_module.volunteer_week_bound(ix, pw.req[sel], pw.vol[sel], upper, duals, rhs)
+    assert exact_optimum(s) <= math.floor(weeks.sum() + 1e-6)
+
+
 def test_the_citizens_bound_leaves_weeks_the_clock_cut_unbounded() -> None:
     """Out of time from the start: no week gets a number from this bound (inf), so other bounds stand."""
     s = tiny_city("city", 1, volunteers=12, citizens=30, weeks=2)

@@ -12,6 +12,7 @@ from conftest import csv_frame
 import workbench
 from workbench.engine.bound import citizen_bound, lp_bound
 from workbench.engine.candidates import free_days, pair_checks, pair_weeks
+from workbench.index import index_of
 from workbench.scenario import edit
 from workbench.scenario.read import scenario_from_tables
 
@@ -124,6 +125,21 @@ def test_a_citizens_requests_that_cannot_follow_each_other_bound_the_problem():
     assert list(citizen_bound(ix, cands)) == [5.0]
     r = workbench.solve(s, time_limit=10)
     assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "citizens" in r.kpis["bound_kind"]
+
+
+def test_a_volunteers_minutes_that_hold_one_session_bound_the_problem():
+    """One volunteer free 9-11, a 90-min and a 60-min visit: one fits, so the bound is 5, where the pair LP
+    says 7 (5 + 4 · 30/60) and the flow 9 (two of the shortest)."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\n",
+             availability="volunteer_id,day,start,end\nv1,mon,09:00,11:00\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,90\nr2,c2,visit,60\n")
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    lp = lp_bound(ix, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist), fd, dist)
+    assert lp.value == 7 and lp.volunteer_weeks == pytest.approx((5.0,))
+    r = workbench.solve(s, time_limit=10)
+    assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "volunteers" in r.kpis["bound_kind"]
 
 
 @pytest.mark.parametrize(("requests", "expected"), [

@@ -262,6 +262,7 @@ def solve(
                       out_of_time=budget.stage(tuning.bound_share, reserve + base_need), workers=lp_threads,
                       deadline=lp_end)
         bounds.tighten(np.array(lp.weeks), "lp")
+        bounds.tighten(np.array(lp.volunteer_weeks), "volunteers")
         # Its bound holds whatever stopped it; its prices choose pairs only once it converged in every
         # week: a cut LP's prices are not the relaxation's (measured on an alien city of 1,500
         # volunteers with 60 s, 3 rounds cut: its pairs served 5.7 % more, but the baseline built on
@@ -708,7 +709,7 @@ def _costly_holds(index: ScenarioIndex, pw: PairWeeks, fd: Any, dist: np.ndarray
         # A restriction of the problem, every one of its pairs listed: its LP is that problem's.
         sub = PairWeeks(pw.req[keep], pw.vol[keep], pw.week[keep], pw.days[keep], True)
         value = lp_bound(index, sub, fd, dist, out_of_time, seed[keep], tuning, workers,
-                         time.monotonic() + seconds).value
+                         time.monotonic() + seconds, volunteer_side=False).value
         log.debug("holds: %d of %d released, LP %d against %d free", len(released), len(held), value, lp.value)
         if value >= (1 - allowed) * lp.value:
             break

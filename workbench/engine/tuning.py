@@ -273,6 +273,11 @@ class Tuning:
     #: (2026-12-03): the medium cities' citizen-weeks of two or more requests are proven in well
     #: under a hundredth of this.
     citizen_bound_work: float = 0.5
+    #: Cells (sessions × minutes × steps) of one volunteer-week's dynamic programme in the volunteers'
+    #: bound (:func:`~workbench.engine.bound.volunteer_knapsack`) above which it takes the lower of two
+    #: relaxations instead (still a bound, looser). Measured (2026-12-05): the benchmark's medium cities'
+    #: largest volunteer-weeks need ~10^4-10^5 cells (milliseconds); this caps one at ~10 ms.
+    volunteer_dp_cells: int = 2_000_000
     #: A request's visiting friend for the horizon is chosen among its best pairs only (by sessions
     #: they can give, then distance): enough for a choice, and it keeps the friends' flow small at
     #: large size (millions of pairs).
