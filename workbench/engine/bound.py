@@ -204,16 +204,28 @@ def volunteer_week_bound(index: ScenarioIndex, r: np.ndarray, v: np.ndarray, upp
     keep = np.flatnonzero((profit > 1e-12) & (upper > 0))
     if not len(keep):
         return total
-    keep = keep[np.argsort(v[keep], kind="stable")]
-    vk = v[keep]
-    cuts = np.flatnonzero(vk[1:] != vk[:-1]) + 1
-    minutes = rhs[n_r + n_v:n_r + 2 * n_v]  # min(weekly minutes limit, free minutes)
-    sessions = index.max_sessions
-    for a, b in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(keep)].tolist()):
-        mine = keep[a:b]
-        vol = int(vk[a])
-        total += volunteer_knapsack(profit[mine], upper[mine], index.duration[r[mine]], float(sessions[vol]),
-                                    float(minutes[vol]), tuning.volunteer_dp_cells)
+    # Each volunteer's pairs together, the most profitable first.
+    keep = keep[np.lexsort((-profit[keep], v[keep]))]
+    vk, pk, uk = v[keep], profit[keep], upper[keep].astype(np.int64)
+    dk = index.duration[r[keep]]
+    first = np.r_[0, np.flatnonzero(vk[1:] != vk[:-1]) + 1]
+    vols = vk[first]
+    minutes = rhs[n_r + n_v:n_r + 2 * n_v][vols]  # min(weekly minutes limit, free minutes)
+    sessions = index.max_sessions[vols]
+    # Most volunteers' best sessions by profit (as many as they may give) fit their minutes: that is
+    # their optimum, found for all at once; the others get the knapsack.
+    group = np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(vk)]))
+    ends = np.cumsum(uk)
+    before = ends - uk - (ends - uk)[first][group]
+    take = np.clip(np.minimum(sessions[group], 1e9) - before, 0, uk)
+    used = np.bincount(group, take * dk, len(first))
+    fits = used <= minutes
+    total += float(np.bincount(group, take * pk, len(first))[fits].sum())
+    bounds = np.r_[first, len(vk)]
+    for g in np.flatnonzero(~fits).tolist():
+        a, b = bounds[g], bounds[g + 1]
+        total += volunteer_knapsack(pk[a:b], uk[a:b], dk[a:b], float(sessions[g]), float(minutes[g]),
+                                    tuning.volunteer_dp_cells)
     return total
 
 
@@ -495,7 +507,7 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
     volunteers = math.inf
     if duals is not None:
         best = _lagrangian(duals, rhs, n_r, r, value_of(duals), upper, demand)
-        if volunteer_side and time.monotonic() < deadline:
+        if volunteer_side and time.monotonic() + tuning.volunteer_bound_per_pair * n < deadline:
             volunteers = volunteer_week_bound(index, r, v, upper, duals, rhs, tuning)
     y = np.zeros(n)
     if lp.primal is not None:

@@ -278,6 +278,10 @@ class Tuning:
     #: relaxations instead (still a bound, looser). Measured (2026-12-05): the benchmark's medium cities'
     #: largest volunteer-weeks need ~10^4-10^5 cells (milliseconds); this caps one at ~10 ms.
     volunteer_dp_cells: int = 2_000_000
+    #: Seconds of the volunteers' bound per pair-week of a week; it runs only where that fits before the
+    #: LP's deadline (measured 2026-12-05, yardstick 1.76 s: city-large's first week, 2.74 million
+    #: pair-weeks, 0.69 s, most of it sorting each volunteer's pairs by profit; medium-city 0.02 s).
+    volunteer_bound_per_pair: float = 3e-7
     #: A request's visiting friend for the horizon is chosen among its best pairs only (by sessions
     #: they can give, then distance): enough for a choice, and it keeps the friends' flow small at
     #: large size (millions of pairs).
