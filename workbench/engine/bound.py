@@ -200,12 +200,17 @@ def volunteer_week_bound(index: ScenarioIndex, r: np.ndarray, v: np.ndarray, upp
     n_r, n_v = index.n_requests, index.n_volunteers
     lam, lam_cit = duals[:n_r], duals[n_r + 2 * n_v:]
     total = float(rhs[:n_r] @ lam + rhs[n_r + 2 * n_v:] @ lam_cit)
-    profit = index.priority[r] - lam[r] - lam_cit[index.req_cit[r]] * index.duration[r]
+    # A session's profit is its request's: requests ranked once, pairs sorted by (volunteer, rank) as
+    # one integer key (city-large's week: 0.44 s as a two-key sort of the profits).
+    of_request = index.priority - lam - lam_cit[index.req_cit] * index.duration
+    rank = np.empty(n_r, np.int64)
+    rank[np.argsort(-of_request, kind="stable")] = np.arange(n_r)
+    profit = of_request[r]
     keep = np.flatnonzero((profit > 1e-12) & (upper > 0))
     if not len(keep):
         return total
     # Each volunteer's pairs together, the most profitable first.
-    keep = keep[np.lexsort((-profit[keep], v[keep]))]
+    keep = keep[np.argsort(v[keep].astype(np.int64) * n_r + rank[r[keep]])]
     vk, pk, uk = v[keep], profit[keep], upper[keep].astype(np.int64)
     dk = index.duration[r[keep]]
     first = np.r_[0, np.flatnonzero(vk[1:] != vk[:-1]) + 1]
