@@ -576,6 +576,24 @@ def test_the_volunteers_bound_is_never_below_the_true_optimum(kind: str, prices:
     assert exact_optimum(s) <= math.floor(weeks.sum() + 1e-6)
 
 
+@pytest.mark.parametrize(("per_pair", "side", "computed"), [
+    (TUNING.volunteer_bound_per_pair, True, True),  # milliseconds here: it fits
+    (1e6, True, False),  # its measured time would pass the LP's deadline: skipped
+    (TUNING.volunteer_bound_per_pair, False, False),  # not asked for (the holds' LPs)
+], ids=["fits", "no time", "not asked"])
+def test_the_volunteers_bound_runs_only_where_asked_and_its_time_fits(per_pair: float, side: bool,
+                                                                       computed: bool) -> None:
+    """Each week gets the volunteers' bound where asked for and where its measured time fits before the
+    LP's deadline; otherwise none (inf), and the LP's own bound is the same either way."""
+    ix, _checks, dist, ok, fd = _compatible(tiny_city("city", 1, volunteers=12, citizens=30, weeks=2))
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    plain = bound_module.lp_bound(ix, pw, fd, dist, volunteer_side=False)
+    lp = bound_module.lp_bound(ix, pw, fd, dist, tuning=Tuning(volunteer_bound_per_pair=per_pair),
+                               deadline=time.monotonic() + 60, volunteer_side=side)
+    assert lp.weeks == plain.weeks
+    assert np.isfinite(lp.volunteer_weeks).all() == computed and len(lp.volunteer_weeks) == ix.weeks
+
+
 def test_the_citizens_bound_leaves_weeks_the_clock_cut_unbounded() -> None:
     """Out of time from the start: no week gets a number from this bound (inf), so other bounds stand."""
     s = tiny_city("city", 1, volunteers=12, citizens=30, weeks=2)
