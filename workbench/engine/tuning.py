@@ -280,7 +280,7 @@ class Tuning:
     volunteer_dp_cells: int = 2_000_000
     #: Seconds of the volunteers' bound per pair-week of a week; it runs only where that fits before the
     #: LP's deadline (measured 2026-12-05, yardstick 1.76 s: city-large's first week, 2.74 million
-    #: pair-weeks, 0.59 s, half of it sorting each volunteer's pairs by profit; medium-city 0.02 s).
+    #: pair-weeks, 0.53 s, half of it sorting each volunteer's pairs by profit; medium-city 0.02 s).
     volunteer_bound_per_pair: float = 3e-7
     #: A request's visiting friend for the horizon is chosen among its best pairs only (by sessions
     #: they can give, then distance): enough for a choice, and it keeps the friends' flow small at
