@@ -63,7 +63,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -180,6 +180,72 @@ class _Tracker:
         self.on_progress(report)
 
 
+@dataclass
+class _Run:
+    """What the stages of one solve share: the problem, the method and its aims, the clock, and the
+    time kept back from the stages (``reserve``: checking, explaining and writing; ``base_need``:
+    what the coordinator's baseline, wide candidates then the greedy, will need after the stages
+    that only make it better)."""
+
+    index: ScenarioIndex
+    method: str
+    weights: Weights
+    budget: Budget
+    tuning: Tuning
+    seed: int
+    workers: int | None
+    agreed: Agreed
+    agreed_keys: set[tuple[int, int, int]]  # (request, volunteer, day) of the agreed sessions
+    reserve: float
+    base_need: float
+
+    @property
+    def optimiser(self) -> bool:
+        return self.method == "cpsat"
+
+    @property
+    def friends_wanted(self) -> bool:
+        """The optimiser with a continuity weight: the stages for visiting friends run."""
+        return self.optimiser and bool(self.weights.continuity)
+
+
+@dataclass
+class _Horizon:
+    """The whole horizon's compatible pair-weeks and what the relaxations say of them.
+
+    Those arrays are not needed once the week models' triples are chosen; on city-large (10.8
+    million pair-weeks) they held ~250 MB while the week models were searched (the command's
+    peak, measured: 1,817 → 1,563 MB), so :func:`_weeks` lets go of them (:meth:`release`)."""
+
+    checks: dict
+    dist: np.ndarray  # requests × volunteers, km
+    fd: Any  # free days (candidates.FreeDays)
+    pw: PairWeeks | None
+    used: np.ndarray | None = None  # the flow bound's sessions per pair-week
+    lp: Bound | None = None
+    reduced: np.ndarray | None = None  # the LP's reduced costs and sessions per pair-week, where it
+    lp_use: np.ndarray | None = None  # converged in every week (a cut LP's prices are not the relaxation's)
+    lp_threads: int = 1
+    lp_estimate: float = 0.0  # seconds the LP was expected to take
+    must: np.ndarray | None = None  # pair-weeks every triple set keeps (agreed, preferred, friends, previous)
+    wide_mask: np.ndarray | None = None
+
+    def release(self) -> None:
+        self.pw = self.used = self.lp = self.reduced = self.lp_use = self.must = self.wide_mask = None
+
+
+@dataclass
+class _WeeksDone:
+    """What the week stages leave: the plan, the models' proof (complete models only), the secondary
+    figures, the primary value before continuity, and the weeks proven."""
+
+    plan: Plan
+    model_bound: int | None = None
+    secondary: dict[str, float] = field(default_factory=dict)
+    primary_before_continuity: int | None = None
+    proven_weeks: int = 0
+
+
 def solve(
     scenario: Scenario,
     method: str = "cpsat",
@@ -212,298 +278,389 @@ def solve(
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    w = Weights.of(weights)
     budget = Budget(time_limit, effort, stop)
     index = index_of(scenario)
     demand = float(index.week_demand.sum())
-    reserve = _finishing(demand, tuning)
-    # What the baseline (wide candidates, then the greedy) will need after the stages that only make
-    # it better (bounds, friends): those are skipped rather than leave the coordinator's baseline
-    # without its candidates when time is short (measured before: city-large with 30 s on a loaded
-    # machine served 0.8 % of its sessions, the optional stages having taken the time).
-    # (Clock only: in effort mode which stages run must not depend on the machine's speed.)
-    base_need = 0.0 if budget.deterministic else tuning.baseline_per_session * demand
-
     agreed = agreed_sessions(index, previous)
-    agreed_keys = {(s.req, s.vol, s.day) for s in agreed.fixed}
     log.debug("agreed: %d kept, %d forced at %.2fs", len(agreed.fixed), len(agreed.forced), budget.elapsed())
+    # The baseline's need: the stages that only make it better are skipped rather than leave the
+    # coordinator's baseline without its candidates when time is short (measured before: city-large
+    # with 30 s on a loaded machine served 0.8 % of its sessions, the optional stages having taken
+    # the time). (Clock only: in effort mode which stages run must not depend on the machine's speed.)
+    run = _Run(index, method, Weights.of(weights), budget, tuning, seed, workers, agreed,
+               {(s.req, s.vol, s.day) for s in agreed.fixed}, reserve=_finishing(demand, tuning),
+               base_need=0.0 if budget.deterministic else tuning.baseline_per_session * demand)
 
-    # Candidates.
+    horizon = _pair_weeks(run)
+    bounds = _bound(run, horizon)
+    friends = _horizon_friends(run, horizon)
+    wide = _wide_candidates(run, horizon, friends, previous, keep_before)
+    _citizens_side(run, wide, bounds)
+    base, greedy, baseline_cut_short = _baseline(run, wide)
+    # The friends the continuity swaps try last: the horizon's, then the baseline's.
+    swap_friends = {**friends, **held_friends(greedy.sessions)}
+    start = _warm_start(run, horizon, wide, base, greedy, friends, swap_friends, bounds)
+    after_weeks, trade_need = _after_weeks(run, wide, start)
+    tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
+    tracker.update(phase="quick plan ready")
+    done = _weeks(run, horizon, wide, start, greedy, bounds, friends, after_weeks, tracker, previous, keep_before)
+    plan = _repair(run, done.plan, wide, after_weeks)
+    plan = _continuity_stages(run, plan, start, greedy, wide, bounds, done, swap_friends, trade_need)
+    return _finish(index, wide, plan, greedy, agreed, bounds, done.model_bound, method, budget, keep_before,
+                   done.secondary, done.primary_before_continuity, done.proven_weeks, len(wide), baseline_cut_short)
+
+
+def _first_day(index: ScenarioIndex, keep_before: date | None) -> int:
+    """The first day anything new may be planned on (re-planning part-way: ``keep_before``)."""
+    return (keep_before - index.dates[0]).days if keep_before is not None else 0
+
+
+def _pair_weeks(run: _Run) -> _Horizon:
+    """Stage: every compatible pair and, per week, the days it has room (the candidates' first step)."""
+    index, budget, tuning = run.index, run.budget, run.tuning
     checks, dist = pair_checks(index)
     ok = np.logical_and.reduce(list(checks.values()))
     fd = free_days(index)
     # Whatever the clock, each request's nearest volunteers that the wide set would take (a cheaper
     # selection, not none: measured on city-large with 20 s, a clock-only cut kept the 3.5 nearest
     # per request in one run and about 60 in another, and the baseline served 65 % or 78 %).
-    pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, reserve + base_need),
+    pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, run.reserve + run.base_need),
                     distance=dist, min_pairs=index.n_requests * tuning.wide_per_request)
     log.debug("pair-weeks: %d (complete %s) at %.2fs", len(pw), pw.complete, budget.elapsed())
+    return _Horizon(checks, dist, fd, pw)
 
-    # Bound: trivial, then the flow (cheap at every size), then the LP where affordable.
+
+def _bound(run: _Run, h: _Horizon) -> _Bounds:
+    """Stage: the honest bound, per week: trivial, then the flow (cheap at every size), then the LP
+    and the volunteers' side at its prices where affordable (the optimiser only)."""
+    index, budget, tuning = run.index, run.budget, run.tuning
+    keep = run.reserve + run.base_need
     bounds = _Bounds(weeks=(index.priority[:, None] * index.week_demand).sum(axis=0).astype(float),
                      kinds=["trivial"] * index.weeks)
-    used = None
-    if pw.complete and not budget.over(reserve + base_need):
-        flow_weeks, used = flow_bound(index, pw, fd, out_of_time=budget.stage(tuning.bound_share, reserve + base_need))
+    pw = h.pw
+    if pw.complete and not budget.over(keep):
+        flow_weeks, h.used = flow_bound(index, pw, h.fd, out_of_time=budget.stage(tuning.bound_share, keep))
         bounds.tighten(flow_weeks, "flow")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
-    reduced = lp_use = None
-    lp_threads = _week_threads(index, workers)
-    lp_estimate = tuning.lp_seconds_per_pair_week * len(pw) / lp_threads
-    lp_share = budget.seconds(tuning.bound_share, reserve + base_need)
-    lp_fits = len(pw) <= tuning.lp_max_pair_weeks if budget.deterministic else lp_estimate <= lp_share
-    if method == "cpsat" and used is not None and lp_fits and not budget.over(reserve + base_need):
+    h.lp_threads = _week_threads(index, run.workers)
+    h.lp_estimate = tuning.lp_seconds_per_pair_week * len(pw) / h.lp_threads
+    lp_share = budget.seconds(tuning.bound_share, keep)
+    lp_fits = len(pw) <= tuning.lp_max_pair_weeks if budget.deterministic else h.lp_estimate <= lp_share
+    if run.optimiser and h.used is not None and lp_fits and not budget.over(keep):
         # Its solves stop at a multiple of the estimate, or after Tuning.lp_min_seconds within the
         # bound stage's share where more (see Tuning.lp_time_factor). A week stopped there keeps its
         # last solved round's bound.
-        lp_end = time.monotonic() + max(tuning.lp_time_factor * lp_estimate, min(tuning.lp_min_seconds, lp_share)) \
+        lp_end = time.monotonic() + max(tuning.lp_time_factor * h.lp_estimate, min(tuning.lp_min_seconds, lp_share)) \
             if not budget.deterministic else math.inf
-        lp = lp_bound(index, pw, fd, dist, seed_pairs=used > 0, tuning=tuning,
-                      out_of_time=budget.stage(tuning.bound_share, reserve + base_need), workers=lp_threads,
-                      deadline=lp_end)
+        lp = lp_bound(index, pw, h.fd, h.dist, seed_pairs=h.used > 0, tuning=tuning,
+                      out_of_time=budget.stage(tuning.bound_share, keep), workers=h.lp_threads, deadline=lp_end)
         bounds.tighten(np.array(lp.weeks), "lp")
         bounds.tighten(np.array(lp.volunteer_weeks), "volunteers")
+        h.lp = lp
         # Its bound holds whatever stopped it; its prices choose pairs only once it converged in every
         # week: a cut LP's prices are not the relaxation's (measured on an alien city of 1,500
         # volunteers with 60 s, 3 rounds cut: its pairs served 5.7 % more, but the baseline built on
         # them kept one friend for 0.52 of the requests instead of 0.75, below the baseline's 0.73).
         if lp.lp_optimal:
-            reduced, lp_use = lp.pair_value, lp.pair_use
+            h.reduced, h.lp_use = lp.pair_value, lp.pair_use
         log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value, lp.lp_optimal, lp.rounds,
                   budget.elapsed())
+    return bounds
 
-    # Visiting friends for the whole horizon, before any week is planned (see .continuity).
-    friends: dict[int, int] = {}
+
+def _horizon_friends(run: _Run, h: _Horizon) -> dict[int, int]:
+    """Stage: visiting friends for the whole horizon, before any week is planned (see .continuity);
+    none for the baseline, or where there is no time for them."""
+    index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
+    keep = run.reserve + run.base_need
+    pw = h.pw
     # One flow over every pair-week, not interruptible: only with twice its measured time to spare.
     friend_need = 0.0 if budget.deterministic else 2 * tuning.friend_flow_per_pair_week * len(pw)
     # Also without the continuity aim: the friends guide the quick plan and the wide set, which the
     # week models start from. Measured with weight 0, without friends (the seventeenth record) →
     # with them (in process, 28 s): medium-city 0.966 → 0.992 of the bound, alien 0.965 → 0.985,
     # alien-villages 0.951 → 0.972, rural 0.972 → 0.982, appointments 0.990 → 0.990.
-    if method == "cpsat" and not budget.over(reserve + base_need + friend_need):
-        chosen: dict[int, int] | None = None
-        if lp_use is not None and tuning.pattern_rounds and len(pw) <= tuning.pattern_max_pair_weeks:
-            # The weeks' capacities together, where the free LP converged (its plan seeds the columns).
-            price = (w.continuity or Weights().continuity) * tuning.pattern_price
-            chosen = friend_patterns(index, pw, fd, dist, lp_use, price, tuning,
-                                     deadline=time.monotonic() + budget.seconds(tuning.pattern_share,
-                                                                                reserve + base_need)
-                                     if not budget.deterministic else math.inf)
-            log.debug("friend patterns: %s at %.2fs", "cut by the clock" if chosen is None else len(chosen),
-                      budget.elapsed())
-        friends = chosen if chosen is not None else friend_flow(index, pw, fd, dist, tuning)
-        for s in agreed.fixed:  # an agreed friend stays the friend
-            if s.req in friends:
-                friends[s.req] = s.vol
-        log.debug("friends chosen for %d requests at %.2fs", len(friends), budget.elapsed())
+    if not run.optimiser or budget.over(keep + friend_need):
+        return {}
+    chosen: dict[int, int] | None = None
+    if h.lp_use is not None and tuning.pattern_rounds and len(pw) <= tuning.pattern_max_pair_weeks:
+        # The weeks' capacities together, where the free LP converged (its plan seeds the columns).
+        price = (w.continuity or Weights().continuity) * tuning.pattern_price
+        chosen = friend_patterns(index, pw, h.fd, h.dist, h.lp_use, price, tuning,
+                                 deadline=time.monotonic() + budget.seconds(tuning.pattern_share, keep)
+                                 if not budget.deterministic else math.inf)
+        log.debug("friend patterns: %s at %.2fs", "cut by the clock" if chosen is None else len(chosen),
+                  budget.elapsed())
+    friends = chosen if chosen is not None else friend_flow(index, pw, h.fd, h.dist, tuning)
+    for s in run.agreed.fixed:  # an agreed friend stays the friend
+        if s.req in friends:
+            friends[s.req] = s.vol
+    log.debug("friends chosen for %d requests at %.2fs", len(friends), budget.elapsed())
+    return friends
 
-    # The triples the methods work on.
-    first = (keep_before - index.dates[0]).days if keep_before is not None else 0
-    agreed_pairs = {(s.req, s.vol) for s in agreed.fixed}
-    must = pair_mask(pw, agreed_pairs | preferred_pairs(index) | set(friends.items()))
+
+def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: pd.DataFrame | None,
+                     keep_before: date | None) -> Candidates:
+    """Stage: the triples the methods work on (the wide set): what must be kept (agreed, preferred,
+    friends, previous pairs), the relaxations' choice, then the nearest, while the clock allows and
+    the greedy can still go through what is built."""
+    index, budget, tuning = run.index, run.budget, run.tuning
+    pw = h.pw
+    first = _first_day(index, keep_before)
+    agreed_pairs = {(s.req, s.vol) for s in run.agreed.fixed}
+    h.must = pair_mask(pw, agreed_pairs | preferred_pairs(index) | set(friends.items()))
     if previous is not None:
-        must |= pair_mask(pw, _previous_pairs(index, previous))
-    wide_mask = wide_set(pw, dist, must | (model_set(pw, dist, reduced, lp_use, must, tuning) if reduced is not None
-                                          else np.zeros(len(pw), bool)), tuning)
-    wide_stage = budget.stage(tuning.candidates_share, reserve, at_least=base_need)
+        h.must |= pair_mask(pw, _previous_pairs(index, previous))
+    chosen = model_set(pw, h.dist, h.reduced, h.lp_use, h.must, tuning) if h.reduced is not None \
+        else np.zeros(len(pw), bool)
+    h.wide_mask = wide_set(pw, h.dist, h.must | chosen, tuning)
+    wide_stage = budget.stage(tuning.candidates_share, run.reserve, at_least=run.base_need)
 
-    def wide_out_of_time(built: int) -> bool:
+    def out_of_time(built: int) -> bool:
         # ... and while the greedy can still go through what is built (its set-up grows with it).
-        return wide_stage() or not budget.deterministic and budget.over(reserve + tuning.greedy_per_candidate * built)
+        return wide_stage() or not budget.deterministic and budget.over(
+            run.reserve + tuning.greedy_per_candidate * built)
 
-    wide = _candidates(index, fd, pw, wide_mask, checks, dist, first, agreed,
-                       complete=pw.complete and bool(wide_mask.all()), out_of_time=wide_out_of_time)
+    wide = _candidates(index, h.fd, pw, h.wide_mask, h.checks, h.dist, first, run.agreed,
+                       complete=pw.complete and bool(h.wide_mask.all()), out_of_time=out_of_time)
     log.debug("wide candidates: %d (complete %s) at %.2fs", len(wide), wide.complete, budget.elapsed())
-    # The citizens' side, where the pair LP is loose (see bound.citizen_bound): it needs every triple.
-    if wide.complete and not budget.over(reserve + base_need):
-        bounds.tighten(citizen_bound(index, wide, out_of_time=budget.stage(tuning.bound_share, reserve + base_need),
-                                     tuning=tuning), "citizens")
+    return wide
+
+
+def _citizens_side(run: _Run, wide: Candidates, bounds: _Bounds) -> None:
+    """Stage: the bound's citizens' side, where the pair LP is loose (see bound.citizen_bound): it
+    needs every triple."""
+    budget, keep = run.budget, run.reserve + run.base_need
+    if wide.complete and not budget.over(keep):
+        bounds.tighten(citizen_bound(run.index, wide, out_of_time=budget.stage(run.tuning.bound_share, keep),
+                                     tuning=run.tuning), "citizens")
         log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
 
-    # Greedy: agreed sessions first, then urgent-first filling.
-    base = Plan(index, agreed.fixed)
-    _upgrade_free_pins(base, wide, agreed)
-    greedy = Plan(index, base.sessions)
-    greedy_stage = budget.stage(1.0, reserve)
-    baseline_cut: list[bool] = []  # the clock ended the baseline before it had tried every request
 
-    def greedy_out_of_time() -> bool:
+def _baseline(run: _Run, wide: Candidates) -> tuple[Plan, Plan, bool]:
+    """Stage: the agreed sessions (free pins given their best start), the coordinator's baseline
+    built on them (urgent-first filling; for the optimiser, then its own continuity swaps), and
+    whether the clock ended the baseline before it had tried every request."""
+    index, budget, tuning = run.index, run.budget, run.tuning
+    base = Plan(index, run.agreed.fixed)
+    _upgrade_free_pins(base, wide, run.agreed)
+    greedy = Plan(index, base.sessions)
+    greedy_stage = budget.stage(1.0, run.reserve)
+    cut: list[bool] = []
+
+    def out_of_time() -> bool:
         if greedy_stage():
-            baseline_cut.append(not budget.stopped())
+            cut.append(not budget.stopped())
             return True
         return False
 
-    fill(greedy, wide, out_of_time=greedy_out_of_time)
-    if w.continuity and method == "cpsat":
+    fill(greedy, wide, out_of_time=out_of_time)
+    if run.friends_wanted:
         # The baseline's friends (held or offered later) after its own swaps, in a small share of
         # the time: measured on city-large, unbounded swaps over 1.6 million triples took 44 s of 120.
-        improve_continuity(greedy, wide, agreed_keys,
-                           deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, reserve)
+        improve_continuity(greedy, wide, run.agreed_keys,
+                           deadline=time.monotonic() + budget.seconds(tuning.baseline_swaps_share, run.reserve)
                            if not budget.deterministic else math.inf, tuning=tuning)
-    greedy_friends = held_friends(greedy.sessions)
-    # The friends the continuity swaps try last: the horizon's, then the baseline's.
-    swap_friends = {**friends, **greedy_friends}
     log.debug("greedy: %d weighted, continuity %.3f at %.2fs", greedy.weighted(), _continuity(greedy.sessions),
               budget.elapsed())
+    return base, greedy, any(cut)
+
+
+def _warm_start(run: _Run, h: _Horizon, wide: Candidates, base: Plan, greedy: Plan, friends: dict[int, int],
+                swap_friends: dict[int, int], bounds: _Bounds) -> Plan:
+    """Stage: the week models' warm start: the better of the baseline and the plan the flow guides,
+    the repair by moving where the relaxation serves more, then one of its weeks repeated in every
+    week where that keeps friends worth what it gives up. The baseline itself (the method greedy's
+    answer) is never changed."""
+    index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
     start = greedy
-    if method == "cpsat" and used is not None:
-        guided = _guided(index, base, wide, pw, used, friends, budget, reserve)
+    if not run.optimiser:
+        return start
+    if h.used is not None:
+        guided = _guided(index, base, wide, h.pw, h.used, friends, budget, run.reserve)
         if guided.weighted() > greedy.weighted():
             start = guided
-    if method == "cpsat" and tuning.warm_moving_share > 0:
-        start = _warm_start_by_moving(start, wide, agreed_keys, pw, lp_use if lp_use is not None else used,
-                                      swap_friends if w.continuity else None, budget, reserve, tuning)
+    if tuning.warm_moving_share > 0:
+        start = _warm_start_by_moving(start, wide, run.agreed_keys, h.pw, h.lp_use if h.lp_use is not None else h.used,
+                                      swap_friends if w.continuity else None, budget, run.reserve, tuning)
     repeat_need = 0.0 if budget.deterministic else tuning.repeat_per_candidate * len(wide)
     # Not where the week models hold every triple: they only lean to the friends, and a repeated start
     # changed no small city's continuity but slowed its proof (small-alien-villages 1.3 → 2.0 s).
     # Nor where the warm start is within Tuning.repeat_gap of the bound (see there).
-    if method == "cpsat" and w.continuity and tuning.repeat_weeks and index.weeks > 1 \
-            and not complete_models(pw, tuning) and start.weighted() < (1 - tuning.repeat_gap) * bounds.total \
-            and not budget.over(reserve + repeat_need):
+    if w.continuity and tuning.repeat_weeks and index.weeks > 1 and not complete_models(h.pw, tuning) \
+            and start.weighted() < (1 - tuning.repeat_gap) * bounds.total \
+            and not budget.over(run.reserve + repeat_need):
         start = _repeated(start, wide, base, w, tuning,
-                          budget.stage(tuning.repeat_share, reserve, at_least=repeat_need), floor=greedy.weighted())
-    # The week stages leave the repair and the continuity swaps their time, by the sessions the swaps
-    # will move: the warm start's, not the demand (a city of 30 volunteers for 600 citizens, 588 of
-    # its 5,469 sessions servable, had reserved 3 s of its 3.7 and searched no week).
+                          budget.stage(tuning.repeat_share, run.reserve, at_least=repeat_need), floor=greedy.weighted())
+    return start
+
+
+def _after_weeks(run: _Run, wide: Candidates, start: Plan) -> tuple[float, float]:
+    """Seconds the week stages leave for what follows them (the repair, the continuity swaps, the
+    trade for friends and the cross-week neighbourhoods), and of those the trade's own."""
+    budget, tuning, w = run.budget, run.tuning, run.weights
+    # By the sessions the swaps will move: the warm start's, not the demand (a city of 30 volunteers
+    # for 600 citizens, 588 of its 5,469 sessions servable, had reserved 3 s of its 3.7 and searched
+    # no week).
     swaps = tuning.swaps_min + tuning.swaps_per_session * len(start.sessions) if w.continuity else 0.0
     # ... and the trade for friends its own (measured on medium-city at 8216947, 28 s: the weeks left
     # 1.6 s after the repair, less than the trade needs, and it was skipped in three runs of three).
     trade_need = 0.0 if budget.deterministic else tuning.trade_per_candidate * len(wide)
-    if method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0:
+    if run.optimiser and w.continuity > 0 and tuning.friend_worth > 0:
         swaps += trade_need
     # ... and the cross-week neighbourhoods theirs, where there are weeks to tie together: a one-week
     # city's week model needs the time (300 / 705 / 1 week at 40 s: 0.9868 of the bound without the
     # share, 0.9753 with it; measured 2026-12-04, bench_unseen --seed 2026).
     # More where the wide set itself is thinned (large cities): their neighbourhoods search every
     # candidate of their volunteers, triples the week models never had (see Tuning.cross_week_share).
-    if method == "cpsat" and w.continuity > 0 and not budget.deterministic and index.weeks > 1:
+    if run.optimiser and w.continuity > 0 and not budget.deterministic and run.index.weeks > 1:
         swaps += budget.seconds(tuning.cross_week_share if wide.complete else tuning.cross_week_share_thinned,
-                                reserve)
-    tracker = _Tracker(budget, _week_values(index, start.sessions), list(bounds.weeks), on_progress)
-    tracker.update(phase="quick plan ready")
+                                run.reserve)
+    return swaps, trade_need
 
-    plan = start
-    model_bound: int | None = None
-    secondary: dict[str, float] = {}
-    primary_before_continuity: int | None = None
-    proven_weeks = 0
-    if method == "cpsat" and not budget.over(reserve) and len(wide):
-        warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
-        cap = _model_cap(index, budget, reserve, workers, tuning)
-        cuts_before = 0  # the timing cuts of the rounds before widening
-        widened_once = False
-        priced_out = _priced_out(index, pw, reduced, w, tuning) if wide.complete else None
-        if priced_out is not None and lp is not None and lp.lp_optimal and not complete_models(pw, tuning):
-            # Each LP solve within the free LP's allowance (its estimate × Tuning.lp_time_factor).
-            priced_out |= _costly_holds(index, pw, fd, dist, start, priced_out, lp, w, tuning, lp_threads,
-                                        budget.stage(tuning.bound_share, reserve + swaps),
-                                        tuning.lp_time_factor * lp_estimate if not budget.deterministic else math.inf)
-        # The models choose among the wide set's pair-weeks only (their triples are the wide set's):
-        # at large size a tenth of them (measured on city-large: 5.9 s → under 1 s to choose).
-        sel = np.flatnonzero(wide_mask)
-        pw_w = PairWeeks(pw.req[sel], pw.vol[sel], pw.week[sel], pw.days[sel], pw.complete)
-        reduced_w = reduced[sel] if reduced is not None else None
-        use_w = lp_use[sel] if lp_use is not None else used[sel] if used is not None else None
-        must_w = must[sel]
-        # The whole horizon's pair-weeks, the relaxations' values on them and the masks are not
-        # needed past this point; on city-large (10.8 million pair-weeks) they held ~250 MB while
-        # the week models were searched (the command's peak, measured: 1,817 → 1,563 MB).
-        # Kept where the holds may be released once the models holding them are proven (below).
-        release = (pw, lp) if priced_out is not None and lp is not None and lp.lp_optimal \
-            and not budget.deterministic and w.continuity else None
-        pw = used = must = wide_mask = reduced = lp_use = lp = None  # noqa: F841
-        just_released = False  # relax released holds: the same models are searched again
-        rate = _BuildRate(tuning.build_seconds_per_triple)
 
-        def relax(proven_plan: Plan) -> bool:
-            """Every week proven holding friends, with time left: release the holds that cost the pair
-            LP more than ``Tuning.hold_loss_proven`` (once); True if any was."""
-            nonlocal release, just_released
-            if release is None:
-                return False
-            rows, lp_free = release
-            release = None
-            more = _costly_holds(index, rows, fd, dist, proven_plan, priced_out, lp_free, w,
-                                 replace(tuning, hold_loss=tuning.hold_loss_proven), lp_threads,
-                                 budget.stage(tuning.bound_share, reserve + swaps), tuning.lp_time_factor * lp_estimate)
-            freed = more - priced_out
-            if freed:
-                log.debug("every week proven holding friends at %.2fs: %d holds released", budget.elapsed(),
-                          len(freed))
-            priced_out.update(freed)
-            just_released = bool(freed)
-            return just_released
+def _weeks(run: _Run, h: _Horizon, wide: Candidates, start: Plan, greedy: Plan, bounds: _Bounds,
+           friends: dict[int, int], after: float, tracker: _Tracker, previous: pd.DataFrame | None,
+           keep_before: date | None) -> _WeeksDone:
+    """Stage: the week models (the optimiser only), from ``start``, leaving ``after`` seconds: their
+    triples chosen (:func:`.select.model_set`), the friends they hold priced (:func:`_priced_out`,
+    :func:`_costly_holds`), searched (:func:`_optimise`); should every week be proven early, the models
+    grow (or release costly holds) and search again from that schedule."""
+    index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
+    if not run.optimiser or budget.over(run.reserve) or not len(wide):
+        h.release()
+        return _WeeksDone(start)
+    reserve = run.reserve + after
+    warm = {(s.req, s.vol) for s in greedy.sessions + start.sessions}
+    cap = _model_cap(index, budget, run.reserve, run.workers, tuning)
+    cuts_before = 0  # the timing cuts of the rounds before widening
+    widened_once = False
+    pw, lp = h.pw, h.lp
+    priced_out = _priced_out(index, pw, h.reduced, w, tuning) if wide.complete else None
+    if priced_out is not None and lp is not None and lp.lp_optimal and not complete_models(pw, tuning):
+        # Each LP solve within the free LP's allowance (its estimate × Tuning.lp_time_factor).
+        priced_out |= _costly_holds(index, pw, h.fd, h.dist, start, priced_out, lp, w, tuning, h.lp_threads,
+                                    budget.stage(tuning.bound_share, reserve),
+                                    tuning.lp_time_factor * h.lp_estimate if not budget.deterministic else math.inf)
+    # The models choose among the wide set's pair-weeks only (their triples are the wide set's):
+    # at large size a tenth of them (measured on city-large: 5.9 s → under 1 s to choose).
+    sel = np.flatnonzero(h.wide_mask)
+    pw_w = PairWeeks(pw.req[sel], pw.vol[sel], pw.week[sel], pw.days[sel], pw.complete)
+    reduced_w = h.reduced[sel] if h.reduced is not None else None
+    use_w = h.lp_use[sel] if h.lp_use is not None else h.used[sel] if h.used is not None else None
+    must_w = h.must[sel]
+    # Kept where the holds may be released once the models holding them are proven (below).
+    release = (pw, lp) if priced_out is not None and lp is not None and lp.lp_optimal \
+        and not budget.deterministic and w.continuity else None
+    h.release()
+    pw = lp = None  # noqa: F841
+    just_released = False  # relax released holds: the same models are searched again
+    rate = _BuildRate(tuning.build_seconds_per_triple)
 
-        while True:
-            model_mask = model_set(pw_w, dist, reduced_w, use_w, must_w | pair_mask(pw_w, warm), tuning, cap=cap)
-            model_keys = _pair_week_keys(pw_w, model_mask, index)
-            in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks
-                               + wide.week, model_keys)
-            complete_model = bool(model_mask.all()) and wide.complete
-            log.debug("week models: %d triples (cap %d, complete %s) at %.2fs", int(in_model.sum()), cap,
-                      complete_model, budget.elapsed())
-            # Widening: should every week be proven on its triples with much of the time left, the
-            # models take more triples and search again from that schedule (clock only: in effort
-            # mode the model size must not depend on the machine's speed).
-            widen = not complete_model and not budget.deterministic and cap < tuning.max_model_triples
-            plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
-                index, wide, np.flatnonzero(in_model), complete_model, agreed, start, bounds, w, seed, workers,
-                budget, reserve + swaps, tuning, tracker, friends, widen, priced_out,
-                hold=not complete_model or widened_once, relax=relax if release is not None else None, rate=rate,
-                price=complete_model and widened_once)
-            if not widened:
-                secondary["timing_cuts"] += cuts_before
-                break
-            cuts_before += secondary["timing_cuts"]
-            if just_released:  # the same models, fewer friends held, searched again from that schedule
-                just_released = False
-                if plan.weighted() > start.weighted():
-                    start = plan
-                warm |= {(s.req, s.vol) for s in plan.sessions}
-                continue
-            # Widened models hold the friends too, even once they hold every triple: a city of 12
-            # weeks (60 volunteers) proven on its thinned models, widened to complete models that
-            # only leaned, served 0.5 % more and kept one friend for 0.65 of the requests instead
-            # of 0.79 (measured 2026-12-02); the proof they might give is then not claimed.
-            widened_once = True
-            log.debug("every week proven on %d triples at %.2fs: widening", int(in_model.sum()), budget.elapsed())
+    def relax(proven_plan: Plan) -> bool:
+        """Every week proven holding friends, with time left: release the holds that cost the pair
+        LP more than ``Tuning.hold_loss_proven`` (once); True if any was."""
+        nonlocal release, just_released
+        if release is None:
+            return False
+        rows, lp_free = release
+        release = None
+        more = _costly_holds(index, rows, h.fd, h.dist, proven_plan, priced_out, lp_free, w,
+                             replace(tuning, hold_loss=tuning.hold_loss_proven), h.lp_threads,
+                             budget.stage(tuning.bound_share, reserve), tuning.lp_time_factor * h.lp_estimate)
+        freed = more - priced_out
+        if freed:
+            log.debug("every week proven holding friends at %.2fs: %d holds released", budget.elapsed(), len(freed))
+        priced_out.update(freed)
+        just_released = bool(freed)
+        return just_released
+
+    while True:
+        model_mask = model_set(pw_w, h.dist, reduced_w, use_w, must_w | pair_mask(pw_w, warm), tuning, cap=cap)
+        model_keys = _pair_week_keys(pw_w, model_mask, index)
+        in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks + wide.week,
+                           model_keys)
+        complete_model = bool(model_mask.all()) and wide.complete
+        log.debug("week models: %d triples (cap %d, complete %s) at %.2fs", int(in_model.sum()), cap,
+                  complete_model, budget.elapsed())
+        # Widening: should every week be proven on its triples with much of the time left, the
+        # models take more triples and search again from that schedule (clock only: in effort
+        # mode the model size must not depend on the machine's speed).
+        widen = not complete_model and not budget.deterministic and cap < tuning.max_model_triples
+        plan, model_bound, secondary, primary_before_continuity, proven_weeks, widened = _optimise(
+            index, wide, np.flatnonzero(in_model), complete_model, run.agreed, start, bounds, w, run.seed,
+            run.workers, budget, reserve, tuning, tracker, friends, widen, priced_out,
+            hold=not complete_model or widened_once, relax=relax if release is not None else None, rate=rate,
+            price=complete_model and widened_once)
+        if not widened:
+            secondary["timing_cuts"] += cuts_before
+            break
+        cuts_before += secondary["timing_cuts"]
+        if just_released:  # the same models, fewer friends held, searched again from that schedule
+            just_released = False
             if plan.weighted() > start.weighted():
                 start = plan
             warm |= {(s.req, s.vol) for s in plan.sessions}
-            cap = min(int(cap * widened), tuning.max_model_triples)
-        # The models' bound holds for every valid schedule only when they held every triple and
-        # nothing but pins (which are hard rules) was fixed.
-        if previous is not None and len(previous) or keep_before is not None:
-            model_bound = None
-    # Repair: offer whatever is still missing to the greedy inserter, then one friend per request.
-    filled = fill(plan, wide, out_of_time=budget.stage(1.0, reserve))
+            continue
+        # Widened models hold the friends too, even once they hold every triple: a city of 12
+        # weeks (60 volunteers) proven on its thinned models, widened to complete models that
+        # only leaned, served 0.5 % more and kept one friend for 0.65 of the requests instead
+        # of 0.79 (measured 2026-12-02); the proof they might give is then not claimed.
+        widened_once = True
+        log.debug("every week proven on %d triples at %.2fs: widening", int(in_model.sum()), budget.elapsed())
+        if plan.weighted() > start.weighted():
+            start = plan
+        warm |= {(s.req, s.vol) for s in plan.sessions}
+        cap = min(int(cap * widened), tuning.max_model_triples)
+    # The models' bound holds for every valid schedule only when they held every triple and
+    # nothing but pins (which are hard rules) was fixed.
+    if previous is not None and len(previous) or keep_before is not None:
+        model_bound = None
+    return _WeeksDone(plan, model_bound, secondary, primary_before_continuity, proven_weeks)
+
+
+def _repair(run: _Run, plan: Plan, wide: Candidates, after: float) -> Plan:
+    """Stage: offer whatever is still missing to the greedy inserter; for the optimiser, then by
+    moving one session out of the way."""
+    budget = run.budget
+    filled = fill(plan, wide, out_of_time=budget.stage(1.0, run.reserve))
     log.debug("repair: %d added, %d weighted, continuity %.3f at %.2fs", filled, plan.weighted(),
               _continuity(plan.sessions), budget.elapsed())
-    if method == "cpsat":
-        # Then by moving one session out of the way (measured on medium-alien-villages: +0.4 %, the
-        # sessions the timing dropped; 0 to 11 sessions on the other medium cities). A visiting
-        # friend's session moves only with all its weeks: moving them freely had served 0.3-0.6 % more
-        # on the alien cities but kept one friend for fewer requests (large-alien 0.658 → 0.620,
-        # medium-alien-villages 0.732 → 0.688, below the baseline's; measured 2026-12-02).
-        # Half of what is left, or all but the swaps' share when the weeks left more (skipped, or done early).
-        moved = fill_by_moving(plan, wide, agreed_keys, out_of_time=budget.stage(
-            0.5, reserve, at_least=budget.seconds(1.0, reserve + swaps)),
-            friends=held_friends(plan.sessions) if w.continuity else None)
+    if run.optimiser:
+        # Measured on medium-alien-villages: +0.4 %, the sessions the timing dropped; 0 to 11 sessions
+        # on the other medium cities. A visiting friend's session moves only with all its weeks:
+        # moving them freely had served 0.3-0.6 % more on the alien cities but kept one friend for
+        # fewer requests (large-alien 0.658 → 0.620, medium-alien-villages 0.732 → 0.688, below the
+        # baseline's; measured 2026-12-02). Half of what is left, or all but the swaps' share when the
+        # weeks left more (skipped, or done early).
+        moved = fill_by_moving(plan, wide, run.agreed_keys, out_of_time=budget.stage(
+            0.5, run.reserve, at_least=budget.seconds(1.0, run.reserve + after)),
+            friends=held_friends(plan.sessions) if run.weights.continuity else None)
         log.debug("repair by moving: %d added at %.2fs", moved, budget.elapsed())
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
+    return plan
+
+
+def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: Candidates, bounds: _Bounds,
+                       done: _WeeksDone, swap_friends: dict[int, int], trade_need: float) -> Plan:
+    """Stage: one visiting friend per request: the swaps (no priority lost), the trade for friends and
+    the cross-week neighbourhoods (what the continuity weight may give up, never from a proven
+    optimum); never below the warm start. Adds the neighbourhoods' figures to ``done.secondary``."""
+    index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
+    reserve = run.reserve
     # Sessions given up for friends after the swaps (see continuity.trade_for_friends), with its time
     # kept from them; never from a proven optimum: what the planner is shown as the most that can be
     # served stays that.
-    proven = plan.weighted() >= _reported_bound(bounds, model_bound)[0]
-    trade = method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0 and not proven \
-        and not budget.over(reserve + trade_need)
-    if method == "cpsat" and w.continuity > 0 and tuning.friend_worth > 0 and not trade:
+    proven = plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]
+    trading = run.optimiser and w.continuity > 0 and tuning.friend_worth > 0
+    trade = trading and not proven and not budget.over(reserve + trade_need)
+    if trading and not trade:
         log.debug("no trade for friends: %s", "a proven optimum" if proven else
                   f"{budget.seconds(1.0, reserve):.2f}s left, {trade_need:.2f}s needed")
     if w.continuity:
         for _pass in range(tuning.swap_passes):  # a move can open room for another
-            if not improve_continuity(plan, wide, agreed_keys, friends=swap_friends,
+            if not improve_continuity(plan, wide, run.agreed_keys, friends=swap_friends,
                                       deadline=budget.deadline - reserve - (trade_need if trade else 0.0)
                                       if not budget.deterministic else math.inf,
                                       tuning=tuning):
@@ -511,31 +668,30 @@ def solve(
         log.debug("swaps: continuity %.3f at %.2fs", _continuity(plan.sessions), budget.elapsed())
     if plan.weighted() < start.weighted():
         plan = start  # never worse than the coordinator's baseline (or the guided one)
-    if method == "cpsat" and w.continuity and plan is greedy:
+    if run.friends_wanted and plan is greedy:
         plan = Plan(index, greedy.sessions)  # the trade and the neighbourhoods change it: the baseline stays
     floor = plan.weighted()  # what the cross-week search may not go below
     if trade:
         floor = _trade_floor(plan, greedy, w, tuning)
-        traded, given = trade_for_friends(plan, wide, agreed_keys, w.continuity * tuning.friend_worth, floor,
+        traded, given = trade_for_friends(plan, wide, run.agreed_keys, w.continuity * tuning.friend_worth, floor,
                                           out_of_time=budget.stage(1.0, reserve))
         log.debug("traded for friends: %d requests for %d weighted, continuity %.3f at %.2fs", traded, given,
                   _continuity(plan.sessions), budget.elapsed())
     # Last, a few volunteers' whole horizon at a time searched again with continuity in the model
     # (crossweek): what the weeks apart and the swaps cannot do, changing which request-weeks are
     # served to keep a friend; as much as the trade may give up (nothing after a proven optimum).
-    if method == "cpsat" and w.continuity and not budget.over(reserve) and len(wide):
+    if run.friends_wanted and not budget.over(reserve) and len(wide):
         worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth if trade else 0.0
         work = budget.effort * tuning.cross_week_effort if budget.deterministic else math.inf
         end = budget.deadline - reserve
         if proven:  # only friends to gain: a share of the time taken, so a proof stays quick
             end = min(end, time.monotonic() + tuning.cross_week_proven_share * budget.elapsed())
-        tried, better = cross_week_search(plan, wide, agreed_keys, worth, floor, budget, end, seed, tuning, work,
-                                          threads=_threads(workers))
-        secondary["cross_week_searched"], secondary["cross_week_better"] = tried, better
+        tried, better = cross_week_search(plan, wide, run.agreed_keys, worth, floor, budget, end, run.seed, tuning,
+                                          work, threads=_threads(run.workers))
+        done.secondary["cross_week_searched"], done.secondary["cross_week_better"] = tried, better
         log.debug("cross-week: %d neighbourhoods, %d better: %d weighted, continuity %.3f at %.2fs", tried, better,
                   plan.weighted(), _continuity(plan.sessions), budget.elapsed())
-    return _finish(index, wide, plan, greedy, agreed, bounds, model_bound, method, budget, keep_before, secondary,
-                   primary_before_continuity, proven_weeks, len(wide), any(baseline_cut))
+    return plan
 
 
 def _at_weight(amount: float, weights: Weights) -> float:
