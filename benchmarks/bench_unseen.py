@@ -1,12 +1,14 @@
 """The command on cities nobody tuned for: random sizes, knobs, generators and time limits.
 
 Each city is drawn from a seeded random choice of size (20-800 volunteers, 1.2-2.5 citizens each,
-1-6 weeks), generator (``workbench generate`` with random knobs of
-:class:`workbench.scenario.generate.Knobs`, or ``benchmarks/alien_city.py`` with random villages and
-area) and time limit (3-60 s). Each is solved by ``workbench solve CITY --out DIR --time-limit L`` as a
-user runs it, and its schedule checked by ``workbench validate``. Per city it prints the wall time
-against the limit (the contract allows L + 1 s), the exit codes, weighted sessions ÷ the honest bound,
-status and continuity; the exit code is 1 if any command overran, failed or wrote an invalid schedule.
+1-6 weeks), generator (one third each: ``workbench generate`` with random knobs of
+:class:`workbench.scenario.generate.Knobs`; ``benchmarks/alien_city.py`` with random villages and
+area; ``benchmarks/styled_city`` with a random style and share of pinned requests; the two benchmark
+generators share no code with the project's) and time limit (3-60 s). Each is solved by
+``workbench solve CITY --out DIR --time-limit L`` as a user runs it, and its schedule checked by
+``workbench validate``. Per city it prints the wall time against the limit (the contract allows
+L + 1 s), the exit codes, weighted sessions ÷ the honest bound, status and continuity; the exit code
+is 1 if any command overran, failed or wrote an invalid schedule.
 
     python benchmarks/bench_unseen.py [--cities 12] [--seed 777] [--keep DIR]
 """
@@ -44,12 +46,19 @@ def draw(rnd: random.Random, folder: Path) -> tuple[str, float]:
     v = rnd.choice([20, 40, 80, 150, 300, 500, 800])
     c, w = int(v * rnd.uniform(1.2, 2.5)), rnd.choice([1, 2, 3, 4, 6])
     limit = float(rnd.choice([3, 5, 10, 20, 40]) if v <= 300 else rnd.choice([10, 20, 40, 60]))
-    if rnd.random() < 0.5:
+    kind = rnd.choice(["alien", "styled", "workbench"])
+    if kind == "alien":
         from alien_city import alien_tables, write
 
         knobs = {"villages": rnd.choice([0, 0, 3, 8]), "side_km": rnd.choice([5.0, 12.0, 30.0])}
         write(folder, *alien_tables(v, c, w, rnd.randrange(10**6), **knobs))
         what = f"alien {knobs}"
+    elif kind == "styled":
+        from styled_city import STYLES, write_city
+
+        style, pin_share = rnd.choice(sorted(STYLES)), rnd.choice([0.0, 0.03, 0.1, 0.25])
+        write_city(folder, style, v, c, w, rnd.randrange(10**6), pin_share=pin_share)
+        what = f"styled {style}, pin share {pin_share:g}"
     else:
         args = [a for k, vals in KNOBS.items() if rnd.random() < 0.4 for a in ("--knob", f"{k}={rnd.choice(vals)}")]
         done = workbench("generate", "--out", str(folder), "--volunteers", str(v), "--citizens", str(c),
