@@ -280,7 +280,7 @@ def test_pins_are_checked_in_the_same_pass_as_every_cell(make_scenario):
     )
     text = "\n".join(str(p) for p in _error(folder).problems)
     assert "volunteer_availability.csv, row 9, column 'end'" in text
-    assert "pins.csv, row 2: pin breaks hard rule" in text
+    assert "pins.csv, row 2, column 'start': pin breaks hard rule 8" in text
 
 
 def test_a_pin_whose_rows_are_broken_is_not_judged_again(make_scenario):
@@ -816,3 +816,15 @@ def test_big_files_are_read_the_same_way_as_small_ones(make_scenario, monkeypatc
                          pins__csv=None)
     table = workbench.load(good).volunteer_availability
     assert table.loc[20_002, "note"] == "a note\nover two lines" and len(table) == 60_000
+
+
+@pytest.mark.parametrize(("pin", "where"), [
+    ("r1,v1,2026-01-07,10:00", "column 'date': pin breaks hard rule 8"),  # v1 is absent that day
+    ("r1,v1,2026-01-05,16:00", "column 'start': pin breaks hard rule 8"),  # after v1's Monday
+    ("r3,v3,2026-01-05,13:00", "column 'volunteer_id': pin breaks hard rule 2"),  # v3 does not visit
+])
+def test_a_broken_pin_names_the_column_it_breaks_on(make_scenario, pin, where):
+    """A pin that breaks a hard rule is reported at the cell that breaks it: the day, the start or the volunteer."""
+    folder = make_scenario(pins__csv=f"request_id,volunteer_id,date,start\n{pin}\n")
+    text = "\n".join(str(p) for p in _error(folder).problems)
+    assert f"pins.csv, row 2, {where}" in text

@@ -453,7 +453,22 @@ def _check_pins(st: Settings, frames: dict[str, pd.DataFrame], checks: dict[str,
     )
     schedule, rows = pins_as_schedule(sub)
     for v in validate(sub, schedule, check_pins=False):
-        col.error(label, f"pin breaks hard rule {v.rule}: {v.message}", row=int(rows[v.row - 2]))
+        col.error(label, f"pin breaks hard rule {v.rule}: {v.message}", row=int(rows[v.row - 2]),
+                  column=_pin_column(v.rule, v.message))
+
+
+# The pins.csv column a broken hard rule is about: the volunteer's fit (rules 2-7, 12), the day (an
+# absence, the horizon, a one-off's date, a request twice a day or week), or the start (times).
+_PIN_COLUMN = {1: "request_id", 2: "volunteer_id", 3: "volunteer_id", 4: "volunteer_id", 5: "volunteer_id",
+               6: "volunteer_id", 7: "volunteer_id", 8: "start", 9: "date", 10: "start", 11: "start",
+               12: "volunteer_id", 13: "date"}
+
+
+def _pin_column(rule: int, message: str) -> str:
+    """The pins.csv column a pin's broken ``rule`` (and its ``message``) points at."""
+    if rule == 8 and ("absent" in message or "horizon" in message):
+        return "date"
+    return _PIN_COLUMN.get(rule, "request_id")
 
 
 __all__ = ["default_labels", "scenario_from_tables"]
