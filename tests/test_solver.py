@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from conftest import csv_frame
 import workbench
 from workbench.engine.bound import citizen_bound, lp_bound
 from workbench.engine.candidates import free_days, pair_checks, pair_weeks
+from workbench.engine.tuning import TUNING
 from workbench.index import index_of
 from workbench.scenario import edit
 from workbench.scenario.read import scenario_from_tables
@@ -340,3 +342,80 @@ def test_kept_past_follows_a_mode_the_request_no_longer_allows():
     assert past[key].reset_index(drop=True).equals(kept[key].reset_index(drop=True))
     phone_only = set(requests.loc[requests["mode"] == "phone", "request_id"])
     assert set(kept.loc[kept["request_id"].isin(phone_only), "mode"]) <= {"phone"}
+
+
+@pytest.mark.parametrize("pin_start, served", [
+    ("10:00", ["r1"]),  # the pin splits the morning: the 90-minute walk fits neither side
+    ("09:00", ["r1", "r2"]),  # the pin first: the walk follows it
+])
+def test_the_week_model_sees_a_pin_at_its_start(pin_start, served):
+    """An agreed session sits at its pinned start in the week model: what cannot fit around it is never
+    chosen, so no timing conflict has to be cut."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit;walk,da\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,walk,90\n",
+             availability="volunteer_id,day,start,end\nv1,mon,09:00,12:00\n",
+             pins=f"request_id,volunteer_id,date,start\nr1,v1,2026-01-05,{pin_start}\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10)
+    assert sorted(r.schedule["request_id"]) == served and r.status == "OPTIMAL"
+    assert r.kpis["timing_cuts"] == 0
+
+
+# The wide set thinned to each request's nearest volunteer, and no LP to add the pairs it would use.
+THIN = replace(TUNING, wide_all_up_to=0, wide_per_request=1, complete_up_to=0, lp_seconds_per_pair_week=1e9)
+
+
+@pytest.mark.parametrize("beyond, served", [(20, {("r1", "v1"), ("r2", "v2")}), (0, {("r1", "v1")})])
+def test_a_request_missing_a_session_is_offered_to_volunteers_beyond_the_thinned_wide_set(beyond, served):
+    """Where the wide set is thinned, a request still missing a session at the end goes to the nearest
+    volunteer outside it who has room (v1, the nearest to both, takes one session a week)."""
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN, beyond_per_request_week=beyond))
+    assert set(zip(r.schedule["request_id"], r.schedule["volunteer_id"])) == served
+    assert r.kpis["candidates_complete"] is False  # the stage is only for thinned sets
+
+
+@pytest.mark.parametrize("continuity, stand_in", [(None, False), (0, True)])
+def test_no_stand_in_from_beyond_the_wide_set_where_a_friend_is_worth_more(continuity, stand_in):
+    """A request its one volunteer serves (the friend to be) gets no stand-in from outside the wide set
+    where its sessions are worth less than a friend; with continuity weight 0 it does."""
+    vol = csv_frame(f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """)
+    s = scenario_from_tables({
+        "volunteers": vol,
+        "volunteer_availability": pd.DataFrame({"volunteer_id": vol["volunteer_id"], "day": "mon",
+                                                "start": "09:00", "end": "17:00"}),
+        "citizens": csv_frame(f"citizen_id,lat,lon,languages,priority\nc1,{NEAR},da,5\nc2,{NEAR},da,1\n"),
+        # r1, a one-off in the second week, takes v1 then: r2's friend-to-be cannot come that week.
+        "requests": csv_frame("request_id,citizen_id,activity,duration_min,date\nr1,c1,visit,60,2026-01-12\n"
+                              "r2,c2,visit,60,\n"),
+    }, {**SETTINGS, "weeks": 2})
+    weights = {} if continuity is None else {"continuity": continuity}
+    r = workbench.solve(s, method="cpsat", time_limit=10, weights=weights, tuning=THIN)
+    r2 = r.schedule[r.schedule["request_id"] == "r2"]
+    assert list(r2["date"]) == (["2026-01-05", "2026-01-12"] if stand_in else ["2026-01-05"])
+    assert set(r2["volunteer_id"]) == ({"v1", "v2"} if stand_in else {"v1"})
+
+
+def test_the_last_top_up_fills_what_the_stages_after_the_repair_left_free(monkeypatch):
+    """A request-week left missing by the stages after the repair (here a session the continuity stages
+    gave up) is filled again at the end, nothing moved."""
+    import workbench.engine.pipeline as pipeline
+
+    real = pipeline._continuity_stages
+
+    def giving_up(run, plan, *args, **kwargs):
+        plan = real(run, plan, *args, **kwargs)
+        plan.remove(next(s for s in plan.sessions if run.index.request_ids[s.req] == "r2"))
+        return plan
+
+    monkeypatch.setattr(pipeline, "_continuity_stages", giving_up)
+    s = tiny(**GREEDY_TRAP)
+    r = workbench.solve(s, method="cpsat", time_limit=10)
+    assert set(zip(r.schedule["request_id"], r.schedule["volunteer_id"])) == {("r1", "v2"), ("r2", "v1")}

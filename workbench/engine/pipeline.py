@@ -3,8 +3,8 @@
 ::
 
     agreed sessions → candidates → bound → greedy → warm start by moving → weekly
-        assignment (daily timing and cuts) → secondary aims → repair → continuity swaps
-        → trade for friends → cross-week neighbourhoods → check
+        assignment (daily timing and cuts) → secondary aims → repair → beyond the wide set
+        → continuity swaps → trade for friends → cross-week neighbourhoods → top-up → check
 
 1. **agreed** (:mod:`.agreed`): pins, and what of an agreed schedule still keeps
    the rules, are fixed; the rest is reported with the change that forced it.
@@ -29,13 +29,17 @@
    friends the weeks agree on.
 6. **repair**: the greedy inserter offers what is still missing, then places what it
    can by moving one session out of the way (a visiting friend's session only with all
-   its weeks); swaps make each request keep one visiting friend without losing priority;
+   its weeks); where the wide set was thinned (large cities), the request-weeks still missing
+   sessions are offered to the nearest volunteers outside it with room left; swaps make each
+   request keep one visiting friend without losing priority;
    then, unless the plan is a proven optimum, the few sessions of a request served by
    others than its friend may be given up where the ``continuity`` weight values the
    friend more (:func:`.continuity.trade_for_friends`). Last, the **cross-week
    neighbourhoods** (:mod:`.crossweek`): a few volunteers' sessions in every week planned
    again at once by CP-SAT, with the rules exact and continuity in the model, starting from
-   each request still served by several volunteers (it may give up what the trade may).
+   each request still served by several volunteers (it may give up what the trade may). A last
+   top-up offers what is still missing to the inserter once more, nothing moved. Neither adds a
+   stand-in to a request one volunteer serves where a friend is worth more than its sessions.
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
 all of it: friends are chosen for the horizon before the weeks (the weeks' LP with
@@ -305,7 +309,9 @@ def solve(
     tracker.update(phase="quick plan ready")
     done = _weeks(run, horizon, wide, start, greedy, bounds, friends, after_weeks, tracker, previous, keep_before)
     plan = _repair(run, done.plan, wide, after_weeks)
+    _beyond_wide(run, horizon, plan, wide, _first_day(index, keep_before))
     plan = _continuity_stages(run, plan, start, greedy, wide, bounds, done, swap_friends, trade_need)
+    _top_up(run, plan, wide)
     return _finish(index, wide, plan, greedy, agreed, bounds, done.model_bound, method, budget, keep_before,
                    done.secondary, done.primary_before_continuity, done.proven_weeks, len(wide), baseline_cut_short)
 
@@ -640,6 +646,76 @@ def _repair(run: _Run, plan: Plan, wide: Candidates, after: float) -> Plan:
     log.debug("weeks done: %d, continuity %.3f at %.2fs", plan.weighted(), _continuity(plan.sessions),
               budget.elapsed())
     return plan
+
+
+def _friends_to_keep(run: _Run, plan: Plan) -> dict[int, int]:
+    """Request → its volunteer, for the requests ``plan`` serves with one volunteer (twice or more, or
+    once: the friend to be) whose sessions are worth no more than a visiting friend as the trade for
+    friends values one (``weights.continuity × Tuning.friend_worth``): no stand-in is added to them
+    (none with continuity weight 0)."""
+    if not run.weights.continuity:
+        return {}
+    worth = run.weights.continuity * run.tuning.friend_worth
+    vols: dict[int, set[int]] = defaultdict(set)
+    for s in plan.sessions:
+        vols[s.req].add(s.vol)
+    return {r: next(iter(v)) for r, v in vols.items() if len(v) == 1 and run.index.priority[r] <= worth}
+
+
+def _top_up(run: _Run, plan: Plan, wide: Candidates) -> int:
+    """Stage, last: the request-weeks still missing sessions offered to the greedy inserter once more,
+    nothing moved (the trade and the neighbourhoods free room after the repair), no stand-in added
+    to a friend's request (:func:`_friends_to_keep`); returns the sessions added."""
+    ix = run.index
+    missing = [r for r in range(ix.n_requests) if any(plan.remaining(r, w) > 0 for w in range(ix.weeks))]
+    if not missing or not len(wide):
+        return 0
+    added = fill(plan, wide, request_order=missing, out_of_time=run.budget.stage(1.0, run.reserve),
+                 only=_friends_to_keep(run, plan))
+    log.debug("topped up: %d added, %d weighted at %.2fs", added, plan.weighted(), run.budget.elapsed())
+    return added
+
+
+def _beyond_wide(run: _Run, h: _Horizon, plan: Plan, wide: Candidates, first: int) -> int:
+    """Stage: where the wide set was thinned (large cities), the request-weeks still missing sessions
+    offered to the nearest volunteers outside it who have room left that week
+    (``Tuning.beyond_per_request_week`` per request-week) in ``Tuning.beyond_share`` of the time left; returns the
+    sessions added."""
+    index, budget, tuning = run.index, run.budget, run.tuning
+    if wide.complete or not run.optimiser or not tuning.beyond_per_request_week or budget.over(run.reserve):
+        return 0
+    out_of_time = budget.stage(tuning.beyond_share, run.reserve)
+    n_v, weeks = index.n_volunteers, index.weeks
+    served = np.zeros((index.n_requests, weeks), np.int64)
+    vol_n = np.zeros((n_v, weeks))
+    vol_min = np.zeros((n_v, weeks))
+    dur = index.duration
+    for s in plan.sessions:
+        served[s.req, s.day // 7] += 1
+        vol_n[s.vol, s.day // 7] += 1
+        vol_min[s.vol, s.day // 7] += dur[s.req]
+    missing = index.week_demand > served
+    offered = missing.any(axis=1)
+    keep = _friends_to_keep(run, plan)
+    offered[list(keep)] = False  # their friends are in the wide set: no stand-in from outside it
+    if not offered.any():
+        return 0
+    ok = np.logical_and.reduce(list(h.checks.values())) & offered[:, None]
+    pw = pair_weeks(index, ok, h.fd, out_of_time=out_of_time, distance=h.dist)
+    room = missing[pw.req, pw.week] & (vol_n[pw.vol, pw.week] < index.max_sessions[pw.vol]) \
+        & (vol_min[pw.vol, pw.week] + dur[pw.req] <= index.max_minutes[pw.vol])
+    keys = (pw.req.astype(np.int64) * n_v + pw.vol) * weeks + pw.week
+    room &= ~np.isin(keys, np.unique((wide.req.astype(np.int64) * n_v + wide.vol) * weeks + wide.week))
+    sel = np.flatnonzero(room)
+    rank = rank_within(pw.req[sel].astype(np.int64) * weeks + pw.week[sel], h.dist[pw.req[sel], pw.vol[sel]])
+    mask = np.zeros(len(pw), bool)
+    mask[sel[rank < tuning.beyond_per_request_week]] = True
+    extra = _candidates(index, h.fd, pw, mask, h.checks, h.dist, first, run.agreed, complete=False,
+                        out_of_time=lambda _built: out_of_time())
+    added = fill(plan, extra, out_of_time=out_of_time, only=keep)
+    log.debug("beyond the wide set: %d candidates for %d request-weeks, %d added, %d weighted at %.2fs", len(extra),
+              int(missing[offered].sum()), added, plan.weighted(), budget.elapsed())
+    return added
 
 
 def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: Candidates, bounds: _Bounds,
@@ -1055,6 +1131,10 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     in_model[list(fixed_by_pos)] = True
     model_cands = cands.subset(np.flatnonzero(in_model), complete=complete and not held)
     fixed_model = {model_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
+    # An agreed session keeps its start: the models' day rows, routes and sequencing see it there,
+    # not anywhere in the pair's free time.
+    for pos, s in fixed_model.items():
+        model_cands.starts[pos] = ((s.start, s.start),)
     start_weeks = sessions_by_week(start.sessions)
     threads = _week_threads(index, workers)
     rounds = math.ceil(weeks / threads)
