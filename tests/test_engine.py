@@ -701,6 +701,21 @@ def test_week_models_too_slow_to_build_in_the_time_left_keep_the_warm_start():
     assert r.kpis["weeks_proven"] == 0
 
 
+@pytest.mark.parametrize("after", [6.0, 0.0])
+def test_a_week_model_may_take_the_seconds_kept_for_the_stages_after_the_weeks(monkeypatch, after):
+    """A week model that fits the time left is built and searched even where the seconds kept for the
+    stages after the weeks (repair, swaps, neighbourhoods) would leave it too little: they only improve
+    what the weeks leave."""
+    s = tiny_city("city", seed=2, volunteers=6, citizens=10, weeks=1)
+    _ix, cands = all_candidates(s)
+    real = pipeline._after_weeks
+    monkeypatch.setattr(pipeline, "_after_weeks", lambda run, wide, start: (after, real(run, wide, start)[1]))
+    # Building a week is estimated at 2.5 s: twice that fits the 10 s, not what the 6 s leave.
+    tuning = Tuning(build_seconds_per_triple=2.5 / len(cands))
+    r = workbench.solve(s, time_limit=10, weights={"continuity": 0}, tuning=tuning)
+    assert r.kpis["weeks_proven"] == 1 and r.status == "OPTIMAL"
+
+
 def test_same_effort_and_seed_give_the_same_schedule_on_one_or_two_workers():
     """Research runs depend on work, not on the clock: identical schedules, whatever the threads."""
     s = workbench.generate(20, 40, 2, seed=9)
