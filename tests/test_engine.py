@@ -716,6 +716,17 @@ def test_a_week_model_may_take_the_seconds_kept_for_the_stages_after_the_weeks(m
     assert r.kpis["weeks_proven"] == 1 and r.status == "OPTIMAL"
 
 
+def test_a_week_built_alone_is_estimated_at_half_the_rate_measured_for_two_side_by_side():
+    """A one-week city builds its one model alone: estimated at half the rate measured for two weeks built
+    side by side, a model that fits that way is built and searched (here: 5.5 s to build by the two-week
+    rate, twice that over the 10 s; 2.75 s alone)."""
+    s = tiny_city("city", seed=2, volunteers=6, citizens=10, weeks=1)
+    _ix, cands = all_candidates(s)
+    tuning = Tuning(build_seconds_per_triple=5.5 / len(cands))
+    r = workbench.solve(s, time_limit=10, weights={"continuity": 0}, tuning=tuning)
+    assert r.kpis["weeks_proven"] == 1 and r.status == "OPTIMAL"
+
+
 def test_same_effort_and_seed_give_the_same_schedule_on_one_or_two_workers():
     """Research runs depend on work, not on the clock: identical schedules, whatever the threads."""
     s = workbench.generate(20, 40, 2, seed=9)
