@@ -587,8 +587,7 @@ def _weeks(run: _Run, h: _Horizon, wide: Candidates, start: Plan, greedy: Plan, 
     while True:
         model_mask = model_set(pw_w, h.dist, reduced_w, use_w, must_w | pair_mask(pw_w, warm), tuning, cap=cap)
         model_keys = _pair_week_keys(pw_w, model_mask, index)
-        in_model = np.isin((wide.req.astype(np.int64) * index.n_volunteers + wide.vol) * index.weeks + wide.week,
-                           model_keys)
+        in_model = np.isin(_week_keys(index, wide.req, wide.vol, wide.week), model_keys)
         complete_model = bool(model_mask.all()) and wide.complete
         log.debug("week models: %d triples (cap %d, complete %s) at %.2fs", int(in_model.sum()), cap,
                   complete_model, budget.elapsed())
@@ -688,15 +687,14 @@ def _beyond_wide(run: _Run, h: _Horizon, plan: Plan, wide: Candidates, first: in
     if wide.complete or not run.optimiser or not tuning.beyond_per_request_week or budget.over(run.reserve):
         return 0
     out_of_time = budget.stage(tuning.beyond_share, run.reserve)
-    n_v, weeks = index.n_volunteers, index.weeks
+    weeks, dur = index.weeks, index.duration
+    # The plan's own counts per request-week and volunteer-week, as arrays.
     served = np.zeros((index.n_requests, weeks), np.int64)
-    vol_n = np.zeros((n_v, weeks))
-    vol_min = np.zeros((n_v, weeks))
-    dur = index.duration
-    for s in plan.sessions:
-        served[s.req, s.day // 7] += 1
-        vol_n[s.vol, s.day // 7] += 1
-        vol_min[s.vol, s.day // 7] += dur[s.req]
+    vol_n = np.zeros((index.n_volunteers, weeks))
+    vol_min = np.zeros((index.n_volunteers, weeks))
+    for counts, into in ((plan.req_week_n, served), (plan.vol_week_n, vol_n), (plan.vol_week_min, vol_min)):
+        for (who, w), n in counts.items():
+            into[who, w] = n
     missing = index.week_demand > served
     offered = missing.any(axis=1)
     keep = _friends_to_keep(run, plan)
@@ -707,8 +705,8 @@ def _beyond_wide(run: _Run, h: _Horizon, plan: Plan, wide: Candidates, first: in
     pw = pair_weeks(index, ok, h.fd, out_of_time=out_of_time, distance=h.dist)
     room = missing[pw.req, pw.week] & (vol_n[pw.vol, pw.week] < index.max_sessions[pw.vol]) \
         & (vol_min[pw.vol, pw.week] + dur[pw.req] <= index.max_minutes[pw.vol])
-    keys = (pw.req.astype(np.int64) * n_v + pw.vol) * weeks + pw.week
-    room &= ~np.isin(keys, np.unique((wide.req.astype(np.int64) * n_v + wide.vol) * weeks + wide.week))
+    in_wide = np.unique(_week_keys(index, wide.req, wide.vol, wide.week))
+    room &= ~np.isin(_week_keys(index, pw.req, pw.vol, pw.week), in_wide)
     sel = np.flatnonzero(room)
     rank = rank_within(pw.req[sel].astype(np.int64) * weeks + pw.week[sel], h.dist[pw.req[sel], pw.vol[sel]])
     mask = np.zeros(len(pw), bool)
@@ -976,9 +974,14 @@ def _previous_pairs(index: ScenarioIndex, previous: pd.DataFrame) -> set[tuple[i
             if r in rp and v in vp}
 
 
+def _week_keys(index: ScenarioIndex, req: np.ndarray, vol: np.ndarray, week: np.ndarray) -> np.ndarray:
+    """One integer per (request, volunteer, week), for matching pair-weeks and triples."""
+    return (req.astype(np.int64) * index.n_volunteers + vol) * index.weeks + week
+
+
 def _pair_week_keys(pw: PairWeeks, mask: np.ndarray, index: ScenarioIndex) -> np.ndarray:
     sel = np.flatnonzero(mask)
-    return (pw.req[sel].astype(np.int64) * index.n_volunteers + pw.vol[sel]) * index.weeks + pw.week[sel]
+    return _week_keys(index, pw.req[sel], pw.vol[sel], pw.week[sel])
 
 
 def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, checks: dict, dist: np.ndarray,
