@@ -36,7 +36,7 @@ from workbench.engine.greedy import fill, fill_by_moving
 from workbench.engine.plan import Plan, Session
 from workbench.engine.select import model_set
 from workbench.engine.tuning import TUNING
-from workbench.engine.weekly import WeekSearch
+from workbench.engine.weekly import WeekSearch, primary_answer_wins
 from workbench.index import index_of
 from workbench.objective import Weights
 from workbench.scenario.generate import PRESETS
@@ -1022,6 +1022,40 @@ def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_m
     assert follows > 0 and {limit for kind, limit in searches if kind == "whole"} == {follows}
     assert {limit for kind, limit in searches if kind == "copy"} == ({0} if mend_rounds else set())
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
+
+@pytest.mark.parametrize(("gain", "proven", "friends_lost", "worth", "wins"), [
+    (0, True, 0, 0.25, False),  # nothing more served: the leaning answer stays
+    (12, False, 115, 0.25, False),  # a few points for half the friends' sessions, unproven
+    (12, True, 115, 0.25, True),  # proven: the friends are the later stages'
+    (40, False, 100, 0.25, True),  # more than the friends' sessions are worth
+    (1, False, 115, 0.0, True),  # friends worth nothing (continuity weight 0): any gain
+], ids=["no gain", "small gain", "proven", "large gain", "worth nothing"])
+def test_an_answer_of_the_primary_aim_alone_replaces_the_leaning_one_when_proven_or_worth_its_friends(
+        gain: int, proven: bool, friends_lost: int, worth: float, wins: bool):
+    """The rule that picks between a week's leaning answer and its primary-alone answer."""
+    assert primary_answer_wins(gain, proven, friends_lost, worth) is wins
+
+
+def test_a_proven_answer_of_the_primary_aim_alone_is_timed_whatever_friends_it_gives_up(make_scenario):
+    """The leaning answer gives v1 (every request's friend) c1 and c3; the primary aim alone serves all
+    three, proven: it is the answer timed, even with friends' sessions worth 100 points each."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0, Tuning(lean_session_worth=100.0))
+    v1 = ix.volunteer_pos["v1"]
+    ws.leaning = set(ws.with_friends({r: v1 for r in range(ix.n_requests)}))
+    c1, c3 = (int(ix.citizen_pos[c]) for c in ("c1", "c3"))
+    chosen = [int(t) for t in ws.wm.triples.tolist()
+              if int(cands.vol[t]) == v1 and int(ix.req_cit[int(cands.req[t])]) in (c1, c3)]
+    fixed = ws.wm.model.clone()  # the same variables: its answer is a complete hint of the model's
+    for j, t in enumerate(ws.wm.triples.tolist()):
+        fixed.add(ws.wm.x[j] == int(int(t) in chosen))
+    leaning = cp_model.CpSolver()
+    assert leaning.solve(fixed) == cp_model.OPTIMAL
+    answer, _work = ws._prove(leaning, chosen, time.monotonic() + 60, math.inf, math.inf, ws.wm.primary_expr())
+    assert ws._chosen_value(chosen) == 4 and ws._chosen_value(answer) == ws.model_bound == 6
+    assert ws._with_lean(answer) < ws._with_lean(chosen) == 2  # a friend's session given up for 2 points
 
 
 def test_mending_keeps_the_sessions_of_people_not_in_conflict_and_times_its_answer(make_scenario):

@@ -182,6 +182,15 @@ class Tuning:
     #: family's other two the same. At 0.3 / 0.7: 34 proven either way, under 2 s 18 / 17, 86.8 / 86.0 s
     #: in all, continuity 0.899 / 0.898 (one city's chaos, 2.5 s either way, is most of the difference).
     lean_search_share: float = 0.5
+    #: What a session with its request's friend is worth, in priority points at the default continuity
+    #: weight (in proportion to it), when an unproven week answer searched on the primary aim alone
+    #: would replace the leaning search's (``weekly.primary_answer_wins``; 0: any gain replaces it).
+    #: Measured 2026-12-05 on the independent generator's small cities (``benchmarks/styled_city``,
+    #: 10 s in process, three runs each; weighted / continuity): heavy-s 2,315 / 0.521 → 2,309 / 0.638,
+    #: mixed-1w (one week) 1,004 / 0.432 → 1,001 / 0.536; two runs each: pinned-s 1,292 / 0.897 →
+    #: 1,290 / 0.904; shifts-s, towns-s, phone-s, odd-s and the family's small cities the same (a
+    #: proven answer always wins).
+    lean_session_worth: float = 0.25
     #: At most this many rounds of search, timing and cuts in the primary stage (a stop for
     #: pathological weeks: measured, weeks end within 1–25 rounds, by the clock or the bound).
     cut_rounds: int = 50
