@@ -936,6 +936,13 @@ THREE_CALLS = {
 }
 
 
+# Three hour-long calls whose citizens are free 10:00-11:30 only: no two fit one after another.
+THREE_APART = {
+    **THREE_CALLS,
+    "citizen_availability.csv": "citizen_id,day,start,end\n" + "".join(f"c{k},mon,10:00,11:30\n" for k in (1, 2, 3)),
+}
+
+
 @pytest.mark.parametrize("city", [THREE_ON_THE_WAY, THREE_CALLS], ids=["visits with walks", "calls"])
 def test_without_energy_rows_the_week_model_allows_three_sessions_that_overflow_their_stretch(make_scenario, city):
     """The energy rows are the settings object's (``Tuning.energy_rows_per_day``): with none, the pairs alone
@@ -1444,6 +1451,75 @@ def test_the_energy_rows_computed_in_blocks_are_those_of_each_day_by_hand(seed):
         got[key] = int(list(lin.domain)[-1])  # the row's capacity: its domain is (-inf, capacity]
     expected = _energy_rows_by_hand(days, lo, end, dur)
     assert len(expected) > 50 and got == expected
+
+
+def _random_exclusions(rng: np.random.Generator, size: int, density: float) -> tuple[np.ndarray, np.ndarray]:
+    """A day's (exclusive, need) pair matrices as :func:`formulation._day_rows` passes them: sessions
+    whose windows keep them apart (symmetric), plus some of one request (exclusive, not needed)."""
+    apart = np.triu(rng.random((size, size)) < density, 1)
+    apart = apart | apart.T
+    request = rng.integers(0, max(1, size // 2), size)
+    same = request[:, None] == request[None, :]
+    np.fill_diagonal(same, False)
+    return apart | same, np.triu(apart & ~same, 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("density", [0.1, 0.5, 0.9])
+def test_the_clique_rows_of_a_day_forbid_exactly_its_pairs(seed: int, density: float):
+    """Every pair that cannot share a day is in a row, every clique row only holds sessions that pairwise
+    exclude each other: the rows allow what the pairs allow (by every choice of up to 12 sessions)."""
+    rng = np.random.default_rng(seed)
+    exclusive, need = _random_exclusions(rng, 12, density)
+    rows = list(formulation.exclusive_cliques(exclusive, need))
+    cliques = [mem for mem, _pairs in rows if len(mem)]
+    pairs = [(int(i), int(j)) for _mem, (a, b) in rows for i, j in zip(a, b)]
+    for mem in cliques:
+        assert len(mem) >= 3 and all(exclusive[i, j] for i in mem for j in mem if i != j)
+    every = np.array(list(itertools.product([0, 1], repeat=12)), bool)
+    by_rows = np.ones(len(every), bool)
+    for mem in cliques:
+        by_rows &= every[:, mem].sum(1) <= 1
+    for i, j in pairs:
+        by_rows &= ~(every[:, i] & every[:, j])
+    ni, nj = np.nonzero(need)
+    by_need = ~np.any(every[:, ni] & every[:, nj], axis=1)
+    ei, ej = np.nonzero(np.triu(exclusive, 1))
+    by_exclusive = ~np.any(every[:, ei] & every[:, ej], axis=1)
+    # Between the pairs needed and all exclusive pairs (those of one request are rows of their own).
+    assert np.all(by_rows <= by_need) and np.all(by_exclusive <= by_rows)
+    assert (density < 0.5) or len(cliques) >= 1
+
+
+def test_a_day_whose_sessions_all_exclude_each_other_is_one_row():
+    """Eight sessions, any two apart: one at-most-one row instead of 28 pairs."""
+    exclusive = ~np.eye(8, dtype=bool)
+    rows = list(formulation.exclusive_cliques(exclusive, np.triu(exclusive, 1)))
+    assert len(rows) == 1 and sorted(rows[0][0].tolist()) == list(range(8)) and not len(rows[0][1][0])
+
+
+@pytest.mark.parametrize("clique_triples", [0, 10**9], ids=["cliques", "pairs"])
+def test_a_week_model_with_clique_rows_or_pair_rows_has_the_same_optimum(clique_triples: int):
+    """Tiny cities of every kind: the week models' optimum, rows as cliques or as pairs, is the exact one."""
+    for kind, seed in (("city", 1), ("appointments", 2), ("alien", 3)):
+        s = tiny_city(kind, seed)
+        r = workbench.solve(s, time_limit=None, effort=2.0, tuning=Tuning(clique_triples=clique_triples))
+        assert r.objective == exact_optimum(s) and r.status == "OPTIMAL"
+
+
+def test_a_large_week_model_gets_clique_rows_and_a_small_one_pair_rows(make_scenario):
+    """Three sessions of one far-away volunteer's day, any two apart: one at-most-one row where the
+    model is large enough for cliques, three pair rows where it is not."""
+    s = workbench.load(make_scenario(**THREE_APART))
+    ix, cands = all_candidates(s)
+    triples = np.flatnonzero(cands.week == 0)
+    rows = {}
+    for clique_triples in (0, 10**9):
+        wm = formulation.build_week_model(ix, cands, triples, Weights(), fixed=set(),
+                                          tuning=Tuning(clique_triples=clique_triples))
+        cs = wm.model.proto.constraints
+        rows[clique_triples] = (sum(c.has_at_most_one() for c in cs), sum(c.has_bool_or() for c in cs))
+    assert rows[0] == (1, 0) and rows[10**9] == (0, 3)
 
 
 def test_the_time_kept_for_the_swaps_follows_the_sessions_served_not_the_demand():

@@ -182,6 +182,19 @@ class Tuning:
     #: family's other two the same. At 0.3 / 0.7: 34 proven either way, under 2 s 18 / 17, 86.8 / 86.0 s
     #: in all, continuity 0.899 / 0.898 (one city's chaos, 2.5 s either way, is most of the difference).
     lean_search_share: float = 0.5
+    #: Week models of at least this many triples state the pairs of a day's sessions that cannot both
+    #: take place as cliques (one at-most-one row per set of sessions any two of which exclude each
+    #: other; ``formulation.exclusive_cliques``), smaller ones as pair rows. Measured 2026-12-05: a city
+    #: of short windows and long trips (``generate --volunteers 220 --citizens 480 --weeks 3 --seed 4545
+    #: --preset city``, knobs window_scale 0.6, area_scale 6, limit_scale 2, one_off_share 0.5,
+    #: no_danish_scale 3; 30 s) has whole week models of ~22,000 triples and 392,537 rows as pairs,
+    #: 31,757 as cliques: peak memory 1,184 → 488 MB, and those models' search, which had found no
+    #: bound, proves one (the bound shown 3,282 → 3,240 for the same 3,230 served). On the small
+    #: cities' complete models (4,000-5,500 triples a week) the cliques cut the rows 2-4 times as well,
+    #: but proofs came later (small-appointments 2.0 → 2.7 s, small-alien-villages 1.5 → 1.7 s, three
+    #: runs each); large-city and large-alien (models of 10,000-25,000 triples a week, 120 s) the same
+    #: within one run's noise (0.9523 / 0.9520, 0.9702 / 0.9696).
+    clique_triples: int = 10_000
     #: What a session with its request's friend is worth, in priority points at the default continuity
     #: weight (in proportion to it), when an unproven week answer searched on the primary aim alone
     #: would replace the leaning search's (``weekly.primary_answer_wins``; 0: any gain replaces it).
