@@ -202,7 +202,8 @@ class Tuning:
     #: 10 s in process, three runs each; weighted / continuity): heavy-s 2,315 / 0.521 → 2,309 / 0.638,
     #: mixed-1w (one week) 1,004 / 0.432 → 1,001 / 0.536; two runs each: pinned-s 1,292 / 0.897 →
     #: 1,290 / 0.904; shifts-s, towns-s, phone-s, odd-s and the family's small cities the same (a
-    #: proven answer always wins).
+    #: proven answer always wins). The whole command on heavy-s (10 s): 2,317 / 0.549 and 2,308 / 0.459
+    #: without, 2,294 / 0.597 in three runs with (the same at 0.1): the friends cost it 0.8 % there.
     lean_session_worth: float = 0.25
     #: At most this many rounds of search, timing and cuts in the primary stage (a stop for
     #: pathological weeks: measured, weeks end within 1–25 rounds, by the clock or the bound).
