@@ -239,11 +239,12 @@ def exclusive_cliques(exclusive: np.ndarray,
     """Rows covering every pair of ``need`` (an upper-triangular boolean matrix, a subset of the
     symmetric ``exclusive``: pairs of which at most one may be chosen): cliques of ``exclusive`` of
     three or more, for an at-most-one row each, then the pairs no clique covers, each a row of its
-    own; yielded as (clique positions, (pairs' first, pairs' second positions)), every pair with
-    an empty clique. A clique's row is exact (every two of its members exclude each other) and
-    tighter than its pairs' rows in the linear relaxation; it replaces a dense day's quadratic
-    number of pair rows by a few (measured on a city of short windows and long trips: 18 rows per
-    candidate triple in the whole week models, 392,537 rows for 22,031 triples).
+    own; yielded as (clique positions, (pairs' first, pairs' second positions)): a clique with no
+    pairs, and last the uncovered pairs with an empty clique. A clique's row is exact (every two
+    of its members exclude each other) and tighter than its pairs' rows in the linear relaxation;
+    it replaces a dense day's quadratic number of pair rows by a few (measured on a city of short
+    windows and long trips: 18 rows per candidate triple in the whole week models, 392,537 rows for
+    22,031 triples).
 
     Greedy and deterministic: from the position with the most uncovered pairs, grow the clique by
     the common neighbour with the most uncovered pairs into it (then the most neighbours) while one
