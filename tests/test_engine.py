@@ -1291,6 +1291,23 @@ def test_a_visiting_friends_session_moves_to_another_volunteer_only_with_all_its
     assert not workbench.validate(s, plan.to_frame())
 
 
+def test_an_agreed_session_stays_when_its_requests_friend_would_move(make_scenario):
+    """c1's visit with v1 in week 2 is agreed: the repair by moving may not hand c1 to v2 for both weeks
+    to serve c2 in v1's hour (found on an unseen city of 800 volunteers, whose pin moved and failed the
+    final check)."""
+    s = workbench.load(make_scenario(**A_FRIENDS_SLOT))
+    ix, cands = all_candidates(s)
+    r1, v1 = ix.request_pos["r1"], ix.volunteer_pos["v1"]
+    plan = Plan(ix, [])
+    for i in range(len(cands)):
+        if cands.req[i] == r1 and cands.vol[i] == v1:
+            assert plan.try_add(r1, v1, int(cands.day[i]), cands.starts[i], True, False) is not None
+    agreed = next(x for x in plan.sessions if x.week == 1)
+    added = fill_by_moving(plan, cands, {(agreed.req, agreed.vol, agreed.day)}, friends={r1: v1})
+    got = {(ix.request_ids[x.req], ix.volunteer_ids[x.vol], x.week) for x in plan.sessions}
+    assert agreed in plan.sessions and added == 0 and got == {("r1", "v1", 0), ("r1", "v1", 1)}
+
+
 # "a shared call": c1 has two calls, one with v1 (any time 09:00-11:00) and one with v2 (free only
 # 10:00-11:00); v1 also calls c2, who is free only 09:00-10:00. Any two fit, all three do not: v1's
 # day puts c1's call with v1 at 10:00, c1's day puts it at 09:00. Only one start per session sees it.

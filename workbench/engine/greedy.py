@@ -147,8 +147,11 @@ def fill_by_moving(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int
     n_days = len(ix.dates)
 
     def rehome(b: Session, g: int) -> bool:
-        """Move ``b``'s request's other sessions (all with ``b``'s volunteer) to ``g``, or change nothing."""
+        """Move ``b``'s request's other sessions (all with ``b``'s volunteer) to ``g``, or change nothing
+        (nothing where one of them is agreed: an agreed session never moves)."""
         others = [x for dd in range(n_days) for x in plan.vol_day.get((b.vol, dd), ()) if x.req == b.req and x != b]
+        if any((x.req, x.vol, x.day) in fixed for x in others):
+            return False
         done: list[tuple[Session, Session]] = []
         for o in others:
             plan.remove(o)
