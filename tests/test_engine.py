@@ -1267,6 +1267,17 @@ A_FRIENDS_SLOT = {
 }
 
 
+def _c1_with_v1_every_week(s: workbench.Scenario) -> tuple:
+    """Every candidate, and a plan where v1 visits c1 (r1) on each of its candidate days."""
+    ix, cands = all_candidates(s)
+    r1, v1 = ix.request_pos["r1"], ix.volunteer_pos["v1"]
+    plan = Plan(ix, [])
+    for i in range(len(cands)):
+        if cands.req[i] == r1 and cands.vol[i] == v1:
+            assert plan.try_add(r1, v1, int(cands.day[i]), cands.starts[i], True, False) is not None
+    return ix, cands, plan
+
+
 @pytest.mark.parametrize(("absent", "friends", "expected"), [
     (False, True, {("r1", "v2", 0), ("r1", "v2", 1), ("r2", "v1", 0)}),  # the friend changes, for both weeks
     (True, True, {("r1", "v1", 0), ("r1", "v1", 1)}),  # v2 cannot take week 2: c1 keeps v1, c2 waits
@@ -1278,12 +1289,8 @@ def test_a_visiting_friends_session_moves_to_another_volunteer_only_with_all_its
     go to v2 (c1 keeps one friend); without friends to keep, it splits c1 between v1 and v2."""
     absences = "volunteer_id,from_date,to_date\n" + ("v2,2026-01-12,2026-01-18\n" if absent else "")
     s = workbench.load(make_scenario(**A_FRIENDS_SLOT, volunteer_absences__csv=absences))
-    ix, cands = all_candidates(s)
+    ix, cands, plan = _c1_with_v1_every_week(s)
     r1, v1 = ix.request_pos["r1"], ix.volunteer_pos["v1"]
-    plan = Plan(ix, [])
-    for i in range(len(cands)):
-        if cands.req[i] == r1 and cands.vol[i] == v1:
-            assert plan.try_add(r1, v1, int(cands.day[i]), cands.starts[i], True, False) is not None
     assert fill(plan, cands) == 0  # the filler alone cannot serve c2
     added = fill_by_moving(plan, cands, set(), friends={r1: v1} if friends else None)
     got = {(ix.request_ids[x.req], ix.volunteer_ids[x.vol], x.week) for x in plan.sessions}
@@ -1296,12 +1303,8 @@ def test_an_agreed_session_stays_when_its_requests_friend_would_move(make_scenar
     to serve c2 in v1's hour (found on an unseen city of 800 volunteers, whose pin moved and failed the
     final check)."""
     s = workbench.load(make_scenario(**A_FRIENDS_SLOT))
-    ix, cands = all_candidates(s)
+    ix, cands, plan = _c1_with_v1_every_week(s)
     r1, v1 = ix.request_pos["r1"], ix.volunteer_pos["v1"]
-    plan = Plan(ix, [])
-    for i in range(len(cands)):
-        if cands.req[i] == r1 and cands.vol[i] == v1:
-            assert plan.try_add(r1, v1, int(cands.day[i]), cands.starts[i], True, False) is not None
     agreed = next(x for x in plan.sessions if x.week == 1)
     added = fill_by_moving(plan, cands, {(agreed.req, agreed.vol, agreed.day)}, friends={r1: v1})
     got = {(ix.request_ids[x.req], ix.volunteer_ids[x.vol], x.week) for x in plan.sessions}
