@@ -93,3 +93,8 @@ class Weights:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+    def at_continuity(self, amount: float) -> float:
+        """A continuity allowance measured at the default continuity weight (the engine's
+        ``Tuning.hold_loss``, ``friend_trade_cap``, ``lean_session_worth``), in proportion to this weight."""
+        return amount * self.continuity / Weights().continuity

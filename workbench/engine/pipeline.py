@@ -771,18 +771,12 @@ def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: C
     return plan
 
 
-def _at_weight(amount: float, weights: Weights) -> float:
-    """A continuity allowance measured at the default continuity weight (``Tuning.hold_loss``,
-    ``Tuning.friend_trade_cap``), in proportion to the planner's weight."""
-    return amount * weights.continuity / Weights().continuity
-
-
 def _trade_floor(plan: Plan, greedy: Plan, weights: Weights, tuning: Tuning) -> int:
     """The fewest weighted sessions the trade for friends may leave of ``plan``: never below the
     coordinator's baseline, and at most ``tuning.friend_trade_cap`` of the plan given up at the default
     continuity weight, in proportion to the weight, so that the weight is the planner's trade-off
     (with the cap fixed, weight 80 kept one friend for 0.80 of medium-city's requests, as 20 did)."""
-    share = min(1.0, _at_weight(tuning.friend_trade_cap, weights))
+    share = min(1.0, weights.at_continuity(tuning.friend_trade_cap))
     return max(greedy.weighted(), math.ceil((1 - share) * plan.weighted()))
 
 
@@ -920,7 +914,7 @@ def _costly_holds(index: ScenarioIndex, pw: PairWeeks, fd: Any, dist: np.ndarray
     serves most through others are released, a quarter of them, then half, then all; then every
     hold. Each LP solve stops after ``seconds`` (its bound then stands as it is); ``out_of_time``
     ends the releases between solves. Measured: see ``Tuning.hold_loss``."""
-    allowed = _at_weight(tuning.hold_loss, weights)
+    allowed = weights.at_continuity(tuning.hold_loss)
     held = _holds(index, held_friends(start.sessions), priced_out)
     if not held or lp.pair_use is None:
         return set()
@@ -1321,7 +1315,7 @@ def _price_holds(index: ScenarioIndex, cands: Candidates, fixed_by_pos: dict[int
         return None, (0, 0)
     loss = [f.best_value - h.best_value for f, h in zip(priced, held_weeks)]
     value = sum(f.best_value for f in priced)
-    over = sum(loss) - _at_weight(tuning.price_loss, weights) * value
+    over = sum(loss) - weights.at_continuity(tuning.price_loss) * value
     taken = 0
     for k in sorted(range(index.weeks), key=lambda k: -loss[k]):
         if over <= 0 or loss[k] <= 0:

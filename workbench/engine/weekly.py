@@ -394,7 +394,7 @@ class WeekSearch:
             return chosen, work
         self.model_bound = min(self.model_bound, float(solver.best_objective_bound))
         mine = self._chosen(solver)
-        worth = self.tuning.lean_session_worth * self.weights.continuity / Weights().continuity
+        worth = self.weights.at_continuity(self.tuning.lean_session_worth)
         wins = primary_answer_wins(int(solver.objective_value) - self._chosen_value(chosen),
                                    solver.objective_value >= min(target, self.model_bound) - 1e-9,
                                    self._with_lean(chosen) - self._with_lean(mine), worth)
