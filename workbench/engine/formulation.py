@@ -153,7 +153,7 @@ def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarra
     # Relaxed timing (rules 8, 10, 11): booked minutes fit in the day's free minutes; two sessions
     # that cannot both fit in one day exclude each other; sessions that must lie inside one stretch
     # of the day fit in it one after another (see _day_rows).
-    _day_rows(index, cands, T, m, x, tuning.energy_rows_per_day, 3 if len(T) >= tuning.clique_triples else math.inf)
+    _day_rows(index, cands, T, m, x, tuning.energy_rows_per_day, cliques=len(T) >= tuning.clique_triples)
     for g in groups(np.stack([vol, day], axis=1)):
         if len(g) < 2:
             continue
@@ -176,15 +176,15 @@ def build_week_model(index: ScenarioIndex, cands: Candidates, triples: np.ndarra
 
 
 def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_model.CpModel, x: list,
-              rows_per_day: int, clique_pairs: float = 3) -> None:
+              rows_per_day: int, cliques: bool = True) -> None:
     """The day's timing rules (8, 10, 11), relaxed, per volunteer-day and citizen-day of the triples ``T``.
 
     - **Pairs**: ``x_i + x_j ≤ 1`` for two sessions that cannot both fit. Session i can precede j
       only if j's latest start leaves room for i's earliest start, i's duration and the trip from i
       to j; the pair fits if either order does. Trips count only between two sessions that must be
-      visits (either may otherwise be a call, and a call may take place during a trip). A day with
-      ``clique_pairs`` such pairs or more states them as cliques (:func:`exclusive_cliques`): a
-      short-windowed day excludes most pairs, and its rows grow with the square of its sessions.
+      visits (either may otherwise be a call, and a call may take place during a trip). With
+      ``cliques``, a day's pairs are stated as cliques (:func:`exclusive_cliques`): a short-windowed
+      day excludes most pairs, and its rows grow with the square of its sessions.
     - **Interval energy**: for a stretch [a, b] of the day, the sessions whose every possible
       placement lies inside it fit in it one after another: Σ dur·x ≤ b − a (no two at once); and of
       those that must be visits, each but the first comes after a trip of at least τ_i, the shortest
@@ -222,7 +222,8 @@ def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_mode
             apart = ~(before | before.T)
             need = np.triu(apart & ~same_request, 1)
             # Two of one request on a day exclude each other as well (rule 13): they may join a clique.
-            rows = exclusive_cliques(apart | same_request, need) if need.sum() >= clique_pairs \
+            # (A clique row needs three pairs to cover: fewer are pairs as they are.)
+            rows = exclusive_cliques(apart | same_request, need) if cliques and need.sum() >= 3 \
                 else iter([(np.zeros(0, np.int64), np.nonzero(need))])
             for members, pairs in rows:
                 if len(members):
