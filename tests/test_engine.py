@@ -44,6 +44,7 @@ from workbench.scenario.read import scenario_from_tables
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from alien_city import alien_tables  # noqa: E402  (the benchmarks' other generator)
+from styled_city import write_city  # noqa: E402  (the benchmarks' third generator)
 
 TINY = [(name, knobs) for name, knobs in PRESETS.items()]
 
@@ -980,6 +981,24 @@ def test_a_timed_day_forbids_what_its_start_ranges_and_walks_forbid(make_scenari
     assert r.status == "OPTIMAL" and r.objective == exact_optimum(s) == 5 and r.kpis["timing_cuts"] >= 1
 
 
+@pytest.mark.parametrize(("share", "threes"), [(TUNING.triple_rows_per_triple, 1), (0.0, None)],
+                         ids=["triple rows", "none"])
+def test_the_first_timing_conflict_of_a_week_brings_its_triple_rows(make_scenario, share: float,
+                                                                     threes: int | None):
+    """One far away: the first answer gives v1 all three, which the timing cannot place; from then on the
+    week model holds the row that any two of the three, not all, may share v1's Monday (none where the
+    settings give triple rows no share)."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0,
+                    Tuning(triple_rows_per_triple=share))
+    assert ws.threes is None and _most_sessions(ws) == 3
+    ws.primary(60.0, math.inf, math.inf)
+    assert ws.cuts >= 1 and ws.threes == threes and ws.best_value == exact_optimum(s) == 5
+    clauses = [c for c in ws.wm.model.proto.constraints if len(c.bool_or.literals) == 3]
+    assert len(clauses) == ws.cuts + (threes or 0)  # the cut (the same three) and the triple row
+
+
 # One far away, and a second volunteer beside v1 whom c3 will not have: the three fit only when v2
 # takes c1 or c2. A week model leaning to v1 for all three answers with v1's impossible day.
 ONE_FAR_AWAY_AND_A_SECOND = {
@@ -1516,6 +1535,84 @@ def test_a_day_whose_sessions_all_exclude_each_other_is_one_row():
     exclusive = ~np.eye(8, dtype=bool)
     rows = list(formulation.exclusive_cliques(exclusive, np.triu(exclusive, 1)))
     assert len(rows) == 1 and sorted(rows[0][0].tolist()) == list(range(8)) and not len(rows[0][1][0])
+
+
+def _times_together(ix, cands, sessions: list[int]) -> bool:
+    """The exact timing model places all ``sessions`` (candidate positions of one date)."""
+    dm = formulation.build_day_model(ix, cands, sessions, {}, all_present=True)
+    return cp_model.CpSolver().solve(dm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _linked_threes(ix, cands, T: np.ndarray) -> list[tuple[int, ...]]:
+    """Every three sessions of one date of different requests, two pairs of which share a volunteer or a
+    citizen (candidate positions), by brute force."""
+    def shared(a: int, b: int) -> bool:
+        return bool(cands.vol[a] == cands.vol[b] or ix.req_cit[cands.req[a]] == ix.req_cit[cands.req[b]])
+
+    out = []
+    for d in np.unique(cands.day[T]).tolist():
+        on = T[cands.day[T] == d].tolist()
+        for three in itertools.combinations(on, 3):
+            if len({int(cands.req[t]) for t in three}) == 3 and sum(
+                    shared(a, b) for a, b in itertools.combinations(three, 2)) >= 2:
+                out.append(three)
+    return out
+
+
+@pytest.mark.parametrize(("folder", "style", "seed", "size"), [
+    ("styled", "shifts", 3, (10, 30)), ("styled", "towns", 5, (10, 30)), ("styled", "oneoffs", 2, (8, 20)),
+    ("styled", "heavy", 1, (8, 20)), ("tiny", "appointments", 2, (6, 20))])
+def test_the_triple_rows_are_the_threes_the_exact_timing_cannot_place(tmp_path: Path, folder: str, style: str,
+                                                                      seed: int, size: tuple[int, int]):
+    """Every three linked sessions of a week, any two of which fit (the pairs sharing a person, each on its
+    own): a triple row exactly when the day's exact timing model cannot place all three."""
+    if folder == "styled":
+        write_city(tmp_path / style, style, volunteers=size[0], citizens=size[1], weeks=1, seed=seed)
+        s = workbench.load(tmp_path / style)
+    else:
+        s = tiny_city(style, seed, volunteers=size[0], citizens=size[1])
+    ix, cands = all_candidates(s)
+    T = np.flatnonzero(cands.week == 0)
+    rows = formulation.triple_rows(ix, cands, T, np.zeros(len(T), bool), 10**9, 10**9)
+    got = {tuple(sorted(r)) for r in T[rows].tolist()}
+    pair_fits: dict[tuple[int, int], bool] = {}
+    expected, checked = set(), 0
+    for three in _linked_threes(ix, cands, T):
+        pairs = [p for p in itertools.combinations(three, 2) if cands.vol[p[0]] == cands.vol[p[1]]
+                 or ix.req_cit[cands.req[p[0]]] == ix.req_cit[cands.req[p[1]]]]
+        if not all(pair_fits.setdefault(p, _times_together(ix, cands, list(p))) for p in pairs):
+            continue  # a pair that cannot share the day: the pair rows' (or no row at all, where the pair is
+            # apart only on ranges the pair rows relax)
+        checked += 1
+        if not _times_together(ix, cands, list(three)):
+            expected.add(tuple(sorted(three)))
+    assert checked >= 20 and expected and got == expected
+
+
+def _heavy_week(tmp_path: Path):
+    """A small city of long visits (the styled generator's heavy demand): its index, candidates, week 0."""
+    write_city(tmp_path / "heavy", "heavy", volunteers=8, citizens=20, weeks=1, seed=1)
+    ix, cands = all_candidates(workbench.load(tmp_path / "heavy"))
+    return ix, cands, np.flatnonzero(cands.week == 0)
+
+
+def test_no_agreed_session_takes_part_in_a_triple_row(tmp_path: Path):
+    """An agreed session's start is fixed, not its range: the rows of a week leave it out."""
+    ix, cands, T = _heavy_week(tmp_path)
+    rows = formulation.triple_rows(ix, cands, T, np.zeros(len(T), bool), 10**9, 10**9)
+    fixed = np.zeros(len(T), bool)
+    fixed[rows[0, 0]] = True
+    without = formulation.triple_rows(ix, cands, T, fixed, 10**9, 10**9)
+    assert len(without) < len(rows) and not np.isin(without, [rows[0, 0]]).any()
+
+
+def test_a_week_with_more_triple_rows_than_its_share_gets_none(tmp_path: Path):
+    """More rows than ``max_rows``: none, rather than a model the rows outnumber."""
+    ix, cands, T = _heavy_week(tmp_path)
+    n = len(formulation.triple_rows(ix, cands, T, np.zeros(len(T), bool), 10**9, 10**9))
+    assert n >= 2
+    assert len(formulation.triple_rows(ix, cands, T, np.zeros(len(T), bool), 10**9, n)) == n
+    assert len(formulation.triple_rows(ix, cands, T, np.zeros(len(T), bool), 10**9, n - 1)) == 0
 
 
 @pytest.mark.parametrize("clique_triples", [0, 10**9], ids=["cliques", "pairs"])

@@ -15,7 +15,9 @@ for every stretch [a, b] of a day, the sessions that can only take place inside
 it fit in it one after another, with the trips into every visit but the first
 (calls are left out of the trips, as a call may take place during a trip).
 Every valid week is a solution, so the model's bound is a bound of the week
-over its triples.
+over its triples. Once a week's answer has met a timing conflict, the model also
+gets the rows of every three linked sessions any two of which, not all three, can
+be timed (:func:`add_triple_rows`, where they are few).
 
 **Timing, one model per group of a date** (:func:`build_day_model`). The
 assigned sessions of a date that share a volunteer or a citizen get exact start
@@ -40,6 +42,7 @@ reporting what was given up.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterator
@@ -48,7 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..geo import haversine_matrix, travel_minutes_array
+from ..geo import haversine_matrix, haversine_pairs, travel_minutes_array
 from ..index import ScenarioIndex
 from ..objective import Weights
 from .candidates import Candidates, rank_within
@@ -233,6 +236,207 @@ def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_mode
             if len(g) >= 3:
                 days.append((g, gv, np.where(same_request, np.inf, trips)))
     _energy(days, lo, end, dur, m, x, rows_per_day)
+
+
+def add_triple_rows(index: ScenarioIndex, cands: Candidates, wm: WeekModel, fixed: set[int],
+                    tuning: Tuning = TUNING) -> int:
+    """The rows of :func:`triple_rows` in the week model, where they are few enough
+    (``Tuning.triple_rows_per_triple``); returns how many were added."""
+    T = wm.triples
+    fixed_mask = np.isin(T, np.fromiter(fixed, np.int64, len(fixed)))
+    rows = triple_rows(index, cands, T, fixed_mask, int(tuning.triple_checks_per_triple * len(T)),
+                       int(tuning.triple_rows_per_triple * len(T)))
+    for a, b, c in rows.tolist():
+        wm.model.add_bool_or([~wm.x[a], ~wm.x[b], ~wm.x[c]])
+    return len(rows)
+
+
+def triple_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, fixed: np.ndarray,
+                max_checks: int, max_rows: int) -> np.ndarray:
+    """Sets of three sessions, any two of which fit together, that cannot all three be timed: rows
+    ``x_a + x_b + x_c ≤ 2`` of the week model. Returned as positions into ``T`` (k × 3).
+
+    The three are linked by shared people: all on one volunteer's day, all on one citizen's day, or a
+    chain (a and b at one citizen's, b and c on one volunteer's day). Whether they fit is decided
+    exactly on their start ranges (:class:`_Precedence`). Trips count between two sessions that must
+    be visits only (as in :func:`_day_rows`), so a row never removes a valid week. Measured on a city
+    of short shifts (the independent generator's ``shifts``): of the timing conflicts of the week
+    models' answers, 57 of 86 were three sessions, 46 one volunteer's, which the energy rows did not
+    see (narrow start ranges, not too many minutes, made them conflict). ``fixed`` (a mask over
+    ``T``): agreed sessions, left out of every row (fixed on, what they leave of a day is the pair
+    and energy rows' to say). At most
+    ``max_checks`` sets are checked, the smallest days' first; where more than ``max_rows`` sets
+    cannot be timed, none is returned (see ``Tuning.triple_rows_per_triple``)."""
+    none = np.zeros((0, 3), np.int64)
+    if len(T) < 3:
+        return none
+    p = _Precedence(index, cands, T)
+    free = np.flatnonzero(~fixed)
+    vday = [g for g in groups(np.stack([p.vol[free], p.day[free]], axis=1)) if len(g) >= 2]
+    cday = [g for g in groups(np.stack([p.cit[free], p.day[free]], axis=1)) if len(g) >= 2]
+    vday = [free[g] for g in vday]
+    cday = [free[g] for g in cday]
+    same_day: list[np.ndarray] = []
+    left = max_checks
+    for g in sorted(vday + cday, key=len):
+        k = len(g)
+        count = k * (k - 1) * (k - 2) // 6
+        if k < 3:
+            continue
+        if count > left:
+            break
+        left -= count
+        same_day.append(g[_combinations(k, 3)])
+    tri = np.concatenate(same_day) if same_day else none
+    # A city where most sets cannot be timed (long sessions, short days) is given up on a sample.
+    sample = tri[::max(1, len(tri) // TRIPLE_SAMPLE)]
+    if len(sample) and (_rows_of(p, sample).mean() * len(tri) > max_rows):
+        return none
+    # Pairs of one person's day that fit (every other such pair has its own row already, or is one
+    # request twice a day, which rule 13 forbids); on a volunteer's day or a citizen's.
+    pairs = [(g[_combinations(len(g), 2)], on_vday) for on_vday, gs in ((True, vday), (False, cday)) for g in gs]
+    both = np.concatenate([q for q, _ in pairs] or [np.zeros((0, 2), np.int64)])
+    by_volunteer = np.concatenate([np.full(len(q), v) for q, v in pairs] or [np.zeros(0, bool)])
+    fit = p.fits(both) & (p.req[both[:, 0]] != p.req[both[:, 1]])
+    both, by_volunteer = both[fit], by_volunteer[fit]
+    n = len(T)
+    fitting = np.unique(both.min(axis=1) * n + both.max(axis=1))
+
+    def fit_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        key = np.minimum(a, b) * n + np.maximum(a, b)
+        at = np.minimum(np.searchsorted(fitting, key), max(len(fitting) - 1, 0))
+        return fitting[at] == key if len(fitting) else np.zeros(len(a), bool)
+
+    parts = [tri[fit_pair(tri[:, 0], tri[:, 1]) & fit_pair(tri[:, 0], tri[:, 2]) & fit_pair(tri[:, 1], tri[:, 2])]]
+    # Chains a-b-c: a on b's citizen's day with another volunteer, c on b's volunteer's day with
+    # another citizen; a and c share no one, so each chain has one middle.
+    parts.append(_chains(both, by_volunteer, p, left))
+    tri = np.concatenate(parts)
+    rows: list[np.ndarray] = []
+    found = 0
+    for k in range(0, len(tri), TRIPLE_BLOCK):
+        block = tri[k:k + TRIPLE_BLOCK]
+        rows.append(block[~p.fits(block)])
+        found += len(rows[-1])
+        if found > max_rows:
+            return none
+    return np.concatenate(rows) if rows else none
+
+
+def _rows_of(p: _Precedence, sets: np.ndarray) -> np.ndarray:
+    """Per set of three (rows of ``sets``) of three requests: any two fit, all three do not."""
+    distinct = (p.req[sets[:, 0]] != p.req[sets[:, 1]]) & (p.req[sets[:, 1]] != p.req[sets[:, 2]]) & (
+        p.req[sets[:, 0]] != p.req[sets[:, 2]])
+    return distinct & p.fits(sets[:, [0, 1]]) & p.fits(sets[:, [0, 2]]) & p.fits(sets[:, [1, 2]]) & ~p.fits(sets)
+
+
+def _chains(pairs: np.ndarray, by_volunteer: np.ndarray, p: _Precedence, most: int) -> np.ndarray:
+    """The chains a-b-c (rows) of fitting ``pairs``: (a, b) a pair of a citizen's day with two
+    volunteers, (b, c) of a volunteer's day with two citizens; at most ``most``, the middles with
+    fewest first."""
+    ends = []
+    for mask, other in ((~by_volunteer, p.vol), (by_volunteer, p.cit)):
+        q = pairs[mask]
+        q = np.concatenate([q, q[:, ::-1]])  # (middle, end) both ways
+        q = q[other[q[:, 0]] != other[q[:, 1]]]
+        ends.append(q[np.argsort(q[:, 0], kind="stable")])
+    a_side, c_side = ends
+    n = len(p.req)
+    count_a = np.bincount(a_side[:, 0], minlength=n)
+    count_c = np.bincount(c_side[:, 0], minlength=n)
+    start_a = np.concatenate([[0], np.cumsum(count_a)[:-1]])
+    start_c = np.concatenate([[0], np.cumsum(count_c)[:-1]])
+    per = count_a * count_c
+    middles = np.flatnonzero(per)
+    middles = middles[np.argsort(per[middles], kind="stable")]
+    middles = middles[np.cumsum(per[middles]) <= most]
+    if not len(middles):
+        return np.zeros((0, 3), np.int64)
+    b = np.repeat(middles, per[middles])
+    k = np.arange(len(b)) - np.repeat(np.cumsum(per[middles]) - per[middles], per[middles])
+    ia = start_a[b] + k // count_c[b]
+    ic = start_c[b] + k % count_c[b]
+    return np.stack([a_side[ia, 1], b, c_side[ic, 1]], axis=1)
+
+
+class _Precedence:
+    """Whether sessions (positions into a week model's triples) fit together on their start ranges,
+    decided exactly for a few at a time: for each order of them, each takes its earliest start after
+    those before it with whom it shares a volunteer (then with the trip between two must-visits) or a
+    citizen. For one order this is optimal, as every rule between them is a precedence; the sessions
+    fit if one order does."""
+
+    BIG = np.iinfo(np.int64).max // 4
+
+    def __init__(self, index: ScenarioIndex, cands: Candidates, T: np.ndarray) -> None:
+        self.index = index
+        self.req, self.vol, self.day = cands.req[T], cands.vol[T], cands.day[T]
+        self.cit = index.req_cit[self.req]
+        self.dur = index.duration[self.req].astype(np.int64)
+        self.visit = cands.in_person[T] & ~cands.phone[T]
+        ranges = [cands.starts[t] for t in T.tolist()]
+        width = max(map(len, ranges))
+        self.lo = np.full((len(T), width), self.BIG, np.int64)
+        self.hi = np.full((len(T), width), -1, np.int64)
+        for i, rs in enumerate(ranges):
+            for r, (a, b) in enumerate(rs):
+                self.lo[i, r], self.hi[i, r] = a, b
+
+    def _gap(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The least time from i's start to j's, i first, where they share a person; -BIG elsewhere."""
+        index = self.index
+        same_v, same_c = self.vol[i] == self.vol[j], self.cit[i] == self.cit[j]
+        trip = same_v & ~same_c & self.visit[i] & self.visit[j]
+        minutes = np.zeros(len(i), np.int64)
+        if trip.any():
+            ci, cj = self.cit[i[trip]], self.cit[j[trip]]
+            km = haversine_pairs(index.cit_lat[ci], index.cit_lon[ci], index.cit_lat[cj], index.cit_lon[cj])
+            minutes[trip] = travel_minutes_array(km, index.detour, index.speed[self.vol[i[trip]]])
+        return np.where(same_v | same_c, self.dur[i] + minutes, -self.BIG)
+
+    def _earliest(self, i: np.ndarray, after: np.ndarray) -> np.ndarray:
+        s = np.maximum(after[:, None], self.lo[i])
+        return np.where(s <= self.hi[i], s, self.BIG).min(axis=1)
+
+    def fits(self, sets: np.ndarray) -> np.ndarray:
+        """Per row of ``sets`` (k × m positions): whether its m sessions can all be timed."""
+        m = sets.shape[1]
+        gap = {(a, b): self._gap(sets[:, a], sets[:, b]) for a in range(m) for b in range(m) if a != b}
+        ok = np.zeros(len(sets), bool)
+        todo = np.arange(len(sets))  # the rows no order tried so far fits
+        for order in itertools.permutations(range(m)):
+            at: dict[int, np.ndarray] = {}
+            placed = np.ones(len(todo), bool)
+            for k, a in enumerate(order):
+                lower = np.full(len(todo), -self.BIG)
+                for b in order[:k]:
+                    g = gap[b, a][todo]
+                    lower = np.maximum(lower, np.where(g > -self.BIG, at[b] + g, -self.BIG))
+                at[a] = np.where(lower >= self.BIG, self.BIG, self._earliest(sets[todo, a], lower))
+                placed &= at[a] < self.BIG
+            ok[todo[placed]] = True
+            todo = todo[~placed]
+            if not len(todo):
+                break
+        return ok
+
+
+_COMBOS: dict[tuple[int, int], np.ndarray] = {}
+# Sets of three checked at once (their arrays: ~10 MB at this many; a city where most cannot be timed
+# is given up after a block or two).
+TRIPLE_BLOCK = 50_000
+# Sets of three whose share that cannot be timed decides whether a week gets triple rows at all.
+TRIPLE_SAMPLE = 5_000
+
+
+def _combinations(k: int, r: int) -> np.ndarray:
+    """Every set of ``r`` of ``range(k)``, as rows (kept for the day sizes that recur, up to 64)."""
+    got = _COMBOS.get((k, r))
+    if got is None:
+        got = np.array(list(itertools.combinations(range(k), r)), np.int64).reshape(-1, r)
+        if k <= 64:
+            _COMBOS[k, r] = got
+    return got
 
 
 def exclusive_cliques(exclusive: np.ndarray,

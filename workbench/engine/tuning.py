@@ -195,6 +195,21 @@ class Tuning:
     #: runs each); large-city and large-alien (models of 10,000-25,000 triples a week, 120 s) the same
     #: within one run's noise (0.9523 / 0.9520, 0.9702 / 0.9696).
     clique_triples: int = 10_000
+    #: A week's first timing conflict brings the rows of every three linked sessions (one volunteer's
+    #: day, one citizen's, or a chain through both) any two of which, not all three, can be timed
+    #: (``formulation.triple_rows``): where at most ``triple_rows_per_triple`` per triple of the model
+    #: (estimated on a sample first; more, and the week gets none), checking at most
+    #: ``triple_checks_per_triple`` sets per triple, the smallest days' first (~1 µs a set). Where
+    #: few, they are what the timing would otherwise find one round at a time; where many (long
+    #: sessions on short days: 20–80 per triple on the family's small cities and five of the styled
+    #: generator's), the energy rows see most of them and the rows would outnumber the model.
+    #: Measured 2026-12-05, in process, 10 s (small) / 30 s (medium), without → with: styled
+    #: shifts-s OPTIMAL in 5.0 → 2.4 s (2.2 rows per triple); the other 13 small cities give up on the
+    #: sample, their times within 0.3 s and values equal (heavy-s 2,315 → 2,308, its spread);
+    #: medium (shifts-m, pinned-m, towns-m, two unseen styled towns, medium-city, medium-alien)
+    #: within 0.11 % of the bound each.
+    triple_rows_per_triple: float = 3.0
+    triple_checks_per_triple: float = 150.0
     #: What a session with its request's friend is worth, in priority points at the default continuity
     #: weight (in proportion to it), when an unproven week answer searched on the primary aim alone
     #: would replace the leaning search's (``weekly.primary_answer_wins``; 0: any gain replaces it).
