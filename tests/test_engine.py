@@ -1639,6 +1639,39 @@ def test_a_large_week_model_gets_clique_rows_and_a_small_one_pair_rows(make_scen
     assert rows[0] == (1, 0) and rows[10**9] == (0, 3)
 
 
+@pytest.mark.parametrize(("weeks", "effort", "explored"), [(3, None, True), (4, None, False), (3, 20.0, False)],
+                         ids=["3 weeks on 2 threads", "4 weeks on 2 threads", "effort mode"])
+def test_a_thread_the_weeks_leave_idle_searches_the_weeks_done_unproven(monkeypatch, weeks: int,
+                                                                        effort: float | None, explored: bool):
+    """Three weeks on two threads leave one idle for the last week's turn: it searches on the weeks whose
+    primary stage ended unproven (here every week, made so), each once, within the stage; four weeks leave
+    none idle, and effort mode never does it (which weeks end first depends on the clock)."""
+    primary, more = WeekSearch.primary, WeekSearch.explore_more
+    calls: list[tuple[int, bool, float]] = []
+
+    def unproven(self, *args, **kwargs):
+        primary(self, *args, **kwargs)
+        self.proven = False
+
+    def spy(self, seconds: float) -> None:
+        calls.append((self.week, self.proven, seconds))
+        more(self, seconds)
+
+    monkeypatch.setattr(WeekSearch, "primary", unproven)
+    monkeypatch.setattr(WeekSearch, "explore_more", spy)
+    s = workbench.generate(12, 30, weeks, seed=2)
+    r = workbench.solve(s, time_limit=None if effort else 6.0, effort=effort, workers=2)
+    assert workbench.validate(s, r.schedule) == []
+    if not explored:
+        assert calls == []
+        return
+    # The idle thread takes the weeks in the order they end, each once (a tiny city's last week may end
+    # while it searches, and is searched on too).
+    explored_weeks = [week for week, _proven, _seconds in calls]
+    assert 1 <= len(explored_weeks) == len(set(explored_weeks)) <= 3
+    assert all(not proven and 0 < seconds < 6.0 for _week, proven, seconds in calls)
+
+
 def test_the_time_kept_for_the_swaps_follows_the_sessions_served_not_the_demand():
     """Four volunteers for 150 citizens serve 22 of ~370 sessions: with swaps priced at 0.05 s a session,
     keeping their time by the demand (~19 s) would leave an 8 s limit no week search; by the warm start's

@@ -23,7 +23,9 @@
    is mended around the conflict before the whole model searches again. It stops at
    the week's bound. A week its whole model has not proven spends its last share of
    time on neighbourhood searches (the best answer fixed but the requests around a
-   citizen still missing a session; their size adapts to the week). Thinned models
+   citizen still missing a session; their size adapts to the week); where the weeks do not
+   fill every thread (3 weeks on 2 cores), the idle one goes on with such searches of the
+   weeks done unproven until the stage ends. Thinned models
    that every week proves optimal early grow (``Tuning.widen_factor``) and search
    again. Then the other aims, keeping the primary value and the sessions with the
    friends the weeks agree on.
@@ -1190,11 +1192,41 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         tracker.update(k, ws.best_value, done=True)
         return ws
 
-    def primary(k: int) -> None:
-        searches[k] = week_search(k, model_cands, fixed_model, int(week_triples[k]), start_weeks.get(k, []),
-                                  time_primary / rounds)
+    t_primary = time.monotonic() + time_primary
+    unproven: list[int] = []  # weeks whose primary stage ended unproven, in the order they ended
+    lock = threading.Lock()
 
-    run(primary)
+    def primary(k: int) -> None:
+        ws = searches[k] = week_search(k, model_cands, fixed_model, int(week_triples[k]), start_weeks.get(k, []),
+                                       time_primary / rounds)
+        if ws is not None and not ws.proven:
+            with lock:
+                unproven.append(k)
+
+    def idle(_slot: int) -> None:
+        """A thread the weeks leave idle (their number not a multiple of the threads: 3 weeks on 2 cores
+        leave one a third of the stage) searches neighbourhoods of the weeks done unproven until the
+        stage's end, each a share of the time left. Not in effort mode: which weeks are done first
+        depends on the clock."""
+        while True:
+            with lock:
+                if not unproven:
+                    return
+                k = unproven.pop(0)
+                share = 1 + len(unproven)
+            ws = searches[k]
+            if ws is not None:
+                ws.explore_more((t_primary - time.monotonic()) / share)
+                tracker.update(k, ws.best_value, done=True)
+
+    slots = 0 if budget.deterministic else rounds * threads - weeks
+    if slots:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            waits = [pool.submit(primary, k) for k in range(weeks)] + [pool.submit(idle, i) for i in range(slots)]
+            for w in waits:
+                w.result()
+    else:
+        run(primary)
     rate.measured(built, tuning)
     free_bounds: list[float] | None = None
     primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)

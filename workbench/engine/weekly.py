@@ -116,6 +116,7 @@ class WeekSearch:
     sequenced: set[tuple[bool, int, int]] = field(default_factory=set)  # (volunteer?, who, day) sequenced
     routed: set[tuple[bool, int, int]] = field(default_factory=set)  # (volunteer?, who, day) tried as routes
     threes: int | None = None  # the triple rows added at the first timing conflict (None: not yet)
+    _aim: tuple[cp_model.LinearExpr, float, int] | None = None  # the primary stage's (objective, target, scale)
 
     def __post_init__(self) -> None:
         triples = np.flatnonzero(self.cands.week == self.week)
@@ -292,6 +293,7 @@ class WeekSearch:
         scale = len(leaning) + 1
         objective = cp_model.LinearExpr.weighted_sum(
             self.wm.x, [scale * c + (j in leaning) for j, c in enumerate(self.wm.primary_coeffs)])
+        self._aim = (objective, target, scale)
         # The whole model's searches stop where the neighbourhoods' share begins (see _explore).
         explore_work = work * self.tuning.explore_share if math.isfinite(work) else 0.0
         end_work = work - explore_work
@@ -373,6 +375,16 @@ class WeekSearch:
             self.proven = self._reached(target)
         log.debug("week %d primary: %d (model bound %s, %d cuts, proven %s) at %.2fs", self.week, self.best_value,
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
+
+    def explore_more(self, seconds: float) -> None:
+        """After its primary stage ended unproven: more neighbourhood searches of the same aim for
+        ``seconds`` (on a thread the other weeks leave idle, see ``pipeline._optimise``)."""
+        if self.proven or self._aim is None or self.budget.over():
+            return
+        objective, target, scale = self._aim
+        self._explore(objective, min(time.monotonic() + seconds, self.hard_end), math.inf,
+                      self._stop_at(target, scale))
+        self.proven = self._reached(target)
 
     def _prove(self, leaning: cp_model.CpSolver, chosen: list[int], t_end: float, work: float, target: float,
                objective: cp_model.LinearExpr) -> tuple[list[int], float]:
