@@ -201,7 +201,7 @@ class Tuning:
     #: (estimated on a sample first; more, and the week gets none), checking at most
     #: ``triple_checks_per_triple`` sets per triple, the smallest days' first (~1 µs a set). Where
     #: few, they are what the timing would otherwise find one round at a time; where many (long
-    #: sessions on short days: 20–80 per triple on the family's small cities and five of the styled
+    #: sessions on short days: 16–80 per triple on the family's small cities and five of the styled
     #: generator's), the energy rows see most of them and the rows would outnumber the model.
     #: Measured 2026-12-05, in process, 10 s (small) / 30 s (medium), without → with: styled
     #: shifts-s OPTIMAL in 5.0 → 2.4 s (2.2 rows per triple); the other 13 small cities give up on the
