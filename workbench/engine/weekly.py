@@ -116,7 +116,8 @@ class WeekSearch:
     sequenced: set[tuple[bool, int, int]] = field(default_factory=set)  # (volunteer?, who, day) sequenced
     routed: set[tuple[bool, int, int]] = field(default_factory=set)  # (volunteer?, who, day) tried as routes
     threes: int | None = None  # the triple rows added at the first timing conflict (None: not yet)
-    _aim: tuple[cp_model.LinearExpr, float, int] | None = None  # the primary stage's (objective, target, scale)
+    # the primary stage's (objective, target, scale), for the searches after it (explore_more)
+    _aim: tuple[cp_model.LinearExpr, float, int] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         triples = np.flatnonzero(self.cands.week == self.week)
