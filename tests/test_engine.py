@@ -999,6 +999,18 @@ def test_the_first_timing_conflict_of_a_week_brings_its_triple_rows(make_scenari
     assert len(clauses) == ws.cuts + (threes or 0)  # the cut (the same three) and the triple row
 
 
+@pytest.mark.parametrize(("seconds_left", "threes"), [(math.inf, 1), (1e-3, 0)], ids=["time", "no time"])
+def test_a_week_checks_no_more_threes_than_its_time_left_allows(make_scenario, seconds_left: float, threes: int):
+    """Checking the threes cannot be interrupted: with a millisecond left (and 0.5 s a set) a week checks
+    none; with time, v1's three on Monday get their row."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(60.0, None, None), 0, Tuning(triple_seconds_per_check=0.5))
+    ws.hard_end = time.monotonic() + seconds_left
+    ws._add_threes()
+    assert ws.threes == threes
+
+
 # One far away, and a second volunteer beside v1 whom c3 will not have: the three fit only when v2
 # takes c1 or c2. A week model leaning to v1 for all three answers with v1's impossible day.
 ONE_FAR_AWAY_AND_A_SECOND = {

@@ -239,13 +239,14 @@ def _day_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, m: cp_mode
 
 
 def add_triple_rows(index: ScenarioIndex, cands: Candidates, wm: WeekModel, fixed: set[int],
-                    tuning: Tuning = TUNING) -> int:
+                    tuning: Tuning = TUNING, most_checks: float = math.inf) -> int:
     """The rows of :func:`triple_rows` in the week model, where they are few enough
-    (``Tuning.triple_rows_per_triple``); returns how many were added."""
+    (``Tuning.triple_rows_per_triple``), checking at most ``most_checks`` sets (and
+    ``Tuning.triple_checks_per_triple`` per triple); returns how many were added."""
     T = wm.triples
     fixed_mask = np.isin(T, np.fromiter(fixed, np.int64, len(fixed)))
-    rows = triple_rows(index, cands, T, fixed_mask, int(tuning.triple_checks_per_triple * len(T)),
-                       int(tuning.triple_rows_per_triple * len(T)))
+    checks = min(tuning.triple_checks_per_triple * len(T), most_checks)
+    rows = triple_rows(index, cands, T, fixed_mask, int(checks), int(tuning.triple_rows_per_triple * len(T)))
     for a, b, c in rows.tolist():
         wm.model.add_bool_or([~wm.x[a], ~wm.x[b], ~wm.x[c]])
     return len(rows)

@@ -210,6 +210,9 @@ class Tuning:
     #: within 0.11 % of the bound each.
     triple_rows_per_triple: float = 3.0
     triple_checks_per_triple: float = 150.0
+    #: Seconds to check one set of three, for the clock's cap on them (measured 0.6 µs: shifts-m's
+    #: week, 486,000 sets in 0.3 s; doubled for two weeks side by side).
+    triple_seconds_per_check: float = 1e-6
     #: What a session with its request's friend is worth, in priority points at the default continuity
     #: weight (in proportion to it), when an unproven week answer searched on the primary aim alone
     #: would replace the leaning search's (``weekly.primary_answer_wins``; 0: any gain replaces it).

@@ -200,9 +200,12 @@ class WeekSearch:
         conflict: a week whose first answer times whole never pays for them; up front, in every
         week model, they were measured (2026-12-05, in process, 30 s) to win or lose a few tenths of
         a percent by city (shifts-m 0.9626 → 0.9661, pinned-m 0.9609 → 0.9569, towns-m 0.9774 →
-        0.9761; two others equal)."""
+        0.9761; two others equal). Checking them is not interruptible: with the clock, at most as many
+        sets as half the week's time left allows (``Tuning.triple_seconds_per_check``)."""
         t0 = time.monotonic()
-        self.threes = add_triple_rows(self.index, self.cands, self.wm, set(self.fixed), self.tuning)
+        most = math.inf if self.budget.deterministic else \
+            (self.hard_end - t0) / 2 / self.tuning.triple_seconds_per_check
+        self.threes = add_triple_rows(self.index, self.cands, self.wm, set(self.fixed), self.tuning, most)
         log.debug("week %d: %d triple rows (%.2fs)", self.week, self.threes, time.monotonic() - t0)
 
     def _days_of(self, group: list[int]) -> set[tuple[bool, int, int]]:
