@@ -273,10 +273,8 @@ def triple_rows(index: ScenarioIndex, cands: Candidates, T: np.ndarray, fixed: n
         return none
     p = _Precedence(index, cands, T)
     free = np.flatnonzero(~fixed)
-    vday = [g for g in groups(np.stack([p.vol[free], p.day[free]], axis=1)) if len(g) >= 2]
-    cday = [g for g in groups(np.stack([p.cit[free], p.day[free]], axis=1)) if len(g) >= 2]
-    vday = [free[g] for g in vday]
-    cday = [free[g] for g in cday]
+    vday = [free[g] for g in groups(np.stack([p.vol[free], p.day[free]], axis=1)) if len(g) >= 2]
+    cday = [free[g] for g in groups(np.stack([p.cit[free], p.day[free]], axis=1)) if len(g) >= 2]
     same_day: list[np.ndarray] = []
     left = max_checks
     for g in sorted(vday + cday, key=len):

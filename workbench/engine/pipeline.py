@@ -1151,13 +1151,18 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         # A stage whose answer cannot be timed searches again with a cut: a few rounds' worth.
         return min(work_for(share), tuning.stage_work_rounds * cap)
 
-    def run(fn: Callable[[int], None]) -> None:
+    def run(fn: Callable[[int], None], idle: Callable[[int], None] | None = None, slots: int = 0) -> None:
+        """``fn`` for every week, side by side on the threads; then ``idle`` once per slot
+        (``slots`` threads the weeks leave idle in their last round)."""
         if threads == 1:
             for k in range(weeks):
                 fn(k)
         else:
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(fn, range(weeks)))
+                waits = [pool.submit(fn, k) for k in range(weeks)]
+                waits += [pool.submit(idle, i) for i in range(slots) if idle is not None]
+                for w in waits:
+                    w.result()
 
     # Stage 1: the primary aim, per week, until the bound is reached or the share is spent, leaning
     # to the warm start's volunteers among equally good answers (see WeekSearch.primary).
@@ -1219,14 +1224,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
                 ws.explore_more((t_primary - time.monotonic()) / share)
                 tracker.update(k, ws.best_value, done=True)
 
-    slots = 0 if budget.deterministic else rounds * threads - weeks
-    if slots:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            waits = [pool.submit(primary, k) for k in range(weeks)] + [pool.submit(idle, i) for i in range(slots)]
-            for w in waits:
-                w.result()
-    else:
-        run(primary)
+    run(primary, idle, 0 if budget.deterministic else rounds * threads - weeks)
     rate.measured(built, tuning)
     free_bounds: list[float] | None = None
     primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)

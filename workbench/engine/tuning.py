@@ -204,8 +204,9 @@ class Tuning:
     #: sessions on short days: 16–80 per triple on the family's small cities and five of the styled
     #: generator's), the energy rows see most of them and the rows would outnumber the model.
     #: Measured 2026-12-05, in process, 10 s (small) / 30 s (medium), without → with: styled
-    #: shifts-s OPTIMAL in 5.0 → 2.4 s (2.2 rows per triple); the other 13 small cities give up on the
-    #: sample, their times within 0.3 s and values equal (heavy-s 2,315 → 2,308, its spread);
+    #: shifts-s OPTIMAL in 5.0 → 2.4 s (2.2 rows per triple); the other 13 small cities get none (8 give
+    #: up on the sample, 5 never meet a conflict), their times within 0.3 s and values equal (heavy-s
+    #: 2,315 → 2,308, its spread);
     #: medium (shifts-m, pinned-m, towns-m, two unseen styled towns, medium-city, medium-alien)
     #: within 0.11 % of the bound each.
     triple_rows_per_triple: float = 3.0
