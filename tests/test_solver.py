@@ -361,7 +361,8 @@ def test_the_week_model_sees_a_pin_at_its_start(pin_start, served):
 
 
 # The wide set thinned to each request's nearest volunteer, and no LP to add the pairs it would use.
-THIN = replace(TUNING, wide_all_up_to=0, wide_per_request=1, complete_up_to=0, lp_seconds_per_pair_week=1e9)
+THIN = replace(TUNING, wide_all_up_to=0, wide_per_request=1, wide_per_volunteer=0, complete_up_to=0,
+               lp_seconds_per_pair_week=1e9)
 
 
 @pytest.mark.parametrize("beyond, served", [(20, {("r1", "v1"), ("r2", "v2")}), (0, {("r1", "v1")})])
@@ -376,6 +377,24 @@ def test_a_request_missing_a_session_is_offered_to_volunteers_beyond_the_thinned
     r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN, beyond_per_request_week=beyond))
     assert set(zip(r.schedule["request_id"], r.schedule["volunteer_id"])) == served
     assert r.kpis["candidates_complete"] is False  # the stage is only for thinned sets
+
+
+@pytest.mark.parametrize("per_volunteer, sessions", [(2, 2), (0, 1)])
+def test_a_volunteer_among_no_requests_nearest_keeps_its_own_nearest_requests_in_the_wide_set(per_volunteer,
+                                                                                             sessions):
+    """Thinned to each request's nearest volunteer, v1 for both, the wide set still holds v2's nearest
+    requests (a town with volunteers and no citizens): both requests are served without the stage beyond
+    the wide set; without them, one."""
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10,
+                        tuning=replace(THIN, beyond_per_request_week=0, wide_per_volunteer=per_volunteer))
+    assert len(r.schedule) == sessions
+    assert set(r.schedule["volunteer_id"]) == ({"v1", "v2"} if sessions == 2 else {"v1"})
+    assert workbench.validate(s, r.schedule) == []
 
 
 @pytest.mark.parametrize("continuity, stand_in", [(None, False), (0, True)])

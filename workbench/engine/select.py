@@ -4,7 +4,8 @@ Two sets, both made of whole pair-weeks (a pair in a week brings all its days):
 
 - the **wide** set, for the greedy baseline, the repair step and the reasons:
   every compatible triple on small and medium cities; at large size each
-  request's nearest volunteers in each week, plus everything the model set holds.
+  request's nearest volunteers and each volunteer's nearest requests in each
+  week, plus everything the model set holds.
 - the **model** set, for the week models: per request and week its best pairs
   by the LP relaxation (the pairs it uses, then by reduced cost: their near-equal
   alternatives), the nearest where the LP says nothing (at large size, where no
@@ -48,11 +49,23 @@ def nearest(pw: PairWeeks, distance: np.ndarray, k: int) -> np.ndarray:
 
 
 def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray, tuning: Tuning) -> np.ndarray:
-    """The wide set (a mask over ``pw``): every triple up to ``tuning.wide_all_up_to``, else the
-    nearest ``tuning.wide_per_request`` volunteers and everything ``forced`` in."""
+    """The wide set (a mask over ``pw``): every triple up to ``tuning.wide_all_up_to``, else each
+    request's nearest ``tuning.wide_per_request`` volunteers, each volunteer's nearest
+    ``tuning.wide_per_volunteer`` requests (per week) and everything ``forced`` in."""
     if int(pw.days.sum()) <= tuning.wide_all_up_to:
         return np.ones(len(pw), bool)
-    return nearest(pw, distance, tuning.wide_per_request) | forced
+    wide = nearest(pw, distance, tuning.wide_per_request) | forced
+    if tuning.wide_per_volunteer:
+        wide |= nearest_requests(pw, distance, tuning.wide_per_volunteer)
+    return wide
+
+
+def nearest_requests(pw: PairWeeks, distance: np.ndarray, k: int) -> np.ndarray:
+    """Each volunteer's ``k`` nearest requests in each week (a mask over ``pw``)."""
+    if not len(pw):
+        return np.zeros(0, bool)
+    group = pw.vol.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
+    return rank_within(group, distance[pw.req, pw.vol]) < k
 
 
 def complete_models(pw: PairWeeks, tuning: Tuning) -> bool:

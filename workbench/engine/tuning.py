@@ -28,6 +28,14 @@ class Tuning:
     #: (measured: city-large's greedy with 40 reaches within 0.1% of its value with all pairs, at a
     #: tenth of the triples); the pair-weeks count at least that many per request whatever the clock.
     wide_per_request: int = 40
+    #: ... and each volunteer's nearest requests per week: where volunteers and citizens live apart (a
+    #: town of volunteers, another of citizens), the requests' nearest are the few volunteers of their
+    #: own town, all busy, and the others' time was in no set. Measured 2026-12-05 in process, 118 s, on
+    #: the third generator's cities of 2,000 volunteers / 4,000 citizens / 4 weeks (weighted ÷ bound,
+    #: peak memory): towns 0 → 10 → 20: 0.768 → 0.786-0.792 → 0.794, 1.79 GB at 10, 1.96 GB at 20; mixed
+    #: 0.9411 → 0.9427; the whole command at 10 on city-large 0.9519 in 1,606 MB (0.9521, 1,513 MB
+    #: without), large-retirees 0.9981 in 1,675 MB (0.9980, 1,639 MB).
+    wide_per_volunteer: int = 10
     #: Below this many compatible triples every triple goes into the week models, so
     #: their bound is a bound of the whole problem (small cities: 2–10 thousand).
     complete_up_to: int = 12_000
