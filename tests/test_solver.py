@@ -397,6 +397,22 @@ def test_a_volunteer_among_no_requests_nearest_keeps_its_own_nearest_requests_in
     assert workbench.validate(s, r.schedule) == []
 
 
+@pytest.mark.parametrize("thinned, says", [(True, "of 2 suitable volunteers within reach"), (False, None)])
+def test_a_reason_from_thinned_candidates_says_only_the_nearest_were_searched(thinned: bool, says: str | None):
+    """r2 is left out with v1 (its nearest) at its limit; where only each request's nearest volunteer was a
+    candidate the reason says v2 was not searched, where every candidate was, it does not."""
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,0
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    tuning = replace(THIN, beyond_per_request_week=0) if thinned else TUNING
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=tuning)
+    (row,) = r.unassigned.itertuples(index=False)
+    assert row.request_id == "r2" and "weekly limits" in row.reason
+    assert (says in row.reason) if says else "searched" not in row.reason
+
+
 @pytest.mark.parametrize("continuity, stand_in", [(None, False), (0, True)])
 def test_no_stand_in_from_beyond_the_wide_set_where_a_friend_is_worth_more(continuity, stand_in):
     """A request its one volunteer serves (the friend to be) gets no stand-in from outside the wide set

@@ -113,13 +113,17 @@ def reason(index: ScenarioIndex, cands: Candidates, plan: Plan, r: int, week: in
     at_limit = [v for v in vols
                 if plan.vol_week_n[(v, week)] + 1 > index.max_sessions[v]
                 or plan.vol_week_min[(v, week)] + index.duration[r] > index.max_minutes[v]]
+    # Where the candidates were thinned (large cities), the counts are of the nearest volunteers only:
+    # said so, lest the planner read them as everyone suitable.
+    among = "" if cands.complete or len(vols) >= n_reach else (
+        f"; only the nearest were searched, of {count(n_reach, 'suitable volunteer')} within reach")
     if len(at_limit) == len(vols):
         if len(vols) == 1:
-            return "the one suitable volunteer free at the citizen's times is at their weekly limits"
-        return f"all {len(vols)} suitable volunteers free at the citizen's times are at their weekly limits"
+            return f"the one suitable volunteer free at the citizen's times is at their weekly limits{among}"
+        return f"all {len(vols)} suitable volunteers free at the citizen's times are at their weekly limits{among}"
     note = (f" ({len(at_limit)} of {count(len(vols), 'suitable volunteer')} "
             f"{'is' if len(at_limit) == 1 else 'are'} at their weekly limits)") if at_limit else ""
-    return f"capacity: the suitable volunteers' free time went to citizens with higher or equal priority{note}"
+    return f"capacity: the suitable volunteers' free time went to citizens with higher or equal priority{note}{among}"
 
 
 def _distances(index: ScenarioIndex, r: int) -> np.ndarray:
