@@ -40,11 +40,13 @@ def preferred_pairs(index: ScenarioIndex) -> set[tuple[int, int]]:
     return {(r, v) for r, vs in enumerate(index.preferred) for v in vs}
 
 
-def nearest(pw: PairWeeks, distance: np.ndarray, k: int) -> np.ndarray:
-    """Each request's ``k`` nearest volunteers in each week (a mask over ``pw``)."""
+def nearest(pw: PairWeeks, distance: np.ndarray, k: int, per_volunteer: bool = False) -> np.ndarray:
+    """Each request's ``k`` nearest volunteers in each week (a mask over ``pw``); with
+    ``per_volunteer``, each volunteer's ``k`` nearest requests."""
     if not len(pw):
         return np.zeros(0, bool)
-    group = pw.req.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
+    who = pw.vol if per_volunteer else pw.req
+    group = who.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
     return rank_within(group, distance[pw.req, pw.vol]) < k
 
 
@@ -56,16 +58,8 @@ def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray, tuning: Tu
         return np.ones(len(pw), bool)
     wide = nearest(pw, distance, tuning.wide_per_request) | forced
     if tuning.wide_per_volunteer:
-        wide |= nearest_requests(pw, distance, tuning.wide_per_volunteer)
+        wide |= nearest(pw, distance, tuning.wide_per_volunteer, per_volunteer=True)
     return wide
-
-
-def nearest_requests(pw: PairWeeks, distance: np.ndarray, k: int) -> np.ndarray:
-    """Each volunteer's ``k`` nearest requests in each week (a mask over ``pw``)."""
-    if not len(pw):
-        return np.zeros(0, bool)
-    group = pw.vol.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
-    return rank_within(group, distance[pw.req, pw.vol]) < k
 
 
 def complete_models(pw: PairWeeks, tuning: Tuning) -> bool:
