@@ -360,9 +360,10 @@ def test_the_week_model_sees_a_pin_at_its_start(pin_start, served):
     assert r.kpis["timing_cuts"] == 0
 
 
-# The wide set thinned to each request's nearest volunteer, and no LP to add the pairs it would use.
+# The wide set thinned to each request's nearest volunteer, and no relaxation (LP or flow) to add the
+# pairs it would use.
 THIN = replace(TUNING, wide_all_up_to=0, wide_per_request=1, wide_per_volunteer=0, complete_up_to=0,
-               lp_seconds_per_pair_week=1e9)
+               lp_seconds_per_pair_week=1e9, wide_takes_relaxation=False)
 
 
 @pytest.mark.parametrize("beyond, served", [(20, {("r1", "v1"), ("r2", "v2")}), (0, {("r1", "v1")})])
@@ -393,6 +394,23 @@ def test_a_volunteer_among_no_requests_nearest_keeps_its_own_nearest_requests_in
     r = workbench.solve(s, method="cpsat", time_limit=10,
                         tuning=replace(THIN, beyond_per_request_week=0, wide_per_volunteer=per_volunteer))
     assert len(r.schedule) == sessions
+    assert set(r.schedule["volunteer_id"]) == ({"v1", "v2"} if sessions == 2 else {"v1"})
+    assert workbench.validate(s, r.schedule) == []
+
+
+@pytest.mark.parametrize("takes, sessions", [(True, 2), (False, 1)])
+def test_the_thinned_wide_set_holds_the_pairs_the_flow_bound_serves(takes: bool, sessions: int):
+    """Thinned to each request's nearest volunteer, v1 for both, and with no LP, the wide set still holds
+    the pairs the flow bound serves (r2 with v2): both requests are served without the stage beyond the
+    wide set; without them, one."""
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10,
+                        tuning=replace(THIN, beyond_per_request_week=0, wide_takes_relaxation=takes))
+    assert len(r.schedule) == sessions and r.kpis["candidates_complete"] is False
     assert set(r.schedule["volunteer_id"]) == ({"v1", "v2"} if sessions == 2 else {"v1"})
     assert workbench.validate(s, r.schedule) == []
 

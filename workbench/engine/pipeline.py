@@ -419,8 +419,14 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
     h.must = pair_mask(pw, agreed_pairs | preferred_pairs(index) | set(friends.items()))
     if previous is not None:
         h.must |= pair_mask(pw, _previous_pairs(index, previous))
-    chosen = model_set(pw, h.dist, h.reduced, h.lp_use, h.must, tuning) if h.reduced is not None \
-        else np.zeros(len(pw), bool)
+    # The relaxation's own pairs (Tuning.wide_takes_relaxation): the converged LP's best pairs, else
+    # the flow bound's (not its best by distance: choosing those among every pair-week is what the
+    # LP's model set pays seconds for at large size).
+    chosen = np.zeros(len(pw), bool)
+    if h.reduced is not None:
+        chosen = model_set(pw, h.dist, h.reduced, h.lp_use, h.must, tuning)
+    elif h.used is not None and tuning.wide_takes_relaxation:
+        chosen = _in_every_week(pw, h.used > 0, index)
     h.wide_mask = wide_set(pw, h.dist, h.must | chosen, tuning)
     wide_stage = budget.stage(tuning.candidates_share, run.reserve, at_least=run.base_need)
 
@@ -433,6 +439,14 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
                        complete=pw.complete and bool(h.wide_mask.all()), out_of_time=out_of_time)
     log.debug("wide candidates: %d (complete %s) at %.2fs", len(wide), wide.complete, budget.elapsed())
     return wide
+
+
+def _in_every_week(pw: PairWeeks, mask: np.ndarray, index: ScenarioIndex) -> np.ndarray:
+    """The pair-weeks of ``pw`` whose pair is in ``mask`` in some week: a volunteer the relaxation has
+    serve a request in one week can serve it in the others (the same friend every week)."""
+    pairs = np.zeros((index.n_requests, index.n_volunteers), bool)
+    pairs[pw.req[mask], pw.vol[mask]] = True
+    return pairs[pw.req, pw.vol]
 
 
 def _citizens_side(run: _Run, wide: Candidates, bounds: _Bounds) -> None:
