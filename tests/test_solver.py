@@ -380,37 +380,22 @@ def test_a_request_missing_a_session_is_offered_to_volunteers_beyond_the_thinned
     assert r.kpis["candidates_complete"] is False  # the stage is only for thinned sets
 
 
-@pytest.mark.parametrize("per_volunteer, sessions", [(2, 2), (0, 1)])
-def test_a_volunteer_among_no_requests_nearest_keeps_its_own_nearest_requests_in_the_wide_set(per_volunteer,
-                                                                                             sessions):
-    """Thinned to each request's nearest volunteer, v1 for both, the wide set still holds v2's nearest
-    requests (a town with volunteers and no citizens): both requests are served without the stage beyond
-    the wide set; without them, one."""
+@pytest.mark.parametrize("added, sessions", [
+    ({"wide_per_volunteer": 2}, 2),  # v2's own nearest requests (a town with volunteers and no citizens)
+    ({"wide_takes_relaxation": True}, 2),  # the pairs the flow bound serves (no LP ran): r2 with v2
+    ({}, 1),
+])
+def test_the_thinned_wide_set_holds_more_than_each_requests_nearest(added: dict[str, object], sessions: int):
+    """Thinned to each request's nearest volunteer, v1 for both, the wide set still holds v2 where its own
+    nearest requests or the flow bound's pairs are added: both requests are served without the stage
+    beyond the wide set; with neither, one."""
     s = tiny(volunteers=f"""
         volunteer_id,lat,lon,skills,languages,max_sessions_per_week
         v1,{NEAR},visit,da,1
         v2,{FAR},visit,da,1
     """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
-    r = workbench.solve(s, method="cpsat", time_limit=10,
-                        tuning=replace(THIN, beyond_per_request_week=0, wide_per_volunteer=per_volunteer))
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN, beyond_per_request_week=0, **added))
     assert len(r.schedule) == sessions
-    assert set(r.schedule["volunteer_id"]) == ({"v1", "v2"} if sessions == 2 else {"v1"})
-    assert workbench.validate(s, r.schedule) == []
-
-
-@pytest.mark.parametrize("takes, sessions", [(True, 2), (False, 1)])
-def test_the_thinned_wide_set_holds_the_pairs_the_flow_bound_serves(takes: bool, sessions: int):
-    """Thinned to each request's nearest volunteer, v1 for both, and with no LP, the wide set still holds
-    the pairs the flow bound serves (r2 with v2): both requests are served without the stage beyond the
-    wide set; without them, one."""
-    s = tiny(volunteers=f"""
-        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
-        v1,{NEAR},visit,da,1
-        v2,{FAR},visit,da,1
-    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
-    r = workbench.solve(s, method="cpsat", time_limit=10,
-                        tuning=replace(THIN, beyond_per_request_week=0, wide_takes_relaxation=takes))
-    assert len(r.schedule) == sessions and r.kpis["candidates_complete"] is False
     assert set(r.schedule["volunteer_id"]) == ({"v1", "v2"} if sessions == 2 else {"v1"})
     assert workbench.validate(s, r.schedule) == []
 
