@@ -504,6 +504,34 @@ def test_pair_weeks_list_each_pair_once_its_weeks_consecutive():
     assert len(np.unique(keys)) == len(keys)  # no pair comes back in a later run
 
 
+@pytest.mark.parametrize("size", [1, 2, 7, 100, 10**9])
+def test_pair_chunks_cover_every_pair_week_once_and_never_split_a_pair(size: int):
+    """The slices the friends' flow sums a pair's weeks over: in order, end to end, each pair whole."""
+    ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 3, seed=5))
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    parts = list(candidates.pair_chunks(pw, size))
+    assert [p.start for p in parts] == [0] + [p.stop for p in parts[:-1]] and parts[-1].stop == len(pw)
+    for p in parts[1:]:
+        assert (pw.req[p.start], pw.vol[p.start]) != (pw.req[p.start - 1], pw.vol[p.start - 1])
+    assert all(p.stop - p.start < size + ix.weeks for p in parts)  # at most the edge pair's other weeks more
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_a_triples_position_is_found_and_a_missing_one_is_not(shuffled: bool):
+    """Candidates.positions finds each triple where it is (sorted or not) and says -1 for any other,
+    among them volunteers and days beyond the candidates' own."""
+    ix, cands = all_candidates(tiny_city("city", 1, volunteers=6, citizens=10))
+    if shuffled:
+        cands = cands.subset(np.random.default_rng(0).permutation(len(cands)), complete=cands.complete)
+    at = cands.positions(cands.req, cands.vol, cands.day)
+    assert (at == np.arange(len(cands))).all()
+    present = set(zip(cands.req.tolist(), cands.vol.tolist(), cands.day.tolist()))
+    others = [(r, v, d) for r in range(ix.n_requests) for v in range(ix.n_volunteers + 2)
+              for d in (0, 3, len(ix.dates) + 1) if (r, v, d) not in present]
+    assert others and (cands.positions(*zip(*others)) == -1).all()
+    assert cands.position(*others[0]) is None and cands.position(*next(iter(present))) is not None
+
+
 @pytest.mark.parametrize("kind", [*PRESETS, "alien"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_citizens_bound_is_never_below_the_true_optimum(kind: str, seed: int) -> None:

@@ -17,7 +17,7 @@ feasible can only raise a bound, never make it wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -197,6 +197,19 @@ def pair_runs(req: np.ndarray, vol: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, (req[1:] != req[:-1]) | (vol[1:] != vol[:-1])])
 
 
+def pair_chunks(pw: PairWeeks, size: int = 2_000_000) -> Iterator[slice]:
+    """Slices of about ``size`` pair-weeks of ``pw`` that never split a pair's weeks (they are
+    consecutive), for per-pair work with the temporaries of one slice at a time."""
+    start, n = 0, len(pw)
+    while start < n:
+        stop = min(start + size, n)
+        # Past the end of the pair at the slice's edge (a pair has at most one row per week).
+        while 0 < stop < n and pw.req[stop] == pw.req[stop - 1] and pw.vol[stop] == pw.vol[stop - 1]:
+            stop += 1
+        yield slice(start, stop)
+        start = stop
+
+
 def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
                out_of_time: Callable[[], bool] = lambda: False, distance: np.ndarray | None = None,
                min_pairs: int = 0) -> PairWeeks:
@@ -316,9 +329,37 @@ class Candidates:
         return len(self.req)
 
     @cached_property
-    def index(self) -> dict[tuple[int, int, int], int]:
-        """Position of each (request, volunteer, day) triple."""
-        return {k: i for i, k in enumerate(zip(self.req.tolist(), self.vol.tolist(), self.day.tolist()))}
+    def _keys(self) -> tuple[np.ndarray, np.ndarray | None, int, int]:
+        """Each triple's key in ascending order, the positions in that order (None: already so), and
+        the key's volunteer and day ranges."""
+        n_v = int(self.vol.max()) + 1 if len(self) else 1
+        n_d = int(self.day.max()) + 1 if len(self) else 1
+        key = (self.req.astype(np.int64) * n_v + self.vol) * n_d + self.day
+        if bool((key[1:] >= key[:-1]).all()):
+            return key, None, n_v, n_d
+        order = np.argsort(key, kind="stable")
+        return key[order], order, n_v, n_d
+
+    def positions(self, req: Sequence[int] | np.ndarray, vol: Sequence[int] | np.ndarray,
+                  day: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Where each triple (``req[i]``, ``vol[i]``, ``day[i]``) is, -1 where not here. A search in
+        sorted keys, not a dict of every triple: at large size such a dict held 2.5 million tuples,
+        445 MB (measured on the third generator's heavy city, 2,000 volunteers / 4,000 citizens / 4
+        weeks)."""
+        key, order, n_v, n_d = self._keys
+        r, v, d = (np.asarray(x, np.int64) for x in (req, vol, day))
+        k = (r * n_v + v) * n_d + d
+        i = np.minimum(np.searchsorted(key, k), max(len(key) - 1, 0))
+        found = (v >= 0) & (v < n_v) & (d >= 0) & (d < n_d) & (len(key) > 0)
+        if len(key):
+            found &= key[i] == k
+        at = i if order is None else order[i]
+        return np.where(found, at, -1)
+
+    def position(self, req: int, vol: int, day: int) -> int | None:
+        """Where the triple is (:meth:`positions`), None if not here."""
+        at = int(self.positions([req], [vol], [day])[0])
+        return at if at >= 0 else None
 
     @cached_property
     def columns(self) -> tuple[list[int], list[int], list[bool], list[bool]]:

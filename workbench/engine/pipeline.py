@@ -1064,7 +1064,7 @@ def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed) -> None:
     for s in list(plan.sessions):
         if (s.req, s.vol, s.day) not in agreed.free_mode or s.in_person:
             continue
-        i = cands.index.get((s.req, s.vol, s.day))
+        i = cands.position(s.req, s.vol, s.day)
         if i is None or not cands.in_person[i]:
             continue
         plan.remove(s)
@@ -1127,8 +1127,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     rate = rate or _BuildRate(tuning.build_seconds_per_triple)
     built: list[float] = []  # seconds per triple of each week model built here
     seconds_at_start = budget.seconds(1.0, reserve)
-    fixed_by_pos = {cands.index[(s.req, s.vol, s.day)]: s for s in agreed.fixed
-                    if (s.req, s.vol, s.day) in cands.index}
+    fixed_by_pos = {i: s for s in agreed.fixed if (i := cands.position(s.req, s.vol, s.day)) is not None}
     in_model = np.zeros(len(cands), bool)
     in_model[model_triples] = True
     # Friend first, then the weeks (thinned models): a request the warm start serves with one
@@ -1147,7 +1146,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         in_model &= ~_taken_by_holds(index, held, cands.req, cands.vol, cands.week, among=in_model)
     in_model[list(fixed_by_pos)] = True
     model_cands = cands.subset(np.flatnonzero(in_model), complete=complete and not held)
-    fixed_model = {model_cands.index[(s.req, s.vol, s.day)]: s for s in fixed_by_pos.values()}
+    fixed_model = {model_cands.position(s.req, s.vol, s.day): s for s in fixed_by_pos.values()}
     # An agreed session keeps its start: the models' day rows, routes and sequencing see it there,
     # not anywhere in the pair's free time.
     for pos, s in fixed_model.items():

@@ -43,11 +43,16 @@ def preferred_pairs(index: ScenarioIndex) -> set[tuple[int, int]]:
 def nearest(pw: PairWeeks, distance: np.ndarray, k: int, per_volunteer: bool = False) -> np.ndarray:
     """Each request's ``k`` nearest volunteers in each week (a mask over ``pw``); with
     ``per_volunteer``, each volunteer's ``k`` nearest requests."""
-    if not len(pw):
-        return np.zeros(0, bool)
+    mask = np.zeros(len(pw), bool)
     who = pw.vol if per_volunteer else pw.req
-    group = who.astype(np.int64) * (int(pw.week.max()) + 1) + pw.week
-    return rank_within(group, distance[pw.req, pw.vol]) < k
+    # Week by week (the groups are per week; ties keep their order, so the same mask): the sorts'
+    # temporaries of one week at a time. Measured on a dense city of long windows (2,000 volunteers /
+    # 4,000 citizens / 4 weeks, 20.7 million pair-weeks), all weeks at once: 4.6 s and 949 MB above
+    # the pair-weeks themselves, the whole command's peak.
+    for w in range(int(pw.week.max()) + 1 if len(pw) else 0):
+        sel = np.flatnonzero(pw.week == w)
+        mask[sel] = rank_within(who[sel], distance[pw.req[sel], pw.vol[sel]]) < k
+    return mask
 
 
 def wide_set(pw: PairWeeks, distance: np.ndarray, forced: np.ndarray, tuning: Tuning) -> np.ndarray:

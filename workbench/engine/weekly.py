@@ -145,8 +145,8 @@ class WeekSearch:
         return _Target(min(target, self.model_bound), scale)
 
     def _positions(self, sessions: list[Session]) -> list[int]:
-        idx = self.cands.index
-        return [self.pos[t] for s in sessions if (t := idx.get((s.req, s.vol, s.day))) is not None and t in self.pos]
+        at = self.cands.positions([s.req for s in sessions], [s.vol for s in sessions], [s.day for s in sessions])
+        return [self.pos[t] for t in at.tolist() if t in self.pos]
 
     def _hint(self, sessions: list[Session], complete: bool) -> None:
         """``sessions`` as the search's hint: their ``x`` on (with ``complete``, every other off) and,
@@ -155,8 +155,8 @@ class WeekSearch:
         wm = self.wm
         wm.model.clear_hints()
         hint = wm.model.proto.solution_hint
-        start_of = {self.pos[t]: s.start for s in sessions
-                    if (t := self.cands.index.get((s.req, s.vol, s.day))) is not None and t in self.pos}
+        at = self.cands.positions([s.req for s in sessions], [s.vol for s in sessions], [s.day for s in sessions])
+        start_of = {self.pos[t]: s.start for s, t in zip(sessions, at.tolist()) if t in self.pos}
         if complete:
             hint.vars.extend(x.index for x in wm.x)
             hint.values.extend(int(j in start_of) for j in range(len(wm.x)))
@@ -234,8 +234,8 @@ class WeekSearch:
         add_day_sequence(self.index, self.cands, self.wm, positions, volunteer)
 
     def _time(self, chosen: list[int], deadline: float, work: float) -> tuple[list[Session], list[Conflict], float]:
-        prefer = {self.cands.index[(s.req, s.vol, s.day)]: (s.start, s.in_person) for s in self.best
-                  if (s.req, s.vol, s.day) in self.cands.index}
+        at = self.cands.positions([s.req for s in self.best], [s.vol for s in self.best], [s.day for s in self.best])
+        prefer = {t: (s.start, s.in_person) for s, t in zip(self.best, at.tolist()) if t >= 0}
         # In effort mode the timing must not depend on the clock: no deadline then, but its work
         # counts against the stage's.
         return time_week(self.index, self.cands, chosen, self.fixed, self.budget, self.seed, prefer,
