@@ -91,6 +91,11 @@ def _set_bounds(ct: cp_model.Constraint, lo: int, hi: int) -> None:
     dom.extend([lo, hi])
 
 
+def _where(cands: Candidates, sessions: list[Session]) -> list[int]:
+    """Each session's triple's position in ``cands`` (-1: not there)."""
+    return cands.positions([s.req for s in sessions], [s.vol for s in sessions], [s.day for s in sessions]).tolist()
+
+
 @dataclass
 class WeekSearch:
     """The state of one week's optimisation between its stages."""
@@ -145,8 +150,7 @@ class WeekSearch:
         return _Target(min(target, self.model_bound), scale)
 
     def _positions(self, sessions: list[Session]) -> list[int]:
-        at = self.cands.positions([s.req for s in sessions], [s.vol for s in sessions], [s.day for s in sessions])
-        return [self.pos[t] for t in at.tolist() if t in self.pos]
+        return [self.pos[t] for t in _where(self.cands, sessions) if t in self.pos]
 
     def _hint(self, sessions: list[Session], complete: bool) -> None:
         """``sessions`` as the search's hint: their ``x`` on (with ``complete``, every other off) and,
@@ -155,8 +159,7 @@ class WeekSearch:
         wm = self.wm
         wm.model.clear_hints()
         hint = wm.model.proto.solution_hint
-        at = self.cands.positions([s.req for s in sessions], [s.vol for s in sessions], [s.day for s in sessions])
-        start_of = {self.pos[t]: s.start for s, t in zip(sessions, at.tolist()) if t in self.pos}
+        start_of = {self.pos[t]: s.start for s, t in zip(sessions, _where(self.cands, sessions)) if t in self.pos}
         if complete:
             hint.vars.extend(x.index for x in wm.x)
             hint.values.extend(int(j in start_of) for j in range(len(wm.x)))
@@ -234,8 +237,7 @@ class WeekSearch:
         add_day_sequence(self.index, self.cands, self.wm, positions, volunteer)
 
     def _time(self, chosen: list[int], deadline: float, work: float) -> tuple[list[Session], list[Conflict], float]:
-        at = self.cands.positions([s.req for s in self.best], [s.vol for s in self.best], [s.day for s in self.best])
-        prefer = {t: (s.start, s.in_person) for s, t in zip(self.best, at.tolist()) if t >= 0}
+        prefer = {t: (s.start, s.in_person) for s, t in zip(self.best, _where(self.cands, self.best)) if t >= 0}
         # In effort mode the timing must not depend on the clock: no deadline then, but its work
         # counts against the stage's.
         return time_week(self.index, self.cands, chosen, self.fixed, self.budget, self.seed, prefer,
