@@ -504,6 +504,16 @@ def test_pair_weeks_list_each_pair_once_its_weeks_consecutive():
     assert len(np.unique(keys)) == len(keys)  # no pair comes back in a later run
 
 
+def test_a_pair_the_relaxation_uses_in_one_week_joins_in_every_week_it_has_room():
+    """What keeps the friend reachable: a pair marked in one week is taken in each of its weeks, and
+    no other pair is."""
+    pw = candidates.PairWeeks(req=np.array([0, 0, 0, 0, 1]), vol=np.array([0, 0, 1, 1, 0]),
+                              week=np.array([0, 2, 0, 1, 1]), days=np.ones(5, int), complete=True)
+    marked = np.array([False, False, False, True, False])  # (request 0, volunteer 1) in week 1
+    ix = SimpleNamespace(n_requests=2, n_volunteers=2)
+    assert pipeline._in_every_week(pw, marked, ix).tolist() == [False, False, True, True, False]
+
+
 @pytest.mark.parametrize("size", [1, 2, 7, 100, 10**9])
 def test_pair_chunks_cover_every_pair_week_once_and_never_split_a_pair(size: int):
     """The slices the friends' flow sums a pair's weeks over: in order, end to end, each pair whole."""

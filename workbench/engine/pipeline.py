@@ -419,12 +419,14 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
     h.must = pair_mask(pw, agreed_pairs | preferred_pairs(index) | set(friends.items()))
     if previous is not None:
         h.must |= pair_mask(pw, _previous_pairs(index, previous))
-    # The relaxation's own pairs (Tuning.wide_takes_relaxation): the converged LP's best pairs, else
-    # the flow bound's (not its best by distance: choosing those among every pair-week is what the
-    # LP's model set pays seconds for at large size).
+    # The relaxation's own pairs, in every week (Tuning.wide_takes_relaxation): the converged LP's,
+    # beside its best pairs per request-week; else the flow bound's (not its best by distance:
+    # choosing those among every pair-week is what the LP's model set pays seconds for at large size).
     chosen = np.zeros(len(pw), bool)
     if h.reduced is not None:
         chosen = model_set(pw, h.dist, h.reduced, h.lp_use, h.must, tuning)
+        if tuning.wide_takes_relaxation:
+            chosen |= _in_every_week(pw, h.lp_use > 1e-9, index)
     elif h.used is not None and tuning.wide_takes_relaxation:
         chosen = _in_every_week(pw, h.used > 0, index)
     h.wide_mask = wide_set(pw, h.dist, h.must | chosen, tuning)
