@@ -34,7 +34,7 @@ from workbench.engine.budget import Budget
 from workbench.engine.candidates import exact_candidates, free_days, pair_checks, pair_weeks, triples_of_pairs
 from workbench.engine.greedy import fill, fill_by_moving
 from workbench.engine.plan import Plan, Session
-from workbench.engine.select import model_set
+from workbench.engine.select import in_every_week, model_set
 from workbench.engine.tuning import TUNING
 from workbench.engine.weekly import WeekSearch, primary_answer_wins
 from workbench.index import index_of
@@ -510,8 +510,7 @@ def test_a_pair_the_relaxation_uses_in_one_week_joins_in_every_week_it_has_room(
     pw = candidates.PairWeeks(req=np.array([0, 0, 0, 0, 1]), vol=np.array([0, 0, 1, 1, 0]),
                               week=np.array([0, 2, 0, 1, 1]), days=np.ones(5, int), complete=True)
     marked = np.array([False, False, False, True, False])  # (request 0, volunteer 1) in week 1
-    ix = SimpleNamespace(n_requests=2, n_volunteers=2)
-    assert pipeline._in_every_week(pw, marked, ix).tolist() == [False, False, True, True, False]
+    assert in_every_week(pw, marked).tolist() == [False, False, True, True, False]
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 100, 10**9])

@@ -348,13 +348,12 @@ class Candidates:
         weeks)."""
         key, order, n_v, n_d = self._keys
         r, v, d = (np.asarray(x, np.int64) for x in (req, vol, day))
+        if not len(key):
+            return np.full(len(r), -1)
         k = (r * n_v + v) * n_d + d
-        i = np.minimum(np.searchsorted(key, k), max(len(key) - 1, 0))
-        found = (v >= 0) & (v < n_v) & (d >= 0) & (d < n_d) & (len(key) > 0)
-        if len(key):
-            found &= key[i] == k
-        at = i if order is None else order[i]
-        return np.where(found, at, -1)
+        i = np.minimum(np.searchsorted(key, k), len(key) - 1)
+        found = (v >= 0) & (v < n_v) & (d >= 0) & (d < n_d) & (key[i] == k)
+        return np.where(found, i if order is None else order[i], -1)
 
     def position(self, req: int, vol: int, day: int) -> int | None:
         """Where the triple is (:meth:`positions`), None if not here."""

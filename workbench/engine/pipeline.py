@@ -109,7 +109,7 @@ from .crossweek import cross_week_search
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session, weighted_value
-from .select import complete_models, model_set, pair_mask, preferred_pairs, wide_set
+from .select import complete_models, in_every_week, model_set, pair_mask, preferred_pairs, wide_set
 from .tuning import TUNING, Tuning
 from .weekly import WeekSearch
 
@@ -426,9 +426,9 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
     if h.reduced is not None:
         chosen = model_set(pw, h.dist, h.reduced, h.lp_use, h.must, tuning)
         if tuning.wide_takes_relaxation:
-            chosen |= _in_every_week(pw, h.lp_use > 1e-9, index)
+            chosen |= in_every_week(pw, h.lp_use > 1e-9)
     elif h.used is not None and tuning.wide_takes_relaxation:
-        chosen = _in_every_week(pw, h.used > 0, index)
+        chosen = in_every_week(pw, h.used > 0)
     h.wide_mask = wide_set(pw, h.dist, h.must | chosen, tuning)
     wide_stage = budget.stage(tuning.candidates_share, run.reserve, at_least=run.base_need)
 
@@ -441,14 +441,6 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
                        complete=pw.complete and bool(h.wide_mask.all()), out_of_time=out_of_time)
     log.debug("wide candidates: %d (complete %s) at %.2fs", len(wide), wide.complete, budget.elapsed())
     return wide
-
-
-def _in_every_week(pw: PairWeeks, mask: np.ndarray, index: ScenarioIndex) -> np.ndarray:
-    """The pair-weeks of ``pw`` whose pair is in ``mask`` in some week: a volunteer the relaxation has
-    serve a request in one week can serve it in the others (the same friend every week)."""
-    pairs = np.zeros((index.n_requests, index.n_volunteers), bool)
-    pairs[pw.req[mask], pw.vol[mask]] = True
-    return pairs[pw.req, pw.vol]
 
 
 def _citizens_side(run: _Run, wide: Candidates, bounds: _Bounds) -> None:

@@ -36,6 +36,17 @@ def pair_mask(pw: PairWeeks, pairs: set[tuple[int, int]]) -> np.ndarray:
     return np.isin(pw.req.astype(np.int64) * n_v + pw.vol, keys)
 
 
+def in_every_week(pw: PairWeeks, mask: np.ndarray) -> np.ndarray:
+    """The pair-weeks of ``pw`` whose pair is in ``mask`` in some week: a volunteer the relaxation has
+    serve a request in one week can serve it in the others (the same friend every week). A matrix of
+    pairs, not :func:`pair_mask`'s keys: no sort over every pair-week."""
+    if not len(pw):
+        return np.zeros(0, bool)
+    pairs = np.zeros((int(pw.req.max()) + 1, int(pw.vol.max()) + 1), bool)
+    pairs[pw.req[mask], pw.vol[mask]] = True
+    return pairs[pw.req, pw.vol]
+
+
 def preferred_pairs(index: ScenarioIndex) -> set[tuple[int, int]]:
     return {(r, v) for r, vs in enumerate(index.preferred) for v in vs}
 
