@@ -233,7 +233,7 @@ def record(table: str, rows: list[Row], speed: float) -> None:
         "the median of three runs; the package's bytecode compiled first, as an installed package has it). "
         "\"weighted ÷ bound\" is the priority-weighted sessions served over `objective_bound`, an upper bound on "
         "every schedule that keeps the hard rules (a min-cost-flow relaxation, tightened by an LP by column "
-        "generation where affordable and, per week, by the citizens' side where every candidate is known; see "
+        "generation where affordable and, per week, by the citizens' and the volunteers' sides; see "
         "`workbench/engine/bound.py`). Cities come from the project's generator "
         "with the knob presets of `workbench.scenario.generate.PRESETS` and from `benchmarks/alien_city.py`, a "
         "generator that shares nothing with it. \"without continuity aim\" is the same command with "

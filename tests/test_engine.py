@@ -14,6 +14,8 @@ import math
 import re
 import sys
 import time
+from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -55,6 +57,15 @@ def tiny_city(kind: str, seed: int, volunteers: int = 5, citizens: int = 8, week
         tables, settings = alien_tables(volunteers, citizens, weeks, seed, side_km=4.0)
         return scenario_from_tables(tables, settings)
     return workbench.generate(volunteers, citizens, weeks, seed=seed, knobs=PRESETS[kind])
+
+
+def all_starts(s: workbench.Scenario):
+    """The scenario's index and every compatible pair's starts (from the pair-weeks)."""
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    pw = pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist)
+    return ix, candidates.start_union(ix, fd, pw)
 
 
 def all_candidates(s: workbench.Scenario):
@@ -546,9 +557,43 @@ def test_a_triples_position_is_found_and_a_missing_one_is_not(shuffled: bool):
 def test_the_citizens_bound_is_never_below_the_true_optimum(kind: str, seed: int) -> None:
     """The citizens' bound (volunteers' rules dropped) ≥ the exact optimum, and ≤ every demanded session."""
     s = tiny_city(kind, seed, volunteers=6, citizens=10)
-    ix, cands = all_candidates(s)
-    weeks = bound_module.citizen_bound(ix, cands)
+    ix, starts = all_starts(s)
+    weeks = bound_module.citizen_bound(ix, starts)
     assert exact_optimum(s) <= math.floor(weeks.sum() + 1e-6) <= bound_module.trivial_bound(ix)
+
+
+@pytest.mark.parametrize("kind", [*PRESETS, "alien", "shifts", "odd", "oneoffs", "pinned"])
+def test_the_start_union_is_the_complete_candidates_starts(kind: str, tmp_path: Path) -> None:
+    """Per (request, day), the starts found from the pair-weeks are exactly the union of every complete
+    candidate's start ranges (split shifts, several windows a day and fixed starts included)."""
+    if kind in PRESETS or kind == "alien":
+        s = tiny_city(kind, 3, volunteers=8, citizens=14, weeks=2)
+    else:  # the third generator's styles
+        write_city(tmp_path / kind, kind, volunteers=12, citizens=24, weeks=2, seed=3)
+        s = workbench.load(tmp_path / kind)
+    ix, cands = all_candidates(s)
+    _ix, starts = all_starts(s)
+    want: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for r, d, ranges in zip(cands.req.tolist(), cands.day.tolist(), cands.starts):
+        for lo, hi in ranges:
+            want[r, d].update(range(lo, hi + 1))
+    got: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for r, d, lo, hi in zip(starts.req.tolist(), starts.day.tolist(), starts.lo.tolist(), starts.hi.tolist()):
+        assert not got[r, d] & set(range(lo, hi + 1))  # merged: no range overlaps another of its day
+        got[r, d].update(range(lo, hi + 1))
+    assert want and got == want
+    assert (np.diff(starts.req.astype(np.int64) * len(ix.dates) + starts.day) >= 0).all()
+
+
+def test_the_citizens_bound_skips_weeks_it_cannot_beat() -> None:
+    """A week whose known bound is at most what each citizen's best request alone gives is not searched
+    (inf); the others are the same as without it."""
+    s = tiny_city("appointments", 2, volunteers=8, citizens=14, weeks=2)
+    ix, starts = all_starts(s)
+    full = bound_module.citizen_bound(ix, starts)
+    assert np.isinf(bound_module.citizen_bound(ix, starts, beat=np.zeros(ix.weeks))).all()
+    beat = np.array([math.inf, 0.0])
+    assert bound_module.citizen_bound(ix, starts, beat=beat).tolist() == [full[0], math.inf]
 
 
 @pytest.mark.parametrize(("profit", "upper", "duration", "sessions", "minutes", "expected"), [
@@ -632,13 +677,19 @@ def test_the_volunteers_bound_runs_only_where_asked_and_its_time_fits(per_pair: 
     assert np.isfinite(lp.volunteer_weeks).all() == computed and len(lp.volunteer_weeks) == ix.weeks
 
 
-def test_the_citizens_bound_leaves_weeks_the_clock_cut_unbounded() -> None:
+def test_the_citizens_bound_leaves_weeks_the_clock_cut_unbounded(monkeypatch) -> None:
     """Out of time from the start: no week gets a number from this bound (inf), so other bounds stand."""
     s = tiny_city("city", 1, volunteers=12, citizens=30, weeks=2)
-    ix, cands = all_candidates(s)
-    assert np.isinf(bound_module.citizen_bound(ix, cands, out_of_time=lambda: True)).all()
-    with pytest.raises(ValueError, match="every compatible triple"):
-        bound_module.citizen_bound(ix, cands.subset(np.arange(len(cands) // 2), complete=False))
+    ix, starts = all_starts(s)
+    assert np.isinf(bound_module.citizen_bound(ix, starts, out_of_time=lambda: True)).all()
+    with pytest.raises(ValueError, match="every compatible pair"):
+        bound_module.citizen_bound(ix, replace(starts, complete=False))
+    # The starts themselves, cut by the clock after their first slice of pairs, say so.
+    monkeypatch.setattr(candidates, "PAIRS_PER_STEP", 4)
+    _ix, _checks, dist, ok, fd = _compatible(s)
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    cut = candidates.start_union(ix, fd, pw, out_of_time=lambda: True)
+    assert not cut.complete and 0 < len(cut) < len(starts)
 
 
 def test_the_lp_bound_is_the_same_with_its_weeks_side_by_side():

@@ -13,7 +13,7 @@ from conftest import csv_frame
 import workbench
 from workbench.engine.bound import citizen_bound, lp_bound
 from workbench.engine.candidates import free_days, pair_checks, pair_weeks
-from workbench.engine.tuning import TUNING
+from workbench.engine.tuning import TUNING, Tuning
 from workbench.index import index_of
 from workbench.scenario import edit
 from workbench.scenario.read import scenario_from_tables
@@ -119,14 +119,16 @@ def test_a_citizens_requests_that_cannot_follow_each_other_bound_the_problem():
     s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\nv2,{NEAR},visit,da\n",
              requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,90\nr2,c1,visit,90\n",
              citizen_availability="citizen_id,day,start,end\nc1,mon,10:00,12:00\n")
-    ix, cands = _all_candidates(s)
+    ix, starts = _all_starts(s)
     checks, dist = pair_checks(ix)
     fd = free_days(ix)
     lp = lp_bound(ix, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist), fd, dist)
     assert lp.value == 6  # 120 free minutes hold 1.33 sessions of 90
-    assert list(citizen_bound(ix, cands)) == [5.0]
-    r = workbench.solve(s, time_limit=10)
-    assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "citizens" in r.kpis["bound_kind"]
+    assert list(citizen_bound(ix, starts)) == [5.0]
+    # Where the wide set is thinned (large cities) too: the bound needs only the pair-weeks.
+    for tuning in (Tuning(), Tuning(wide_all_up_to=0, wide_per_request=1, wide_per_volunteer=0)):
+        r = workbench.solve(s, time_limit=10, tuning=tuning)
+        assert r.objective == r.bound == 5 and "citizens" in r.kpis["bound_kind"]
 
 
 def test_a_volunteers_minutes_that_hold_one_session_bound_the_problem():
@@ -153,8 +155,8 @@ def test_the_citizens_bound_counts_one_session_a_day_per_request(requests, expec
     s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\nv2,{NEAR},visit,da\n",
              requests="request_id,citizen_id,activity,duration_min,sessions_per_week\n" + requests,
              citizen_availability="citizen_id,day,start,end\nc1,mon,09:00,17:00\n")
-    ix, cands = _all_candidates(s)
-    assert list(citizen_bound(ix, cands)) == [expected]
+    ix, starts = _all_starts(s)
+    assert list(citizen_bound(ix, starts)) == [expected]
     assert workbench.solve(s, time_limit=10).bound == expected
 
 
@@ -298,14 +300,23 @@ def test_continuity_swaps_free_the_friends_slot(requests, limit, v1_also, expect
 
 
 def _all_candidates(s: workbench.Scenario):
-    from workbench.engine.candidates import exact_candidates, free_days, pair_checks, triples_of_pairs
-    from workbench.index import index_of
+    from workbench.engine.candidates import exact_candidates, triples_of_pairs
 
     ix = index_of(s)
     checks, dist = pair_checks(ix)
     ok = np.logical_and.reduce(list(checks.values()))
     return ix, exact_candidates(ix, triples_of_pairs(ix, free_days(ix), *np.nonzero(ok)), None, checks, dist,
                                 complete=True)
+
+
+def _all_starts(s: workbench.Scenario):
+    """The scenario's index and every compatible pair's starts (:func:`start_union`)."""
+    from workbench.engine.candidates import start_union
+
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    return ix, start_union(ix, fd, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist))
 
 
 @pytest.mark.parametrize("method", ["cpsat", "greedy"])

@@ -247,6 +247,125 @@ def pair_weeks(index: ScenarioIndex, ok: np.ndarray, fd: FreeDays,
 
 
 @dataclass(frozen=True)
+class StartUnion:
+    """Per (request, day) on which some compatible volunteer could give the session: the union, over
+    every such volunteer, of its feasible start minutes, as merged inclusive ranges sorted by
+    request, day and start (range ``i`` is ``lo[i]..hi[i]`` of ``req[i]`` on ``day[i]``). The same
+    start sets the complete candidates' ``starts`` give, found from the pair-weeks without listing
+    a triple's ranges in Python."""
+
+    req: np.ndarray
+    day: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    complete: bool
+
+    def __len__(self) -> int:
+        return len(self.req)
+
+
+def _window_table(items: dict, pos: dict, n: int, index: ScenarioIndex,
+                  default: Windows = (), with_default: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each person-day's free windows as two arrays (start, end) of shape (people, days, most windows
+    a day has), empty windows ``(0, 0)``; ``with_default`` (a mask over people): they have ``default``
+    on every day."""
+    dpos = index.day_pos
+    rows = [(pos.get(ident), dpos.get(day), windows) for (ident, day), windows in items.items()]
+    rows = [(i, d, w) for i, d, w in rows if i is not None and d is not None and w]
+    k = max([len(w) for _i, _d, w in rows] + [len(default) if with_default is not None else 0, 1])
+    start = np.zeros((n, len(index.dates), k), np.int16)
+    end = np.zeros((n, len(index.dates), k), np.int16)
+    for i, d, windows in rows:
+        for j, (s, e) in enumerate(windows):
+            start[i, d, j], end[i, d, j] = s, e
+    if with_default is not None and default:
+        for j, (s, e) in enumerate(default):
+            start[with_default, :, j], end[with_default, :, j] = s, e
+    return start, end
+
+
+def _merge_ranges(key: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Integer ranges ``lo..hi`` (inclusive) per ``key``, united: sorted by key and start, a range
+    joins the one before while it starts at most one past the furthest end so far in its key."""
+    if not len(key):
+        return key, lo, hi
+    # One sort on key and start together (minutes of a day are below 2**12; faster than a lexsort).
+    order = np.argsort((key.astype(np.int64) << 12) | lo.astype(np.int64))
+    key, lo, hi = key[order], lo[order].astype(np.int64), hi[order].astype(np.int64)
+    first = np.r_[True, key[1:] != key[:-1]]
+    # The furthest end so far within each key: offset per key so one running maximum serves all
+    # (minutes of a day are below 2**12).
+    offset = (np.cumsum(first) - 1) << 12
+    reach = np.maximum.accumulate(hi + offset) - offset
+    new = first | (lo > np.r_[0, reach[:-1]] + 1)
+    at = np.flatnonzero(new)
+    return key[at], lo[at], np.maximum.reduceat(hi, at)
+
+
+def start_union(index: ScenarioIndex, fd: FreeDays, pw: PairWeeks,
+                out_of_time: Callable[[], bool] = lambda: False) -> StartUnion:
+    """The :class:`StartUnion` of every pair in ``pw`` (vectorised: each volunteer window met with
+    each citizen window of the day, as :func:`_start_ranges` meets them; rules 8, 9), a slice of
+    pairs at a time, each slice's ranges united before the next. ``complete`` is false where
+    ``out_of_time()`` stopped it between slices, or where ``pw`` was cut short."""
+    n_days = len(index.dates)
+    fr = index.free
+    v_start, v_end = _window_table(fr.volunteer, index.volunteer_pos, index.n_volunteers, index)
+    c_start, c_end = _window_table(fr.citizen, index.citizen_pos, len(index.citizen_ids), index,
+                                   fr.citizen_default, ~np.isin(index.citizen_ids, list(fr.citizens_with_rows)))
+    first = pair_runs(pw.req, pw.vol)
+    # By request, so that each slice holds its requests' every pair and its ranges are final once united.
+    by_req = np.argsort(pw.req[first], kind="stable")
+    pr, pv = pw.req[first][by_req], pw.vol[first][by_req]
+    step = max(1, PAIRS_PER_STEP * 7 // max(1, n_days))
+    cuts = [0]
+    while cuts[-1] < len(pr):
+        end = min(cuts[-1] + step, len(pr))
+        if end < len(pr):  # to the end of the request at the slice's edge
+            end = int(np.searchsorted(pr, pr[end - 1], side="right"))
+        cuts.append(end)
+    parts: list[tuple[np.ndarray, ...]] = []
+    complete = pw.complete
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if a and out_of_time():
+            complete = False
+            break
+        keys: list[np.ndarray] = []
+        los: list[np.ndarray] = []
+        his: list[np.ndarray] = []
+        r, v = pr[a:b], pv[a:b]
+        room, hull_lo, hull_hi = _room(index, fd, r, v, slice(0, n_days))
+        i, d = np.nonzero(room)
+        tr, tv, c = r[i], v[i], index.req_cit[r[i]]
+        key = tr.astype(np.int64) * n_days + d
+        # Where both days have one window the hull's starts are exact (as in triples_of_pairs).
+        one = ~(fd.v_multi[tv, d] | fd.c_multi[c, d])
+        keys.append(key[one])
+        los.append(hull_lo[i[one], d[one]].astype(np.int64))
+        his.append(hull_hi[i[one], d[one]].astype(np.int64))
+        several = ~one
+        tr, tv, c, d, key = tr[several], tv[several], c[several], d[several], key[several]
+        dur = index.duration[tr].astype(np.int64)
+        fixed = index.fixed_start[tr].astype(np.int64)
+        for kv in range(v_start.shape[2]):
+            vs, ve = v_start[tv, d, kv].astype(np.int64), v_end[tv, d, kv].astype(np.int64)
+            for kc in range(c_start.shape[2]):
+                s = np.maximum(vs, c_start[c, d, kc])
+                e = np.minimum(ve, c_end[c, d, kc])
+                lo, hi = s, e - dur
+                has_f = fixed >= 0
+                ok = np.where(has_f, (s <= fixed) & (fixed + dur <= e), hi >= lo)
+                lo, hi = np.where(has_f, fixed, lo), np.where(has_f, fixed, hi)
+                keys.append(key[ok])
+                los.append(lo[ok])
+                his.append(hi[ok])
+        parts.append(_merge_ranges(*(np.concatenate(x) for x in (keys, los, his))))
+    key, lo, hi = (np.concatenate(x) for x in zip(*parts)) if parts else (np.zeros(0, np.int64),) * 3
+    return StartUnion((key // n_days).astype(np.int32), (key % n_days).astype(np.int32), lo.astype(np.int32),
+                      hi.astype(np.int32), complete)
+
+
+@dataclass(frozen=True)
 class Triples:
     """Compatible (request, volunteer, day) triples as aligned arrays, sorted by request, volunteer, day.
 

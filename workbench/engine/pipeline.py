@@ -12,7 +12,7 @@
    and per week the days each pair has room — vectorised, watching the clock.
 3. **bound** (:mod:`.bound`): an upper bound on the priority-weighted sessions of
    *every* valid schedule (a min-cost flow, then an LP by column generation; per week,
-   the citizens' side once every candidate triple is built, after step 2's wide set).
+   the citizens' side from every compatible pair's starts, at every size).
 4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback. The
    better of it and the plan guided by the flow bound is improved by the repair by moving
    (step 6) where the relaxation serves more: the warm start of the week models.
@@ -93,6 +93,7 @@ from .candidates import (
     pair_checks,
     pair_weeks,
     rank_within,
+    start_union,
     triples_of_pairs,
 )
 from .continuity import (
@@ -299,9 +300,9 @@ def solve(
 
     horizon = _pair_weeks(run)
     bounds = _bound(run, horizon)
+    _citizens_side(run, horizon, bounds)
     friends = _horizon_friends(run, horizon)
     wide = _wide_candidates(run, horizon, friends, previous, keep_before)
-    _citizens_side(run, wide, bounds)
     base, greedy, baseline_cut_short = _baseline(run, wide)
     # The friends the continuity swaps try last: the horizon's, then the baseline's.
     swap_friends = {**friends, **held_friends(greedy.sessions)}
@@ -443,14 +444,18 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
     return wide
 
 
-def _citizens_side(run: _Run, wide: Candidates, bounds: _Bounds) -> None:
-    """Stage: the bound's citizens' side, where the pair LP is loose (see bound.citizen_bound): it
-    needs every triple."""
+def _citizens_side(run: _Run, h: _Horizon, bounds: _Bounds) -> None:
+    """Stage: the bound's citizens' side, where the pair LP is loose (see bound.citizen_bound), from
+    every compatible pair's starts (the pair-weeks: at every size, thinned wide set or not)."""
     budget, keep = run.budget, run.reserve + run.base_need
-    if wide.complete and not budget.over(keep):
-        bounds.tighten(citizen_bound(run.index, wide, out_of_time=budget.stage(run.tuning.bound_share, keep),
-                                     tuning=run.tuning), "citizens")
-        log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
+    if not h.pw.complete or budget.over(keep):
+        return
+    out_of_time = budget.stage(run.tuning.bound_share, keep)
+    starts = start_union(run.index, h.fd, h.pw, out_of_time=out_of_time)
+    if starts.complete:
+        bounds.tighten(citizen_bound(run.index, starts, out_of_time=out_of_time, tuning=run.tuning,
+                                     beat=bounds.weeks), "citizens")
+    log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
 
 
 def _baseline(run: _Run, wide: Candidates) -> tuple[Plan, Plan, bool]:
