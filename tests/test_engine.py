@@ -702,6 +702,30 @@ def test_the_lp_bound_is_the_same_with_its_weeks_side_by_side():
     assert (one.pair_value == two.pair_value).all() and (one.pair_use == two.pair_use).all()
 
 
+@pytest.mark.parametrize(("near_share", "later_seconds"), [(1.0, 1000.0), (0.0, 30.0)],
+                         ids=["near: to the later deadline", "not near: to the deadline"])
+def test_an_lp_near_converging_may_go_on_to_the_later_deadline(monkeypatch, near_share, later_seconds):
+    """After a round that priced in few pairs (``Tuning.lp_near_share`` of the week's) the next solve may run
+    until ``near_deadline``; otherwise every solve stops at ``deadline``. The bound is the same either way."""
+    ix, _checks, dist, ok, fd = _compatible(workbench.generate(40, 80, 1, seed=5))
+    pw = pair_weeks(ix, ok, fd, distance=dist)
+    given: list[float] = []
+    solve = bound_module.ColumnLP.duals
+
+    def duals(self, seconds: float = math.inf):
+        given.append(seconds)
+        return solve(self, seconds)
+
+    monkeypatch.setattr(bound_module.ColumnLP, "duals", duals)
+    now = time.monotonic()
+    lp = bound_module.lp_bound(ix, pw, fd, dist, tuning=Tuning(lp_near_share=near_share), deadline=now + 30,
+                               near_deadline=now + 1000)
+    assert lp.lp_optimal and lp.rounds >= 2 and len(given) == lp.rounds
+    assert given[0] == pytest.approx(30.0, abs=5.0)  # no round before the first: not near yet
+    assert all(g == pytest.approx(later_seconds, abs=5.0) for g in given[1:])
+    assert lp.value == bound_module.lp_bound(ix, pw, fd, dist).value
+
+
 @pytest.mark.parametrize(("seconds_per_pair_week", "kinds"), [(4e-6, {"lp"}), (1.0, {"flow", "model"})])
 def test_the_lp_runs_only_where_its_estimated_time_fits(seconds_per_pair_week, kinds):
     """An LP estimated longer than its share of the limit is skipped: another bound stands, the schedule is valid."""

@@ -311,7 +311,7 @@ def trivial_bound(index: ScenarioIndex) -> int:
 def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
              out_of_time: Callable[[], bool] = lambda: False, seed_pairs: np.ndarray | None = None,
              tuning: Tuning = TUNING, workers: int = 1, deadline: float = math.inf,
-             volunteer_side: bool = True) -> Bound:
+             volunteer_side: bool = True, near_deadline: float = -math.inf) -> Bound:
     """The column-generation bound of the module docstring over the pair-weeks ``pw``.
 
     ``pw`` must hold every compatible pair (``pw.complete``) for the result to bound
@@ -319,8 +319,10 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
     to which ``seed_pairs`` (a mask over ``pw``, e.g. the flow bound's pairs) are added.
     ``workers``: weeks solved side by side. ``deadline`` (``time.monotonic()``): no LP solve runs
     past it; a week whose solve it stops keeps the bound of its last solved round (none: ``inf``,
-    the other bounds stand). ``volunteer_side``: also the volunteers' side at the LP's prices
-    (``Bound.volunteer_weeks``; otherwise ``inf``).
+    the other bounds stand); ``near_deadline``, if later: a week whose last round priced in few
+    pairs (``Tuning.lp_near_share``, a round or two from converging) may solve until then.
+    ``volunteer_side``: also the volunteers' side at the LP's prices (``Bound.volunteer_weeks``;
+    otherwise ``inf``).
     """
     if not pw.complete:
         raise ValueError("the LP bound needs every compatible pair; this set was cut short")
@@ -336,7 +338,7 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
         seed = seed_pairs[sel] if seed_pairs is not None else None
         value, converged, rounds, rc, y, volunteers = _week_bound(index, w, pw.req[sel], pw.vol[sel], pw.days[sel],
                                                                   fd, distance, out_of_time, seed, tuning, deadline,
-                                                                  volunteer_side)
+                                                                  volunteer_side, near_deadline)
         reduced[sel] = rc
         use[sel] = y
         return value, converged, rounds, volunteers
@@ -455,7 +457,7 @@ def week_rows(index: ScenarioIndex, fd: FreeDays, w: int) -> np.ndarray:
 def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days: np.ndarray, fd: FreeDays,
                 distance: np.ndarray, out_of_time: Callable[[], bool], seed: np.ndarray | None,
                 tuning: Tuning, deadline: float = math.inf, volunteer_side: bool = True,
-                ) -> tuple[float, bool, int, np.ndarray, np.ndarray, float]:
+                near_deadline: float = -math.inf) -> tuple[float, bool, int, np.ndarray, np.ndarray, float]:
     """One week's bound: (value, converged, rounds, every pair's reduced cost and LP value, the
     volunteers' side at its prices or ``inf``)."""
     n = len(r)
@@ -491,11 +493,13 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
     duals: np.ndarray | None = None
     new = np.flatnonzero(working)
     added: list[np.ndarray] = []
+    near = False
+    near_deadline = max(deadline, near_deadline)
     while rounds < tuning.lp_rounds:
         rounds += 1
         lp.add(prio[new], upper[new], [rows[new] for rows in row_of], [k[new] for k in coef])
         added.append(new)
-        got = lp.duals(deadline - time.monotonic())
+        got = lp.duals((near_deadline if near else deadline) - time.monotonic())
         if got is None:
             break
         duals = got
@@ -504,6 +508,8 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
         if not candidates.any():
             converged = True
             break
+        # Few pairs priced in: a round or two from converging (Tuning.lp_near_share).
+        near = int(candidates.sum()) <= tuning.lp_near_share * n
         if out_of_time():
             break
         # The most promising new pairs per request join.
@@ -513,7 +519,8 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
     volunteers = math.inf
     if duals is not None:
         best = _lagrangian(duals, rhs, n_r, r, value_of(duals), upper, demand)
-        if volunteer_side and time.monotonic() + tuning.volunteer_bound_per_pair * n < deadline:
+        end = near_deadline if near else deadline
+        if volunteer_side and time.monotonic() + tuning.volunteer_bound_per_pair * n < end:
             volunteers = volunteer_week_bound(index, r, v, upper, duals, rhs, tuning)
     y = np.zeros(n)
     if lp.primal is not None:

@@ -362,7 +362,8 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
         lp_end = time.monotonic() + max(tuning.lp_time_factor * h.lp_estimate, min(tuning.lp_min_seconds, lp_share)) \
             if not budget.deterministic else math.inf
         lp = lp_bound(index, pw, h.fd, h.dist, seed_pairs=h.used > 0, tuning=tuning,
-                      out_of_time=budget.stage(tuning.bound_share, keep), workers=h.lp_threads, deadline=lp_end)
+                      out_of_time=budget.stage(tuning.bound_share, keep), workers=h.lp_threads, deadline=lp_end,
+                      near_deadline=time.monotonic() + lp_share if not budget.deterministic else math.inf)
         bounds.tighten(np.array(lp.weeks), "lp")
         bounds.tighten(np.array(lp.volunteer_weeks), "volunteers")
         h.lp = lp

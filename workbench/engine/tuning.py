@@ -316,8 +316,19 @@ class Tuning:
     #: prices that chose nothing; city-large's LP, which converges, took 19–28 s against its 21.6 s
     #: (the machine's speed varies by day). Stopped at the bound stage's end instead (a quarter of the
     #: time left, 25 s), city-large's LP was cut on a slow day and its models, chosen without its
-    #: prices, served 0.947 of the bound instead of 0.959 (measured 2026-12-03).
-    lp_time_factor: float = 2.0
+    #: prices, served 0.947 of the bound instead of 0.959 (measured 2026-12-03). Raised from 2 to 3
+    #: (2026-12-06, in process, 118 s): the third generator's towns city at large size converges in 2.2
+    #: times its estimate (17 s), 0.820 → 0.862 of the bound; an alien city of 12 villages (1,500 /
+    #: 3,000 / 4 weeks, seed 7, 4.8 million pair-weeks, estimate 9.7 s) in 2.5 times (24 s), 0.9876 →
+    #: 0.9906; city-large the same (0.9570). Where it does not converge even so (towns drawn with seed
+    #: 4949: one of its weeks alone needs 41 s) it takes up to a tenth of the limit more, for nothing.
+    lp_time_factor: float = 3.0
+    #: ... unless its last round priced in at most this share of the week's pairs: it is then a round or
+    #: two from converging and may go on to the bound stage's end (``bound_share``). The third
+    #: generator's towns city at large size (3.7 million pair-weeks, estimate 7.3 s on two cores): one
+    #: week alone priced in 37 %, 23 %, 1.7 %, 0.17 %, then nothing (converged) in 7.5 s; four weeks on
+    #: two cores needed 17 s, and cut at twice the estimate its LP had not converged (measured 2026-12-06).
+    lp_near_share: float = 0.02
     #: ... but never fewer seconds than this, within the bound stage's share: small estimates
     #: (~0.01 s) are below HiGHS's own start-up, and a fresh clone's first LP was cut after 0.02 s;
     #: medium-alien's estimate is 0.4 s, its LP took 0.6 s on a fast hour and twice that on a slow one.
