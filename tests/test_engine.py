@@ -552,6 +552,23 @@ def test_a_triples_position_is_found_and_a_missing_one_is_not(shuffled: bool):
     assert cands.position(*others[0]) is None and cands.position(*next(iter(present))) is not None
 
 
+@pytest.mark.parametrize("empty_parts", [1, 2, 3])
+def test_candidate_sets_joined_with_empty_ones_are_the_others(empty_parts: int) -> None:
+    """Joining candidate sets where some (or all) are empty, as a step whose every triple lay before the first
+    day to plan leaves them: the others' triples, sorted; all empty, an empty set (re-planning part-way had
+    failed on it)."""
+    ix, cands = all_candidates(tiny_city("city", 1, volunteers=6, citizens=10))
+    empty = cands.subset(np.zeros(0, int), complete=True)
+    half = len(cands) // 2
+    parts = [cands.subset(np.arange(half, len(cands)), complete=True), empty,
+             cands.subset(np.arange(half), complete=True)]
+    joined = pipeline._concat([empty] * empty_parts + parts, cands.checks, True)
+    assert (joined.req == cands.req).all() and (joined.vol == cands.vol).all() and (joined.day == cands.day).all()
+    assert joined.starts == cands.starts
+    alone = pipeline._concat([empty] * empty_parts, cands.checks, False)
+    assert len(alone) == 0 and not alone.complete
+
+
 @pytest.mark.parametrize("kind", [*PRESETS, "alien"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_citizens_bound_is_never_below_the_true_optimum(kind: str, seed: int) -> None:
