@@ -90,6 +90,21 @@ class FreeDays:
     c_minutes: np.ndarray
 
 
+def _person_days(index: ScenarioIndex, items: dict, pos: dict) -> Iterator[tuple[int, int, Windows]]:
+    """(person, day, windows) of a free-time table (``index.free.volunteer`` or ``.citizen``) in the
+    horizon, positions as the index has them; days without a window left out."""
+    dpos = index.day_pos
+    for (ident, day), windows in items.items():
+        i, d = pos.get(ident), dpos.get(day)
+        if i is not None and d is not None and windows:
+            yield i, d, windows
+
+
+def _on_default_window(index: ScenarioIndex) -> np.ndarray:
+    """Per citizen: no availability rows, so free in the settings' default window every day."""
+    return ~np.isin(index.citizen_ids, list(index.free.citizens_with_rows))
+
+
 def free_days(index: ScenarioIndex) -> FreeDays:
     """The hull arrays of every volunteer and citizen over the horizon."""
     n_days = len(index.dates)
@@ -100,11 +115,7 @@ def free_days(index: ScenarioIndex) -> FreeDays:
         hi = np.zeros((n, n_days), np.int16)
         multi = np.zeros((n, n_days), bool)
         minutes = np.zeros((n, n_days), np.int16)
-        dpos = index.day_pos
-        for (ident, day), windows in items.items():
-            i, d = pos.get(ident), dpos.get(day)
-            if i is None or d is None or not windows:
-                continue
+        for i, d, windows in _person_days(index, items, pos):
             lo[i, d], hi[i, d] = windows[0][0], windows[-1][1]
             multi[i, d] = len(windows) > 1
             minutes[i, d] = sum(e - s for s, e in windows)
@@ -112,7 +123,7 @@ def free_days(index: ScenarioIndex) -> FreeDays:
 
     v_lo, v_hi, v_multi, v_min = fill(index.n_volunteers, fr.volunteer, index.volunteer_pos)
     c_lo, c_hi, c_multi, c_min = fill(len(index.citizen_ids), fr.citizen, index.citizen_pos)
-    default = ~np.isin(index.citizen_ids, list(fr.citizens_with_rows))
+    default = _on_default_window(index)
     (w0, w1), = fr.citizen_default
     c_lo[default], c_hi[default], c_min[default] = w0, w1, w1 - w0
     return FreeDays(v_lo, v_hi, v_multi, v_min, c_lo, c_hi, c_multi, c_min)
@@ -269,9 +280,7 @@ def _window_table(items: dict, pos: dict, n: int, index: ScenarioIndex,
     """Each person-day's free windows as two arrays (start, end) of shape (people, days, most windows
     a day has), empty windows ``(0, 0)``; ``with_default`` (a mask over people): they have ``default``
     on every day."""
-    dpos = index.day_pos
-    rows = [(pos.get(ident), dpos.get(day), windows) for (ident, day), windows in items.items()]
-    rows = [(i, d, w) for i, d, w in rows if i is not None and d is not None and w]
+    rows = list(_person_days(index, items, pos))
     k = max([len(w) for _i, _d, w in rows] + [len(default) if with_default is not None else 0, 1])
     start = np.zeros((n, len(index.dates), k), np.int16)
     end = np.zeros((n, len(index.dates), k), np.int16)
@@ -306,13 +315,13 @@ def start_union(index: ScenarioIndex, fd: FreeDays, pw: PairWeeks,
                 out_of_time: Callable[[], bool] = lambda: False) -> StartUnion:
     """The :class:`StartUnion` of every pair in ``pw`` (vectorised: each volunteer window met with
     each citizen window of the day, as :func:`_start_ranges` meets them; rules 8, 9), a slice of
-    pairs at a time, each slice's ranges united before the next. ``complete`` is false where
+    pairs at a time (whole requests, so each slice's united ranges are final). ``complete`` is false where
     ``out_of_time()`` stopped it between slices, or where ``pw`` was cut short."""
     n_days = len(index.dates)
     fr = index.free
     v_start, v_end = _window_table(fr.volunteer, index.volunteer_pos, index.n_volunteers, index)
     c_start, c_end = _window_table(fr.citizen, index.citizen_pos, len(index.citizen_ids), index,
-                                   fr.citizen_default, ~np.isin(index.citizen_ids, list(fr.citizens_with_rows)))
+                                   fr.citizen_default, _on_default_window(index))
     first = pair_runs(pw.req, pw.vol)
     # By request, so that each slice holds its requests' every pair and its ranges are final once united.
     by_req = np.argsort(pw.req[first], kind="stable")
@@ -347,13 +356,13 @@ def start_union(index: ScenarioIndex, fd: FreeDays, pw: PairWeeks,
         tr, tv, c, d, key = tr[several], tv[several], c[several], d[several], key[several]
         dur = index.duration[tr].astype(np.int64)
         fixed = index.fixed_start[tr].astype(np.int64)
+        has_f = fixed >= 0
         for kv in range(v_start.shape[2]):
             vs, ve = v_start[tv, d, kv].astype(np.int64), v_end[tv, d, kv].astype(np.int64)
             for kc in range(c_start.shape[2]):
                 s = np.maximum(vs, c_start[c, d, kc])
                 e = np.minimum(ve, c_end[c, d, kc])
                 lo, hi = s, e - dur
-                has_f = fixed >= 0
                 ok = np.where(has_f, (s <= fixed) & (fixed + dur <= e), hi >= lo)
                 lo, hi = np.where(has_f, fixed, lo), np.where(has_f, fixed, hi)
                 keys.append(key[ok])

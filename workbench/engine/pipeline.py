@@ -363,7 +363,7 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
             if not budget.deterministic else math.inf
         lp = lp_bound(index, pw, h.fd, h.dist, seed_pairs=h.used > 0, tuning=tuning,
                       out_of_time=budget.stage(tuning.bound_share, keep), workers=h.lp_threads, deadline=lp_end,
-                      near_deadline=time.monotonic() + lp_share if not budget.deterministic else math.inf)
+                      near_deadline=time.monotonic() + lp_share)  # effort mode: the deadline (inf) is later
         bounds.tighten(np.array(lp.weeks), "lp")
         bounds.tighten(np.array(lp.volunteer_weeks), "volunteers")
         h.lp = lp
@@ -1039,8 +1039,8 @@ def _candidates(index: ScenarioIndex, fd: Any, pw: PairWeeks, mask: np.ndarray, 
 def _concat(parts: list[Candidates], checks: dict, complete: bool) -> Candidates:
     """One candidate set from several (each sorted by request, volunteer, day), sorted again."""
     # Empty parts (a step whose every triple lay before the first day to plan) add nothing: were they all
-    # empty, the keys below would have no maximum (re-planning part-way had failed so, measured on a
-    # styled pinned city of 60 volunteers).
+    # empty, the keys below would have no maximum (re-planning part-way had failed so, on a styled
+    # pinned city of 70 volunteers).
     parts = [c for c in parts if len(c)]
     if len(parts) == 1:
         one = parts[0]
