@@ -120,9 +120,7 @@ def test_a_citizens_requests_that_cannot_follow_each_other_bound_the_problem():
              requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,90\nr2,c1,visit,90\n",
              citizen_availability="citizen_id,day,start,end\nc1,mon,10:00,12:00\n")
     ix, starts = _all_starts(s)
-    checks, dist = pair_checks(ix)
-    fd = free_days(ix)
-    lp = lp_bound(ix, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist), fd, dist)
+    lp = _pair_lp(ix)
     assert lp.value == 6  # 120 free minutes hold 1.33 sessions of 90
     assert list(citizen_bound(ix, starts)) == [5.0]
     # Where the wide set is thinned (large cities) too: the bound needs only the pair-weeks.
@@ -138,12 +136,25 @@ def test_a_volunteers_minutes_that_hold_one_session_bound_the_problem():
              availability="volunteer_id,day,start,end\nv1,mon,09:00,11:00\n",
              requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,90\nr2,c2,visit,60\n")
     ix = index_of(s)
-    checks, dist = pair_checks(ix)
-    fd = free_days(ix)
-    lp = lp_bound(ix, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist), fd, dist)
+    lp = _pair_lp(ix)
     assert lp.value == 7 and lp.volunteer_weeks == pytest.approx((5.0,))
     r = workbench.solve(s, time_limit=10)
     assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "volunteers" in r.kpis["bound_kind"]
+
+
+def test_a_volunteers_days_bound_the_problem():
+    """One volunteer free an hour on Monday and an hour on Tuesday, two 60-min visits for citizens free on
+    Monday only: one fits, so the bound is 5, where the pair LP and each side alone say 9."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\n",
+             availability="volunteer_id,day,start,end\nv1,mon,09:00,10:00\nv1,tue,09:00,10:00\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n",
+             citizen_availability="citizen_id,day,start,end\nc1,mon,09:00,17:00\nc2,mon,09:00,17:00\n")
+    ix, starts = _all_starts(s)
+    lp = _pair_lp(ix)
+    assert lp.value == 9 and lp.volunteer_weeks == pytest.approx((9.0,))
+    assert list(citizen_bound(ix, starts)) == [9.0]
+    r = workbench.solve(s, time_limit=10)
+    assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "days" in r.kpis["bound_kind"]
 
 
 @pytest.mark.parametrize(("requests", "expected"), [
@@ -307,6 +318,13 @@ def _all_candidates(s: workbench.Scenario):
     ok = np.logical_and.reduce(list(checks.values()))
     return ix, exact_candidates(ix, triples_of_pairs(ix, free_days(ix), *np.nonzero(ok)), None, checks, dist,
                                 complete=True)
+
+
+def _pair_lp(ix):
+    """The pair LP's bound over every compatible pair of the index."""
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    return lp_bound(ix, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist), fd, dist)
 
 
 def _all_starts(s: workbench.Scenario):

@@ -83,7 +83,7 @@ from ..result import Progress, Result
 from ..scenario.types import Scenario
 from ..validate import validate
 from .agreed import Agreed, agreed_sessions
-from .bound import Bound, citizen_bound, flow_bound, lp_bound
+from .bound import Bound, citizen_bound, day_lp_bound, flow_bound, lp_bound
 from .budget import Budget
 from .candidates import (
     Candidates,
@@ -236,9 +236,11 @@ class _Horizon:
     lp_estimate: float = 0.0  # seconds the LP was expected to take
     must: np.ndarray | None = None  # pair-weeks every triple set keeps (agreed, preferred, friends, previous)
     wide_mask: np.ndarray | None = None
+    per_citizen: np.ndarray | None = None  # citizens × weeks: the citizens' side of each citizen-week
 
     def release(self) -> None:
         self.pw = self.used = self.lp = self.reduced = self.lp_use = self.must = self.wide_mask = None
+        self.per_citizen = None
 
 
 @dataclass
@@ -303,6 +305,7 @@ def solve(
     _citizens_side(run, horizon, bounds)
     friends = _horizon_friends(run, horizon)
     wide = _wide_candidates(run, horizon, friends, previous, keep_before)
+    _days_side(run, horizon, wide, bounds)
     base, greedy, baseline_cut_short = _baseline(run, wide)
     # The friends the continuity swaps try last: the horizon's, then the baseline's.
     swap_friends = {**friends, **held_friends(greedy.sessions)}
@@ -454,9 +457,34 @@ def _citizens_side(run: _Run, h: _Horizon, bounds: _Bounds) -> None:
     out_of_time = budget.stage(run.tuning.bound_share, keep)
     starts = start_union(run.index, h.fd, h.pw, out_of_time=out_of_time)
     if starts.complete:
+        h.per_citizen = np.full((h.fd.c_minutes.shape[0], run.index.weeks), math.inf)
         bounds.tighten(citizen_bound(run.index, starts, out_of_time=out_of_time, tuning=run.tuning,
-                                     beat=bounds.weeks), "citizens")
+                                     beat=bounds.weeks, per_citizen=h.per_citizen), "citizens")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
+
+
+def _days_side(run: _Run, h: _Horizon, wide: Candidates, bounds: _Bounds) -> None:
+    """Stage: the bound's days (bound.day_lp_bound: every triple, the volunteers' and citizens' days'
+    minutes, each citizen-week's own side), where the wide set is every triple, its solves within
+    ``Tuning.day_lp_share`` of the time left (in effort mode: up to ``Tuning.day_lp_max_triples``)."""
+    index, budget, tuning = run.index, run.budget, run.tuning
+    keep = run.reserve + run.base_need
+    if not run.optimiser or not wide.complete or not len(wide) or budget.over(keep) or \
+            budget.deterministic and len(wide) > tuning.day_lp_max_triples:
+        return
+    seed = None
+    if h.lp_use is not None and h.pw is not None:  # the pair LP's pairs, in their weeks
+        pw, n_v, weeks = h.pw, index.n_volunteers, index.weeks
+        used = h.lp_use > 1e-9
+        keys = (pw.req[used].astype(np.int64) * n_v + pw.vol[used]) * weeks + pw.week[used]
+        seed = np.isin((wide.req.astype(np.int64) * n_v + wide.vol) * weeks + wide.day // 7, keys)
+    threads = _week_threads(index, run.workers)
+    days = day_lp_bound(index, wide, h.fd, h.per_citizen, seed, tuning, threads,
+                        deadline=math.inf if budget.deterministic else
+                        time.monotonic() + budget.seconds(tuning.day_lp_share, keep))
+    bounds.tighten(days.weeks, "days")
+    log.debug("%s bound %d at %.2fs (days: %s converged)", bounds.kind, bounds.total, budget.elapsed(),
+              int(days.converged.sum()))
 
 
 def _baseline(run: _Run, wide: Candidates) -> tuple[Plan, Plan, bool]:

@@ -344,6 +344,24 @@ class Tuning:
     lp_first_pairs_per_volunteer: int = 6
     lp_new_pairs_per_request: int = 4
     lp_rounds: int = 12
+    #: The day LP (:func:`~workbench.engine.bound.day_lp_bound`, every candidate triple with the days'
+    #: minute rows) runs where every triple is a candidate, its solves within this share of the time
+    #: left (a week they cut keeps the bound of its last round); in effort mode up to
+    #: ``day_lp_max_triples``. Measured 2026-12-06 on a slow day, one core, four weeks: medium-alien
+    #: 1.7 s, alien-villages 2.0 s, the styled towns city 1.0 s, split shifts 0.8 s, medium-city 0.9 s,
+    #: sparse 0.4 s (half that on two cores). What it gave over the other bounds: towns 10,808 →
+    #: 10,613 (1.8 %), split shifts 8,233 → 8,179, sparse 6,771 → 6,754, medium-city 9,008 → 8,996,
+    #: medium-alien 12,479 → 12,467; alien-villages, rural, appointments and pinned nothing.
+    day_lp_share: float = 0.06
+    day_lp_max_triples: int = 1_000_000
+    #: Its column generation starts from the pair LP's pairs (all their days) and each request-day's
+    #: nearest ``day_lp_first`` triples, then takes at most ``day_lp_new_per_request`` priced-in triples
+    #: per request and round. Measured on medium-alien / the styled towns city, one core: 0 and 10
+    #: converge in 3 / 4 rounds, 1.7 / 1.0 s; 1 and 10 in 2-3 / 3, 2.8 / 1.1 s; 2 and 10 in 1 / 3-4,
+    #: 3.9 / 2.0 s (the first set's size is the time); 0 and 4 as 0 and 10.
+    day_lp_first: int = 0
+    day_lp_new_per_request: int = 10
+    day_lp_rounds: int = 20
     #: CP-SAT's work (deterministic units) per citizen-week of the citizens' bound
     #: (:func:`~workbench.engine.bound.citizen_bound`); a bound, valid whatever stops it. Measured
     #: (2026-12-03): the medium cities' citizen-weeks of two or more requests are proven in well
