@@ -731,9 +731,9 @@ def day_lp_bound(index: ScenarioIndex, cands: Candidates, fd: FreeDays, per_citi
     problem when ``cands`` holds every triple the rules allow (``cands.complete``). The pair LP
     pools a volunteer's minutes over the week: where volunteers have short days (the third
     generator's towns and split-shift cities) the days' rows bind. Measured (2026-12-06, medium
-    size, against the week's best other bound): styled towns 10,615 against 10,808 (the volunteers'
+    size, against the weeks' best other bounds): styled towns 10,613 against 10,808 (the volunteers'
     side), styled split shifts 8,179 against 8,233 (the citizens' side; without their rows 8,345),
-    medium-city 8,999 against 9,010; 0.7-5.7 s on one core for four weeks.
+    medium-city 8,996 against 9,008; 0.4-2.0 s on one core for four weeks (see ``Tuning.day_lp_share``).
 
     Solved by column generation like the pair LP: a working set (the triples of ``seed``, a mask over
     ``cands``, e.g. the pair LP's pairs, and each request-day's nearest ``Tuning.day_lp_first``),
@@ -784,16 +784,14 @@ def _day_week(index: ScenarioIndex, cands: Candidates, sel: np.ndarray, w: int, 
     start = np.cumsum([0, n_r, 7 * n_r, n_v, n_v, 7 * n_v, 7 * n_c])
     rows = [r, start[1] + 7 * r + d, start[2] + v, start[3] + v, start[4] + 7 * v + d, start[5] + 7 * c + d]
     coefs = [np.ones(n), np.ones(n), np.ones(n), dur, dur, dur]
-    citizen_rows = np.full(n_c, 1e9)
+    rhs = [demand, np.ones(7 * n_r), np.where(np.isfinite(index.max_sessions), index.max_sessions, 1e9),
+           np.minimum(index.max_minutes, fd.v_minutes[:, days].sum(axis=1)),
+           fd.v_minutes[:, days].ravel(), fd.c_minutes[:, days].ravel()]
     if per_citizen is not None:
-        citizen_rows = np.where(np.isfinite(per_citizen[:, w]), per_citizen[:, w], 1e9)
         rows.append(start[6] + c)
         coefs.append(prio)
-    rhs = np.concatenate([demand, np.ones(7 * n_r), np.where(np.isfinite(index.max_sessions), index.max_sessions, 1e9),
-                          np.minimum(index.max_minutes, fd.v_minutes[:, days].sum(axis=1)),
-                          fd.v_minutes[:, days].ravel(), fd.c_minutes[:, days].ravel()]).astype(float)
-    if per_citizen is not None:
-        rhs = np.concatenate([rhs, citizen_rows])
+        rhs.append(np.where(np.isfinite(per_citizen[:, w]), per_citizen[:, w], 1e9))
+    rhs = np.concatenate(rhs).astype(float)
     request_day = rows[1] - start[1]
     working = rank_within(request_day, cands.distance_km[sel]) < tuning.day_lp_first
     if seed is not None:

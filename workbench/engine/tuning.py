@@ -351,7 +351,7 @@ class Tuning:
     #: 1.7 s, alien-villages 2.0 s, the styled towns city 1.0 s, split shifts 0.8 s, medium-city 0.9 s,
     #: sparse 0.4 s (half that on two cores). What it gave over the other bounds: towns 10,808 →
     #: 10,613 (1.8 %), split shifts 8,233 → 8,179, sparse 6,771 → 6,754, medium-city 9,008 → 8,996,
-    #: medium-alien 12,479 → 12,467; alien-villages, rural, appointments and pinned nothing.
+    #: medium-alien 12,479 → 12,470; alien-villages, rural, appointments and pinned nothing.
     day_lp_share: float = 0.06
     day_lp_max_triples: int = 1_000_000
     #: Its column generation starts from the pair LP's pairs (all their days) and each request-day's
