@@ -2080,6 +2080,28 @@ def test_friend_patterns_keep_the_last_solved_round_when_the_clock_stops_the_nex
     assert len(solves) == 2 and got is not None and set(got) == {ix.request_pos["r1"]}
 
 
+def test_friend_patterns_first_round_may_run_to_its_own_later_deadline(monkeypatch, make_scenario):
+    """Past ``deadline`` but within ``first_deadline``: the first round solves and chooses Carl's
+    friend, no second round starts; past both, None."""
+    ix, pw, fd, dist, lp = _friend_inputs(make_scenario, ONE_FRIEND_ONE_ERRAND)
+    solves = []
+    real = bound_module.ColumnLP.duals
+
+    def counted(self, seconds=math.inf):
+        solves.append(seconds)
+        return real(self, seconds)
+
+    monkeypatch.setattr(bound_module.ColumnLP, "duals", counted)
+    now = time.monotonic()
+    first = {"lp_first_pairs_per_request": 1, "lp_first_pairs_per_volunteer": 1}
+    got = continuity_module.friend_patterns(ix, pw, fd, dist, None, 0.2, Tuning(pattern_rounds=5, **first),
+                                            deadline=now, first_deadline=now + 60)
+    assert got is not None and set(got) == {ix.request_pos["r1"]} and len(solves) == 1
+    assert 0 < solves[0] <= 60
+    assert continuity_module.friend_patterns(ix, pw, fd, dist, None, 0.2, deadline=now,
+                                             first_deadline=now - 1) is None
+
+
 # "a stand-in in the third week": Carl wants a weekly visit for three weeks; Anna visits him in the
 # first two and is away in the third, where Bo stands in. Bo has room for one visit a week, and
 # Dagmar wants one errand in the third week that Bo alone can do (Anna is away).

@@ -131,7 +131,7 @@ def friend_flow(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.
 
 def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
                     seed_use: np.ndarray | None, stand_in_price: float, tuning: Tuning = TUNING,
-                    deadline: float = math.inf) -> dict[int, int] | None:
+                    deadline: float = math.inf, first_deadline: float | None = None) -> dict[int, int] | None:
     """Request → its visiting friend for the whole horizon, from the weeks' capacities together
     (see module docstring, step 0); None when the LP could not be solved in time.
 
@@ -147,7 +147,8 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
     free LP's sessions per pair-week of ``pw``) and each request's nearest pairs first, then the
     pairs and patterns with positive reduced cost, at most ``tuning.lp_new_pairs_per_request`` of
     each per request and round, for ``tuning.pattern_rounds`` rounds; no solve runs past
-    ``deadline``. Measured: see ``Tuning.pattern_rounds``."""
+    ``deadline``, but the first may run to ``first_deadline`` if that is later (the first round is
+    where the friends come from; later rounds refine them). Measured: see ``Tuning.pattern_rounds``."""
     n_r, n_v, weeks = index.n_requests, index.n_volunteers, index.weeks
     n_c = len(index.citizen_ids)
     demand = index.week_demand
@@ -238,11 +239,12 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
     solved = converged = False
     rounds = covered_columns = 0
     for _round in range(tuning.pattern_rounds):
-        if time.monotonic() >= deadline:
+        end = max(deadline, first_deadline or deadline) if not solved else deadline
+        if time.monotonic() >= end:
             break
         add_free(new_f)
         add_patterns(new_p)
-        duals = lp.duals(deadline - time.monotonic())
+        duals = lp.duals(end - time.monotonic())
         if duals is None:
             break
         solved = True

@@ -399,9 +399,11 @@ def _horizon_friends(run: _Run, h: _Horizon) -> dict[int, int]:
     if h.lp_use is not None and tuning.pattern_rounds and len(pw) <= tuning.pattern_max_pair_weeks:
         # The weeks' capacities together, where the free LP converged (its plan seeds the columns).
         price = (w.continuity or Weights().continuity) * tuning.pattern_price
+        now, timed = time.monotonic(), not budget.deterministic
         chosen = friend_patterns(index, pw, h.fd, h.dist, h.lp_use, price, tuning,
-                                 deadline=time.monotonic() + budget.seconds(tuning.pattern_share, keep)
-                                 if not budget.deterministic else math.inf)
+                                 deadline=now + budget.seconds(tuning.pattern_share, keep) if timed else math.inf,
+                                 first_deadline=now + budget.seconds(tuning.pattern_first_share, keep)
+                                 if timed else None)
         log.debug("friend patterns: %s at %.2fs", "cut by the clock" if chosen is None else len(chosen),
                   budget.elapsed())
     friends = chosen if chosen is not None else friend_flow(index, pw, h.fd, h.dist, tuning)

@@ -400,6 +400,12 @@ class Tuning:
     #: 85,000-450,000; city-large 10.8 million), within this share of the time left.
     pattern_max_pair_weeks: int = 1_000_000
     pattern_share: float = 0.1
+    #: ... but the first round, where the friends come from, may run to this share: cut, the friends
+    #: come from the one-week flow instead. Measured 2026-12-06 on medium-alien-villages, 30 s on a
+    #: machine 2.4x slower than the records' (seeds 0/1/2): with the first round within 0.1, seed 2's
+    #: was cut (11,611 weighted, against 12,032 / 12,009 for seeds 0/1); within 0.15 none was cut
+    #: (12,015 / 12,002 / 12,009).
+    pattern_first_share: float = 0.2
     #: Volunteers already serving a request that the continuity swaps try as its one friend.
     continuity_targets: int = 10
     #: Passes of the continuity swaps over every request after the weeks (a move can open room for
