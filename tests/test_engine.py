@@ -626,6 +626,28 @@ def test_the_start_union_is_the_complete_candidates_starts(kind: str, tmp_path: 
     assert (np.diff(starts.req.astype(np.int64) * len(ix.dates) + starts.day) >= 0).all()
 
 
+@pytest.mark.parametrize("kind", [*PRESETS, "alien", "shifts", "odd", "oneoffs", "pinned"])
+def test_the_exact_triples_are_the_complete_candidates(kind: str, tmp_path: Path) -> None:
+    """Every pair's days with room, less those of several windows where no volunteer window meets a
+    citizen window with room for the session, are exactly the complete candidates' triples (what the
+    days' side of the bound runs over where the wide set is thinned)."""
+    if kind in PRESETS or kind == "alien":
+        s = tiny_city(kind, 3, volunteers=8, citizens=14, weeks=2)
+    else:  # the third generator's styles (split shifts: most days of two windows)
+        write_city(tmp_path / kind, kind, volunteers=12, citizens=24, weeks=2, seed=3)
+        s = workbench.load(tmp_path / kind)
+    ix, cands = all_candidates(s)
+    checks, _dist = pair_checks(ix)
+    rr, vv = np.nonzero(np.logical_and.reduce(list(checks.values())))
+    fd = free_days(ix)
+    got = candidates.exact_triples(ix, fd, candidates.window_tables(ix), rr, vv, slice(0, len(ix.dates)))
+    hull = triples_of_pairs(ix, fd, rr, vv)
+    assert set(zip(got.req.tolist(), got.vol.tolist(), got.day.tolist())) == \
+        set(zip(cands.req.tolist(), cands.vol.tolist(), cands.day.tolist()))
+    if kind == "shifts":
+        assert len(hull) > len(got)  # the days' hulls alone hold more
+
+
 def test_the_citizens_bound_skips_weeks_it_cannot_beat() -> None:
     """A week whose known bound is at most what each citizen's best request alone gives is not searched
     (inf); the others are the same as without it."""

@@ -157,6 +157,25 @@ def test_a_volunteers_days_bound_the_problem():
     assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "days" in r.kpis["bound_kind"]
 
 
+@pytest.mark.parametrize("most, bound", [(TUNING.day_lp_thinned_max, 5), (0, 9)])
+def test_the_days_bound_runs_where_the_wide_set_is_thinned(most: int, bound: int):
+    """The volunteer's days of the test above, with Bo (no sessions to give) left out of a wide set thinned
+    to each request's nearest volunteer: every triple is listed apart for the days' side, which bounds
+    the problem at 5; where their count is over ``Tuning.day_lp_thinned_max`` it does not run (9)."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages,max_sessions_per_week\n"
+                        f"v1,{NEAR},visit,da,\nv2,{FAR},visit,da,0\n",
+             availability="volunteer_id,day,start,end\nv1,mon,09:00,10:00\nv1,tue,09:00,10:00\n"
+                          "v2,mon,09:00,10:00\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n",
+             citizen_availability="citizen_id,day,start,end\nc1,mon,09:00,17:00\nc2,mon,09:00,17:00\n")
+    thin = replace(TUNING, wide_all_up_to=0, wide_per_request=1, wide_per_volunteer=0, complete_up_to=0,
+                   wide_takes_relaxation=False, max_model_triples=1, model_pairs_min=1, day_lp_thinned_max=most)
+    r = workbench.solve(s, time_limit=10, tuning=thin)
+    assert r.kpis["candidates_complete"] is False
+    assert r.objective == 5 and r.bound == bound and ("days" in r.kpis["bound_kind"]) is (bound == 5)
+    assert workbench.validate(s, r.schedule) == []
+
+
 @pytest.mark.parametrize(("requests", "expected"), [
     ("r1,c1,visit,60,2\n", 5),  # one request alone (no search): one of its two sessions fits the one day
     ("r1,c1,visit,60,2\nr2,c1,visit,60,1\n", 10),  # two requests (a small model): one session each

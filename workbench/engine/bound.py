@@ -721,7 +721,25 @@ class DayBound:
     converged: np.ndarray
 
 
-def day_lp_bound(index: ScenarioIndex, cands: Candidates, fd: FreeDays, per_citizen: np.ndarray | None = None,
+@dataclass(frozen=True)
+class DayTriples:
+    """(request, volunteer, day) triples for :func:`day_lp_bound` without their start ranges (the
+    heavy part of :class:`~.candidates.Candidates`): at large size, every compatible pair's days with
+    room (:func:`~.candidates.triples_of_pairs`, a superset of the exact candidates, so the LP over
+    them still bounds the problem), with each pair's distance."""
+
+    req: np.ndarray
+    vol: np.ndarray
+    day: np.ndarray
+    distance_km: np.ndarray
+    complete: bool = True
+
+    def __len__(self) -> int:
+        return len(self.req)
+
+
+def day_lp_bound(index: ScenarioIndex, cands: Candidates | DayTriples, fd: FreeDays,
+                 per_citizen: np.ndarray | None = None,
                  seed: np.ndarray | None = None, tuning: Tuning = TUNING, workers: int = 1,
                  deadline: float = math.inf) -> DayBound:
     """Per week, the LP over every candidate triple (request, volunteer, day), ``x ∈ [0, 1]``, with
@@ -766,7 +784,7 @@ def day_lp_bound(index: ScenarioIndex, cands: Candidates, fd: FreeDays, per_citi
     return DayBound(weeks=out, converged=done)
 
 
-def _day_week(index: ScenarioIndex, cands: Candidates, sel: np.ndarray, w: int, fd: FreeDays,
+def _day_week(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.ndarray, w: int, fd: FreeDays,
               per_citizen: np.ndarray | None, seed: np.ndarray | None, tuning: Tuning,
               deadline: float) -> tuple[float, bool]:
     """One week of :func:`day_lp_bound`: (its bound, ``inf`` if no round was solved; converged)."""

@@ -311,6 +311,51 @@ def _merge_ranges(key: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.n
     return key[at], lo[at], np.maximum.reduceat(hi, at)
 
 
+def window_tables(index: ScenarioIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The volunteers' and the citizens' free windows per day (see :func:`_window_table`): volunteer
+    starts, ends, citizen starts, ends."""
+    fr = index.free
+    v_start, v_end = _window_table(fr.volunteer, index.volunteer_pos, index.n_volunteers, index)
+    c_start, c_end = _window_table(fr.citizen, index.citizen_pos, len(index.citizen_ids), index,
+                                   fr.citizen_default, _on_default_window(index))
+    return v_start, v_end, c_start, c_end
+
+
+def _window_meets(index: ScenarioIndex, tables: tuple[np.ndarray, ...], req: np.ndarray, vol: np.ndarray,
+                  day: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per volunteer window and citizen window of the day, for each triple: whether the request's
+    session fits where they meet (at its fixed start, if it has one; rules 8, 9), and its start range
+    there (``lo..hi``, inclusive), as :func:`_start_ranges` meets them."""
+    v_start, v_end, c_start, c_end = tables
+    c = index.req_cit[req]
+    dur = index.duration[req].astype(np.int64)
+    fixed = index.fixed_start[req].astype(np.int64)
+    has_f = fixed >= 0
+    for kv in range(v_start.shape[2]):
+        vs, ve = v_start[vol, day, kv].astype(np.int64), v_end[vol, day, kv].astype(np.int64)
+        for kc in range(c_start.shape[2]):
+            s = np.maximum(vs, c_start[c, day, kc])
+            e = np.minimum(ve, c_end[c, day, kc])
+            lo, hi = s, e - dur
+            ok = np.where(has_f, (s <= fixed) & (fixed + dur <= e), hi >= lo)
+            yield ok, np.where(has_f, fixed, lo), np.where(has_f, fixed, hi)
+
+
+def exact_triples(index: ScenarioIndex, fd: FreeDays, tables: tuple[np.ndarray, ...], r: np.ndarray,
+                  v: np.ndarray, days: slice) -> Triples:
+    """:func:`triples_of_pairs`, but on days of several windows only the triples whose session fits
+    where a volunteer window meets a citizen window (:func:`_window_meets`): the triples the exact
+    candidates hold, without listing their start ranges."""
+    t = triples_of_pairs(index, fd, r, v, days)
+    several = np.flatnonzero(~t.exact)
+    fits = np.zeros(len(several), bool)
+    for ok, _lo, _hi in _window_meets(index, tables, t.req[several], t.vol[several], t.day[several]):
+        fits |= ok
+    keep = np.ones(len(t), bool)
+    keep[several[~fits]] = False
+    return Triples(t.req[keep], t.vol[keep], t.day[keep], t.lo[keep], t.hi[keep], t.exact[keep])
+
+
 def start_union(index: ScenarioIndex, fd: FreeDays, pw: PairWeeks,
                 out_of_time: Callable[[], bool] = lambda: False) -> StartUnion:
     """The :class:`StartUnion` of every pair in ``pw`` (vectorised: each volunteer window met with
@@ -318,10 +363,7 @@ def start_union(index: ScenarioIndex, fd: FreeDays, pw: PairWeeks,
     pairs at a time (whole requests, so each slice's united ranges are final). ``complete`` is false where
     ``out_of_time()`` stopped it between slices, or where ``pw`` was cut short."""
     n_days = len(index.dates)
-    fr = index.free
-    v_start, v_end = _window_table(fr.volunteer, index.volunteer_pos, index.n_volunteers, index)
-    c_start, c_end = _window_table(fr.citizen, index.citizen_pos, len(index.citizen_ids), index,
-                                   fr.citizen_default, _on_default_window(index))
+    tables = window_tables(index)
     first = pair_runs(pw.req, pw.vol)
     # By request, so that each slice holds its requests' every pair and its ranges are final once united.
     by_req = np.argsort(pw.req[first], kind="stable")
@@ -353,21 +395,11 @@ def start_union(index: ScenarioIndex, fd: FreeDays, pw: PairWeeks,
         los.append(hull_lo[i[one], d[one]].astype(np.int64))
         his.append(hull_hi[i[one], d[one]].astype(np.int64))
         several = ~one
-        tr, tv, c, d, key = tr[several], tv[several], c[several], d[several], key[several]
-        dur = index.duration[tr].astype(np.int64)
-        fixed = index.fixed_start[tr].astype(np.int64)
-        has_f = fixed >= 0
-        for kv in range(v_start.shape[2]):
-            vs, ve = v_start[tv, d, kv].astype(np.int64), v_end[tv, d, kv].astype(np.int64)
-            for kc in range(c_start.shape[2]):
-                s = np.maximum(vs, c_start[c, d, kc])
-                e = np.minimum(ve, c_end[c, d, kc])
-                lo, hi = s, e - dur
-                ok = np.where(has_f, (s <= fixed) & (fixed + dur <= e), hi >= lo)
-                lo, hi = np.where(has_f, fixed, lo), np.where(has_f, fixed, hi)
-                keys.append(key[ok])
-                los.append(lo[ok])
-                his.append(hi[ok])
+        tr, tv, d, key = tr[several], tv[several], d[several], key[several]
+        for ok, lo, hi in _window_meets(index, tables, tr, tv, d):
+            keys.append(key[ok])
+            los.append(lo[ok])
+            his.append(hi[ok])
         parts.append(_merge_ranges(*(np.concatenate(x) for x in (keys, los, his))))
     key, lo, hi = (np.concatenate(x) for x in zip(*parts)) if parts else (np.zeros(0, np.int64),) * 3
     return StartUnion((key // n_days).astype(np.int32), (key % n_days).astype(np.int32), lo.astype(np.int32),
