@@ -314,7 +314,6 @@ def trivial_bound(index: ScenarioIndex) -> int:
     return int(index.weighted_demand)
 
 
-
 def _week_by_week(week: Callable[[int], T], weeks: int, workers: int) -> list[T]:
     """``week(w)`` for every week, side by side on up to ``workers`` threads: HiGHS releases the
     interpreter while it solves (measured on city-large, two weeks of the pair LP: 17.0 s one after
@@ -325,6 +324,7 @@ def _week_by_week(week: Callable[[int], T], weeks: int, workers: int) -> list[T]
         return [week(w) for w in range(weeks)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(week, range(weeks)))
+
 
 def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.ndarray,
              out_of_time: Callable[[], bool] = lambda: False, seed_pairs: np.ndarray | None = None,
@@ -724,9 +724,8 @@ class DayBound:
 @dataclass(frozen=True)
 class DayTriples:
     """(request, volunteer, day) triples for :func:`day_lp_bound` without their start ranges (the
-    heavy part of :class:`~.candidates.Candidates`): at large size, every compatible pair's days with
-    room (:func:`~.candidates.triples_of_pairs`, a superset of the exact candidates, so the LP over
-    them still bounds the problem), with each pair's distance."""
+    heavy part of :class:`~.candidates.Candidates`): where the wide set is thinned, every triple the
+    complete candidates would hold (:func:`~.candidates.exact_triples`), with each pair's distance."""
 
     req: np.ndarray
     vol: np.ndarray

@@ -239,7 +239,7 @@ def friend_patterns(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance:
     solved = converged = False
     rounds = covered_columns = 0
     for _round in range(tuning.pattern_rounds):
-        end = max(deadline, first_deadline or deadline) if not solved else deadline
+        end = max(deadline, first_deadline) if first_deadline is not None and not solved else deadline
         if time.monotonic() >= end:
             break
         add_free(new_f)

@@ -502,8 +502,8 @@ def _days_side(run: _Run, h: _Horizon, wide: Candidates, bounds: _Bounds) -> Non
 
 
 def _every_triple(index: ScenarioIndex, h: _Horizon, out_of_time: Callable[[], bool]) -> DayTriples | None:
-    """Every compatible pair's days with room, week by week (see bound.DayTriples); None if the
-    clock stops it before the last week."""
+    """Every exact triple of the pair-weeks, week by week, without start ranges (see bound.DayTriples);
+    None if the clock stops it before the last week."""
     pw = h.pw
     tables = window_tables(index)
     parts = []

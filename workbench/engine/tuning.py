@@ -358,7 +358,7 @@ class Tuning:
     #: ``pipeline._every_triple``) up to this many days with room over all pair-weeks (what the
     #: triples and the LP's rows take in memory). Measured 2026-12-06, whole command, 120 s: the
     #: third generator's large split-shift city (4.1 million) bound 59,905 → 59,811 (two weeks of four
-    #: converged), 0.9486 → 0.9500; its large towns city (8.3 million exact triples) peaked at 1.95 GB
+    #: converged), 0.9486 → 0.9502; its large towns city (8.3 million exact triples) peaked at 1.95 GB
     #: with it (1.26 without), city-large (10.8 million pair-weeks) at 4.5 GB.
     day_lp_thinned_max: int = 4_500_000
     #: Its column generation starts from the pair LP's pairs (all their days) and each request-day's
