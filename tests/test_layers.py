@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "workbench"
 # module names relative to the package; a name ending in "." covers a whole subpackage.
 LAYERS: list[tuple[str, ...]] = [
     ("contract", "errors", "geo", "objective", "words", "outputs", "extras", "engine.tuning", "engine.budget",
-     "scenario.limits"),
+     "scenario.limits", "engine.branch_and_bound"),
     ("timeutil", "csvfile"),
     ("scenario.types",),
     ("availability", "scenario.cells"),
@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("engine.candidates", "engine.plan", "compare"),
     ("engine.bound", "engine.greedy", "engine.agreed", "engine.continuity", "engine.explain", "engine.formulation",
      "engine.select"),
-    ("engine.timing", "engine.crossweek"),
+    ("engine.timing", "engine.crossweek", "engine.rounding"),
     ("engine.weekly",),
     ("result",),
     ("engine.pipeline",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import replace
 
@@ -505,3 +506,86 @@ def test_the_last_top_up_fills_what_the_stages_after_the_repair_left_free(monkey
     s = tiny(**GREEDY_TRAP)
     r = workbench.solve(s, method="cpsat", time_limit=10)
     assert set(zip(r.schedule["request_id"], r.schedule["volunteer_id"])) == {("r1", "v2"), ("r2", "v1")}
+
+
+def test_the_lp_made_integral_keeps_its_rows():
+    """Three columns any two of which share a row of capacity 1 (an odd cycle): the LP takes half of
+    each (1.5), made integral the best is one column (1)."""
+    from workbench.engine.bound import ColumnLP, integral_values
+
+    lp = ColumnLP(np.ones(3))
+    lp.add(np.ones(3), np.ones(3), [np.array([0, 1, 2]), np.array([1, 2, 0])], [np.ones(3), np.ones(3)])
+    lp.duals()
+    assert lp.primal is not None and lp.primal.sum() == pytest.approx(1.5)
+    x = integral_values(lp, np.ones(3), seconds=10, gap=0.0)
+    assert x is not None and sorted(np.round(x).tolist()) == [0, 0, 1] and np.allclose(x, np.round(x))
+
+
+# Thinned to each request's nearest volunteer; the LP runs and converges (the rounded start's columns
+# start from its pairs) but does not add them to the wide set.
+THIN_WITH_LP = replace(TUNING, wide_all_up_to=0, wide_per_request=1, wide_per_volunteer=0, complete_up_to=0,
+                       wide_takes_relaxation=False, max_model_triples=1, model_pairs_min=1, rounding_below=1.01)
+
+
+@pytest.mark.parametrize("share, below, runs", [(TUNING.rounding_share, 1.01, True), (0.0, 1.01, False),
+                                                (TUNING.rounding_share, 0.5, False)],
+                         ids=["thinned", "no time", "start near the bound"])
+def test_the_rounded_start_runs_where_the_wide_set_is_thinned(caplog, share: float, below: float, runs: bool):
+    """Where the wide set is thinned, the warm start from the day LP made integral is built (both
+    requests served in it); its schedule keeps every rule, never below greedy or above the bound;
+    with no share of the clock, or where the start already serves ``rounding_below`` of the bound
+    (here all of it), it is not built."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10,
+                        tuning=replace(THIN_WITH_LP, rounding_share=share, rounding_below=below))
+    assert r.kpis["candidates_complete"] is False
+    assert (re.search(r"rounded start: \d+ at", caplog.text) is not None) is runs
+    greedy = workbench.solve(s, method="greedy", time_limit=10, tuning=THIN_WITH_LP)
+    assert workbench.validate(s, r.schedule) == [] and greedy.objective <= r.objective <= r.bound
+    assert len(r.schedule) == 2
+
+
+def test_the_rounded_start_takes_the_lps_values_when_branch_and_bound_finds_nothing(monkeypatch, caplog):
+    """No integral solution in time: the LP's own values rounded make the start, and it keeps every rule."""
+    import logging
+
+    from workbench.engine import rounding
+
+    monkeypatch.setattr(rounding, "integral_values", lambda *a, **k: None)
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=THIN_WITH_LP)
+    assert re.search(r"rounded start: \d+ at", caplog.text) is not None
+    assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 2
+
+
+def test_the_rounded_start_plans_around_a_pin(caplog):
+    """A pinned session is a column at 1 in the rounded start's branch and bound and fixed in its
+    timing: the rounded start is built, the pin stays exactly as agreed and the other request is
+    served beside it, every rule kept."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,2
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n",
+        pins="request_id,volunteer_id,date,start\nr2,v1,2026-01-05,09:00\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=THIN_WITH_LP)
+    assert re.search(r"rounded start: \d+ at", caplog.text) is not None
+    assert re.search(r"rounded week 0: 2 chosen, 2 timed, 1 kept", caplog.text) is not None
+    pinned = r.schedule[r.schedule["request_id"] == "r2"]
+    assert pinned[["volunteer_id", "date", "start"]].values.tolist() == [["v1", "2026-01-05", "09:00"]]
+    assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 2

@@ -80,6 +80,7 @@ from typing import TypeVar
 import numpy as np
 
 from ..index import ScenarioIndex
+from .branch_and_bound import by_rows, solve_integral, within_rows
 from .candidates import Candidates, FreeDays, PairWeeks, StartUnion, order_within, rank_within
 from .tuning import TUNING, Tuning
 
@@ -314,7 +315,7 @@ def trivial_bound(index: ScenarioIndex) -> int:
     return int(index.weighted_demand)
 
 
-def _week_by_week(week: Callable[[int], T], weeks: int, workers: int) -> list[T]:
+def week_by_week(week: Callable[[int], T], weeks: int, workers: int) -> list[T]:
     """``week(w)`` for every week, side by side on up to ``workers`` threads: HiGHS releases the
     interpreter while it solves (measured on city-large, two weeks of the pair LP: 17.0 s one after
     the other, 10.6 s side by side). Each week's LP is its own, so the result does not depend on how
@@ -361,7 +362,7 @@ def lp_bound(index: ScenarioIndex, pw: PairWeeks, fd: FreeDays, distance: np.nda
         use[sel] = y
         return value, converged, rounds, volunteers
 
-    done = _week_by_week(week, index.weeks, workers)
+    done = week_by_week(week, index.weeks, workers)
     weeks = [value for value, _c, _r, _v in done]
     optimal = all(converged for _v, converged, _r, _vol in done)
     rounds_used = max((rounds for _v, _c, rounds, _vol in done), default=0)
@@ -446,6 +447,29 @@ class ColumnLP:
         solution = self.h.getSolution()
         self.primal = np.asarray(solution.col_value)
         return np.maximum(0.0, np.asarray(solution.row_dual))
+
+
+def integral_values(lp: ColumnLP, cost: np.ndarray, seconds: float, gap: float, heuristics: float = 0.05,
+                    forced: np.ndarray | None = None) -> np.ndarray | None:
+    """The LP's columns made integral (branch and bound over the same rows and bounds, see
+    :mod:`.branch_and_bound`), maximising ``cost``, the columns of the mask ``forced`` (e.g.
+    agreed sessions) at 1: the best solution found within ``seconds`` or once within relative
+    ``gap`` of its bound, started from the LP's last solution rounded down (feasible: every
+    coefficient is non-negative) with the forced columns set and others dropped, the cheapest
+    first, where a row then breaks; ``heuristics``: HiGHS's share of effort for primal
+    heuristics. None without HiGHS or without a solution."""
+    if lp.h is None or lp.h.getNumCol() == 0:
+        return None
+    model = lp.h.getLp()
+    n, matrix = model.num_col_, model.a_matrix_
+    start, index, value = (np.asarray(a) for a in (matrix.start_, matrix.index_, matrix.value_))
+    upper_rows = np.asarray(model.row_upper_)
+    first = None if lp.primal is None or len(lp.primal) != n else np.floor(lp.primal + 1e-9)
+    if first is not None and forced is not None:
+        first = within_rows(np.maximum(first, forced), cost + np.where(forced, np.inf, 0.0),
+                            (*by_rows(start, index, value, len(upper_rows)), upper_rows))
+    return solve_integral(upper_rows, cost, np.asarray(model.col_upper_), start, index, value,
+                          seconds, gap, heuristics, first, None if forced is None else forced.astype(float))
 
 
 def free_minutes(fd: FreeDays, week: int) -> tuple[np.ndarray, np.ndarray]:
@@ -776,17 +800,21 @@ def day_lp_bound(index: ScenarioIndex, cands: Candidates | DayTriples, fd: FreeD
         if not len(sel):
             out[w], done[w] = 0.0, True
             return
-        out[w], done[w] = _day_week(index, cands, sel, w, fd, per_citizen, None if seed is None else seed[sel],
-                                    tuning, deadline)
+        out[w], done[w], _lp, _cols = day_week_lp(index, cands, sel, w, fd, per_citizen,
+                                                None if seed is None else seed[sel], tuning, deadline)
 
-    _week_by_week(week, weeks, workers)
+    week_by_week(week, weeks, workers)
     return DayBound(weeks=out, converged=done)
 
 
-def _day_week(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.ndarray, w: int, fd: FreeDays,
-              per_citizen: np.ndarray | None, seed: np.ndarray | None, tuning: Tuning,
-              deadline: float) -> tuple[float, bool]:
-    """One week of :func:`day_lp_bound`: (its bound, ``inf`` if no round was solved; converged)."""
+def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.ndarray, w: int, fd: FreeDays,
+                per_citizen: np.ndarray | None, seed: np.ndarray | None, tuning: Tuning,
+                deadline: float, bonus: np.ndarray | None = None) -> tuple[float, bool, ColumnLP, np.ndarray]:
+    """One week of :func:`day_lp_bound`: its bound (``inf`` if no round was solved), whether it
+    converged, the LP itself and its columns' positions into ``sel``, in the LP's order (for
+    :mod:`.rounding`, which makes a schedule of it). ``bonus`` (per position of ``sel``) is added to
+    the priorities in the objective only, not in the citizens' rows (the rounding's preference for
+    the horizon's friends); with it the value returned is no bound of the schedule's."""
     n = len(sel)
     n_r, n_v, n_c = index.n_requests, index.n_volunteers, fd.c_minutes.shape[0]
     r = cands.req[sel].astype(np.int64)
@@ -795,6 +823,7 @@ def _day_week(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.ndar
     c = index.req_cit[r].astype(np.int64)
     dur = index.duration[r].astype(float)
     prio = index.priority[r].astype(float)
+    gain = prio if bonus is None else prio + bonus
     demand = index.week_demand[:, w].astype(float)
     days = slice(7 * w, 7 * w + 7)
     # Row families, in this order: request-weeks, request-days, volunteers' sessions, their minutes,
@@ -817,13 +846,15 @@ def _day_week(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.ndar
     lp = ColumnLP(rhs)
     best = math.inf
     new = np.flatnonzero(working)
+    cols: list[np.ndarray] = []
     for _round in range(tuning.day_lp_rounds):
-        lp.add(prio[new], np.ones(len(new)), [x[new] for x in rows], [k[new] for k in coefs])
+        lp.add(gain[new], np.ones(len(new)), [x[new] for x in rows], [k[new] for k in coefs])
+        cols.append(new)
         # Nothing to start from (no pair LP, no nearest): the first prices are zero.
         duals = lp.duals(deadline - time.monotonic()) if working.any() else np.zeros(len(rhs))
         if duals is None:
             break
-        value = prio - sum(duals[x] * k for x, k in zip(rows[2:], coefs[2:]))
+        value = gain - sum(duals[x] * k for x, k in zip(rows[2:], coefs[2:]))
         # Lagrangian: each request alone, its best triple a day (at most one), its best days up to
         # its demand, positive values only.
         day_best = np.zeros(7 * n_r)
@@ -834,7 +865,7 @@ def _day_week(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.ndar
         reduced = value - duals[rows[0]] - duals[rows[1]]
         priced_in = np.flatnonzero((reduced > 1e-9) & ~working)
         if not len(priced_in):
-            return best, True
+            return best, True, lp, np.concatenate(cols)
         new = priced_in[rank_within(r[priced_in], -reduced[priced_in]) < tuning.day_lp_new_per_request]
         working[new] = True
-    return best, False
+    return best, False, lp, np.concatenate(cols)

@@ -2,7 +2,7 @@
 
 ::
 
-    agreed sessions → candidates → bound → greedy → warm start by moving → weekly
+    agreed sessions → candidates → bound → greedy → rounded start → warm start by moving → weekly
         assignment (daily timing and cuts) → secondary aims → repair → beyond the wide set
         → continuity swaps → trade for friends → cross-week neighbourhoods → top-up → check
 
@@ -14,8 +14,10 @@
    *every* valid schedule (a min-cost flow, then an LP by column generation; per week,
    the citizens' side from every compatible pair's starts, at every size).
 4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback. The
-   better of it and the plan guided by the flow bound is improved by the repair by moving
-   (step 6) where the relaxation serves more: the warm start of the week models.
+   better of it, the plan guided by the flow bound and, where the wide set is thinned, the
+   rounded start (:mod:`.rounding`: the day LP over the wide set made integral by branch and
+   bound, timed and filled) is improved by the repair by moving (step 6) where the relaxation
+   serves more: the warm start of the week models.
 5. **weeks** (:mod:`.weekly`, in parallel): the assignment model over the selected
    triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); a day the
    timing proves a conflict on is given to the model as the sets of its sessions that
@@ -112,6 +114,7 @@ from .crossweek import cross_week_search
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session, weighted_value
+from .rounding import rounded_plan
 from .select import complete_models, in_every_week, model_set, pair_mask, preferred_pairs, wide_set
 from .tuning import TUNING, Tuning
 from .weekly import WeekSearch
@@ -486,12 +489,7 @@ def _days_side(run: _Run, h: _Horizon, wide: Candidates, bounds: _Bounds) -> Non
         triples = _every_triple(index, h, budget.stage(tuning.day_lp_share, keep))
     if triples is None or budget.deterministic and len(triples) > tuning.day_lp_max_triples:
         return
-    seed = None
-    if h.lp_use is not None and h.pw is not None:  # the pair LP's pairs, in their weeks
-        pw, n_v, weeks = h.pw, index.n_volunteers, index.weeks
-        used = h.lp_use > 1e-9
-        keys = (pw.req[used].astype(np.int64) * n_v + pw.vol[used]) * weeks + pw.week[used]
-        seed = np.isin((triples.req.astype(np.int64) * n_v + triples.vol) * weeks + triples.day // 7, keys)
+    seed = _lp_triples(index, h, triples)
     threads = _week_threads(index, run.workers)
     days = day_lp_bound(index, triples, h.fd, h.per_citizen, seed, tuning, threads,
                         deadline=math.inf if budget.deterministic else
@@ -514,6 +512,17 @@ def _every_triple(index: ScenarioIndex, h: _Horizon, out_of_time: Callable[[], b
         parts.append(exact_triples(index, h.fd, tables, pw.req[sel], pw.vol[sel], slice(7 * w, 7 * w + 7)))
     req, vol, day = (np.concatenate([getattr(t, k) for t in parts]) for k in ("req", "vol", "day"))
     return DayTriples(req, vol, day, h.dist[req, vol])
+
+
+def _lp_triples(index: ScenarioIndex, h: _Horizon, cands: Candidates | DayTriples) -> np.ndarray | None:
+    """A mask over ``cands``: the triples of the pair LP's pairs in the weeks it uses them (None
+    without a converged LP)."""
+    if h.lp_use is None or h.pw is None:
+        return None
+    pw, n_v, weeks = h.pw, index.n_volunteers, index.weeks
+    used = h.lp_use > 1e-9
+    keys = (pw.req[used].astype(np.int64) * n_v + pw.vol[used]) * weeks + pw.week[used]
+    return np.isin((cands.req.astype(np.int64) * n_v + cands.vol) * weeks + cands.day // 7, keys)
 
 
 def _baseline(run: _Run, wide: Candidates) -> tuple[Plan, Plan, bool]:
@@ -547,10 +556,10 @@ def _baseline(run: _Run, wide: Candidates) -> tuple[Plan, Plan, bool]:
 
 def _warm_start(run: _Run, h: _Horizon, wide: Candidates, base: Plan, greedy: Plan, friends: dict[int, int],
                 swap_friends: dict[int, int], bounds: _Bounds) -> Plan:
-    """Stage: the week models' warm start: the better of the baseline and the plan the flow guides,
-    the repair by moving where the relaxation serves more, then one of its weeks repeated in every
-    week where that keeps friends worth what it gives up. The baseline itself (the method greedy's
-    answer) is never changed."""
+    """Stage: the week models' warm start: the best of the baseline, the plan the flow guides and the
+    rounded start (where the wide set is thinned), the repair by moving where the relaxation serves
+    more, then one of its weeks repeated in every week where that keeps friends worth what it gives
+    up. The baseline itself (the method greedy's answer) is never changed."""
     index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
     start = greedy
     if not run.optimiser:
@@ -559,6 +568,9 @@ def _warm_start(run: _Run, h: _Horizon, wide: Candidates, base: Plan, greedy: Pl
         guided = _guided(index, base, wide, h.pw, h.used, friends, budget, run.reserve)
         if guided.weighted() > greedy.weighted():
             start = guided
+    rounded = _rounded(run, h, wide, base, friends, start.weighted(), bounds.total)
+    if rounded is not None and rounded.weighted() > start.weighted():
+        start = rounded
     if tuning.warm_moving_share > 0:
         start = _warm_start_by_moving(start, wide, run.agreed_keys, h.pw, h.lp_use if h.lp_use is not None else h.used,
                                       swap_friends if w.continuity else None, budget, run.reserve, tuning)
@@ -572,6 +584,26 @@ def _warm_start(run: _Run, h: _Horizon, wide: Candidates, base: Plan, greedy: Pl
         start = _repeated(start, wide, base, w, tuning,
                           budget.stage(tuning.repeat_share, run.reserve, at_least=repeat_need), floor=greedy.weighted())
     return start
+
+
+def _rounded(run: _Run, h: _Horizon, wide: Candidates, base: Plan, friends: dict[int, int], start: float,
+             bound: float) -> Plan | None:
+    """Stage: where the wide set is thinned, a warm start from the day LP over it made integral
+    (see .rounding), within ``Tuning.rounding_share`` of the time left; not in effort mode (the
+    branch and bound stops by the clock), nor where the warm start so far (worth ``start``) serves
+    ``Tuning.rounding_below`` of the ``bound`` already."""
+    budget, tuning = run.budget, run.tuning
+    if not run.optimiser or wide.complete or budget.deterministic or not tuning.rounding_share \
+            or not len(wide) or budget.over(run.reserve) \
+            or start >= tuning.rounding_below * bound:
+        return None
+    seed = _lp_triples(run.index, h, wide)
+    seconds = budget.seconds(tuning.rounding_share, run.reserve)
+    plan = rounded_plan(run.index, wide, h.fd, base, seed, friends, budget, seconds,
+                        deadline=budget.deadline - run.reserve, per_citizen=h.per_citizen,
+                        threads=_week_threads(run.index, run.workers), search_seed=run.seed, tuning=tuning)
+    log.debug("rounded start: %s at %.2fs", "none" if plan is None else plan.weighted(), budget.elapsed())
+    return plan
 
 
 def _after_weeks(run: _Run, wide: Candidates, start: Plan) -> tuple[float, float]:
