@@ -83,3 +83,29 @@ def test_a_matrix_by_columns_reads_the_same_by_rows():
     for i in range(3):
         dense_by_rows[i, index[start[i]:start[i + 1]]] = value[start[i]:start[i + 1]]
     assert np.array_equal(dense_by_cols, dense_by_rows)
+
+
+def test_an_interrupted_command_leaves_no_search_behind(monkeypatch):
+    """Ctrl-C (or SIGTERM, made KeyboardInterrupt by the command) while the parent waits: the
+    interrupt goes on up, and the child process is killed, not left searching."""
+    import subprocess
+
+    children: list[subprocess.Popen] = []
+    real_popen, real_wait = subprocess.Popen, subprocess.Popen.wait
+
+    def popen(*args, **kwargs):
+        children.append(real_popen(*args, **kwargs))
+        return children[-1]
+
+    def wait(self, timeout=None):
+        if timeout is not None:  # the wait on the clock: interrupted
+            raise KeyboardInterrupt
+        return real_wait(self)
+
+    monkeypatch.setattr(real_popen, "wait", wait)
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    p = _knapsacks()
+    p.pop("a")
+    with pytest.raises(KeyboardInterrupt):
+        solve_integral(seconds=60.0, gap=0.0, heuristics=0.05, **p)
+    assert len(children) == 1 and children[0].poll() is not None
