@@ -511,7 +511,8 @@ def test_the_last_top_up_fills_what_the_stages_after_the_repair_left_free(monkey
 def test_the_lp_made_integral_keeps_its_rows():
     """Three columns any two of which share a row of capacity 1 (an odd cycle): the LP takes half of
     each (1.5), made integral the best is one column (1)."""
-    from workbench.engine.bound import ColumnLP, integral_values
+    from workbench.engine.bound import ColumnLP
+    from workbench.engine.rounding import integral_values
 
     lp = ColumnLP(np.ones(3))
     lp.add(np.ones(3), np.ones(3), [np.array([0, 1, 2]), np.array([1, 2, 0])], [np.ones(3), np.ones(3)])

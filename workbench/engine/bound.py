@@ -80,7 +80,6 @@ from typing import TypeVar
 import numpy as np
 
 from ..index import ScenarioIndex
-from .branch_and_bound import by_rows, solve_integral, within_rows
 from .candidates import Candidates, FreeDays, PairWeeks, StartUnion, order_within, rank_within
 from .tuning import TUNING, Tuning
 
@@ -447,29 +446,6 @@ class ColumnLP:
         solution = self.h.getSolution()
         self.primal = np.asarray(solution.col_value)
         return np.maximum(0.0, np.asarray(solution.row_dual))
-
-
-def integral_values(lp: ColumnLP, cost: np.ndarray, seconds: float, gap: float, heuristics: float = 0.05,
-                    forced: np.ndarray | None = None) -> np.ndarray | None:
-    """The LP's columns made integral (branch and bound over the same rows and bounds, see
-    :mod:`.branch_and_bound`), maximising ``cost``, the columns of the mask ``forced`` (e.g.
-    agreed sessions) at 1: the best solution found within ``seconds`` or once within relative
-    ``gap`` of its bound, started from the LP's last solution rounded down (feasible: every
-    coefficient is non-negative) with the forced columns set and others dropped, the cheapest
-    first, where a row then breaks; ``heuristics``: HiGHS's share of effort for primal
-    heuristics. None without HiGHS or without a solution."""
-    if lp.h is None or lp.h.getNumCol() == 0:
-        return None
-    model = lp.h.getLp()
-    n, matrix = model.num_col_, model.a_matrix_
-    start, index, value = (np.asarray(a) for a in (matrix.start_, matrix.index_, matrix.value_))
-    upper_rows = np.asarray(model.row_upper_)
-    first = None if lp.primal is None or len(lp.primal) != n else np.floor(lp.primal + 1e-9)
-    if first is not None and forced is not None:
-        first = within_rows(np.maximum(first, forced), cost + np.where(forced, np.inf, 0.0),
-                            (*by_rows(start, index, value, len(upper_rows)), upper_rows))
-    return solve_integral(upper_rows, cost, np.asarray(model.col_upper_), start, index, value,
-                          seconds, gap, heuristics, first, None if forced is None else forced.astype(float))
 
 
 def free_minutes(fd: FreeDays, week: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,16 +11,17 @@ set. The pipeline takes it as the week models' warm start where it is worth more
 
 The week models' relaxed timing rows (``formulation._day_rows``: pairs of sessions a day cannot
 both hold, the stretches of a day) were tried in the branch and bound and not kept: the exact
-timing then kept 99.5 % of the chosen sessions on the family's large city (92 % without), but
-the branch and bound, with ~50,000 more rows a week, stopped at worse schedules, and large-alien
-fell from 0.991 to 0.980 of the bound (city 0.966 either way; 2026-12-06, 118 s).
+timing then kept 99.5 % of the chosen sessions on the family's large city, but on large-alien
+88 % (92 % without), where with ~50,000 more rows a week the branch and bound stopped at worse
+schedules: 0.991 -> 0.980 of the bound (city 0.966 either way; 2026-12-06, 118 s in process).
 
 Why: at large size a week model holds a thinned ~23,000 triples, and CP-SAT's search from the
 greedy start stays far below that model's own bound. Measured 2026-12-06 on the third generator's
 towns city (2,000 volunteers / 4,000 citizens / 4 weeks, seed 4848), its last week: the engine's
 week model reached 13,415 weighted at 118 s and 13,818 at 600 s; branch and bound over the day
 LP's 75,000 columns found 15,102 in 8.5 s (3 % from its bound), of which 14,027 kept their exact
-times. The whole command (118 s): 0.864 -> 0.924 of the bound; the family's large city 0.957 -> 0.966.
+times. The whole command (120 s): 0.864 -> 0.916 of the bound; the family's large city 0.957 -> 0.966
+(see ``Tuning.rounding_share``).
 
 Friends chosen for the horizon are worth ``Tuning.rounding_friend_bonus`` priority points more
 per session in the LP and the branch and bound, so among equally good weeks it keeps them.
@@ -35,7 +36,8 @@ import time
 import numpy as np
 
 from ..index import ScenarioIndex
-from .bound import day_week_lp, integral_values, week_by_week
+from .bound import ColumnLP, day_week_lp, week_by_week
+from .branch_and_bound import by_rows, solve_integral, within_rows
 from .budget import Budget
 from .candidates import Candidates, FreeDays
 from .greedy import fill
@@ -59,9 +61,7 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
     rounds = math.ceil(weeks / max(1, min(threads, weeks)))
     per_week = seconds / rounds
     friend_of = np.full(index.n_requests, -1, np.int64)
-    if friends:
-        friend_of[np.fromiter(friends.keys(), np.int64, len(friends))] = np.fromiter(friends.values(), np.int64,
-                                                                                      len(friends))
+    friend_of[list(friends)] = list(friends.values())
     chosen: list[np.ndarray] = [np.zeros(0, np.int64)] * weeks
     # The agreed sessions the wide set holds are columns at 1 and fixed in the timing: what is chosen
     # around them leaves them their volunteers' limits and times.
@@ -121,3 +121,26 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
     fill(plan, wide, friends=friends, out_of_time=lambda: budget.stopped() or time.monotonic() > deadline)
     log.debug("rounded: %d weighted filled at %.2fs", plan.weighted(), budget.elapsed())
     return plan
+
+
+def integral_values(lp: ColumnLP, cost: np.ndarray, seconds: float, gap: float, heuristics: float = 0.05,
+                    forced: np.ndarray | None = None) -> np.ndarray | None:
+    """The LP's columns made integral (branch and bound over the same rows and bounds, see
+    :mod:`.branch_and_bound`), maximising ``cost``, the columns of the mask ``forced`` (e.g.
+    agreed sessions) at 1: the best solution found within ``seconds`` or once within relative
+    ``gap`` of its bound, started from the LP's last solution rounded down (feasible: every
+    coefficient is non-negative) with the forced columns set and others dropped, the cheapest
+    first, where a row then breaks; ``heuristics``: HiGHS's share of effort for primal
+    heuristics. None without HiGHS or without a solution."""
+    if lp.h is None or lp.h.getNumCol() == 0:
+        return None
+    model = lp.h.getLp()
+    n, matrix = model.num_col_, model.a_matrix_
+    start, index, value = (np.asarray(a) for a in (matrix.start_, matrix.index_, matrix.value_))
+    upper_rows = np.asarray(model.row_upper_)
+    first = None if lp.primal is None or len(lp.primal) != n else np.floor(lp.primal + 1e-9)
+    if first is not None and forced is not None:
+        first = within_rows(np.maximum(first, forced), cost + np.where(forced, np.inf, 0.0),
+                            (*by_rows(start, index, value, len(upper_rows)), upper_rows))
+    return solve_integral(upper_rows, cost, np.asarray(model.col_upper_), start, index, value,
+                          seconds, gap, heuristics, first, None if forced is None else forced.astype(float))

@@ -194,7 +194,7 @@ class Tuning:
     #: the time left, weeks side by side; of each week's part, the LP within ``rounding_lp_part``.
     #: Measured (2026-12-06, whole command at 120 s, against the thirty-first record): the family's
     #: large city 0.957 -> 0.966 of the bound, rural 0.956 -> 0.972, alien 0.982 -> 0.991; the third
-    #: generator's large towns city 0.864 -> 0.916, split shifts 0.950 -> 0.952; continuity 88.3 ->
+    #: generator's large towns city 0.864 -> 0.916, split shifts 0.950 -> 0.952; continuity 88.8 ->
     #: 85.8 %, 89.7 -> 83.8 %, 84.6 -> 84.0 %, 89.6 -> 89.7 %, 80.1 -> 80.8 %.
     rounding_share: float = 0.3
     rounding_lp_part: float = 0.4
