@@ -603,6 +603,69 @@ def test_the_days_bound_lies_between_the_true_optimum_and_the_pair_lp(kind: str,
         bound_module.day_lp_bound(ix, cands.subset(np.arange(len(cands)), complete=False), fd)
 
 
+def _every_triple_lp(ix, cands, fd, per_citizen, w: int) -> float:
+    """The day LP of week ``w`` written out over every triple at once (scipy, no column generation)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, vstack
+
+    sel = np.flatnonzero(cands.day // 7 == w)
+    r, v, d = cands.req[sel], cands.vol[sel], cands.day[sel] - 7 * w
+    c, dur, prio = ix.req_cit[r], ix.duration[r].astype(float), ix.priority[r].astype(float)
+    days = slice(7 * w, 7 * w + 7)
+    families = [  # (row of each triple, its coefficient, the rows' right-hand sides)
+        (r, 1.0, ix.week_demand[:, w]), (7 * r + d, 1.0, np.ones(7 * ix.n_requests)),
+        (v, 1.0, np.where(np.isfinite(ix.max_sessions), ix.max_sessions, 1e9)),
+        (v, dur, np.minimum(ix.max_minutes, fd.v_minutes[:, days].sum(axis=1))),
+        (7 * v + d, dur, fd.v_minutes[:, days].ravel()), (7 * c + d, dur, fd.c_minutes[:, days].ravel()),
+        (c, prio, np.where(np.isfinite(per_citizen[:, w]), per_citizen[:, w], 1e9))]
+    blocks = [csr_matrix((np.broadcast_to(k, len(sel)).astype(float), (rows, np.arange(len(sel)))),
+                         shape=(len(rhs), len(sel))) for rows, k, rhs in families]
+    res = linprog(-prio, A_ub=vstack(blocks), b_ub=np.concatenate([rhs for *_x, rhs in families]).astype(float),
+                  bounds=(0, 1), method="highs")
+    assert res.status == 0
+    return -res.fun
+
+
+@pytest.mark.parametrize("kind", ["city", "rural", "alien"])
+def test_the_days_bound_ends_at_the_lp_over_every_triple(kind: str) -> None:
+    """Column generation from nothing (no seed, no nearest triples) converges to the day LP written out
+    over every triple at once, week by week: the rows it makes for its columns are the LP's rows."""
+    s = tiny_city(kind, 3, volunteers=10, citizens=20, weeks=2)
+    ix, cands = all_candidates(s)
+    _ix, starts = all_starts(s)
+    fd = free_days(ix)
+    per_citizen = np.full((fd.c_minutes.shape[0], ix.weeks), math.inf)
+    bound_module.citizen_bound(ix, starts, per_citizen=per_citizen)
+    days = bound_module.day_lp_bound(ix, cands, fd, per_citizen,
+                                     tuning=Tuning(day_lp_first=0, day_lp_new_per_request=2))
+    assert days.converged.all()
+    for w in range(ix.weeks):
+        assert days.weeks[w] == pytest.approx(_every_triple_lp(ix, cands, fd, per_citizen, w), abs=1e-6)
+
+
+def test_the_days_bound_gives_each_round_of_weeks_its_share_of_the_clock(monkeypatch) -> None:
+    """Four weeks on two threads: weeks 0-1 stop by half the time, weeks 2-3 by the deadline (one deadline
+    for all had left the last weeks of a large city no round); no clock, no deadline."""
+    s = tiny_city("city", 1, volunteers=6, citizens=10, weeks=4)
+    ix, cands = all_candidates(s)
+    fd = free_days(ix)
+    seen: dict[int, float] = {}
+
+    def record(index, c, sel, w, fd_, per_citizen, seed, tuning, deadline, bonus=None):
+        seen[w] = deadline
+        return 1.0, True, None, np.zeros(0, int)
+
+    monkeypatch.setattr(bound_module, "day_week_lp", record)
+    end = time.monotonic() + 100.0
+    bound_module.day_lp_bound(ix, cands, fd, workers=2, deadline=end)
+    begun = end - 100.0
+    assert sorted(seen) == [0, 1, 2, 3]
+    assert seen[0] == seen[1] == pytest.approx(begun + 50.0, abs=1.0) and seen[2] == seen[3] == pytest.approx(end)
+    seen.clear()
+    bound_module.day_lp_bound(ix, cands, fd, workers=2)
+    assert set(seen.values()) == {math.inf}
+
+
 @pytest.mark.parametrize("kind", [*PRESETS, "alien", "shifts", "odd", "oneoffs", "pinned"])
 def test_the_start_union_is_the_complete_candidates_starts(kind: str, tmp_path: Path) -> None:
     """Per (request, day), the starts found from the pair-weeks are exactly the union of every complete

@@ -770,14 +770,20 @@ def day_lp_bound(index: ScenarioIndex, cands: Candidates | DayTriples, fd: FreeD
     weeks = index.weeks
     out = np.full(weeks, math.inf)
     done = np.zeros(weeks, bool)
+    # The weeks run ``workers`` at a time: each round of them ends by its share of the time, so a
+    # clock that cuts the first weeks' rounds short leaves the last ones some (measured on the third
+    # generator's large towns city with one deadline for all: weeks 0-1 converged, 2-3 no round).
+    begun, rounds = time.monotonic(), math.ceil(weeks / max(1, min(workers, weeks)))
 
     def week(w: int) -> None:
         sel = np.flatnonzero(cands.day // 7 == w)
         if not len(sel):
             out[w], done[w] = 0.0, True
             return
+        own = deadline if not math.isfinite(deadline) else \
+            begun + (deadline - begun) * (w // max(1, min(workers, weeks)) + 1) / rounds
         out[w], done[w], _lp, _cols = day_week_lp(index, cands, sel, w, fd, per_citizen,
-                                                None if seed is None else seed[sel], tuning, deadline)
+                                                None if seed is None else seed[sel], tuning, own)
 
     week_by_week(week, weeks, workers)
     return DayBound(weeks=out, converged=done)
@@ -791,32 +797,44 @@ def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.nd
     :mod:`.rounding`, which makes a schedule of it). ``bonus`` (per position of ``sel``) is added to
     the priorities in the objective only, not in the citizens' rows (the rounding's preference for
     the horizon's friends); with it the value returned is no bound of the schedule's."""
-    n = len(sel)
     n_r, n_v, n_c = index.n_requests, index.n_volunteers, fd.c_minutes.shape[0]
-    r = cands.req[sel].astype(np.int64)
-    v = cands.vol[sel].astype(np.int64)
-    d = cands.day[sel].astype(np.int64) - 7 * w
-    c = index.req_cit[r].astype(np.int64)
-    dur = index.duration[r].astype(float)
-    prio = index.priority[r].astype(float)
-    gain = prio if bonus is None else prio + bonus
+    # Over every triple of a week (the large cities': two million) only what pricing needs is kept
+    # per triple, in the candidates' own integer widths; the LP's row indices and coefficients are
+    # made for the columns that join it (measured on the third generator's large towns city, two
+    # weeks side by side: ~850 MB when made for every triple).
+    r, v = cands.req[sel], cands.vol[sel]
+    d = (cands.day[sel] - 7 * w).astype(np.int8)
+    c = index.req_cit[r].astype(np.int32)
+    # Minutes and priorities are whole numbers (and the bonus halves): single precision holds them
+    # exactly, and every sum below is taken in double.
+    dur = index.duration[r].astype(np.float32)
+    prio = index.priority[r].astype(np.float32)
+    gain = prio.astype(float) if bonus is None else prio + bonus
     demand = index.week_demand[:, w].astype(float)
     days = slice(7 * w, 7 * w + 7)
     # Row families, in this order: request-weeks, request-days, volunteers' sessions, their minutes,
     # volunteer-days, citizen-days, citizen-weeks. The first two stay constraints in the Lagrangian.
     start = np.cumsum([0, n_r, 7 * n_r, n_v, n_v, 7 * n_v, 7 * n_c])
-    rows = [r, start[1] + 7 * r + d, start[2] + v, start[3] + v, start[4] + 7 * v + d, start[5] + 7 * c + d]
-    coefs = [np.ones(n), np.ones(n), np.ones(n), dur, dur, dur]
+    citizens = per_citizen is not None
     rhs = [demand, np.ones(7 * n_r), np.where(np.isfinite(index.max_sessions), index.max_sessions, 1e9),
            np.minimum(index.max_minutes, fd.v_minutes[:, days].sum(axis=1)),
            fd.v_minutes[:, days].ravel(), fd.c_minutes[:, days].ravel()]
-    if per_citizen is not None:
-        rows.append(start[6] + c)
-        coefs.append(prio)
+    if citizens:
         rhs.append(np.where(np.isfinite(per_citizen[:, w]), per_citizen[:, w], 1e9))
     rhs = np.concatenate(rhs).astype(float)
-    request_day = rows[1] - start[1]
-    working = rank_within(request_day, cands.distance_km[sel]) < tuning.day_lp_first
+
+    def rows_of(k: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The rows of the columns at positions ``k`` and their coefficients, family by family."""
+        rk, vk, dk, ck = (x[k].astype(np.int64) for x in (r, v, d, c))
+        ones = np.ones(len(k))
+        rows = [rk, start[1] + 7 * rk + dk, start[2] + vk, start[3] + vk, start[4] + 7 * vk + dk,
+                start[5] + 7 * ck + dk] + ([start[6] + ck] if citizens else [])
+        dk_ = dur[k].astype(float)
+        return rows, [ones, ones, ones, dk_, dk_, dk_] + ([prio[k].astype(float)] if citizens else [])
+
+    request_day = 7 * r.astype(np.int64) + d
+    working = rank_within(request_day, cands.distance_km[sel]) < tuning.day_lp_first if tuning.day_lp_first \
+        else np.zeros(len(sel), bool)
     if seed is not None:
         working |= seed
     lp = ColumnLP(rhs)
@@ -824,13 +842,20 @@ def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.nd
     new = np.flatnonzero(working)
     cols: list[np.ndarray] = []
     for _round in range(tuning.day_lp_rounds):
-        lp.add(gain[new], np.ones(len(new)), [x[new] for x in rows], [k[new] for k in coefs])
+        lp.add(gain[new], np.ones(len(new)), *rows_of(new))
         cols.append(new)
         # Nothing to start from (no pair LP, no nearest): the first prices are zero.
         duals = lp.duals(deadline - time.monotonic()) if working.any() else np.zeros(len(rhs))
         if duals is None:
             break
-        value = gain - sum(duals[x] * k for x, k in zip(rows[2:], coefs[2:]))
+        # Each triple's value at these prices: its gain less what it takes of the volunteers' and
+        # citizens' rows (the pricing of every triple; the request rows' duals come after).
+        taken = duals[start[2] + v] + duals[start[3] + v] * dur
+        taken += duals[start[4] + 7 * v.astype(np.int64) + d] * dur
+        taken += duals[start[5] + 7 * c.astype(np.int64) + d] * dur
+        if citizens:
+            taken += duals[start[6] + c] * prio
+        value = gain - taken
         # Lagrangian: each request alone, its best triple a day (at most one), its best days up to
         # its demand, positive values only.
         day_best = np.zeros(7 * n_r)
@@ -838,7 +863,7 @@ def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.nd
         ranked = -np.sort(-day_best.reshape(n_r, 7), axis=1)
         take = np.arange(7)[None, :] < np.minimum(demand, 7)[:, None]
         best = min(best, float(rhs[start[2]:] @ duals[start[2]:]) + float(ranked[take].sum()))
-        reduced = value - duals[rows[0]] - duals[rows[1]]
+        reduced = value - duals[r] - duals[start[1] + request_day]
         priced_in = np.flatnonzero((reduced > 1e-9) & ~working)
         if not len(priced_in):
             return best, True, lp, np.concatenate(cols)

@@ -474,26 +474,27 @@ def _days_side(run: _Run, h: _Horizon, wide: Candidates, bounds: _Bounds) -> Non
     """Stage: the bound's days (bound.day_lp_bound: every triple, the volunteers' and citizens' days'
     minutes, each citizen-week's own side), over the wide set where it is every triple, else (not in
     effort mode) over every triple listed without start ranges where there are at most
-    ``Tuning.day_lp_thinned_max``; its solves within ``Tuning.day_lp_share`` of the time left (in
-    effort mode: up to ``Tuning.day_lp_max_triples``)."""
+    ``Tuning.day_lp_thinned_max``; its solves within ``Tuning.day_lp_share`` of the time left
+    (thinned: ``Tuning.day_lp_share_thinned``; in effort mode: up to ``Tuning.day_lp_max_triples``)."""
     index, budget, tuning = run.index, run.budget, run.tuning
     keep = run.reserve + run.base_need
     if not run.optimiser or not len(wide) or budget.over(keep):
         return
+    share = tuning.day_lp_share if wide.complete else tuning.day_lp_share_thinned
     triples: Candidates | DayTriples | None = wide if wide.complete else None
     if triples is None and h.pw.complete and not budget.deterministic \
             and int(h.pw.days.sum()) <= tuning.day_lp_thinned_max:
         # Where the wide set is thinned (large cities): every triple, without its start ranges
         # (measured on the third generator's split-shift city of 2,000 volunteers: 3.3 million
         # triples; the bound 59,905 → 59,605; the days' hulls alone, 4.1 million, left it at 59,905).
-        triples = _every_triple(index, h, budget.stage(tuning.day_lp_share, keep))
+        triples = _every_triple(index, h, budget.stage(share, keep))
     if triples is None or budget.deterministic and len(triples) > tuning.day_lp_max_triples:
         return
     seed = _lp_triples(index, h, triples)
     threads = _week_threads(index, run.workers)
     days = day_lp_bound(index, triples, h.fd, h.per_citizen, seed, tuning, threads,
                         deadline=math.inf if budget.deterministic else
-                        time.monotonic() + budget.seconds(tuning.day_lp_share, keep))
+                        time.monotonic() + budget.seconds(share, keep))
     bounds.tighten(days.weeks, "days")
     log.debug("%s bound %d at %.2fs (days: %s converged)", bounds.kind, bounds.total, budget.elapsed(),
               int(days.converged.sum()))
@@ -509,9 +510,10 @@ def _every_triple(index: ScenarioIndex, h: _Horizon, out_of_time: Callable[[], b
         if out_of_time():
             return None
         sel = np.flatnonzero(pw.week == w)
-        parts.append(exact_triples(index, h.fd, tables, pw.req[sel], pw.vol[sel], slice(7 * w, 7 * w + 7)))
-    req, vol, day = (np.concatenate([getattr(t, k) for t in parts]) for k in ("req", "vol", "day"))
-    return DayTriples(req, vol, day, h.dist[req, vol])
+        t = exact_triples(index, h.fd, tables, pw.req[sel], pw.vol[sel], slice(7 * w, 7 * w + 7))
+        parts.append((t.req, t.vol, t.day))  # not their start hulls: ~170 MB on a city of 8 million
+    req, vol, day = (np.concatenate(x) for x in zip(*parts))
+    return DayTriples(req, vol, day, h.dist[req, vol].astype(np.float32))
 
 
 def _lp_triples(index: ScenarioIndex, h: _Horizon, cands: Candidates | DayTriples) -> np.ndarray | None:

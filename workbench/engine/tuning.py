@@ -393,15 +393,24 @@ class Tuning:
     #: triples and the LP's rows take in memory). Measured 2026-12-06, whole command, 120 s: the
     #: third generator's large split-shift city (4.1 million) bound 59,905 → 59,811 (two weeks of four
     #: converged), 0.9486 → 0.9502; its large towns city (8.3 million exact triples) peaked at 1.95 GB
-    #: with it (1.26 without), city-large (10.8 million pair-weeks) at 4.5 GB.
-    day_lp_thinned_max: int = 4_500_000
+    #: with it (1.26 without), city-large (10.8 million pair-weeks) at 4.5 GB. Since the LP keeps
+    #: its rows for its own columns only (stop 54), the towns city's day LP alone takes ~400 MB
+    #: (~850 before), 13 s on two cores to converge, bound 62,653 → 61,854.
+    day_lp_thinned_max: int = 9_000_000
+    #: ... its share of the time left there (a quarter of its cities' weeks converge at
+    #: ``day_lp_share``: the large towns city needs ~13 s of its 92).
+    day_lp_share_thinned: float = 0.15
     #: Its column generation starts from the pair LP's pairs (all their days) and each request-day's
     #: nearest ``day_lp_first`` triples, then takes at most ``day_lp_new_per_request`` priced-in triples
     #: per request and round. Measured on medium-alien / the styled towns city, one core: 0 and 10
     #: converge in 3 / 4 rounds, 1.7 / 1.0 s; 1 and 10 in 2-3 / 3, 2.8 / 1.1 s; 2 and 10 in 1 / 3-4,
-    #: 3.9 / 2.0 s (the first set's size is the time); 0 and 4 as 0 and 10.
+    #: 3.9 / 2.0 s (the first set's size is the time); 0 and 4 as 0 and 10. Measured 2026-12-06 on the
+    #: third generator's large towns city (8.3 million triples, two cores, from the pair LP's pairs), new
+    #: per request 2 / 3 / 4 / 10 / 25: 10.2 / 10.9 / 11.2 / 13.0 / 19.3 s to converge (a round's
+    #: columns cost more simplex time than they save rounds); medium-alien, medium-city and
+    #: alien-villages 0.2-0.5 s at 3 and at 10, the same bounds.
     day_lp_first: int = 0
-    day_lp_new_per_request: int = 10
+    day_lp_new_per_request: int = 3
     day_lp_rounds: int = 20
     #: CP-SAT's work (deterministic units) per citizen-week of the citizens' bound
     #: (:func:`~workbench.engine.bound.citizen_bound`); a bound, valid whatever stops it. Measured
