@@ -12,6 +12,7 @@ import pytest
 from conftest import csv_frame
 
 import workbench
+from workbench.engine import pipeline
 from workbench.engine.bound import citizen_bound, lp_bound
 from workbench.engine.candidates import free_days, pair_checks, pair_weeks
 from workbench.engine.tuning import TUNING, Tuning
@@ -158,11 +159,17 @@ def test_a_volunteers_days_bound_the_problem():
     assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "days" in r.kpis["bound_kind"]
 
 
-@pytest.mark.parametrize("most, bound", [(TUNING.day_lp_thinned_max, 5), (0, 9)])
-def test_the_days_bound_runs_where_the_wide_set_is_thinned(most: int, bound: int):
+@pytest.mark.parametrize("most, bound, converged", [(TUNING.day_lp_thinned_max, 5, True), (0, 9, True),
+                                                    (TUNING.day_lp_thinned_max, 9, False)],
+                         ids=["runs", "too many triples", "pair LP cut"])
+def test_the_days_bound_runs_where_the_wide_set_is_thinned(monkeypatch, most: int, bound: int, converged: bool):
     """The volunteer's days of the test above, with Bo (no sessions to give) left out of a wide set thinned
     to each request's nearest volunteer: every triple is listed apart for the days' side, which bounds
-    the problem at 5; where their count is over ``Tuning.day_lp_thinned_max`` it does not run (9)."""
+    the problem at 5; where their count is over ``Tuning.day_lp_thinned_max`` it does not run (9), nor
+    where the pair LP did not converge (it would start from nothing: 9)."""
+    if not converged:
+        real = pipeline.lp_bound
+        monkeypatch.setattr(pipeline, "lp_bound", lambda *a, **k: replace(real(*a, **k), lp_optimal=False))
     s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages,max_sessions_per_week\n"
                         f"v1,{NEAR},visit,da,\nv2,{FAR},visit,da,0\n",
              availability="volunteer_id,day,start,end\nv1,mon,09:00,10:00\nv1,tue,09:00,10:00\n"
