@@ -773,15 +773,15 @@ def day_lp_bound(index: ScenarioIndex, cands: Candidates | DayTriples, fd: FreeD
     # The weeks run ``workers`` at a time: each round of them ends by its share of the time, so a
     # clock that cuts the first weeks' rounds short leaves the last ones some (measured on the third
     # generator's large towns city with one deadline for all: weeks 0-1 converged, 2-3 no round).
-    begun, rounds = time.monotonic(), math.ceil(weeks / max(1, min(workers, weeks)))
+    threads = max(1, min(workers, weeks))
+    begun, rounds = time.monotonic(), math.ceil(weeks / threads)
 
     def week(w: int) -> None:
         sel = np.flatnonzero(cands.day // 7 == w)
         if not len(sel):
             out[w], done[w] = 0.0, True
             return
-        own = deadline if not math.isfinite(deadline) else \
-            begun + (deadline - begun) * (w // max(1, min(workers, weeks)) + 1) / rounds
+        own = deadline if not math.isfinite(deadline) else begun + (deadline - begun) * (w // threads + 1) / rounds
         out[w], done[w], _lp, _cols = day_week_lp(index, cands, sel, w, fd, per_citizen,
                                                 None if seed is None else seed[sel], tuning, own)
 
@@ -823,16 +823,18 @@ def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.nd
         rhs.append(np.where(np.isfinite(per_citizen[:, w]), per_citizen[:, w], 1e9))
     rhs = np.concatenate(rhs).astype(float)
 
+    # Each triple's request-day, volunteer-day and citizen-day (positions within their row families).
+    request_day = 7 * r.astype(np.int64) + d
+    vol_day, cit_day = 7 * v.astype(np.int32) + d, 7 * c + d  # 32-bit: 7 × the volunteers or citizens fits
+
     def rows_of(k: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The rows of the columns at positions ``k`` and their coefficients, family by family."""
-        rk, vk, dk, ck = (x[k].astype(np.int64) for x in (r, v, d, c))
-        ones = np.ones(len(k))
-        rows = [rk, start[1] + 7 * rk + dk, start[2] + vk, start[3] + vk, start[4] + 7 * vk + dk,
-                start[5] + 7 * ck + dk] + ([start[6] + ck] if citizens else [])
-        dk_ = dur[k].astype(float)
-        return rows, [ones, ones, ones, dk_, dk_, dk_] + ([prio[k].astype(float)] if citizens else [])
+        vk = v[k].astype(np.int64)
+        rows = [r[k].astype(np.int64), start[1] + request_day[k], start[2] + vk, start[3] + vk,
+                start[4] + vol_day[k], start[5] + cit_day[k]] + ([start[6] + c[k].astype(np.int64)] if citizens else [])
+        ones, minutes = np.ones(len(k)), dur[k].astype(float)
+        return rows, [ones, ones, ones, minutes, minutes, minutes] + ([prio[k].astype(float)] if citizens else [])
 
-    request_day = 7 * r.astype(np.int64) + d
     working = rank_within(request_day, cands.distance_km[sel]) < tuning.day_lp_first if tuning.day_lp_first \
         else np.zeros(len(sel), bool)
     if seed is not None:
@@ -851,8 +853,8 @@ def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.nd
         # Each triple's value at these prices: its gain less what it takes of the volunteers' and
         # citizens' rows (the pricing of every triple; the request rows' duals come after).
         taken = duals[start[2] + v] + duals[start[3] + v] * dur
-        taken += duals[start[4] + 7 * v.astype(np.int64) + d] * dur
-        taken += duals[start[5] + 7 * c.astype(np.int64) + d] * dur
+        taken += duals[start[4] + vol_day] * dur
+        taken += duals[start[5] + cit_day] * dur
         if citizens:
             taken += duals[start[6] + c] * prio
         value = gain - taken

@@ -395,10 +395,10 @@ class Tuning:
     #: converged), 0.9486 → 0.9502; its large towns city (8.3 million exact triples) peaked at 1.95 GB
     #: with it (1.26 without), city-large (10.8 million pair-weeks) at 4.5 GB. Since the LP keeps
     #: its rows for its own columns only (stop 54), the towns city's day LP alone takes ~400 MB
-    #: (~850 before), 13 s on two cores to converge, bound 62,653 → 61,854.
+    #: (~850 before), 11 s on two cores to converge, bound 62,653 → 61,854.
     day_lp_thinned_max: int = 9_000_000
-    #: ... its share of the time left there (a quarter of its cities' weeks converge at
-    #: ``day_lp_share``: the large towns city needs ~13 s of its 92).
+    #: ... its share of the time left there: at ``day_lp_share`` the towns city converged in no week
+    #: and the split-shift city in two of four; the towns city needs ~11-13 s of the ~90 left then.
     day_lp_share_thinned: float = 0.15
     #: Its column generation starts from the pair LP's pairs (all their days) and each request-day's
     #: nearest ``day_lp_first`` triples, then takes at most ``day_lp_new_per_request`` priced-in triples
