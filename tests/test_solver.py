@@ -578,6 +578,37 @@ def test_the_rounded_start_takes_the_lps_values_when_branch_and_bound_finds_noth
     assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 2
 
 
+@pytest.mark.parametrize("workers, threads", [(2, 2), (1, 1)], ids=["two workers", "one worker"])
+def test_the_rounded_start_times_its_weeks_side_by_side(monkeypatch, caplog, workers: int, threads: int):
+    """The rounded start times its weeks' chosen sessions on as many threads as weeks are solved side
+    by side (the timing models release the interpreter), and the schedule is the same either way."""
+    import logging
+
+    from workbench.engine import rounding
+
+    seen: set[int] = set()
+    real = rounding.time_week
+    gate = threading.Barrier(threads, timeout=10)
+
+    def timing(*args, **kwargs):
+        seen.add(threading.get_ident())
+        gate.wait()  # both weeks are in the timing at once, or this waits for nothing (one thread)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rounding, "time_week", timing)
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    s = edit.replace(s, settings={**SETTINGS, "weeks": 2})
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=THIN_WITH_LP, workers=workers)
+    assert re.search(r"rounded start: \d+ at", caplog.text) is not None
+    assert len(seen) == threads
+    assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 4
+
+
 def test_the_rounded_start_plans_around_a_pin(caplog):
     """A pinned session is a column at 1 in the rounded start's branch and bound and fixed in its
     timing: the rounded start is built, the pin stays exactly as agreed and the other request is

@@ -41,7 +41,7 @@ from .branch_and_bound import by_rows, solve_integral, within_rows
 from .budget import Budget
 from .candidates import Candidates, FreeDays
 from .greedy import fill
-from .plan import Plan
+from .plan import Plan, Session
 from .timing import time_week
 from .tuning import TUNING, Tuning
 
@@ -91,7 +91,8 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
         if x is not None:
             chosen[w] = t[x > 0.5]
         log.debug("rounded week %d: %s at %.2fs", w, "no solution" if x is None else
-                  f"{len(chosen[w])} sessions, {float(cost @ x):.0f}", budget.elapsed())
+                  f"{len(chosen[w])} sessions, {float(cost @ x):.0f} ({float(cost @ x - bonus[cols] @ x):.0f} "
+                  f"weighted)", budget.elapsed())
 
     week_by_week(week, weeks, threads)
     log.debug("rounded: %d sessions chosen at %.2fs", sum(len(c) for c in chosen), budget.elapsed())
@@ -103,20 +104,27 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
     # inserter places a day's sessions (what fits stays). Measured on the large towns city: 16 s for
     # 17,000 sessions unbounded.
     timing_end = min(deadline, time.monotonic() + tuning.rounding_timing_share * max(0.0, deadline - time.monotonic()))
-    for w in range(weeks):
+    timed: list[list[Session]] = [[] for _ in range(weeks)]
+
+    def timing(w: int) -> None:
+        # Weeks side by side, as the branch and bound: the timing models release the interpreter
+        # while they search (the third generator's large towns city of seed 5402, four weeks: 8.0 s
+        # one after the other, 6.2 s two at a time).
         if not len(chosen[w]) or budget.stopped():
-            continue
+            return
         fixed = {t: agreed[t] for t in chosen[w].tolist() if t in agreed}
-        sessions, _conflicts, _work = time_week(index, wide, chosen[w].tolist(), fixed, budget, search_seed,
+        timed[w], _conflicts, _work = time_week(index, wide, chosen[w].tolist(), fixed, budget, search_seed,
                                                 deadline=timing_end)
+
+    week_by_week(timing, weeks, threads)
+    for w in range(weeks):
         kept = 0
-        for s in sessions:
+        for s in timed[w]:
             if (s.req, s.vol, s.day) not in agreed_keys and plan.capacity_ok(s.req, s.vol, s.day) \
                     and plan.fits_at(s.req, s.vol, s.day, s.start, s.in_person):
                 plan.add(s)
                 kept += 1
-        log.debug("rounded week %d: %d chosen, %d timed, %d kept at %.2fs", w, len(chosen[w]), len(sessions), kept,
-                  budget.elapsed())
+        log.debug("rounded week %d: %d chosen, %d timed, %d kept", w, len(chosen[w]), len(timed[w]), kept)
     log.debug("rounded: %d weighted timed at %.2fs", plan.weighted(), budget.elapsed())
     fill(plan, wide, friends=friends, out_of_time=lambda: budget.stopped() or time.monotonic() > deadline)
     log.debug("rounded: %d weighted filled at %.2fs", plan.weighted(), budget.elapsed())
