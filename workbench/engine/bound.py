@@ -314,12 +314,17 @@ def trivial_bound(index: ScenarioIndex) -> int:
     return int(index.weighted_demand)
 
 
+def side_by_side(weeks: int, workers: int) -> int:
+    """How many of ``weeks`` :func:`week_by_week` runs at once on ``workers`` threads (at least one)."""
+    return max(1, min(workers, weeks))
+
+
 def week_by_week(week: Callable[[int], T], weeks: int, workers: int) -> list[T]:
     """``week(w)`` for every week, side by side on up to ``workers`` threads: HiGHS releases the
     interpreter while it solves (measured on city-large, two weeks of the pair LP: 17.0 s one after
     the other, 10.6 s side by side). Each week's LP is its own, so the result does not depend on how
     many run at once."""
-    threads = max(1, min(workers, weeks))
+    threads = side_by_side(weeks, workers)
     if threads == 1:
         return [week(w) for w in range(weeks)]
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -773,7 +778,7 @@ def day_lp_bound(index: ScenarioIndex, cands: Candidates | DayTriples, fd: FreeD
     # The weeks run ``workers`` at a time: each round of them ends by its share of the time, so a
     # clock that cuts the first weeks' rounds short leaves the last ones some (measured on the third
     # generator's large towns city with one deadline for all: weeks 0-1 converged, 2-3 no round).
-    threads = max(1, min(workers, weeks))
+    threads = side_by_side(weeks, workers)
     begun, rounds = time.monotonic(), math.ceil(weeks / threads)
 
     def week(w: int) -> None:

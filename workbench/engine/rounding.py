@@ -36,7 +36,7 @@ import time
 import numpy as np
 
 from ..index import ScenarioIndex
-from .bound import ColumnLP, day_week_lp, week_by_week
+from .bound import ColumnLP, day_week_lp, side_by_side, week_by_week
 from .branch_and_bound import by_rows, solve_integral, within_rows
 from .budget import Budget
 from .candidates import Candidates, FreeDays
@@ -58,7 +58,7 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
     Each week's LP and branch and bound stop within its part of ``seconds`` (weeks side by side on
     ``threads``); the timing and the filling until ``deadline`` (``time.monotonic()``)."""
     weeks = index.weeks
-    rounds = math.ceil(weeks / max(1, min(threads, weeks)))
+    rounds = math.ceil(weeks / side_by_side(weeks, threads))
     per_week = seconds / rounds
     friend_of = np.full(index.n_requests, -1, np.int64)
     friend_of[list(friends)] = list(friends.values())
@@ -81,7 +81,8 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
         _bound, _done, lp, cols = day_week_lp(index, wide, sel, w, fd, per_citizen, start_from, tuning,
                                               begun + tuning.rounding_lp_part * per_week, bonus=bonus)
         t = sel[cols]
-        cost = index.priority[wide.req[t]] + bonus[cols]
+        weight = index.priority[wide.req[t]]
+        cost = weight + bonus[cols]
         log.debug("rounded week %d: LP of %d columns at %.2fs", w, len(cols), budget.elapsed())
         x = integral_values(lp, cost, begun + per_week - time.monotonic(), tuning.rounding_gap,
                             tuning.rounding_heuristics, forced[t] if forced[t].any() else None)
@@ -91,8 +92,8 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
         if x is not None:
             chosen[w] = t[x > 0.5]
         log.debug("rounded week %d: %s at %.2fs", w, "no solution" if x is None else
-                  f"{len(chosen[w])} sessions, {float(cost @ x):.0f} ({float(cost @ x - bonus[cols] @ x):.0f} "
-                  f"weighted)", budget.elapsed())
+                  f"{len(chosen[w])} sessions, {float(cost @ x):.0f} ({float(weight @ x):.0f} weighted)",
+                  budget.elapsed())
 
     week_by_week(week, weeks, threads)
     log.debug("rounded: %d sessions chosen at %.2fs", sum(len(c) for c in chosen), budget.elapsed())
