@@ -54,6 +54,13 @@ FAMILY = {
 SMALL_REPEATS = 3
 YARDSTICK_EFFORT = 5.0
 TARGET = {"small": ("OPTIMAL", 2.0, None), "medium": (0.975, 30.0, None), "large": (0.95, 120.0, 2048.0)}
+# The contract's one second past the limit applies where the target's seconds are the command's limit
+# (medium, large); the small target's 2 s is not a limit (the command has 10 s), so none is added.
+GRACE = {"small": 0.0, "medium": 1.0, "large": 1.0}
+# The issue's continuity aims: at every size never below the baseline's continuity; on medium cities
+# at least this continuity, at most this share of weighted sessions lost against the run without the aim.
+CONTINUITY_MEDIUM = 0.85
+AIM_LOSS_MEDIUM = 0.005
 
 
 @dataclass
@@ -75,7 +82,25 @@ class Row:
     def meets(self) -> bool:
         want, secs, mem = TARGET[self.size]
         ok = self.status == "OPTIMAL" if want == "OPTIMAL" else self.ratio >= want
-        return ok and self.seconds <= secs + 1.0 and (mem is None or self.peak_mb <= mem)
+        in_time = self.seconds < secs if GRACE[self.size] == 0 else self.seconds <= secs + GRACE[self.size]
+        return ok and in_time and (mem is None or self.peak_mb <= mem)
+
+    def aim_loss(self) -> float:
+        """Weighted sessions the continuity aim cost, as a share of the run without it (< 0: it served more)."""
+        return 1.0 - self.ratio / self.free_ratio if self.free_ratio else 0.0
+
+    def continuity_misses(self) -> list[str]:
+        """The issue's continuity aims this row misses, in words (none: it meets them)."""
+        misses = []
+        if self.continuity is not None and self.greedy_continuity is not None \
+                and self.continuity < self.greedy_continuity:
+            misses.append("below greedy")
+        if self.size == "medium":
+            if self.continuity is None or self.continuity < CONTINUITY_MEDIUM:
+                misses.append(f"< {CONTINUITY_MEDIUM:.0%}")
+            if self.aim_loss() > AIM_LOSS_MEDIUM:
+                misses.append(f"loss {self.aim_loss():.2%}")
+        return misses
 
 
 def city(size: str, name: str, generator: str, knobs: object, seed: int = 21) -> Path:
@@ -155,12 +180,14 @@ def _pct(x: float | None) -> str:
 def _line(r: Row) -> str:
     return (f"| {r.size} | {r.city} | {r.pairs_density:.0%} | {r.ratio:.4f} | {r.greedy_ratio:.4f} | {r.status} | "
             f"{r.seconds:.1f} | {r.peak_mb:.0f} | {_pct(r.continuity)} / {_pct(r.greedy_continuity)} | "
-            f"{r.free_ratio:.4f} / {_pct(r.free_continuity)} | {'yes' if r.meets() else '**no**'} |")
+            f"{r.free_ratio:.4f} / {_pct(r.free_continuity)} | {'yes' if r.meets() else '**no**'} | "
+            f"{'yes' if not (m := r.continuity_misses()) else '**no**: ' + ', '.join(m)} |")
 
 
 HEADER = ("| size | city | pair density | weighted ÷ bound | greedy ÷ bound | status | seconds | peak MB | "
-          "continuity (cpsat / greedy) | without continuity aim (÷ bound / continuity) | meets target |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|")
+          "continuity (cpsat / greedy) | without continuity aim (÷ bound / continuity) | meets target | "
+          "meets continuity aims |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def yardstick(repeats: int = 3) -> float:
@@ -226,6 +253,7 @@ def record(table: str, rows: list[Row], speed: float) -> None:
     start = text.index("## Engine")
     end = text.find("\n## ", start + 1)
     met = sum(r.meets() for r in rows)
+    aims = sum(not r.continuity_misses() for r in rows)
     section = (
         "## Engine: a family of cities per size\n\n"
         "Command: `python benchmarks/bench_solve.py --record`. Each row is one `workbench solve CITY --time-limit T` "
@@ -244,7 +272,10 @@ def record(table: str, rows: list[Row], speed: float) -> None:
         f"`effort={YARDSTICK_EFFORT:g}`, in process; `--yardstick` measures it alone). Run on "
         f"{time.strftime('%Y-%m-%d')}.\n\n{table}\n\n"
         f"{met} of {len(rows)} cities meet their size's target (small: OPTIMAL in under 2 s; medium: ≥ 0.975 in "
-        "≤ 30 s; large: ≥ 0.95 in ≤ 120 s and ≤ 2 GB; each with the contract's +1 s).\n"
+        "≤ 30 s; large: ≥ 0.95 in ≤ 120 s and ≤ 2 GB; medium and large with the contract's +1 s past their "
+        f"limit). {aims} of {len(rows)} meet the issue's continuity aims (every size: not below the baseline's "
+        f"continuity; medium: at least {CONTINUITY_MEDIUM:.0%}, at a loss of at most {AIM_LOSS_MEDIUM:.1%} of "
+        "weighted sessions against the run without the aim).\n"
     )
     results.write_text(text[:start] + section + (text[end:] if end != -1 else ""))
 

@@ -1534,6 +1534,32 @@ def test_past_its_deadline_the_timing_keeps_what_the_inserter_fits_and_proves_no
     assert workbench.validate(s, Plan(ix, placed).to_frame()) == []
 
 
+@pytest.mark.parametrize(("shrink", "models_wanted"), [(True, 4), (False, 1)], ids=["shrunk", "as found"])
+def test_the_timing_shrinks_a_proven_conflict_only_when_asked(make_scenario, monkeypatch, shrink: bool,
+                                                              models_wanted: int):
+    """v1's three visits cannot all be timed (c3 is far), any two can: the conflict is proven either way;
+    only when asked is it made smallest by deletion (one more timing model per visit tried without; the
+    rounded start, which makes no cut of it, does not ask). The times placed are the same."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    budget = Budget(None, None, None)
+    solve = budget.solve
+    models: list[int] = []
+
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        models.append(solve(solver, model, callback))
+        return models[-1]
+
+    monkeypatch.setattr(budget, "solve", counted)
+    v1 = ix.volunteer_pos["v1"]
+    chosen = [t for t in range(len(cands)) if cands.vol[t] == v1]
+    placed, failed, _ = time_week_module.time_week(ix, cands, chosen, {}, budget, 0, shrink=shrink)
+    assert len(chosen) == 3 and len(placed) == 2
+    assert [(sorted(c.sessions), c.proven) for c in failed] == [(sorted(chosen), True)]
+    assert len(models) == models_wanted  # the group's model, and when shrunk one per visit tried without
+    assert workbench.validate(s, Plan(ix, placed).to_frame()) == []
+
+
 def test_a_day_the_timing_cannot_solve_in_its_limit_is_timed_in_the_model_not_cut_and_not_taken_as_proven(
         make_scenario, monkeypatch):
     """The day models find no answer in their limit (forced): v1's impossible day keeps the inserter's two

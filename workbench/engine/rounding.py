@@ -114,8 +114,9 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
         if not len(chosen[w]) or budget.stopped():
             return
         fixed = {t: agreed[t] for t in chosen[w].tolist() if t in agreed}
+        # The conflicts are not cuts of any model here: not shrunk.
         timed[w], _conflicts, _work = time_week(index, wide, chosen[w].tolist(), fixed, budget, search_seed,
-                                                deadline=timing_end)
+                                                deadline=timing_end, shrink=False)
 
     week_by_week(timing, weeks, threads)
     for w in range(weeks):

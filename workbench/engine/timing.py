@@ -131,16 +131,18 @@ def _place_in_order(plan: Plan, cands: Candidates, group: list[int], day: int,
 
 def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed: dict[int, Session],
               budget: Budget, seed: int, prefer: dict[int, tuple[int, bool]] | None = None,
-              deadline: float = math.inf, work: float = math.inf,
+              deadline: float = math.inf, work: float = math.inf, shrink: bool = True,
               tuning: Tuning = TUNING) -> tuple[list[Session], list[Conflict], float]:
     """Exact times for a week's chosen triples (candidate positions).
 
     Returns the placed sessions, the groups that could not all be placed together
-    (proven, made smallest by deletion; or not timed whole within the limits), and the
-    work spent. ``prefer``: position → (start, in person) to try
+    (proven, made smallest by deletion when ``shrink``; or not timed whole within the
+    limits), and the work spent. ``prefer``: position → (start, in person) to try
     first for a single session (the previous timing of the same assignment). Past the
     ``deadline``, or once ``work`` is spent, groups are placed by the greedy inserter
-    only (what fits stays).
+    only (what fits stays). ``shrink``: only a week model's cuts need the smallest
+    conflicts (one timing model per session of each); a caller that only wants the
+    times passes False.
     """
     allowance = _Work(work)
     plan = Plan(index)
@@ -210,6 +212,6 @@ def time_week(index: ScenarioIndex, cands: Candidates, chosen: list[int], fixed:
             proven.append(group)
         elif missing:
             unsure.append(Conflict(group, False))
-    failed = [Conflict(minimal_conflict(index, cands, group, fixed, budget, seed, deadline, allowance, tuning), True)
-              for group in proven] + unsure
+    failed = [Conflict(minimal_conflict(index, cands, group, fixed, budget, seed, deadline, allowance, tuning)
+                       if shrink else group, True) for group in proven] + unsure
     return placed, failed, allowance.used
