@@ -332,3 +332,45 @@ def test_effort_mode_searches_one_neighbourhood_at_a_time_whatever_the_threads()
                           TUNING, threads=threads)
         plans.append(sorted(plan.sessions))
     assert plans[0] == plans[1]
+
+
+def _solutions(m: cp_model.CpModel, variables: list) -> set[tuple[int, ...]]:
+    """Every assignment of ``variables`` the model allows."""
+    class Collect(cp_model.CpSolverSolutionCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: set[tuple[int, ...]] = set()
+
+        def on_solution_callback(self) -> None:
+            self.seen.add(tuple(self.value(v) for v in variables))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.enumerate_all_solutions = True
+    collect = Collect()
+    solver.solve(m, collect)
+    return collect.seen
+
+
+@pytest.mark.parametrize(("range_a", "range_b", "trip"), [
+    ((0, 10), (0, 10), 2),  # either order
+    ((0, 2), (4, 10), 2),  # only a first, and not always far enough apart
+    ((0, 2), (7, 10), 2),  # a always first and far enough apart
+    ((6, 10), (0, 3), 1),  # only b first
+    ((3, 5), (3, 5), 2),  # neither: the two cannot both take place
+], ids=["both orders", "a first", "a first, apart", "b first", "neither"])
+def test_trip_between_allows_exactly_the_visits_the_trip_rule_allows(range_a: tuple[int, int],
+                                                                     range_b: tuple[int, int], trip: int):
+    """Rule 10 for two visits of 3 minutes: whatever the start ranges leave (one order, both or none),
+    the model allows exactly the starts and served visits for which the later starts after the earlier
+    one's end plus the trip (every solution enumerated)."""
+    from workbench.engine.formulation import trip_between
+
+    m = cp_model.CpModel()
+    a, b = m.new_int_var(*range_a, "a"), m.new_int_var(*range_b, "b")
+    xa, xb = m.new_bool_var("xa"), m.new_bool_var("xb")
+    trip_between(m, a, b, 3, 3, trip, trip, [xa, xb], "order")
+    wanted = {(sa, sb, ua, ub) for sa in range(range_a[0], range_a[1] + 1) for sb in range(range_b[0], range_b[1] + 1)
+              for ua in (0, 1) for ub in (0, 1)
+              if not (ua and ub) or sb >= sa + 3 + trip or sa >= sb + 3 + trip}
+    assert _solutions(m, [a, b, xa, xb]) == wanted
+
