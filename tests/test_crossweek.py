@@ -374,3 +374,33 @@ def test_trip_between_allows_exactly_the_visits_the_trip_rule_allows(range_a: tu
               if not (ua and ub) or sb >= sa + 3 + trip or sa >= sb + 3 + trip}
     assert _solutions(m, [a, b, xa, xb]) == wanted
 
+
+
+@pytest.mark.parametrize(("budget", "stage", "wanted"), [
+    (Budget(10, None, None), 0.4, 0.1),  # a short stage on the clock: a quarter of it per search
+    (Budget(10, None, None), 60.0, TUNING.cross_week_seconds),  # a long one: the search's own limit
+    (Budget(None, 5.0, None), 0.4, TUNING.cross_week_seconds),  # effort mode: never the clock's
+], ids=["short stage", "long stage", "effort"])
+def test_one_neighbourhood_takes_at_most_a_share_of_a_short_stage(monkeypatch, budget: Budget, stage: float,
+                                                                 wanted: float) -> None:
+    """On the clock each neighbourhood's search gets at most Tuning.cross_week_search_share of the stage's
+    time (after a small city's proof one hard neighbourhood had taken it whole), never more than
+    Tuning.cross_week_seconds; in effort mode the limit does not depend on the clock."""
+    from workbench.engine import crossweek
+
+    s = tiny_city("city", 3, volunteers=24, citizens=48, weeks=3)
+    ix, cands = all_candidates(s)
+    plan = Plan(ix)
+    fill(plan, cands)
+    limits: list[float] = []
+    solve = crossweek._solve
+
+    def recorded(hood, budget_, deadline, seed, seconds, work):
+        limits.append(seconds)
+        return solve(hood, budget_, deadline, seed, seconds, work)
+
+    monkeypatch.setattr(crossweek, "_solve", recorded)
+    cross_week_search(plan, cands, set(), 2.0, plan.weighted() - 2, budget,
+                      time.monotonic() + stage if budget.effort is None else math.inf, 0)
+    assert limits and max(limits) <= wanted + 1e-9 and min(limits) >= wanted - 0.02
+    assert workbench.validate(s, sessions_frame(ix, plan.sessions)) == []

@@ -308,6 +308,10 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
     by_vol = {int(cands.vol[g[0]]): g for g in np.split(order, cut) if len(g)}
     recurring = set(np.flatnonzero(ix.week_demand.sum(axis=1) >= 2).tolist())
     rng = random.Random(seed)
+    # Each search within a share of the stage's time, so that one hard neighbourhood cannot take a short
+    # stage whole (clock only: in effort mode the work bounds each search).
+    seconds = tuning.cross_week_seconds if budget.deterministic else \
+        min(tuning.cross_week_seconds, max(0.01, tuning.cross_week_search_share * (deadline - time.monotonic())))
     at = _Sessions(plan)
     threads = max(1, threads)
     tried = improved = 0
@@ -360,7 +364,7 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
                     land()
                 if not _build(plan, at, cands, hood, recurring, worth, floor, budget, deadline, tuning):
                     continue
-                flying.append((hood, pool.submit(_solve, hood, budget, deadline, seed, tuning,
+                flying.append((hood, pool.submit(_solve, hood, budget, deadline, seed, seconds,
                                                  min(work, tuning.cross_week_work))))
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -433,11 +437,12 @@ def _build(plan: Plan, at: _Sessions, cands: Candidates, hood: _Hood, recurring:
     return True
 
 
-def _solve(hood: _Hood, budget: Budget, deadline: float, seed: int, tuning: Tuning,
+def _solve(hood: _Hood, budget: Budget, deadline: float, seed: int, seconds: float,
            work: float) -> tuple[int, cp_model.CpSolver]:
-    """Search ``hood``'s model (safe beside other neighbourhoods' searches); its status and solver."""
+    """Search ``hood``'s model for at most ``seconds`` (safe beside other neighbourhoods' searches); its
+    status and solver."""
     solver = cp_model.CpSolver()
-    budget.configure(solver, min(tuning.cross_week_seconds, max(0.01, deadline - time.monotonic())), work, seed)
+    budget.configure(solver, min(seconds, max(0.01, deadline - time.monotonic())), work, seed)
     # The whole model's LP: the friends' and the trips' big-M rows are weak without it (measured on
     # medium-alien's slowest neighbourhoods, 2 s each: 4 of 11 proven and 5 better answers, against 1
     # and none at the default level).
