@@ -1498,20 +1498,26 @@ CALLS_ON_TWO_DAYS = {
 }
 
 
-def test_the_timing_models_the_small_groups_first_when_time_is_short(make_scenario, monkeypatch):
-    """Time for one timing model only: it goes to Tuesday's pair (both placed), not to Monday's three in
-    day order (which would leave Tuesday to the inserter: one call); Monday keeps the inserter's two."""
-    s = workbench.load(make_scenario(**CALLS_ON_TWO_DAYS))
-    ix, cands = all_candidates(s)
-    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
-    solve = ws.budget.solve
+def _solves_of(monkeypatch: pytest.MonkeyPatch, budget: Budget) -> list[int]:
+    """The status of every model ``budget`` solves from now on, in order (a list filled as they run)."""
+    solve = budget.solve
     models: list[int] = []
 
     def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
         models.append(solve(solver, model, callback))
         return models[-1]
 
-    monkeypatch.setattr(ws.budget, "solve", counted)
+    monkeypatch.setattr(budget, "solve", counted)
+    return models
+
+
+def test_the_timing_models_the_small_groups_first_when_time_is_short(make_scenario, monkeypatch):
+    """Time for one timing model only: it goes to Tuesday's pair (both placed), not to Monday's three in
+    day order (which would leave Tuesday to the inserter: one call); Monday keeps the inserter's two."""
+    s = workbench.load(make_scenario(**CALLS_ON_TWO_DAYS))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0)
+    models = _solves_of(monkeypatch, ws.budget)
     # The clock reads 0 until the first timing model has run, then 10: past the deadline of 1.
     monkeypatch.setattr(time_week_module.time, "monotonic", lambda: 0.0 if not models else 10.0)
     placed, failed, _ = time_week_module.time_week(ix, cands, list(range(len(cands))), {}, ws.budget, 0,
@@ -1543,14 +1549,7 @@ def test_the_timing_shrinks_a_proven_conflict_only_when_asked(make_scenario, mon
     s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
     ix, cands = all_candidates(s)
     budget = Budget(None, None, None)
-    solve = budget.solve
-    models: list[int] = []
-
-    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
-        models.append(solve(solver, model, callback))
-        return models[-1]
-
-    monkeypatch.setattr(budget, "solve", counted)
+    models = _solves_of(monkeypatch, budget)
     v1 = ix.volunteer_pos["v1"]
     chosen = [t for t in range(len(cands)) if cands.vol[t] == v1]
     placed, failed, _ = time_week_module.time_week(ix, cands, chosen, {}, budget, 0, shrink=shrink)

@@ -551,15 +551,15 @@ class Tuning:
     #: Seconds and work (deterministic units) of one neighbourhood's search; in effort mode the
     #: neighbourhoods together spend at most this share of the effort.
     cross_week_seconds: float = 0.5
-    #: ... and at most this share of the stage's time (on the clock). After a small city's proof the
-    #: stage has a few tenths of a second, and one hard neighbourhood (48 triples, 15 requests: FEASIBLE
-    #: at 0.32 s) had taken them whole. Measured 2026-12-06 in process, 10 s (continuity, three runs):
-    #: small-appointments 0.707 / 0.707 / 0.707 → 0.720 / 0.720 / 0.733, the same proven optimum and
-    #: time; small city, retirees, alien and alien-villages the same schedules. Stages of 2 s or more
-    #: (medium and large cities) keep ``cross_week_seconds``.
-    cross_week_search_share: float = 0.25
     cross_week_work: float = 0.3
     cross_week_effort: float = 0.1
+    #: One neighbourhood's search takes at most this share of the stage's time as well (on the clock).
+    #: After a small city's proof the stage has a few tenths of a second, and one hard neighbourhood
+    #: (48 triples, 15 requests: FEASIBLE at 0.32 s) had taken them whole. Measured 2026-12-06 in
+    #: process, 10 s (continuity, three runs): small-appointments 0.707 / 0.707 / 0.707 → 0.720 /
+    #: 0.720 / 0.733, the same proven optimum and time; small city, retirees, alien and alien-villages
+    #: the same schedules. Stages of 2 s or more (medium and large cities) keep ``cross_week_seconds``.
+    cross_week_search_share: float = 0.25
     #: Neighbourhoods searched side by side (one per core, on the clock) must share no volunteer and no
     #: citizen: the next one is the first of this many in the queue that shares none with those
     #: running. Measured 2026-12-05 in process, against one at a time (neighbourhoods searched, weighted
