@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "workbench"
 # module names relative to the package; a name ending in "." covers a whole subpackage.
 LAYERS: list[tuple[str, ...]] = [
     ("contract", "errors", "geo", "objective", "words", "outputs", "extras", "engine.tuning", "engine.budget",
-     "scenario.limits", "engine.branch_and_bound"),
+     "scenario.limits"),
     ("timeutil", "csvfile"),
     ("scenario.types",),
     ("availability", "scenario.cells"),

@@ -515,20 +515,6 @@ def test_the_last_top_up_fills_what_the_stages_after_the_repair_left_free(monkey
     assert set(zip(r.schedule["request_id"], r.schedule["volunteer_id"])) == {("r1", "v2"), ("r2", "v1")}
 
 
-def test_the_lp_made_integral_keeps_its_rows():
-    """Three columns any two of which share a row of capacity 1 (an odd cycle): the LP takes half of
-    each (1.5), made integral the best is one column (1)."""
-    from workbench.engine.bound import ColumnLP
-    from workbench.engine.rounding import integral_values
-
-    lp = ColumnLP(np.ones(3))
-    lp.add(np.ones(3), np.ones(3), [np.array([0, 1, 2]), np.array([1, 2, 0])], [np.ones(3), np.ones(3)])
-    lp.duals()
-    assert lp.primal is not None and lp.primal.sum() == pytest.approx(1.5)
-    x = integral_values(lp, np.ones(3), seconds=10, gap=0.0)
-    assert x is not None and sorted(np.round(x).tolist()) == [0, 0, 1] and np.allclose(x, np.round(x))
-
-
 # Thinned to each request's nearest volunteer; the LP runs and converges (the rounded start's columns
 # start from its pairs) but does not add them to the wide set.
 THIN_WITH_LP = replace(TUNING, wide_all_up_to=0, wide_per_request=1, wide_per_volunteer=0, complete_up_to=0,
@@ -539,7 +525,7 @@ THIN_WITH_LP = replace(TUNING, wide_all_up_to=0, wide_per_request=1, wide_per_vo
                                                 (TUNING.rounding_share, 0.5, False)],
                          ids=["thinned", "no time", "start near the bound"])
 def test_the_rounded_start_runs_where_the_wide_set_is_thinned(caplog, share: float, below: float, runs: bool):
-    """Where the wide set is thinned, the warm start from the day LP made integral is built (both
+    """Where the wide set is thinned, the warm start from the day LP rounded is built (both
     requests served in it); its schedule keeps every rule, never below greedy or above the bound;
     with no share of the clock, or where the start already serves ``rounding_below`` of the bound
     (here all of it), it is not built."""
@@ -560,21 +546,23 @@ def test_the_rounded_start_runs_where_the_wide_set_is_thinned(caplog, share: flo
     assert len(r.schedule) == 2
 
 
-def test_the_rounded_start_takes_the_lps_values_when_branch_and_bound_finds_nothing(monkeypatch, caplog):
-    """No integral solution in time: the LP's own values rounded make the start, and it keeps every rule."""
+@pytest.mark.parametrize("sure, taken, built", [(TUNING.rounding_sure, 2, True), (1.0, 0, False)],
+                         ids=["the setting", "none sure"])
+def test_the_rounded_start_takes_the_lps_sure_sessions(caplog, sure: float, taken: int, built: bool):
+    """The rounded start takes the LP's sessions above ``rounding_sure`` (here the LP serves both
+    requests whole); with none above it no rounded start is built, and either way the schedule
+    serves both requests and keeps every rule."""
     import logging
 
-    from workbench.engine import rounding
-
-    monkeypatch.setattr(rounding, "integral_values", lambda *a, **k: None)
     caplog.set_level(logging.DEBUG, logger="workbench.engine")
     s = tiny(volunteers=f"""
         volunteer_id,lat,lon,skills,languages,max_sessions_per_week
         v1,{NEAR},visit,da,1
         v2,{FAR},visit,da,1
     """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
-    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=THIN_WITH_LP)
-    assert re.search(r"rounded start: \d+ at", caplog.text) is not None
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN_WITH_LP, rounding_sure=sure))
+    assert re.search(rf"rounded week 0: LP of \d+ columns, {taken} sessions sure", caplog.text) is not None
+    assert (re.search(r"rounded start: \d+ at", caplog.text) is not None) is built
     assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 2
 
 
@@ -610,7 +598,7 @@ def test_the_rounded_start_times_its_weeks_side_by_side(monkeypatch, caplog, wor
 
 
 def test_the_rounded_start_plans_around_a_pin(caplog):
-    """A pinned session is a column at 1 in the rounded start's branch and bound and fixed in its
+    """A pinned session is a column of the rounded start's LP, taken whatever its value, and fixed in its
     timing: the rounded start is built, the pin stays exactly as agreed and the other request is
     served beside it, every rule kept."""
     import logging

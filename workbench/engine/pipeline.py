@@ -15,8 +15,8 @@
    the citizens' side from every compatible pair's starts, at every size).
 4. **greedy** (:mod:`.greedy`): the coordinator's baseline, warm start and fallback. The
    better of it, the plan guided by the flow bound and, where the wide set is thinned, the
-   rounded start (:mod:`.rounding`: the day LP over the wide set made integral by branch and
-   bound, timed and filled) is improved by the repair by moving (step 6) where the relaxation
+   rounded start (:mod:`.rounding`: the day LP over the wide set rounded, timed and filled)
+   is improved by the repair by moving (step 6) where the relaxation
    serves more: the warm start of the week models.
 5. **weeks** (:mod:`.weekly`, in parallel): the assignment model over the selected
    triples (:mod:`.select`), timed day by day with cuts (:mod:`.timing`); a day the
@@ -593,9 +593,9 @@ def _warm_start(run: _Run, h: _Horizon, wide: Candidates, base: Plan, greedy: Pl
 
 def _rounded(run: _Run, h: _Horizon, wide: Candidates, base: Plan, friends: dict[int, int], start: float,
              bound: float) -> Plan | None:
-    """Stage: where the wide set is thinned, a warm start from the day LP over it made integral
-    (see .rounding), within ``Tuning.rounding_share`` of the time left; not in effort mode (the
-    branch and bound stops by the clock), nor where the warm start so far (worth ``start``) serves
+    """Stage: where the wide set is thinned, a warm start from the day LP over it rounded (see
+    .rounding), its LPs within ``Tuning.rounding_share`` of the time left; not in effort mode (the
+    LPs stop by the clock), nor where the warm start so far (worth ``start``) serves
     ``Tuning.rounding_below`` of the ``bound`` already."""
     budget, tuning = run.budget, run.tuning
     if not run.optimiser or wide.complete or budget.deterministic or not tuning.rounding_share \

@@ -189,32 +189,33 @@ class Tuning:
     warm_moving_share: float = 0.1
 
     # ----------------------------------------------------------- the rounded start (rounding)
-    #: Where the wide set is thinned (large cities), a warm start from the day LP over it made
-    #: integral (:mod:`workbench.engine.rounding`): its LPs and branch and bound within this share of
-    #: the time left, weeks side by side; of each week's part, the LP within ``rounding_lp_part``.
-    #: Measured (2026-12-06, whole command at 120 s, against the thirty-first record): the family's
+    #: Where the wide set is thinned (large cities), a warm start from the day LP over it rounded
+    #: (:mod:`workbench.engine.rounding`): its LPs within this share of the time left, weeks side by
+    #: side. Measured (2026-12-06, whole command at 120 s, against the thirty-first record, with
+    #: branch and bound after each LP in 0.3 of the time left, the LP in 0.4 of that): the family's
     #: large city 0.957 -> 0.966 of the bound, rural 0.956 -> 0.972, alien 0.982 -> 0.991; the third
-    #: generator's large towns city 0.864 -> 0.916, split shifts 0.950 -> 0.952; continuity 88.8 ->
-    #: 85.8 %, 89.7 -> 83.8 %, 84.6 -> 84.0 %, 89.6 -> 89.7 %, 80.1 -> 80.8 %.
-    rounding_share: float = 0.3
-    rounding_lp_part: float = 0.4
-    #: ... only where the warm start so far serves less than this share of the bound: the branch and
-    #: bound stops ``rounding_gap`` (0.03) from a bound at least as high, so above 0.97 it could hardly
-    #: serve more, and the week models get its time (the third generator's large heavy city, 0.998 at
-    #: the start: 0.9998 of the bound in the end without it, 0.9988 with it).
+    #: generator's large towns city 0.864 -> 0.916, split shifts 0.950 -> 0.952. The LPs keep the
+    #: share they had then (0.3 × 0.4); the branch and bound's time goes to the stages after them.
+    rounding_share: float = 0.12
+    #: ... only where the warm start so far serves less than this share of the bound: the rounded
+    #: start serves 0.93-0.96 of it on the cities measured, so above 0.97 it could hardly serve
+    #: more, and the week models get its time (the third generator's large heavy city, 0.998 at the
+    #: start: 0.9998 of the bound in the end without it, 0.9988 with it).
     rounding_below: float = 0.97
-    #: The branch and bound stops this close to its own bound (relative): one week of the large
-    #: towns city, 75,000 columns, 0.03 took 8.5 s to 15,102 against 15,445; 0.002 took 203 s to 15,415.
-    rounding_gap: float = 0.03
-    #: HiGHS's share of effort for primal heuristics in that branch and bound (its default).
-    rounding_heuristics: float = 0.05
+    #: The LP's columns above this value are the rounded start's sessions; the others are left to
+    #: the filler, which times each session it places (see the module's docstring for the
+    #: measurements against its columns made integral by branch and bound). Measured 2026-12-06 in
+    #: process at 120 s, one run each, weighted sessions at 0.2 / 0.5 / 0.9: the third generator's
+    #: towns city 58,001 / 58,166 / 58,163, the family's large city 60,646 / 60,653 / 60,842; at 0.5 /
+    #: 0.9: rural 60,727 / 60,760, an alien city of 1,500 volunteers 60,631 and 60,761 / 60,828.
+    rounding_sure: float = 0.9
     #: A session with the request's friend for the horizon is worth this many priority points more
-    #: in the rounding's LP and branch and bound, so among near-equal weeks it keeps friends (below
+    #: in the rounding's LP, so among near-equal weeks it keeps friends (below
     #: one priority point: it never buys a friend with a whole session). Measured in process, one run
     #: each: the large city, none -> 0.5, continuity 0.838 -> 0.860 for 0.9732 -> 0.9660 of the bound;
     #: the large rural city, 0.5 -> 0.9, 0.846 -> 0.867 for 0.9726 -> 0.9670.
     rounding_friend_bonus: float = 0.5
-    #: Share of the time left after the branch and bound for timing its sessions exactly (past it,
+    #: Share of the time left after the LPs for timing their sure sessions exactly (past it,
     #: the greedy inserter places them: what fits stays). Measured in process on the third generator's
     #: large towns city (2026-12-06), where four weeks' timing takes ~16 s: 0.1 timed one week and
     #: placed the others by the inserter, 88 % of the chosen sessions kept; 0.3 timed all four, 91 %;
