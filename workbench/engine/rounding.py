@@ -28,10 +28,9 @@ alien city of 1,500 volunteers 0.9740 -> 0.9715 / 0.9736 (two runs); at 0.9 (the
 0.9780, rural 0.9751, the alien city 0.9747. The cost: the filler gives more of the start's sessions,
 and where a friend's day is full it takes another volunteer. The thirty-fifth benchmark record's large
 alien city keeps one friend for 80.9 % of its requests (83.6 % before), below the baseline's 81.5 %.
-Tried on the towns city and not kept: the
-week models' pair rows in the branch and bound (timed 94.5 %, 0.9301), a second round with the
-timed sessions fixed (0.9258), the trip to a visit's nearest fellow candidate or from its
-volunteer's home taken of the day's minutes (0.924-0.928).
+Tried on the towns city and not kept: the week models' pair rows in the branch and bound (timed
+94.5 %, 0.9301), a second round with the timed sessions fixed (0.9258), the trip to a visit's nearest
+fellow candidate or from its volunteer's home taken of the day's minutes (0.924-0.928).
 
 Friends chosen for the horizon are worth ``Tuning.rounding_friend_bonus`` priority points more
 per session in the LP, so among equally good weeks it keeps them.

@@ -212,7 +212,8 @@ class Tuning:
     #: A session with the request's friend for the horizon is worth this many priority points more
     #: in the rounding's LP, so among near-equal weeks it keeps friends (below
     #: one priority point: it never buys a friend with a whole session). Measured in process, one run
-    #: each: the large city, none -> 0.5, continuity 0.838 -> 0.860 for 0.9732 -> 0.9660 of the bound;
+    #: each, when the LP's columns were made integral by branch and bound: the large city, none -> 0.5,
+    #: continuity 0.838 -> 0.860 for 0.9732 -> 0.9660 of the bound;
     #: the large rural city, 0.5 -> 0.9, 0.846 -> 0.867 for 0.9726 -> 0.9670.
     rounding_friend_bonus: float = 0.5
     #: Share of the time left after the LPs for timing their sure sessions exactly (past it,
