@@ -566,6 +566,36 @@ def test_the_rounded_start_takes_the_lps_sure_sessions(caplog, sure: float, take
     assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 2
 
 
+def test_the_rounded_starts_lp_begins_with_the_friends_triples(monkeypatch):
+    """Each week's LP of the rounded start holds the triples of every request's friend from its first
+    round, and only they carry the friend's bonus (with no pair LP to start from, here nothing else
+    would put them there); the schedule keeps every rule."""
+    from workbench.engine import pipeline, rounding
+
+    seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    real = rounding.day_week_lp
+
+    def lp(index, cands, sel, w, fd, per_citizen, seed, tuning, deadline, bonus=None):
+        seen.append((cands.vol[sel], seed.copy(), bonus.copy()))
+        return real(index, cands, sel, w, fd, per_citizen, seed, tuning, deadline, bonus=bonus)
+
+    monkeypatch.setattr(rounding, "day_week_lp", lp)
+    monkeypatch.setattr(pipeline, "_lp_triples", lambda *args: None)
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    s = edit.replace(s, settings={**SETTINGS, "weeks": 2})
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN_WITH_LP, day_lp_first=0))
+    assert len(seen) == 2
+    for _vols, seed, bonus in seen:
+        assert (bonus > 0).sum() >= 1
+        assert seed[bonus > 0].all() and not seed[bonus == 0].any()
+        assert set(np.unique(bonus)) <= {0.0, TUNING.rounding_friend_bonus}
+    assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 4
+
+
 @pytest.mark.parametrize("workers, threads", [(2, 2), (1, 1)], ids=["two workers", "one worker"])
 def test_the_rounded_start_times_its_weeks_side_by_side(monkeypatch, caplog, workers: int, threads: int):
     """The rounded start times its weeks' chosen sessions on as many threads as weeks are solved side

@@ -810,8 +810,8 @@ def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.nd
     r, v = cands.req[sel], cands.vol[sel]
     d = (cands.day[sel] - 7 * w).astype(np.int8)
     c = index.req_cit[r].astype(np.int32)
-    # Minutes and priorities are whole numbers (and the bonus halves): single precision holds them
-    # exactly, and every sum below is taken in double.
+    # Minutes and priorities are whole numbers: single precision holds them exactly, and every sum
+    # below (and the gain with a bonus) is taken in double.
     dur = index.duration[r].astype(np.float32)
     prio = index.priority[r].astype(np.float32)
     gain = prio.astype(float) if bonus is None else prio + bonus

@@ -1,12 +1,12 @@
 """A warm start from the relaxation rounded, where the week models are thinned.
 
 Per week, the bound's day LP (:func:`workbench.engine.bound.day_week_lp`) over the wide set's
-triples of that week, started from the pair LP's pairs and the agreed sessions; the sessions it
-is sure of (a column above ``Tuning.rounding_sure``) and the agreed ones are then timed
-exactly (:func:`workbench.engine.timing.time_week`, the agreed ones fixed), those that keep every
-rule placed, and what demand is left filled greedily over the wide set, each session placed only
-where its exact times fit. The pipeline takes it as the week models' warm start where it is worth
-more than the others.
+triples of that week, started from the pair LP's pairs, the friends' triples and the agreed
+sessions; the sessions it is sure of (a column above ``Tuning.rounding_sure``) and the agreed ones
+are then timed exactly (:func:`workbench.engine.timing.time_week`, the agreed ones fixed), those
+that keep every rule placed, and what demand is left filled greedily over the wide set, each
+session placed only where its exact times fit. The pipeline takes it as the week models' warm start
+where it is worth more than the others.
 
 Why: at large size a week model holds a thinned ~23,000 triples, and CP-SAT's search from the
 greedy start stays far below that model's own bound. Measured 2026-12-06 on the third generator's
@@ -27,13 +27,21 @@ the clock could stop), one run each, rounded at one half: towns 0.927 -> 0.940 o
 alien city of 1,500 volunteers 0.9740 -> 0.9715 / 0.9736 (two runs); at 0.9 (the setting) large city
 0.9780, rural 0.9751, the alien city 0.9747. The cost: the filler gives more of the start's sessions,
 and where a friend's day is full it takes another volunteer. The thirty-fifth benchmark record's large
-alien city keeps one friend for 80.9 % of its requests (83.6 % before), below the baseline's 81.5 %.
+alien city keeps one friend for 80.9 % of its requests (83.6 % before), below the baseline's 81.5 %;
+the friends' columns (below) win part of it back.
 Tried on the towns city and not kept: the week models' pair rows in the branch and bound (timed
 94.5 %, 0.9301), a second round with the timed sessions fixed (0.9258), the trip to a visit's nearest
 fellow candidate or from its volunteer's home taken of the day's minutes (0.924-0.928).
 
 Friends chosen for the horizon are worth ``Tuning.rounding_friend_bonus`` priority points more
-per session in the LP, so among equally good weeks it keeps them.
+per session in the LP, so among equally good weeks it keeps them, and their triples are the LP's
+columns from its first round (it stops long before it converges at large size; the friends'
+columns that joined only by pricing held little of its answer). Measured 2026-12-06 in process at
+120 s, one run each (weighted ÷ bound / continuity), without them -> with them at a bonus of 0.1:
+large alien 0.9914 / 81.6 % -> 0.9902 / 82.5 %, large city 0.9776 / 82.6 % -> 0.9766 / 83.8 %,
+rural 0.9751 / 83.8 % -> 0.9744 / 84.0 %, the third generator's towns 0.9374 / 89.3 % -> 0.9373 /
+90.0 %; at 0.5 (the bonus before) alien 0.9888 / 84.0 %, city 0.9678 / 84.7 %, rural 0.9696 / 84.6 %,
+towns 0.9338 / 90.5 %; at 0.25 alien 0.9902 / 82.3 %, city 0.9701 / 84.1 %.
 """
 
 from __future__ import annotations
@@ -84,8 +92,14 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
         sel = np.flatnonzero(wide.day // 7 == w)
         if not len(sel):
             return
-        bonus = tuning.rounding_friend_bonus * (friend_of[wide.req[sel]] == wide.vol[sel])
-        start_from = forced[sel] if seed is None else seed[sel] | forced[sel]
+        friendly = friend_of[wide.req[sel]] == wide.vol[sel]
+        bonus = tuning.rounding_friend_bonus * friendly
+        # The friends' triples are columns from the first round: the LP stops long before it
+        # converges at large size, and the friends' columns that join it only by pricing came too late
+        # to hold much of its answer (large alien, one week, at a bonus of 0.5: 1,949 of the 6,656
+        # sessions its befriended requests were given went to the friend; started from them, 4,608 of
+        # 6,701).
+        start_from = friendly | forced[sel] if seed is None else seed[sel] | forced[sel] | friendly
         _bound, _done, lp, cols = day_week_lp(index, wide, sel, w, fd, per_citizen, start_from, tuning,
                                               begun + per_week, bonus=bonus)
         if lp.primal is None:
