@@ -580,7 +580,7 @@ def test_the_rounded_starts_lp_begins_with_the_friends_triples(monkeypatch):
         return real(index, cands, sel, w, fd, per_citizen, seed, tuning, deadline, bonus=bonus)
 
     monkeypatch.setattr(rounding, "day_week_lp", lp)
-    monkeypatch.setattr(pipeline, "_lp_triples", lambda *args: None)
+    monkeypatch.setattr(pipeline, "_lp_triples", lambda *args, **kwargs: None)
     s = tiny(volunteers=f"""
         volunteer_id,lat,lon,skills,languages,max_sessions_per_week
         v1,{NEAR},visit,da,1
@@ -594,6 +594,36 @@ def test_the_rounded_starts_lp_begins_with_the_friends_triples(monkeypatch):
         assert seed[bonus > 0].all() and not seed[bonus == 0].any()
         assert set(np.unique(bonus)) <= {0.0, TUNING.rounding_friend_bonus}
     assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 4
+
+
+@pytest.mark.parametrize("rounds, optimal", [(1, False), (TUNING.lp_rounds, True)], ids=["cut", "converged"])
+def test_the_rounded_start_begins_from_the_pair_lps_plan_even_cut(monkeypatch, caplog, rounds: int, optimal: bool):
+    """The rounded start's day LPs begin from the pair LP's last plan whether it converged or the
+    rounds ran out (here one round, from each request's nearest pair only: the far volunteer is priced
+    in too late); the schedule keeps every rule and serves both requests."""
+    import logging
+
+    seeds: list[np.ndarray | None] = []
+    real = pipeline._lp_triples
+
+    def lp_triples(index, h, cands, cut=False):
+        mask = real(index, h, cands, cut=cut)
+        if cut:
+            seeds.append(mask)
+        return mask
+
+    monkeypatch.setattr(pipeline, "_lp_triples", lp_triples)
+    caplog.set_level(logging.DEBUG, logger="workbench.engine")
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(
+        THIN_WITH_LP, lp_rounds=rounds, lp_first_pairs_per_request=1, lp_first_pairs_per_volunteer=1))
+    assert re.search(rf"LP bound \d+ \(optimal {optimal}, \d+ rounds\)", caplog.text) is not None
+    assert len(seeds) == 1 and seeds[0] is not None and seeds[0].any()
+    assert workbench.validate(s, r.schedule) == [] and len(r.schedule) == 2
 
 
 @pytest.mark.parametrize("workers, threads", [(2, 2), (1, 1)], ids=["two workers", "one worker"])
