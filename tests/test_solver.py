@@ -521,6 +521,16 @@ THIN_WITH_LP = replace(TUNING, wide_all_up_to=0, wide_per_request=1, wide_per_vo
                        wide_takes_relaxation=False, max_model_triples=1, model_pairs_min=1, rounding_below=1.01)
 
 
+def near_and_far(weeks: int = 1) -> workbench.Scenario:
+    """Two requests of an hour and two volunteers of one session a week, v1 near both citizens, v2 far."""
+    s = tiny(volunteers=f"""
+        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
+        v1,{NEAR},visit,da,1
+        v2,{FAR},visit,da,1
+    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    return s if weeks == 1 else edit.replace(s, settings={**SETTINGS, "weeks": weeks})
+
+
 @pytest.mark.parametrize("share, below, runs", [(TUNING.rounding_share, 1.01, True), (0.0, 1.01, False),
                                                 (TUNING.rounding_share, 0.5, False)],
                          ids=["thinned", "no time", "start near the bound"])
@@ -532,11 +542,7 @@ def test_the_rounded_start_runs_where_the_wide_set_is_thinned(caplog, share: flo
     import logging
 
     caplog.set_level(logging.DEBUG, logger="workbench.engine")
-    s = tiny(volunteers=f"""
-        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
-        v1,{NEAR},visit,da,1
-        v2,{FAR},visit,da,1
-    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    s = near_and_far()
     r = workbench.solve(s, method="cpsat", time_limit=10,
                         tuning=replace(THIN_WITH_LP, rounding_share=share, rounding_below=below))
     assert r.kpis["candidates_complete"] is False
@@ -555,11 +561,7 @@ def test_the_rounded_start_takes_the_lps_sure_sessions(caplog, sure: float, take
     import logging
 
     caplog.set_level(logging.DEBUG, logger="workbench.engine")
-    s = tiny(volunteers=f"""
-        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
-        v1,{NEAR},visit,da,1
-        v2,{FAR},visit,da,1
-    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    s = near_and_far()
     r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN_WITH_LP, rounding_sure=sure))
     assert re.search(rf"rounded week 0: LP of \d+ columns, {taken} sessions sure", caplog.text) is not None
     assert (re.search(r"rounded start: \d+ at", caplog.text) is not None) is built
@@ -581,12 +583,7 @@ def test_the_rounded_starts_lp_begins_with_the_friends_triples(monkeypatch):
 
     monkeypatch.setattr(rounding, "day_week_lp", lp)
     monkeypatch.setattr(pipeline, "_lp_triples", lambda *args, **kwargs: None)
-    s = tiny(volunteers=f"""
-        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
-        v1,{NEAR},visit,da,1
-        v2,{FAR},visit,da,1
-    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
-    s = edit.replace(s, settings={**SETTINGS, "weeks": 2})
+    s = near_and_far(weeks=2)
     r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN_WITH_LP, day_lp_first=0))
     assert len(seen) == 2
     for _vols, seed, bonus in seen:
@@ -614,11 +611,7 @@ def test_the_rounded_start_begins_from_the_pair_lps_plan_even_cut(monkeypatch, c
 
     monkeypatch.setattr(pipeline, "_lp_triples", lp_triples)
     caplog.set_level(logging.DEBUG, logger="workbench.engine")
-    s = tiny(volunteers=f"""
-        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
-        v1,{NEAR},visit,da,1
-        v2,{FAR},visit,da,1
-    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
+    s = near_and_far()
     r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(
         THIN_WITH_LP, lp_rounds=rounds, lp_first_pairs_per_request=1, lp_first_pairs_per_volunteer=1))
     assert re.search(rf"LP bound \d+ \(optimal {optimal}, \d+ rounds\)", caplog.text) is not None
@@ -645,12 +638,7 @@ def test_the_rounded_start_times_its_weeks_side_by_side(monkeypatch, caplog, wor
 
     monkeypatch.setattr(rounding, "time_week", timing)
     caplog.set_level(logging.DEBUG, logger="workbench.engine")
-    s = tiny(volunteers=f"""
-        volunteer_id,lat,lon,skills,languages,max_sessions_per_week
-        v1,{NEAR},visit,da,1
-        v2,{FAR},visit,da,1
-    """, requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n")
-    s = edit.replace(s, settings={**SETTINGS, "weeks": 2})
+    s = near_and_far(weeks=2)
     r = workbench.solve(s, method="cpsat", time_limit=10, tuning=THIN_WITH_LP, workers=workers)
     assert re.search(r"rounded start: \d+ at", caplog.text) is not None
     assert len(seen) == threads
