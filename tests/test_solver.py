@@ -574,11 +574,11 @@ def test_the_rounded_starts_lp_begins_with_the_friends_triples(monkeypatch):
     would put them there); the schedule keeps every rule."""
     from workbench.engine import pipeline, rounding
 
-    seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
     real = rounding.day_week_lp
 
     def lp(index, cands, sel, w, fd, per_citizen, seed, tuning, deadline, bonus=None):
-        seen.append((cands.vol[sel], seed.copy(), bonus.copy()))
+        seen.append((seed.copy(), bonus.copy()))
         return real(index, cands, sel, w, fd, per_citizen, seed, tuning, deadline, bonus=bonus)
 
     monkeypatch.setattr(rounding, "day_week_lp", lp)
@@ -586,7 +586,7 @@ def test_the_rounded_starts_lp_begins_with_the_friends_triples(monkeypatch):
     s = near_and_far(weeks=2)
     r = workbench.solve(s, method="cpsat", time_limit=10, tuning=replace(THIN_WITH_LP, day_lp_first=0))
     assert len(seen) == 2
-    for _vols, seed, bonus in seen:
+    for seed, bonus in seen:
         assert (bonus > 0).sum() >= 1
         assert seed[bonus > 0].all() and not seed[bonus == 0].any()
         assert set(np.unique(bonus)) <= {0.0, TUNING.rounding_friend_bonus}

@@ -237,7 +237,6 @@ class _Horizon:
     lp: Bound | None = None
     reduced: np.ndarray | None = None  # the LP's reduced costs and sessions per pair-week, where it
     lp_use: np.ndarray | None = None  # converged in every week (a cut LP's prices are not the relaxation's)
-    lp_last: np.ndarray | None = None  # the LP's last sessions per pair-week, converged or cut
     lp_threads: int = 1
     lp_estimate: float = 0.0  # seconds the LP was expected to take
     must: np.ndarray | None = None  # pair-weeks every triple set keeps (agreed, preferred, friends, previous)
@@ -245,7 +244,7 @@ class _Horizon:
     per_citizen: np.ndarray | None = None  # citizens × weeks: the citizens' side of each citizen-week
 
     def release(self) -> None:
-        self.pw = self.used = self.lp = self.reduced = self.lp_use = self.lp_last = self.must = self.wide_mask = None
+        self.pw = self.used = self.lp = self.reduced = self.lp_use = self.must = self.wide_mask = None
         self.per_citizen = None
 
 
@@ -382,7 +381,6 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
         # them kept one friend for 0.52 of the requests instead of 0.75, below the baseline's 0.73).
         if lp.lp_optimal:
             h.reduced, h.lp_use = lp.pair_value, lp.pair_use
-        h.lp_last = lp.pair_use
         log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value, lp.lp_optimal, lp.rounds,
                   budget.elapsed())
     return bounds
@@ -525,7 +523,7 @@ def _lp_triples(index: ScenarioIndex, h: _Horizon, cands: Candidates | DayTriple
                 cut: bool = False) -> np.ndarray | None:
     """A mask over ``cands``: the triples of the pair LP's pairs in the weeks it uses them (None
     without a converged LP; with ``cut``, its last solution also where the clock cut it)."""
-    use = h.lp_last if cut else h.lp_use
+    use = (h.lp.pair_use if h.lp is not None else None) if cut else h.lp_use
     if use is None or h.pw is None:
         return None
     pw, n_v, weeks = h.pw, index.n_volunteers, index.weeks

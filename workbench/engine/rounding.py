@@ -70,7 +70,8 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
                  tuning: Tuning = TUNING) -> Plan | None:
     """A plan from ``base`` (the agreed sessions) and, per week, the day LP over ``wide`` rounded,
     timed and filled (see module docstring); None where no week's LP was solved. ``seed``: a mask
-    over ``wide``, the triples the LP starts from (the pair LP's pairs). Each week's LP stops within
+    over ``wide``, the triples the LP starts from besides the friends' and the agreed (the pair LP's
+    pairs, converged or cut). Each week's LP stops within
     its part of ``seconds`` (weeks side by side on ``threads``); the timing and the filling until
     ``deadline`` (``time.monotonic()``)."""
     weeks = index.weeks
@@ -99,7 +100,9 @@ def rounded_plan(index: ScenarioIndex, wide: Candidates, fd: FreeDays, base: Pla
         # to hold much of its answer (large alien, one week, at a bonus of 0.5: 1,949 of the 6,656
         # sessions its befriended requests were given went to the friend; started from them, 4,608 of
         # 6,701).
-        start_from = friendly | forced[sel] if seed is None else seed[sel] | forced[sel] | friendly
+        start_from = friendly | forced[sel]
+        if seed is not None:
+            start_from |= seed[sel]
         _bound, _done, lp, cols = day_week_lp(index, wide, sel, w, fd, per_citizen, start_from, tuning,
                                               begun + per_week, bonus=bonus)
         if lp.primal is None:
