@@ -2450,6 +2450,50 @@ def test_a_leaning_search_without_a_proof_hands_over_to_the_primary_aim_alone(ca
     assert ws.proven and ws.best_value == exact_optimum(s) == ws.model_bound
 
 
+@pytest.mark.parametrize(("per_triple", "alone"), [(1e-9, True), (1.0, False)], ids=["work cut short", "work enough"])
+def test_a_leaning_search_takes_its_work_per_triple_whatever_the_clock(caplog, monkeypatch, per_triple, alone):
+    """On a week model holding every candidate, the leaning search's work is held to
+    ``lean_search_work_per_triple`` of the model's triples with a minute of seconds and no other work
+    limit; cut short by it, the primary aim alone proves the week's exact optimum."""
+    s = tiny_city("city", seed=4, volunteers=12, citizens=25, weeks=1)
+    ix, cands = all_candidates(s)
+    lean = {int(r): int(v) for r, v in zip(cands.req.tolist(), cands.vol.tolist())}
+    works: list[float] = []
+    configure = Budget.configure
+
+    def spy(self, solver, seconds, work, seed):
+        works.append(work)
+        configure(self, solver, seconds, work, seed)
+    monkeypatch.setattr(Budget, "configure", spy)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 60.0, None), 0,
+                    Tuning(lean_search_share=1.0, lean_search_work_per_triple=per_triple, lean_search_work_min=0.0))
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        ws.primary(60.0, math.inf, math.inf, lean=lean)
+    assert works[0] == pytest.approx(per_triple * len(ws.wm.x))  # the leaning search's, not the clock's
+    assert ("primary alone" in caplog.text) == alone
+    assert ws.proven and ws.best_value == exact_optimum(s) == ws.model_bound
+
+
+@pytest.mark.parametrize(("weeks", "rounds"), [(2, 1), (3, 2)], ids=["2 weeks, 1 round", "3 weeks, 2 rounds"])
+def test_a_proven_optimums_other_aims_share_its_time_across_the_rounds_of_weeks(monkeypatch, weeks, rounds):
+    """After a proven optimum the secondary stage as a whole takes ``secondary_proven_share`` of the
+    time so far: on 2 threads, 3 weeks take 2 rounds, so each week gets half of that share."""
+    s = tiny_city("city", seed=4, volunteers=8, citizens=14, weeks=weeks)
+    share = 0.15
+    calls: list[tuple[float, float]] = []  # (seconds given, time taken so far at the call)
+    secondary = WeekSearch.secondary
+
+    def spy(self, seconds, work, keep):
+        calls.append((seconds, self.budget.elapsed()))
+        secondary(self, seconds, work, keep)
+    monkeypatch.setattr(WeekSearch, "secondary", spy)
+    r = workbench.solve(s, time_limit=30, workers=2, tuning=Tuning(secondary_proven_share=share))
+    assert r.status == "OPTIMAL" and len(calls) == weeks
+    for seconds, elapsed in calls:
+        assert 0 < seconds <= share * elapsed / rounds + 1e-9
+    assert workbench.validate(s, r.schedule) == []
+
+
 def test_a_primary_search_stops_at_the_bound_an_earlier_search_proved():
     """Once a search of the week model proved its bound, later searches of the primary aim stop at it
     (or at the target given, when lower): nothing better exists for them to find."""

@@ -1384,7 +1384,8 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
 
         # A proven optimum (every week proven on models holding every triple, nothing held) has
         # only the other aims to gain: a share of the time the solve took so far, so a proof stays
-        # quick (see Tuning.secondary_proven_share).
+        # quick (see Tuning.secondary_proven_share); the whole stage's, so a week's is that share
+        # divided by the rounds the weeks take on the threads (3 weeks on 2 threads: 2 rounds).
         optimum = complete and not held and proven == weeks and len(done) == weeks
         cap = tuning.secondary_proven_share * budget.elapsed() if optimum and not budget.deterministic \
             else math.inf
@@ -1392,7 +1393,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         def budgeted(ws: WeekSearch, share: float) -> tuple[float, float]:
             """A week's (seconds, work) for a stage taking ``share`` of what is left."""
             ws.round_work = max(tuning.stage_work_min, tuning.stage_work_per_triple * len(ws.wm.x))
-            return min(budget.seconds(share, reserve) / rounds, cap), stage_work(rest_work, ws.round_work)
+            return min(budget.seconds(share, reserve), cap) / rounds, stage_work(rest_work, ws.round_work)
 
         def later(k: int) -> None:
             ws = searches[k]

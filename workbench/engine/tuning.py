@@ -243,6 +243,23 @@ class Tuning:
     #: family's other two the same. At 0.3 / 0.7: 34 proven either way, under 2 s 18 / 17, 86.8 / 86.0 s
     #: in all, continuity 0.899 / 0.898 (one city's chaos, 2.5 s either way, is most of the difference).
     lean_search_share: float = 0.5
+    #: ... and at most this work (CP-SAT's deterministic units) per triple of the model, at least
+    #: ``lean_search_work_min``: a share of the seconds alone made the proof wait on the limit (an
+    #: unseen city of 20 volunteers / 47 citizens / 3 weeks: leaning searches of 0.75-1.06 units
+    #: without a proof, then the primary aim alone proved each week in 0.02-0.19 units; OPTIMAL in 9.0 s
+    #: at --time-limit 20, 13.0 s at 40, FEASIBLE at 10). The proofs that lean searches reached on 24
+    #: unseen small cities (60 / 100 / 2 weeks, ``benchmarks/bench_small.py --seed 11``) took 0.08-0.5
+    #: units on models of 2,300-7,100 triples a week. Measured 2026-12-07 in process, 10 s, on those
+    #: 24, that city, six of 40 / 80 / 3 weeks and the family's five small ones (36 cities), two runs
+    #: each, before -> after (with the secondary stage's share per round below): proven optimal 32-33
+    #: -> 35 of 36 (that city 9.9 s FEASIBLE -> 4.6 s OPTIMAL; a 3-week one 5.8-6.3 s FEASIBLE -> 3.1 s
+    #: OPTIMAL), 97.7-111.1 -> 87.3-87.8 s in all, mean continuity 0.886 -> 0.878: the three cities
+    #: now proven keep fewer friends (0.72-0.81 -> 0.57-0.73, below their baseline's 0.81-0.86 either
+    #: way), one other 0.915 -> 0.907 (its baseline's 0.909).
+    lean_search_work_per_triple: float = 1e-4
+    #: The least work a leaning search gets, however small the model (its first answer comes from a
+    #: complete hint, well within it).
+    lean_search_work_min: float = 0.1
     #: Week models of at least this many triples state the pairs of a day's sessions that cannot both
     #: take place as cliques (one at-most-one row per set of sessions any two of which exclude each
     #: other; ``formulation.exclusive_cliques``), smaller ones as pair rows. Measured 2026-12-05: a city
@@ -582,7 +599,9 @@ class Tuning:
     #: 2026-12-05 in process, 10 s, on the five small cities and eight unseen 60 / 100 / 2-week ones:
     #: unbounded, the stage ended by its work (0.25-0.55 s a week); at 0.15 every city's travel and
     #: continuity were the same, the solves 0.05-0.45 s sooner (23.8 → 21.6 s together); at 0.08 three
-    #: cities stopped before the stage's answer.
+    #: cities stopped before the stage's answer. The share is the whole stage's: weeks that take two
+    #: rounds on the threads (3 weeks on 2) get half of it each (they took twice the share until
+    #: 2026-12-07).
     secondary_proven_share: float = 0.15
     #: Seconds to build a neighbourhood's model per candidate triple (measured on medium-city: 0.7 s
     #: for 3,788, 0.05 s for 500); one that would end past the stage's end is not built.

@@ -291,8 +291,9 @@ class WeekSearch:
         without, from a warm start at 62%). Complete (small) models lean too: measured on the five
         small cities of the benchmark family, continuity rose by 0.04–0.11 and every week proven
         before was still proven (small-city's proof came sooner: 3.3 s instead of 4.7 s). There the
-        leaning search has ``Tuning.lean_search_share`` of the time; should it end without a proof,
-        :meth:`_prove` searches the primary aim alone.
+        leaning search has ``Tuning.lean_search_share`` of the time and at most its work per triple
+        (``Tuning.lean_search_work_per_triple``); should it end without a proof, :meth:`_prove`
+        searches the primary aim alone.
         """
         m = self.wm.model
         leaning = self.leaning = set(self.with_friends(lean or {}))
@@ -330,10 +331,12 @@ class WeekSearch:
             # recur) made those weeks' searches reach less (medium-alien week 3: 2,967 against
             # 3,042 before timing): not adopted.
             # Where a proof is the aim (every candidate in the model) and the search leans, it gets a
-            # share of the time: should it end without a proof, the primary aim alone searches on.
+            # share of the time and a work of its own, the same whatever the limit: should it end
+            # without a proof, the primary aim alone searches on.
             proof_after = self.cands.complete and scale > 1
             share = self.tuning.lean_search_share if proof_after else 1.0
-            self.budget.configure(solver, left * (1 - self.tuning.timing_share) * share, end_work * share, self.seed)
+            self.budget.configure(solver, left * (1 - self.tuning.timing_share) * share,
+                                  min(end_work * share, self._lean_work() if proof_after else math.inf), self.seed)
             self._proof_parameters(solver)
             st = self.budget.solve(solver, m, self._stop_at(target, scale))
             end_work -= solver.deterministic_time
@@ -439,6 +442,11 @@ class WeekSearch:
                                    solver.objective_value >= min(target, self.model_bound) - 1e-9,
                                    self._with_lean(chosen) - self._with_lean(mine), worth)
         return (mine if wins else chosen), work
+
+    def _lean_work(self) -> float:
+        """The most work a leaning search of a model holding every candidate takes, in proportion to
+        the model (``Tuning.lean_search_work_per_triple``, at least ``lean_search_work_min``)."""
+        return max(self.tuning.lean_search_work_min, self.tuning.lean_search_work_per_triple * len(self.wm.x))
 
     def improve(self, name: str, objective: cp_model.LinearExpr, seconds: float, work: float,
                 keep_primary: int, keep: list[tuple[list[int], int]] = ()) -> bool:
