@@ -1302,6 +1302,34 @@ def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_m
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
 
 
+@pytest.mark.parametrize("complete", [True, False], ids=["every candidate", "thinned"])
+def test_a_mending_search_after_a_leaning_round_of_a_complete_model_takes_the_leans_work(make_scenario,
+                                                                                       complete: bool):
+    """On a model holding every candidate, a mending search after a leaning round takes at most the
+    leaning search's work (``lean_search_work_min`` here), whatever the clock; on a thinned model its
+    work is not bounded so. Either way the week reaches the exact optimum."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, all_cands = all_candidates(s)
+    cands = all_cands if complete else all_cands.subset(np.arange(len(all_cands)), complete=False)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0,
+                    Tuning(lean_search_work_per_triple=0.0, lean_search_work_min=0.5))
+    mends: list[float] = []  # the work limit of each search of a copy of the model
+    solve = ws.budget.solve
+
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        if model is not ws.wm.model and len(model.proto.variables) == len(ws.wm.model.proto.variables):
+            mends.append(solver.parameters.max_deterministic_time)
+        return solve(solver, model, callback)
+
+    ws.budget.solve = counted
+    v1 = ix.volunteer_pos["v1"]
+    ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
+    unbounded = cp_model.CpSolver().parameters.max_deterministic_time
+    assert mends and set(mends) == ({0.5} if complete else {unbounded}) and unbounded > 0.5
+    assert ws.best_value == exact_optimum(s) == 6
+    assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
+
 @pytest.mark.parametrize("slow", ["nothing", "first search", "first timing"])
 def test_a_week_whose_first_round_outlasts_the_whole_models_share_still_reaches_its_optimum(
         make_scenario, slow: str):

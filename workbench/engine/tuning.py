@@ -255,7 +255,9 @@ class Tuning:
     #: -> 35 of 36 (that city 9.9 s FEASIBLE -> 4.6 s OPTIMAL; a 3-week one 5.8-6.3 s FEASIBLE -> 3.1 s
     #: OPTIMAL), 97.7-111.1 -> 87.3-87.8 s in all, mean continuity 0.886 -> 0.878: the three cities
     #: now proven keep fewer friends (0.72-0.81 -> 0.57-0.73, below their baseline's 0.81-0.86 either
-    #: way), one other 0.915 -> 0.907 (its baseline's 0.909).
+    #: way), one other 0.915 -> 0.907 (its baseline's 0.909). A mending search after a leaning round
+    #: takes at most as much (``WeekSearch._mend``'s ``most``): that city, whole command, 5.0 / 5.1 /
+    #: 6.7 s at 10 / 20 / 40 s -> 3.9 / 3.9 / 4.1 s; the 36, two runs each, 89.7-95.3 -> 88.4-92.6 s.
     lean_search_work_per_triple: float = 1e-4
     #: The least work a leaning search gets, however small the model (its first answer comes from a
     #: complete hint, well within it).
