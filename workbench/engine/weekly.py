@@ -338,8 +338,9 @@ class WeekSearch:
             # without a proof, the primary aim alone searches on.
             proof_after = self.cands.complete and scale > 1
             share = self.tuning.lean_search_share if proof_after else 1.0
+            lean_work = self._lean_work() if proof_after else math.inf  # this search's and a mending's
             self.budget.configure(solver, left * (1 - self.tuning.timing_share) * share,
-                                  min(end_work * share, self._lean_work() if proof_after else math.inf), self.seed)
+                                  min(end_work * share, lean_work), self.seed)
             self._proof_parameters(solver)
             st = self.budget.solve(solver, m, self._stop_at(target, scale))
             end_work -= solver.deterministic_time
@@ -385,7 +386,7 @@ class WeekSearch:
             # 11,735; five of the family's medium cities within noise (-3 to +4).
             mend_end = t_end if not self.budget.deterministic and t_whole - time.monotonic() <= 0.05 else t_whole
             end_work -= self._mend(topped, chosen, failed, mend_end, end_work, lambda placed, _v: self.offer(placed),
-                                   self._stop_at(target, scale), self._lean_work() if proof_after else math.inf)
+                                   self._stop_at(target, scale), lean_work)
             if self._reached(target):
                 self.proven = True
                 break
