@@ -253,7 +253,9 @@ def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
     """Thinned week models proven at once take more triples and search again: valid, ≥ greedy, ≤ bound."""
     s = workbench.load_dataset("demo")
     greedy = workbench.solve(s, method="greedy")
-    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0)
+    # (Held weeks priced on their own triples would free weeks and not widen: tested apart.)
+    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
+                  price_thinned=False)
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny)
     assert "widening" in caplog.text
@@ -269,7 +271,7 @@ def test_models_proven_holding_friends_release_the_costly_holds_and_search_again
     s = workbench.load_dataset("demo")
     greedy = workbench.solve(s, method="greedy")
     tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
-                  hold_loss_proven=allowed)
+                  hold_loss_proven=allowed, price_thinned=False)
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny)
     assert ("holds released" in caplog.text) == released
@@ -288,8 +290,9 @@ def test_widened_complete_models_price_their_holds(caplog, continuity, allowed, 
     the continuity weight is 0); each week's whole model is then searched without the holds: its bound is
     the problem's, and held weeks stay only while what they cost is within ``price_loss``."""
     s = workbench.load_dataset("demo")
+    # (Thinned rounds price nothing here: see the test below.)
     tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
-                  price_loss=allowed)
+                  price_loss=allowed, price_thinned=False)
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny, weights={"continuity": continuity})
     last_round = caplog.text.rsplit("week models:", 1)[1]
@@ -312,6 +315,44 @@ def test_widened_complete_models_price_their_holds(caplog, continuity, allowed, 
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
+@pytest.mark.parametrize(("continuity", "allowed", "priced", "freed"),
+                         [(20, 0.0, True, True), (20, 1.0, False, False), (0, 0.0, False, False)],
+                         ids=["holds costing too much", "bounds leave the holds their allowance",
+                              "without continuity"])
+def test_thinned_models_proven_holding_friends_price_their_holds_on_the_same_triples(caplog, continuity, allowed,
+                                                                                       priced, freed):
+    """A thinned week model proven holding friends, with time left in its share, searches the same triples
+    without the holds from its held answer; free weeks replace held ones where the holds cost more than
+    ``price_loss``, serving more, and nothing is priced where the week's bound leaves no room for that."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
+                  hold_loss_proven=1.0, price_loss=allowed)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=10, tuning=tiny, weights={"continuity": continuity})
+    first_round = caplog.text.split("week models:")[1]
+    assert ("friends held" in first_round) == bool(continuity)
+    found = re.search(r"holds priced by the weeks' models: they cost (\d+) in (\d+) weeks; (\d+) weeks free",
+                      first_round)
+    assert (found is not None) == priced
+    if found:
+        cost, weeks_priced, weeks_free = map(int, found.groups())
+        assert cost > 0 and (weeks_free > 0) == freed
+        # Per week the held answer comes first, the free one after it: what the round reports is the
+        # held weeks' value plus what the freed weeks gained (with no allowance, every week that gained).
+        answers: dict[int, list[int]] = defaultdict(list)
+        for week, v in re.findall(r"week (\d+) primary: (\d+) \(model bound", first_round):
+            answers[int(week)].append(int(v))
+        assert sum(len(vs) == 2 for vs in answers.values()) == weeks_priced
+        held, free = sum(vs[0] for vs in answers.values()), sum(vs[-1] for vs in answers.values())
+        reported = int(re.search(r"primary: (\d+) \(\d+ of \d+ weeks proven", first_round).group(1))
+        assert free == held + cost and reported == (free if freed else held)
+        assert "widening" not in caplog.text  # widened models would hold the friends again
+    assert workbench.validate(s, r.schedule) == []
+    assert greedy.objective <= r.objective <= r.bound
+    assert r.status != "OPTIMAL" or r.objective == r.bound
+
+
 @pytest.mark.parametrize(("least_growth", "widens"), [(1.5, True), (4.0, False)],
                          ids=["affordable", "too little growth"])
 def test_models_are_widened_only_by_what_the_time_left_builds(caplog, least_growth, widens):
@@ -320,7 +361,7 @@ def test_models_are_widened_only_by_what_the_time_left_builds(caplog, least_grow
     stage on the models they have and report those models' value (no round of models never built)."""
     s = workbench.load_dataset("demo")
     tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
-                  hold_loss_proven=1.0, widen_factor_min=least_growth)
+                  hold_loss_proven=1.0, widen_factor_min=least_growth, price_thinned=False)
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny)
     assert ("widening" in caplog.text) == widens

@@ -1205,6 +1205,21 @@ def _week_values(index: ScenarioIndex, sessions: list[Session]) -> list[float]:
     return out
 
 
+def _model_candidates(cands: Candidates, mask: np.ndarray, fixed_by_pos: dict[int, Session],
+                      complete: bool) -> tuple[Candidates, dict[int, Session]]:
+    """The week models' candidates: ``mask``'s triples and the agreed sessions (``fixed_by_pos``, by
+    position in ``cands``), those by position in the subset."""
+    mask = mask.copy()
+    mask[list(fixed_by_pos)] = True
+    model_cands = cands.subset(np.flatnonzero(mask), complete=complete)
+    fixed_model = {model_cands.position(s.req, s.vol, s.day): s for s in fixed_by_pos.values()}
+    # An agreed session keeps its start: the models' day rows, routes and sequencing see it there,
+    # not anywhere in the pair's free time.
+    for pos, s in fixed_model.items():
+        model_cands.starts[pos] = ((s.start, s.start),)
+    return model_cands, fixed_model
+
+
 def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool, agreed: Agreed,
               start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
               budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
@@ -1245,15 +1260,12 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     held = _holds(index, friends_of_start, priced_out)
     if friends_of_start:
         log.debug("friends held: %d of %d (the others priced out by the LP)", len(held), len(friends_of_start))
+    # Thinned models holding friends: the same triples without the holds price what the holds cost
+    # (see primary below).
+    free_mask = in_model.copy() if held and not complete and tuning.price_thinned else None
     if held:
         in_model &= ~_taken_by_holds(index, held, cands.req, cands.vol, cands.week, among=in_model)
-    in_model[list(fixed_by_pos)] = True
-    model_cands = cands.subset(np.flatnonzero(in_model), complete=complete and not held)
-    fixed_model = {model_cands.position(s.req, s.vol, s.day): s for s in fixed_by_pos.values()}
-    # An agreed session keeps its start: the models' day rows, routes and sequencing see it there,
-    # not anywhere in the pair's free time.
-    for pos, s in fixed_model.items():
-        model_cands.starts[pos] = ((s.start, s.start),)
+    model_cands, fixed_model = _model_candidates(cands, in_model, fixed_by_pos, complete and not held)
     start_weeks = sessions_by_week(start.sessions)
     threads = _week_threads(index, workers)
     rounds = math.ceil(weeks / threads)
@@ -1317,12 +1329,38 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     unproven: list[int] = []  # weeks whose primary stage ended unproven, in the order they ended
     lock = threading.Lock()
 
+    free_searches: list[WeekSearch | None] = [None] * weeks
+    free_models: list[tuple[Candidates, dict[int, Session], np.ndarray]] = []  # built once, when first needed
+
+    def free_models_once() -> tuple[Candidates, dict[int, Session], np.ndarray]:
+        with lock:
+            if not free_models:
+                on, fixed_on = _model_candidates(cands, free_mask, fixed_by_pos, False)
+                free_models.append((on, fixed_on, np.bincount(on.week, minlength=weeks)))
+            return free_models[0]
+
     def primary(k: int) -> None:
+        t_week = time.monotonic()
         ws = searches[k] = week_search(k, model_cands, fixed_model, int(week_triples[k]), start_weeks.get(k, []),
                                        time_primary / rounds)
         if ws is not None and not ws.proven:
             with lock:
                 unproven.append(k)
+        if ws is not None and ws.proven and free_mask is not None and not budget.deterministic:
+            # The held week proven, the rest of its share searches the same triples without the holds
+            # from the held answer: what the holds cost this week, priced by its own model (the pair
+            # LP's estimate was measured on medium-appointments at a third of it: 15 against 42 points).
+            # Not where the week's honest bound leaves the holds no more than they may cost (a dense city's
+            # held weeks within 3 points of it had taken 5 s to price). Clock only: in effort mode which
+            # weeks are priced would depend on the machine's speed.
+            may_cost = weights.at_continuity(tuning.price_loss) * bounds.weeks[k]
+            if ws.best_value >= math.floor(bounds.weeks[k] + 1e-6) - may_cost:
+                return
+            free_cands, fixed_free, free_triples = free_models_once()
+            now, build = time.monotonic(), rate.per_triple * float(free_triples[k])
+            left = min(t_week + time_primary / rounds - now, max(tuning.price_time_factor * (now - t_week), 2 * build))
+            if left >= 2 * build:
+                free_searches[k] = week_search(k, free_cands, fixed_free, int(free_triples[k]), ws.best, left)
 
     def idle(_slot: int) -> None:
         """A thread the weeks leave idle (their number not a multiple of the threads: 3 weeks on 2 cores
@@ -1342,6 +1380,15 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
 
     run(primary, idle, 0 if budget.deterministic else rounds * threads - weeks)
     rate.measured(built, tuning)
+    # Free weeks replace held ones where the holds cost more than Tuning.price_loss; then the models
+    # do not widen (they would hold the friends again).
+    freed_weeks: list[int] = []
+    if any(free_searches):
+        cost = sum(f.best_value - h.best_value for f, h in zip(free_searches, searches) if f and h)
+        freed_weeks = _take_free(searches, free_searches, weights, tuning)
+        log.debug("holds priced by the weeks' models: they cost %d in %d weeks; %d weeks free", cost,
+                  sum(1 for f in free_searches if f), len(freed_weeks))
+        widen = widen and not freed_weeks
     free_bounds: list[float] | None = None
     primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)
     if price and held:
@@ -1356,7 +1403,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
         primary_value, proven = primary_free
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
               _continuity([x for s in done for x in s.best]), budget.elapsed())
-    may_relax = bool(held) and relax is not None and free_bounds is None
+    may_relax = bool(held) and relax is not None and free_bounds is None and not freed_weeks
     left = budget.seconds(1.0, reserve)
     # Models that grow by ``grow`` are built in half the time left at most (as a week's search needs).
     grow = min(tuning.widen_factor, left / (2 * rate.per_triple * float(max(week_triples.max(initial=0), 1))))
@@ -1462,18 +1509,32 @@ def _price_holds(index: ScenarioIndex, cands: Candidates, fixed_by_pos: dict[int
         return None, (0, 0)
     loss = [f.best_value - h.best_value for f, h in zip(priced, held_weeks)]
     value = sum(f.best_value for f in priced)
-    over = sum(loss) - weights.at_continuity(tuning.price_loss) * value
-    taken = 0
-    for k in sorted(range(index.weeks), key=lambda k: -loss[k]):
-        if over <= 0 or loss[k] <= 0:
-            break
-        searches[k] = priced[k]
-        over -= loss[k]
-        taken += 1
+    taken = len(_take_free(searches, priced, weights, tuning))
     week_bounds = [min(f.model_bound, bounds.weeks[k]) for k, f in enumerate(priced)]
     log.debug("holds priced by each week's whole model: they cost %d of %d (bound %d); %d weeks free at %.2fs",
               sum(loss), value, int(sum(math.floor(b + 1e-6) for b in week_bounds)), taken, budget.elapsed())
     return week_bounds, (value, sum(1 for f in priced if f.proven))
+
+
+def _take_free(searches: list[WeekSearch | None], free: list[WeekSearch | None], weights: Weights,
+               tuning: Tuning) -> list[int]:
+    """Where the holds together cost more than ``Tuning.price_loss`` (at the default continuity weight,
+    in proportion to it) of what the weeks serve without them, the free weeks' answers (``free``, None
+    where a week was not priced) replace the held ones in ``searches``, the costliest week first.
+    Returns the weeks freed."""
+    loss = [f.best_value - h.best_value if f is not None and h is not None else 0.0
+            for f, h in zip(free, searches)]
+    value = sum(f.best_value if f is not None else h.best_value if h is not None else 0.0
+                for f, h in zip(free, searches))
+    over = sum(loss) - weights.at_continuity(tuning.price_loss) * value
+    taken: list[int] = []
+    for k in sorted(range(len(searches)), key=lambda k: -loss[k]):
+        if over <= 0 or loss[k] <= 0:
+            break
+        searches[k] = free[k]
+        over -= loss[k]
+        taken.append(k)
+    return taken
 
 
 def _reported_bound(bounds: _Bounds, model_bound: int | None) -> tuple[int, str]:

@@ -144,6 +144,23 @@ class Tuning:
     #: of 120 volunteers / 240 citizens / 4 weeks with long windows (widened to 116,110 triples): the
     #: holds cost 18 of 3,730 (0.48 %), the plan then served 3,709 (0.56 % below the free weeks).
     price_loss: float = 0.0025
+    #: Thinned week models holding friends: a week proven with time left in its share searches the
+    #: same triples without the holds from its held answer, and ``price_loss`` decides as above (where
+    #: the week's honest bound leaves the holds no more than that, nothing is priced). Before, only the
+    #: LP priced the holds of thinned models, at about a third of what they cost the models
+    #: (medium-appointments: 15 points against 42), so a city proven holding friends gave up 0.7-0.8 %.
+    #: Measured 2026-12-07 (``bench_solve.py --sizes medium``, whole command, 30 s; weighted ÷ bound /
+    #: continuity, the thirty-sixth record → with it): medium-appointments 0.9891 / 86.8 % → 0.9925 /
+    #: 79.4 % (holds cost 28 of 5,938, two weeks freed; without the aim 0.9978), mixed 0.9870 / 91.1 %
+    #: → 0.9899 / 86.6 % (36 of 8,332, one week), sparse 0.9890 / 98.1 % → 0.9883 / 97.5 % (2 of 6,689,
+    #: none freed); dense and retirees are not priced; the other medium cities' held weeks are proven
+    #: too late in their share to be priced.
+    price_thinned: bool = True
+    #: ... in at most this many times the seconds its held model took (built and proven): a free model
+    #: that finds no better answer soon takes the time of the stages after it (medium-sparse priced
+    #: its holds at 7 points within its allowance in 20 s, and its held models then had no time to
+    #: release the holds the LP prices: 6,697 → 6,687 weighted before the continuity stages).
+    price_time_factor: float = 2.0
     hold_rounds: int = 4
 
     #: At most this many interval-energy rows per volunteer-day or citizen-day of a week model, the
