@@ -1384,8 +1384,7 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     # do not widen (they would hold the friends again).
     freed_weeks: list[int] = []
     if any(free_searches):
-        cost = sum(f.best_value - h.best_value for f, h in zip(free_searches, searches) if f and h)
-        freed_weeks = _take_free(searches, free_searches, weights, tuning)
+        freed_weeks, cost, _value = _take_free(searches, free_searches, weights, tuning)
         log.debug("holds priced by the weeks' models: they cost %d in %d weeks; %d weeks free", cost,
                   sum(1 for f in free_searches if f), len(freed_weeks))
         widen = widen and not freed_weeks
@@ -1507,21 +1506,19 @@ def _price_holds(index: ScenarioIndex, cands: Candidates, fixed_by_pos: dict[int
     if len(priced) < index.weeks:
         log.debug("holds not priced: a free week model did not get its seconds (or the search was stopped)")
         return None, (0, 0)
-    loss = [f.best_value - h.best_value for f, h in zip(priced, held_weeks)]
-    value = sum(f.best_value for f in priced)
-    taken = len(_take_free(searches, priced, weights, tuning))
+    taken, cost, value = _take_free(searches, priced, weights, tuning)
     week_bounds = [min(f.model_bound, bounds.weeks[k]) for k, f in enumerate(priced)]
     log.debug("holds priced by each week's whole model: they cost %d of %d (bound %d); %d weeks free at %.2fs",
-              sum(loss), value, int(sum(math.floor(b + 1e-6) for b in week_bounds)), taken, budget.elapsed())
+              cost, value, int(sum(math.floor(b + 1e-6) for b in week_bounds)), len(taken), budget.elapsed())
     return week_bounds, (value, sum(1 for f in priced if f.proven))
 
 
 def _take_free(searches: list[WeekSearch | None], free: list[WeekSearch | None], weights: Weights,
-               tuning: Tuning) -> list[int]:
+               tuning: Tuning) -> tuple[list[int], float, float]:
     """Where the holds together cost more than ``Tuning.price_loss`` (at the default continuity weight,
     in proportion to it) of what the weeks serve without them, the free weeks' answers (``free``, None
     where a week was not priced) replace the held ones in ``searches``, the costliest week first.
-    Returns the weeks freed."""
+    Returns the weeks freed, what the holds cost in all, and what the weeks serve without them."""
     loss = [f.best_value - h.best_value if f is not None and h is not None else 0.0
             for f, h in zip(free, searches)]
     value = sum(f.best_value if f is not None else h.best_value if h is not None else 0.0
@@ -1534,7 +1531,7 @@ def _take_free(searches: list[WeekSearch | None], free: list[WeekSearch | None],
         searches[k] = free[k]
         over -= loss[k]
         taken.append(k)
-    return taken
+    return taken, sum(loss), value
 
 
 def _reported_bound(bounds: _Bounds, model_bound: int | None) -> tuple[int, str]:
