@@ -1241,230 +1241,301 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     does. ``price``: the models hold every triple and the friends; each week's whole model is then
     searched again without the holds (:func:`_price_holds`). ``after``: the part of ``reserve`` kept for
     the stages after the weeks, which a week model may take rather than not be searched at all."""
-    weeks = index.weeks
-    rate = rate or _BuildRate(tuning.build_seconds_per_triple)
-    built: list[float] = []  # seconds per triple of each week model built here
-    seconds_at_start = budget.seconds(1.0, reserve)
-    fixed_by_pos = {i: s for s in agreed.fixed if (i := cands.position(s.req, s.vol, s.day)) is not None}
-    in_model = np.zeros(len(cands), bool)
-    in_model[model_triples] = True
-    # Friend first, then the weeks (thinned models): a request the warm start serves with one
-    # volunteer keeps only that volunteer's triples in every week the volunteer can come. Measured
-    # on city-medium: continuity 0.71 instead of 0.42 for 2% of the weighted sessions (the weeks,
-    # optimised apart, otherwise spread a request over whoever fits; swaps afterwards regain little).
-    # Complete models only lean to the friends (see WeekSearch.primary). Held friends also make
-    # the models easier to search: medium-alien without them (leaning only) reached 0.944 against
-    # 0.963, its models' bounds higher (12,460 against 12,234) but their answers lower; releasing
-    # the holds for a second half of the weeks' time was measured at 0.954.
-    friends_of_start = held_friends(start.sessions) if weights.continuity and hold else {}
-    held = _holds(index, friends_of_start, priced_out)
-    if friends_of_start:
-        log.debug("friends held: %d of %d (the others priced out by the LP)", len(held), len(friends_of_start))
-    # Thinned models holding friends: the same triples without the holds price what the holds cost
-    # (see primary below).
-    free_mask = in_model.copy() if held and not complete and tuning.price_thinned else None
-    if held:
-        in_model &= ~_taken_by_holds(index, held, cands.req, cands.vol, cands.week, among=in_model)
-    model_cands, fixed_model = _model_candidates(cands, in_model, fixed_by_pos, complete and not held)
-    start_weeks = sessions_by_week(start.sessions)
-    threads = _week_threads(index, workers)
-    rounds = math.ceil(weeks / threads)
-    searches: list[WeekSearch | None] = [None] * weeks
+    stages = _WeekStages(index, cands, model_triples, complete, agreed, start, bounds, weights, seed, workers,
+                         budget, reserve, tuning, tracker, friends, priced_out, hold, rate, after)
+    freed_weeks = stages.primary_stage()
+    # Weeks freed of their holds do not widen: widened models would hold the friends again.
+    widen = widen and not freed_weeks
+    free_bounds: list[float] | None = None
+    primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)
+    if price and stages.held:
+        free_bounds, primary_free = _price_holds(index, cands, stages.fixed_by_pos, stages.searches,
+                                                 stages.search_week, stages.run, stages.rounds, bounds, budget,
+                                                 reserve, weights, tuning)
+    # What the weeks serve (without the holds, where priced) and how many are proven.
+    primary_value, proven = primary_free if free_bounds is not None else stages.primary_value()
+    log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, index.weeks,
+              _continuity([x for s in stages.done for x in s.best]), budget.elapsed())
+    may_relax = bool(stages.held) and relax is not None and free_bounds is None and not freed_weeks
+    if proven == index.weeks and (widen or may_relax):
+        factor, answer = stages.grow_instead(widen, relax if may_relax else None)
+        if factor and answer is not None:
+            return answer, None, {"timing_cuts": stages.cuts()}, primary_value, proven, factor
+    secondary = stages.secondary_stage(proven)
+    return stages.plan(), stages.model_bound(free_bounds), {"timing_cuts": stages.cuts(), **secondary}, \
+        primary_value, proven, 0.0
 
-    def work_for(share: float) -> float:
-        """A week's share of the effort (no work limit when the clock rules)."""
-        return budget.effort * share / weeks if budget.effort is not None else math.inf
 
-    def stage_work(share: float, cap: float) -> float:
-        # A stage whose answer cannot be timed searches again with a cut: a few rounds' worth.
-        return min(work_for(share), tuning.stage_work_rounds * cap)
+class _WeekStages:
+    """One round of the week models (see :func:`_optimise`): what their stages share, and each stage
+    as a method: :meth:`primary_stage` (every week's primary aim, side by side on the threads;
+    thinned models holding friends priced on their own triples), :meth:`grow_instead` (stop so that
+    the models grow, or release holds, and search again), :meth:`secondary_stage`, then :meth:`plan`
+    and :meth:`model_bound`."""
 
-    def run(fn: Callable[[int], None], idle: Callable[[int], None] | None = None, slots: int = 0) -> None:
+    def __init__(self, index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray, complete: bool,
+                 agreed: Agreed, start: Plan, bounds: _Bounds, weights: Weights, seed: int, workers: int | None,
+                 budget: Budget, reserve: float, tuning: Tuning, tracker: _Tracker, friends: dict[int, int],
+                 priced_out: set[int] | None, hold: bool, rate: _BuildRate | None, after: float) -> None:
+        self.index, self.cands, self.complete, self.agreed, self.start = index, cands, complete, agreed, start
+        self.bounds, self.weights, self.seed, self.budget, self.reserve = bounds, weights, seed, budget, reserve
+        self.tuning, self.tracker, self.friends, self.after = tuning, tracker, friends, after
+        self.weeks = index.weeks
+        self.rate = rate or _BuildRate(tuning.build_seconds_per_triple)
+        self.built: list[float] = []  # seconds per triple of each week model built here
+        self.seconds_at_start = budget.seconds(1.0, reserve)
+        self.fixed_by_pos = {i: s for s in agreed.fixed if (i := cands.position(s.req, s.vol, s.day)) is not None}
+        in_model = np.zeros(len(cands), bool)
+        in_model[model_triples] = True
+        # Friend first, then the weeks (thinned models): a request the warm start serves with one
+        # volunteer keeps only that volunteer's triples in every week the volunteer can come. Measured
+        # on city-medium: continuity 0.71 instead of 0.42 for 2% of the weighted sessions (the weeks,
+        # optimised apart, otherwise spread a request over whoever fits; swaps afterwards regain little).
+        # Complete models only lean to the friends (see WeekSearch.primary). Held friends also make
+        # the models easier to search: medium-alien without them (leaning only) reached 0.944 against
+        # 0.963, its models' bounds higher (12,460 against 12,234) but their answers lower; releasing
+        # the holds for a second half of the weeks' time was measured at 0.954.
+        friends_of_start = held_friends(start.sessions) if weights.continuity and hold else {}
+        self.held = _holds(index, friends_of_start, priced_out)
+        if friends_of_start:
+            log.debug("friends held: %d of %d (the others priced out by the LP)", len(self.held),
+                      len(friends_of_start))
+        # Thinned models holding friends: the same triples without the holds price what the holds cost
+        # (see _price_week).
+        self.free_mask = in_model.copy() if self.held and not complete and tuning.price_thinned else None
+        if self.held:
+            in_model &= ~_taken_by_holds(index, self.held, cands.req, cands.vol, cands.week, among=in_model)
+        self.model_cands, self.fixed_model = _model_candidates(cands, in_model, self.fixed_by_pos,
+                                                               complete and not self.held)
+        self.start_weeks = sessions_by_week(start.sessions)
+        self.threads = _week_threads(index, workers)
+        self.rounds = math.ceil(self.weeks / self.threads)
+        self.searches: list[WeekSearch | None] = [None] * self.weeks
+        self.free_searches: list[WeekSearch | None] = [None] * self.weeks  # the same triples without holds
+        self._free_models: list[tuple[Candidates, dict[int, Session], np.ndarray]] = []  # built once, if needed
+        self.unproven: list[int] = []  # weeks whose primary stage ended unproven, in the order they ended
+        self.lock = threading.Lock()
+        self.lean: dict[int, int] = {}
+        self.week_triples = np.zeros(self.weeks, np.int64)
+        self.time_primary = self.t_primary = 0.0
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def done(self) -> list[WeekSearch]:
+        """The weeks searched (a week without the seconds for its model keeps the warm start)."""
+        return [s for s in self.searches if s is not None]
+
+    def cuts(self) -> int:
+        """The timing cuts the weeks' models took."""
+        return sum(s.cuts for s in self.done)
+
+    def run(self, fn: Callable[[int], None], idle: Callable[[int], None] | None = None, slots: int = 0) -> None:
         """``fn`` for every week, side by side on the threads; then ``idle`` once per slot
         (``slots`` threads the weeks leave idle in their last round)."""
-        if threads == 1:
-            for k in range(weeks):
+        if self.threads == 1:
+            for k in range(self.weeks):
                 fn(k)
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                waits = [pool.submit(fn, k) for k in range(weeks)]
-                waits += [pool.submit(idle, i) for i in range(slots) if idle is not None]
-                for w in waits:
-                    w.result()
+            return
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            waits = [pool.submit(fn, k) for k in range(self.weeks)]
+            waits += [pool.submit(idle, i) for i in range(slots) if idle is not None]
+            for w in waits:
+                w.result()
 
-    # Stage 1: the primary aim, per week, until the bound is reached or the share is spent, leaning
-    # to the warm start's volunteers among equally good answers (see WeekSearch.primary).
-    time_primary = budget.seconds(tuning.primary_share, reserve)
-    lean: dict[int, int] = {}
-    if weights.continuity:
-        lean = {**choose_friends(index, model_cands, start.sessions, []), **friends, **held}
+    def work_for(self, share: float) -> float:
+        """A week's share of the effort (no work limit when the clock rules)."""
+        return self.budget.effort * share / self.weeks if self.budget.effort is not None else math.inf
 
-    week_triples = np.bincount(model_cands.week, minlength=weeks)
-
-    def week_search(k: int, on: Candidates, fixed_on: dict[int, Session], triples: int, begin: list[Session],
-                    seconds: float) -> WeekSearch | None:
+    def search_week(self, k: int, on: Candidates, fixed_on: dict[int, Session], triples: int,
+                    begin: list[Session], seconds: float) -> WeekSearch | None:
+        """Week ``k``'s model over ``on`` (``triples`` of it in the week) built, and its primary aim
+        searched from ``begin`` for ``seconds``; None (the week keeps the warm start) where there are
+        not the seconds to build and search it."""
+        budget, reserve = self.budget, self.reserve
         # Building a model is not interruptible: a week without the seconds to build its model and
         # search it keeps the warm start (measured: widened medium models of ~50,000 triples a week
         # took ~3 s each to build, two side by side, and had overrun the limit). The seconds kept for
         # the stages after the weeks count as its own: they only improve what the weeks leave (an
         # independent generator's 80 volunteers / 3 weeks with 3 s had skipped every week, its models
         # of ~2,200 triples searched in 0.1 s each, and ended at 1.1 s with 0.980 of the bound).
-        build = rate.per_triple * float(triples)
-        if budget.over(reserve - after) or (not budget.deterministic
-                                             and budget.seconds(1.0, reserve - after) < 2 * build):
-            return None  # this week keeps the warm start
+        build = self.rate.per_triple * float(triples)
+        if budget.over(reserve - self.after) or (not budget.deterministic
+                                                 and budget.seconds(1.0, reserve - self.after) < 2 * build):
+            return None
         t_build = time.monotonic()
-        ws = WeekSearch(index, on, k, weights, {t: s for t, s in fixed_on.items() if int(on.day[t]) // 7 == k},
-                        budget, seed, tuning)
+        ws = WeekSearch(self.index, on, k, self.weights,
+                        {t: s for t, s in fixed_on.items() if int(on.day[t]) // 7 == k}, budget, self.seed,
+                        self.tuning)
         if triples:
-            built.append((time.monotonic() - t_build) / float(triples))
+            self.built.append((time.monotonic() - t_build) / float(triples))
         ws.offer(begin)
         ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf
-        ws.primary(seconds, work_for(tuning.primary_work_share), math.floor(bounds.weeks[k] + 1e-6),
-                   report=lambda obj, _b, k=k: tracker.update(k, obj), lean=lean)
-        tracker.update(k, ws.best_value, done=True)
+        ws.primary(seconds, self.work_for(self.tuning.primary_work_share), math.floor(self.bounds.weeks[k] + 1e-6),
+                   report=lambda obj, _b, k=k: self.tracker.update(k, obj), lean=self.lean)
+        self.tracker.update(k, ws.best_value, done=True)
         return ws
 
-    t_primary = time.monotonic() + time_primary
-    unproven: list[int] = []  # weeks whose primary stage ended unproven, in the order they ended
-    lock = threading.Lock()
+    # ------------------------------------------------------------------ stage 1: the primary aim
+    def primary_stage(self) -> list[int]:
+        """The primary aim, per week, until the bound is reached or the share is spent, leaning to the
+        warm start's volunteers among equally good answers (see WeekSearch.primary); a thread the
+        weeks leave idle searches the unproven weeks' neighbourhoods (:meth:`_idle`). Returns the
+        weeks whose answers without the holds replaced the held ones (:func:`_take_free`)."""
+        self.time_primary = self.budget.seconds(self.tuning.primary_share, self.reserve)
+        if self.weights.continuity:
+            self.lean = {**choose_friends(self.index, self.model_cands, self.start.sessions, []), **self.friends,
+                         **self.held}
+        self.week_triples = np.bincount(self.model_cands.week, minlength=self.weeks)
+        self.t_primary = time.monotonic() + self.time_primary
+        self.run(self._primary, self._idle, 0 if self.budget.deterministic else self.rounds * self.threads - self.weeks)
+        self.rate.measured(self.built, self.tuning)
+        if not any(self.free_searches):
+            return []
+        freed, cost, _value = _take_free(self.searches, self.free_searches, self.weights, self.tuning)
+        log.debug("holds priced by the weeks' models: they cost %d in %d weeks; %d weeks free", cost,
+                  sum(1 for f in self.free_searches if f), len(freed))
+        return freed
 
-    free_searches: list[WeekSearch | None] = [None] * weeks
-    free_models: list[tuple[Candidates, dict[int, Session], np.ndarray]] = []  # built once, when first needed
-
-    def free_models_once() -> tuple[Candidates, dict[int, Session], np.ndarray]:
-        with lock:
-            if not free_models:
-                on, fixed_on = _model_candidates(cands, free_mask, fixed_by_pos, False)
-                free_models.append((on, fixed_on, np.bincount(on.week, minlength=weeks)))
-            return free_models[0]
-
-    def primary(k: int) -> None:
+    def _primary(self, k: int) -> None:
+        """Week ``k``'s primary stage (on a thread)."""
         t_week = time.monotonic()
-        ws = searches[k] = week_search(k, model_cands, fixed_model, int(week_triples[k]), start_weeks.get(k, []),
-                                       time_primary / rounds)
+        ws = self.searches[k] = self.search_week(k, self.model_cands, self.fixed_model, int(self.week_triples[k]),
+                                                 self.start_weeks.get(k, []), self.time_primary / self.rounds)
         if ws is not None and not ws.proven:
-            with lock:
-                unproven.append(k)
-        if ws is not None and ws.proven and free_mask is not None and not budget.deterministic:
-            # The held week proven, the rest of its share searches the same triples without the holds
-            # from the held answer: what the holds cost this week, priced by its own model (the pair
-            # LP's estimate was measured on medium-appointments at a third of it: 15 against 42 points).
-            # Not where the week's honest bound leaves the holds no more than they may cost (a dense city's
-            # held weeks within 3 points of it had taken 5 s to price). Clock only: in effort mode which
-            # weeks are priced would depend on the machine's speed.
-            may_cost = weights.at_continuity(tuning.price_loss) * bounds.weeks[k]
-            if ws.best_value >= math.floor(bounds.weeks[k] + 1e-6) - may_cost:
-                return
-            free_cands, fixed_free, free_triples = free_models_once()
-            now, build = time.monotonic(), rate.per_triple * float(free_triples[k])
-            left = min(t_week + time_primary / rounds - now, max(tuning.price_time_factor * (now - t_week), 2 * build))
-            if left >= 2 * build:
-                free_searches[k] = week_search(k, free_cands, fixed_free, int(free_triples[k]), ws.best, left)
+            with self.lock:
+                self.unproven.append(k)
+        if ws is not None and ws.proven and self.free_mask is not None and not self.budget.deterministic:
+            self._price_week(k, ws, t_week)
 
-    def idle(_slot: int) -> None:
+    def _price_week(self, k: int, ws: WeekSearch, t_week: float) -> None:
+        """The held week ``k`` proven (its search ``ws`` began at ``t_week``): the rest of its share
+        searches the same triples without the holds from the held answer, what the holds cost this
+        week priced by its own model (the pair LP's estimate was measured on medium-appointments at a
+        third of it: 15 against 42 points). Not where the week's honest bound leaves the holds no more
+        than they may cost (a dense city's held weeks within 3 points of it had taken 5 s to price).
+        Clock only: in effort mode which weeks are priced would depend on the machine's speed."""
+        may_cost = self.weights.at_continuity(self.tuning.price_loss) * self.bounds.weeks[k]
+        if ws.best_value >= math.floor(self.bounds.weeks[k] + 1e-6) - may_cost:
+            return
+        free_cands, fixed_free, free_triples = self._free_models_once()
+        now, build = time.monotonic(), self.rate.per_triple * float(free_triples[k])
+        left = min(t_week + self.time_primary / self.rounds - now,
+                   max(self.tuning.price_time_factor * (now - t_week), 2 * build))
+        if left >= 2 * build:
+            self.free_searches[k] = self.search_week(k, free_cands, fixed_free, int(free_triples[k]), ws.best, left)
+
+    def _free_models_once(self) -> tuple[Candidates, dict[int, Session], np.ndarray]:
+        """The free models' candidates, their agreed sessions and triples per week: built by the first
+        week that needs them (large cities rarely prove a held week, and their subsets are big)."""
+        with self.lock:
+            if not self._free_models:
+                on, fixed_on = _model_candidates(self.cands, self.free_mask, self.fixed_by_pos, False)
+                self._free_models.append((on, fixed_on, np.bincount(on.week, minlength=self.weeks)))
+            return self._free_models[0]
+
+    def _idle(self, _slot: int) -> None:
         """A thread the weeks leave idle (their number not a multiple of the threads: 3 weeks on 2 cores
         leave one a third of the stage) searches neighbourhoods of the weeks done unproven until the
         stage's end, each a share of the time left. Not in effort mode: which weeks are done first
         depends on the clock."""
         while True:
-            with lock:
-                if not unproven:
+            with self.lock:
+                if not self.unproven:
                     return
-                k = unproven.pop(0)
-                share = 1 + len(unproven)
-            ws = searches[k]
+                k = self.unproven.pop(0)
+                share = 1 + len(self.unproven)
+            ws = self.searches[k]
             if ws is not None:
-                ws.explore_more((t_primary - time.monotonic()) / share)
-                tracker.update(k, ws.best_value, done=True)
+                ws.explore_more((self.t_primary - time.monotonic()) / share)
+                self.tracker.update(k, ws.best_value, done=True)
 
-    run(primary, idle, 0 if budget.deterministic else rounds * threads - weeks)
-    rate.measured(built, tuning)
-    # Free weeks replace held ones where the holds cost more than Tuning.price_loss; then the models
-    # do not widen (they would hold the friends again).
-    freed_weeks: list[int] = []
-    if any(free_searches):
-        freed_weeks, cost, _value = _take_free(searches, free_searches, weights, tuning)
-        log.debug("holds priced by the weeks' models: they cost %d in %d weeks; %d weeks free", cost,
-                  sum(1 for f in free_searches if f), len(freed_weeks))
-        widen = widen and not freed_weeks
-    free_bounds: list[float] | None = None
-    primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)
-    if price and held:
-        free_bounds, primary_free = _price_holds(index, cands, fixed_by_pos, searches, week_search, run, rounds,
-                                                 bounds, budget, reserve, weights, tuning)
-    done = [s for s in searches if s is not None]
-    # A week without the seconds for its model keeps the warm start's week (below), and its value.
-    primary_value = sum(s.best_value for s in done) + sum(
-        weighted_value(index, start_weeks.get(k, [])) for k in range(weeks) if searches[k] is None)
-    proven = sum(1 for s in done if s.proven)
-    if free_bounds is not None:
-        primary_value, proven = primary_free
-    log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, weeks,
-              _continuity([x for s in done for x in s.best]), budget.elapsed())
-    may_relax = bool(held) and relax is not None and free_bounds is None and not freed_weeks
-    left = budget.seconds(1.0, reserve)
-    # Models that grow by ``grow`` are built in half the time left at most (as a week's search needs).
-    grow = min(tuning.widen_factor, left / (2 * rate.per_triple * float(max(week_triples.max(initial=0), 1))))
-    widen = widen and grow >= tuning.widen_factor_min
-    if (widen or may_relax) and proven == weeks and left >= tuning.widen_left_share * seconds_at_start:
-        answer = Plan(index, [x for s in done for x in s.best])
-        cuts = {"timing_cuts": sum(s.cuts for s in done)}
-        if may_relax and relax(answer):
-            return answer, None, cuts, primary_value, proven, 1.0
-        if widen:
-            return answer, None, cuts, primary_value, proven, grow
+    def primary_value(self) -> tuple[int, int]:
+        """What the weeks serve (a week without the seconds for its model: its warm start's) and how
+        many are proven."""
+        searches, done = self.searches, self.done
+        value = sum(s.best_value for s in done) + sum(weighted_value(self.index, self.start_weeks.get(k, []))
+                                                      for k in range(self.weeks) if searches[k] is None)
+        return value, sum(1 for s in done if s.proven)
 
-    # Stage 2: the other aims, keeping the primary value and the sessions with the friends the weeks'
-    # answers agree on. (A stage of its own for those sessions, in the complete models, was measured
-    # after the continuity swaps learnt to make room (eject, rehome) to cost more than it gives: on
-    # the five small cities continuity 0.917 / 0.924 / 0.899 / 0.981 / 0.635 with it, 0.889 / 0.915 /
-    # 0.907 / 0.981 / 0.635 without, and the solve 1.0-1.3 s instead of 1.2-2.4 s.) Thinned models
-    # hold friends from the start (above); choosing the baseline's friends instead of the answers'
-    # lost up to 0.17.
-    secondary: dict[str, float] = defaultdict(float)
-    if not budget.over(reserve) and done:
+    # ------------------------------------------------------------------ stop to search again
+    def grow_instead(self, widen: bool, relax: Callable[[Plan], bool] | None) -> tuple[float, Plan | None]:
+        """Every week proven: with ``Tuning.widen_left_share`` of the time still left, stop here and
+        search again from the answer (returned) on models grown by the factor returned (``widen``, if
+        built in half the time left at most, as a week's search needs), or on the same models with
+        holds released (1.0: ``relax`` released some); 0.0: go on."""
+        tuning, left = self.tuning, self.budget.seconds(1.0, self.reserve)
+        if left < tuning.widen_left_share * self.seconds_at_start:
+            return 0.0, None
+        answer = Plan(self.index, [x for s in self.done for x in s.best])
+        if relax is not None and relax(answer):
+            return 1.0, answer
+        grow = min(tuning.widen_factor,
+                   left / (2 * self.rate.per_triple * float(max(self.week_triples.max(initial=0), 1))))
+        return (grow if widen and grow >= tuning.widen_factor_min else 0.0), answer
+
+    # ------------------------------------------------------------------ stage 2: the other aims
+    def secondary_stage(self, proven: int) -> dict[str, float]:
+        """The other aims, keeping the primary value and the sessions with the friends the weeks'
+        answers agree on (``proven``: weeks proven); the secondary figures.
+
+        (A stage of its own for those sessions, in the complete models, was measured after the
+        continuity swaps learnt to make room (eject, rehome) to cost more than it gives: on the five
+        small cities continuity 0.917 / 0.924 / 0.899 / 0.981 / 0.635 with it, 0.889 / 0.915 / 0.907 /
+        0.981 / 0.635 without, and the solve 1.0-1.3 s instead of 1.2-2.4 s.) Thinned models hold
+        friends from the start (:meth:`__init__`); choosing the baseline's friends instead of the
+        answers' lost up to 0.17."""
+        budget, tuning, done = self.budget, self.tuning, self.done
+        secondary: dict[str, float] = defaultdict(float)
+        if budget.over(self.reserve) or not done:
+            return secondary
         rest_work = 1.0 - tuning.primary_work_share
-        friend = choose_friends(index, model_cands, [x for s in done for x in s.best], agreed.fixed) \
-            if weights.continuity else {}
-
+        friend = choose_friends(self.index, self.model_cands, [x for s in done for x in s.best], self.agreed.fixed) \
+            if self.weights.continuity else {}
         # A proven optimum (every week proven on models holding every triple, nothing held) has
         # only the other aims to gain: a share of the time the solve took so far, so a proof stays
         # quick (see Tuning.secondary_proven_share); the whole stage's, so a week's is that share
         # divided by the rounds the weeks take on the threads (3 weeks on 2 threads: 2 rounds).
-        optimum = complete and not held and proven == weeks and len(done) == weeks
-        cap = tuning.secondary_proven_share * budget.elapsed() if optimum and not budget.deterministic \
-            else math.inf
-
-        def budgeted(ws: WeekSearch, share: float) -> tuple[float, float]:
-            """A week's (seconds, work) for a stage taking ``share`` of what is left."""
-            ws.round_work = max(tuning.stage_work_min, tuning.stage_work_per_triple * len(ws.wm.x))
-            return min(budget.seconds(share, reserve), cap) / rounds, stage_work(rest_work, ws.round_work)
+        optimum = self.complete and not self.held and proven == self.weeks and len(done) == self.weeks
+        cap = tuning.secondary_proven_share * budget.elapsed() if optimum and not budget.deterministic else math.inf
 
         def later(k: int) -> None:
-            ws = searches[k]
+            ws = self.searches[k]
             # Its terms are added to the model first, as slow as building it.
             if ws is None or not budget.deterministic and \
-                    budget.seconds(1.0, reserve) < rate.per_triple * len(ws.wm.x):
+                    budget.seconds(1.0, self.reserve) < self.rate.per_triple * len(ws.wm.x):
                 return
             mine = ws.with_friends(friend)
             reached = len(set(ws._positions(ws.best)) & set(mine))
-            ws.secondary(*budgeted(ws, 1.0), [(mine, reached)])
+            # A stage whose answer cannot be timed searches again with a cut: a few rounds' worth.
+            ws.round_work = max(tuning.stage_work_min, tuning.stage_work_per_triple * len(ws.wm.x))
+            work = min(self.work_for(rest_work), tuning.stage_work_rounds * ws.round_work)
+            ws.secondary(min(budget.seconds(1.0, self.reserve), cap) / self.rounds, work, [(mine, reached)])
 
-        run(later)
-    plan = Plan(index, [x for s in done for x in s.best])
-    # A week whose search never got going keeps the greedy week.
-    for k in range(weeks):
-        if searches[k] is None:
-            for x in start_weeks.get(k, []):
-                plan.add(x)
-    # Per week the lower of the model's bound and the honest one: a week whose warm start already
-    # reaches the honest bound is proven without a search, and has no model bound of its own
-    # (small-city, once its friends came from the patterns: 744 proven week by week, 745 reported).
-    week_bounds = free_bounds or [min(s.model_bound, bounds.weeks[s.week]) for s in done]
-    model_bound = int(sum(math.floor(b + 1e-6) for b in week_bounds)) if complete and (not held or free_bounds) \
-        and len(done) == weeks and all(math.isfinite(b) for b in week_bounds) else None
-    return plan, model_bound, {"timing_cuts": sum(s.cuts for s in done), **secondary}, primary_value, proven, 0.0
+        self.run(later)
+        return secondary
+
+    # ------------------------------------------------------------------ the answer
+    def plan(self) -> Plan:
+        """The weeks' answers; a week whose search never got going keeps the warm start's week."""
+        plan = Plan(self.index, [x for s in self.done for x in s.best])
+        for k in range(self.weeks):
+            if self.searches[k] is None:
+                for x in self.start_weeks.get(k, []):
+                    plan.add(x)
+        return plan
+
+    def model_bound(self, free_bounds: list[float] | None) -> int | None:
+        """The models' bound where it holds for every valid schedule (every week's model holding every
+        triple and nothing held, or the holds priced by whole models: ``free_bounds``), else None.
+        Per week the lower of the model's bound and the honest one: a week whose warm start already
+        reaches the honest bound is proven without a search, and has no model bound of its own
+        (small-city, once its friends came from the patterns: 744 proven week by week, 745 reported)."""
+        done = self.done
+        week_bounds = free_bounds or [min(s.model_bound, self.bounds.weeks[s.week]) for s in done]
+        if not (self.complete and (not self.held or free_bounds) and len(done) == self.weeks
+                and all(math.isfinite(b) for b in week_bounds)):
+            return None
+        return int(sum(math.floor(b + 1e-6) for b in week_bounds))
 
 
 def _price_holds(index: ScenarioIndex, cands: Candidates, fixed_by_pos: dict[int, Session],

@@ -399,7 +399,7 @@ class WeekSearch:
 
     def explore_more(self, seconds: float) -> None:
         """After its primary stage ended unproven: more neighbourhood searches of the same aim for
-        ``seconds`` (on a thread the other weeks leave idle, see ``pipeline._optimise``)."""
+        ``seconds`` (on a thread the other weeks leave idle, see ``pipeline._WeekStages._idle``)."""
         if self.proven or self._aim is None or self.budget.over():
             return
         objective, target, scale = self._aim
