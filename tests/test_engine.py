@@ -1541,6 +1541,31 @@ def test_neighbourhoods_grow_until_the_whole_week_once_every_region_is_searched_
     assert f"(last of {len(ws.wm.triples)} triples)" in caplog.text
     assert ws.best_value == exact_optimum(s) == 5
 
+
+@pytest.mark.parametrize("searches", [1, 2, 3])
+def test_in_effort_mode_each_neighbourhood_search_counts_at_least_its_copy_of_the_model(make_scenario,
+                                                                                      searches: int) -> None:
+    """Neighbourhood searches whose deterministic time is nil still spend work (the copy and presolve of the
+    week model take time CP-SAT hardly counts; an unseen small city's explore had run 15 minutes at effort 5):
+    with the charge per triple set so that one search costs 1 / ``searches`` of the work, at most that many run."""
+    s = workbench.load(make_scenario(**THREE_ON_THE_WAY))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, 5.0, None), 0,
+                    Tuning(explore_share=1.0, explore_triples=1, explore_triples_min=1, explore_growth=1.0))
+    ws.tuning = replace(ws.tuning, explore_charge_per_triple=1.0 / searches / len(ws.wm.triples) + 1e-9)
+    ran = []
+    solve = ws.budget.solve
+
+    def counted(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        ran.append(solver.parameters.max_deterministic_time)
+        return solve(solver, model, callback)
+
+    ws.budget.solve = counted
+    ws.offer([])
+    used = ws._explore(ws.wm.primary_expr(), math.inf, 1.0)
+    assert 1 <= len(ran) <= searches
+    assert used >= len(ran) / searches
+
 # THREE_CALLS on Monday (two of three fit), and on Tuesday two calls the inserter cannot place in its
 # order (r4 first at 09:00 leaves r5, free 09:00-10:00 only, no start) but a timing model can.
 CALLS_ON_TWO_DAYS = {

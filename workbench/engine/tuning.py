@@ -362,6 +362,15 @@ class Tuning:
     explore_triples_min: int = 100
     explore_round_seconds: float = 1.0
     explore_round_work: float = 0.5
+    #: In effort mode a neighbourhood search counts at least this much work per triple of the week
+    #: model: its copy, objective and presolve take time that CP-SAT's deterministic time hardly
+    #: counts, and the searches only end when their work is spent. Measured 2026-12-07 on an unseen
+    #: small city (``bench_small.py --seed 11``, city 3) with ``effort=5``: a week of 3,259 triples
+    #: searched neighbourhoods of 100-150 triples at 0.05 s each with deterministic times of 0.0000,
+    #: their size swinging between the two (a search stopped at the week's target counts as one that
+    #: ended at its limit); after 15 minutes and 18,000 searches the solve had not ended. 0.055 s a
+    #: search over 3,259 triples is 1.7e-5 s per triple.
+    explore_charge_per_triple: float = 2e-5
     #: A later stage may search this many times its per-round work cap (rounds after a timing cut).
     stage_work_rounds: int = 3
     #: Work (deterministic units) and seconds for one group's timing model, and for one feasibility

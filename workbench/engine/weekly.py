@@ -669,7 +669,7 @@ class WeekSearch:
             st, solver = self._search_neighbourhood(self.best, free, min(left, tuning.explore_round_seconds),
                                                     min(work - used, tuning.explore_round_work), self.seed + rounds,
                                                     callback, objective)
-            used += solver.deterministic_time
+            used += max(solver.deterministic_time, tuning.explore_charge_per_triple * len(T))
             rounds += 1
             if st != cp_model.OPTIMAL:  # the neighbourhood was too large for its search
                 n = max(min(tuning.explore_triples_min, len(T)), math.floor(n / tuning.explore_growth))
