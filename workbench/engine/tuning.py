@@ -369,8 +369,10 @@ class Tuning:
     #: searched neighbourhoods of 100-150 triples at 0.05 s each with deterministic times of 0.0000,
     #: their size swinging between the two (a search stopped at the week's target counts as one that
     #: ended at its limit); after 15 minutes and 18,000 searches the solve had not ended. 0.055 s a
-    #: search over 3,259 triples is 1.7e-5 s per triple.
-    explore_charge_per_triple: float = 2e-5
+    #: search over 3,259 triples is 1.7e-5 s per triple; a quarter of that is charged, which ends such
+    #: loops (that city: 4.7 s) and leaves the neighbourhoods of medium cities nearly all their rounds
+    #: (medium-alien at effort 10: 12,306 weighted before, 12,265 at the whole 2e-5, 12,304 at 5e-6).
+    explore_charge_per_triple: float = 5e-6
     #: A later stage may search this many times its per-round work cap (rounds after a timing cut).
     stage_work_rounds: int = 3
     #: Work (deterministic units) and seconds for one group's timing model, and for one feasibility
