@@ -264,6 +264,28 @@ def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
+@pytest.mark.parametrize(("left_share", "widens"), [(0.0, True), (1.0, False)], ids=["work left", "none left"])
+def test_in_effort_mode_models_proven_with_work_left_grow_and_search_again(caplog, left_share: float,
+                                                                          widens: bool) -> None:
+    """Effort mode: thinned week models proven with ``widen_left_share`` of their work left grow and search
+    again with what the rounds before left (else a larger effort searched the same small models to the same
+    answer); each round starts from the one before, and the same seed and effort give the same schedule."""
+    s = workbench.load_dataset("demo")
+    greedy = workbench.solve(s, method="greedy")
+    tiny = Tuning(complete_up_to=0, week_triples_effort=50, widen_left_share=left_share)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=None, effort=3.0, tuning=tiny)
+    assert ("widening" in caplog.text) == widens
+    rounds = [int(v) for v in re.findall(r"primary: (\d+) \(\d+ of \d+ weeks proven", caplog.text)]
+    assert (len(rounds) >= 2) == widens and rounds == sorted(rounds)
+    assert workbench.validate(s, r.schedule) == []
+    assert greedy.objective <= r.objective <= r.bound
+    assert r.status != "OPTIMAL" or r.objective == r.bound
+    assert r.kpis["deterministic"] is True
+    again = workbench.solve(s, time_limit=None, effort=3.0, tuning=tiny)
+    assert again.schedule.equals(r.schedule)
+
+
 @pytest.mark.parametrize(("allowed", "released"), [(0.0, True), (1.0, False)], ids=["costly holds", "allowed"])
 def test_models_proven_holding_friends_release_the_costly_holds_and_search_again(caplog, allowed, released):
     """Thinned models proven at once while their held friends cost the pair LP more than

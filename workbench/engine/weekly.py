@@ -116,6 +116,7 @@ class WeekSearch:
     model_bound: float = math.inf
     proven: bool = False  # the model's bound was reached by a timed schedule
     cuts: int = 0
+    work_spent: float = 0.0  # deterministic work of its primary stage (effort mode)
     hard_end: float = math.inf  # no stage of this week runs past this time (monotonic)
     round_work: float = math.inf  # work of one search of a later stage (see Tuning.stage_work_per_triple)
     sequenced: set[tuple[bool, int, int]] = field(default_factory=set)  # (volunteer?, who, day) sequenced
@@ -391,9 +392,12 @@ class WeekSearch:
                 self.proven = True
                 break
             hint = self.best
+        left_work = end_work + explore_work
         if not self.proven and searchable and not self.budget.over():
-            self._explore(objective, t_end, end_work + explore_work, self._stop_at(target, scale))
+            left_work -= self._explore(objective, t_end, left_work, self._stop_at(target, scale))
             self.proven = self._reached(target)
+        if math.isfinite(work):
+            self.work_spent += work - left_work
         log.debug("week %d primary: %d (model bound %s, %d cuts, proven %s) at %.2fs", self.week, self.best_value,
                   self.model_bound, self.cuts, self.proven, self.budget.elapsed())
 
