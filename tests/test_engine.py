@@ -1365,6 +1365,35 @@ def test_a_week_whose_conflict_is_mended_is_proven_without_searching_the_whole_m
     assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
 
 
+@pytest.mark.parametrize("first_only", [True, False], ids=["leans in its first round", "leans in every round"])
+def test_a_complete_models_rounds_after_a_timing_cut_search_the_primary_aim_alone(make_scenario,
+                                                                                 first_only: bool) -> None:
+    """Unmended, the first answer's conflict takes a second search of the whole model: with
+    ``lean_first_round_only`` that search's objective is the primary aim alone (its hint, the timed answer,
+    carries the friends), else the leaning one again; either way the week is proven at the exact optimum."""
+    s = workbench.load(make_scenario(**ONE_FAR_AWAY_AND_A_SECOND))
+    ix, cands = all_candidates(s)
+    ws = WeekSearch(ix, cands, 0, Weights(), {}, Budget(None, None, None), 0,
+                    Tuning(mend_rounds=0, lean_first_round_only=first_only))
+    primary_only = [int(c) for c in ws.wm.primary_coeffs]
+    aims: list[bool] = []  # per search of the whole model: its objective is the primary aim alone
+    solve = ws.budget.solve
+
+    def seen(solver: cp_model.CpSolver, model: cp_model.CpModel, callback: object = None) -> int:
+        if model is ws.wm.model:
+            coeffs = dict(zip(model.proto.objective.vars, model.proto.objective.coeffs))
+            aims.append([abs(coeffs.get(x.index, 0)) for x in ws.wm.x] == primary_only)  # maximised: negated
+        return solve(solver, model, callback)
+
+    ws.budget.solve = seen
+    v1 = ix.volunteer_pos["v1"]
+    ws.primary(60.0, math.inf, math.inf, lean={r: v1 for r in range(ix.n_requests)})
+    assert ws.cuts >= 1 and len(aims) == 2
+    assert aims == [False, first_only]
+    assert ws.proven and ws.best_value == exact_optimum(s) == 6
+    assert workbench.validate(s, Plan(ix, ws.best).to_frame()) == []
+
+
 @pytest.mark.parametrize("complete", [True, False], ids=["every candidate", "thinned"])
 def test_a_mending_search_after_a_leaning_round_of_a_complete_model_takes_the_leans_work(make_scenario,
                                                                                        complete: bool):

@@ -279,6 +279,14 @@ class Tuning:
     #: The least work a leaning search gets, however small the model (its first answer comes from a
     #: complete hint, well within it).
     lean_search_work_min: float = 0.1
+    #: A model holding every candidate leans in its first round only: the rounds after a timing cut
+    #: search the primary aim alone from the best timed answer (the friends it keeps are in its hint),
+    #: one search where a leaning search and then the primary aim alone were two. Measured 2026-12-07
+    #: in process, 10 s, on the 29 small cities of ``bench_small.py --seed 11`` and the family, two runs:
+    #: 51.6-52.5 -> 48.0-49.5 s in all (one city 7.9 -> 5.0 s, its week's second leaning round of 0.9 s
+    #: gone), 28 proven either way, mean continuity 0.9029-0.9036 -> 0.9028-0.9032, below the
+    #: baseline's 12-13 -> 11-12.
+    lean_first_round_only: bool = True
     #: Week models of at least this many triples state the pairs of a day's sessions that cannot both
     #: take place as cliques (one at-most-one row per set of sessions any two of which exclude each
     #: other; ``formulation.exclusive_cliques``), smaller ones as pair rows. Measured 2026-12-05: a city

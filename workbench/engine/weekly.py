@@ -324,7 +324,11 @@ class WeekSearch:
             # once; a partial one was measured to leave a medium week without any in 0.4 units.
             self._hint(hint, complete=True)
             _set_bounds(self._keep_primary, 0, cp_model.INT32_MAX)
-            m.maximize(objective)
+            # After a cut, a model holding every candidate searches the primary aim alone from the
+            # timed answer, which carries the friends (see Tuning.lean_first_round_only).
+            alone = _round > 0 and self.cands.complete and scale > 1 and self.tuning.lean_first_round_only
+            aim_scale = 1 if alone else scale
+            m.maximize(self.wm.primary_expr() if alone else objective)
             solver = cp_model.CpSolver()
             # The search leaves a share of the week's time for timing its answer: an answer that
             # cannot be timed in time is lost. The first search takes all of it, though a second
@@ -337,23 +341,29 @@ class WeekSearch:
             # Where a proof is the aim (every candidate in the model) and the search leans, it gets a
             # share of the time and a work of its own, the same whatever the limit: should it end
             # without a proof, the primary aim alone searches on.
-            proof_after = self.cands.complete and scale > 1
+            proof_after = self.cands.complete and scale > 1 and not alone
             share = self.tuning.lean_search_share if proof_after else 1.0
-            lean_work = self._lean_work() if proof_after else math.inf  # this search's and a mending's
+            # this search's and a mending's
+            lean_work = self._lean_work() if self.cands.complete and scale > 1 else math.inf
             self.budget.configure(solver, left * (1 - self.tuning.timing_share) * share,
-                                  min(end_work * share, lean_work), self.seed)
+                                  min(end_work * share, lean_work if proof_after else math.inf), self.seed)
             self._proof_parameters(solver)
-            st = self.budget.solve(solver, m, self._stop_at(target, scale))
+            try:
+                st = self.budget.solve(solver, m, self._stop_at(target, aim_scale))
+            finally:
+                if alone:  # the leaning aim stays the model's (the mending searches copy it)
+                    m.maximize(objective)
             end_work -= solver.deterministic_time
-            log.debug("week %d primary: %s %s ≤ %s (%.2f units, %.2fs)", self.week, solver.status_name(st),
-                      solver.objective_value, solver.best_objective_bound, solver.deterministic_time, solver.wall_time)
+            log.debug("week %d primary%s: %s %s ≤ %s (%.2f units, %.2fs)", self.week, " (aim alone)" if alone else "",
+                      solver.status_name(st), solver.objective_value, solver.best_objective_bound,
+                      solver.deterministic_time, solver.wall_time)
             if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if st == cp_model.INFEASIBLE:  # the agreed sessions are a valid week: a bug if it happens
                     searchable = False
                     log.warning("week %d: the model holds no schedule with the agreed sessions; the week keeps "
                                 "its warm start", self.week)
                 break
-            self.model_bound = min(self.model_bound, float(solver.best_objective_bound // scale))
+            self.model_bound = min(self.model_bound, float(solver.best_objective_bound // aim_scale))
             chosen = self._chosen(solver)
             if proof_after and st == cp_model.FEASIBLE and solver.objective_value // scale < min(target,
                                                                                                  self.model_bound):
