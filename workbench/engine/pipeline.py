@@ -1250,15 +1250,11 @@ def _optimise(index: ScenarioIndex, cands: Candidates, model_triples: np.ndarray
     free_bounds: list[float] | None = None
     primary_free = (0, 0)  # what the weeks serve without the holds, weeks proven (where priced)
     if price and stages.held:
-        # In effort mode the free models search with what the held ones left of the stage's work.
-        stages.spent_before += stages.work_spent()
-        free_bounds, primary_free = _price_holds(index, cands, stages.fixed_by_pos, stages.searches,
-                                                 stages.search_week, stages.run, stages.rounds, bounds, budget,
-                                                 reserve, weights, tuning)
+        free_bounds, primary_free = stages.price_holds()
     # What the weeks serve (without the holds, where priced) and how many are proven.
     primary_value, proven = primary_free if free_bounds is not None else stages.primary_value()
     log.debug("primary: %d (%d of %d weeks proven), continuity %.3f at %.2fs", primary_value, proven, index.weeks,
-              _continuity([x for s in stages.done for x in s.best]), budget.elapsed())
+              _continuity(stages.answers()), budget.elapsed())
     may_relax = bool(stages.held) and relax is not None and free_bounds is None and not freed_weeks
     if proven == index.weeks and (widen or may_relax):
         factor, answer = stages.grow_instead(widen, relax if may_relax else None)
@@ -1345,6 +1341,10 @@ class _WeekStages:
     def done(self) -> list[WeekSearch]:
         """The weeks searched (a week without the seconds for its model keeps the warm start)."""
         return [s for s in self.searches if s is not None]
+
+    def answers(self) -> list[Session]:
+        """The searched weeks' best answers, every week's sessions in one list."""
+        return [x for s in self.done for x in s.best]
 
     def cuts(self) -> int:
         """The timing cuts the weeks' models took."""
@@ -1483,6 +1483,13 @@ class _WeekStages:
                 ws.explore_more((self.t_primary - time.monotonic()) / share)
                 self.tracker.update(k, ws.best_value, done=True)
 
+    def price_holds(self) -> tuple[list[float] | None, tuple[int, int]]:
+        """The holds of models holding every triple priced by their whole models (:func:`_price_holds`);
+        in effort mode the free models search with what the held ones left of the stage's work."""
+        self.spent_before += self.work_spent()
+        return _price_holds(self.index, self.cands, self.fixed_by_pos, self.searches, self.search_week, self.run,
+                            self.rounds, self.bounds, self.budget, self.reserve, self.weights, self.tuning)
+
     def primary_value(self) -> tuple[int, int]:
         """What the weeks serve (a week without the seconds for its model: its warm start's) and how
         many are proven."""
@@ -1507,11 +1514,11 @@ class _WeekStages:
             room = self.primary_work() * self.weeks
             if not widen or self.work_spent() >= (1 - tuning.widen_left_share) * room:
                 return 0.0, None
-            return tuning.widen_factor, Plan(self.index, [x for s in self.done for x in s.best])
+            return tuning.widen_factor, Plan(self.index, self.answers())
         left = self.budget.seconds(1.0, self.reserve)
         if left < tuning.widen_left_share * self.seconds_at_start:
             return 0.0, None
-        answer = Plan(self.index, [x for s in self.done for x in s.best])
+        answer = Plan(self.index, self.answers())
         if relax is not None and relax(answer):
             return 1.0, answer
         grow = min(tuning.widen_factor,
@@ -1534,7 +1541,7 @@ class _WeekStages:
         if budget.over(self.reserve) or not done:
             return secondary
         rest_work = 1.0 - tuning.primary_work_share
-        friend = choose_friends(self.index, self.model_cands, [x for s in done for x in s.best], self.agreed.fixed) \
+        friend = choose_friends(self.index, self.model_cands, self.answers(), self.agreed.fixed) \
             if self.weights.continuity else {}
         # A proven optimum (every week proven on models holding every triple, nothing held) has
         # only the other aims to gain: a share of the time the solve took so far, so a proof stays
@@ -1562,7 +1569,7 @@ class _WeekStages:
     # ------------------------------------------------------------------ the answer
     def plan(self) -> Plan:
         """The weeks' answers; a week whose search never got going keeps the warm start's week."""
-        plan = Plan(self.index, [x for s in self.done for x in s.best])
+        plan = Plan(self.index, self.answers())
         for k in range(self.weeks):
             if self.searches[k] is None:
                 for x in self.start_weeks.get(k, []):

@@ -313,6 +313,10 @@ class WeekSearch:
         t_end = min(t_start + seconds, self.hard_end)
         t_whole = min(t_start + seconds * (1 - self.tuning.explore_share), self.hard_end)
         searchable = True
+        # A model holding every candidate that leans: its leaning searches, and the mending searches
+        # after them, take at most the lean's work.
+        leans_on_all = self.cands.complete and scale > 1
+        lean_work = self._lean_work() if leans_on_all else math.inf
         for _round in range(self.tuning.cut_rounds):
             left = t_whole - time.monotonic()
             if self._no_time(left, end_work):
@@ -326,7 +330,7 @@ class WeekSearch:
             _set_bounds(self._keep_primary, 0, cp_model.INT32_MAX)
             # After a cut, a model holding every candidate searches the primary aim alone from the
             # timed answer, which carries the friends (see Tuning.lean_first_round_only).
-            alone = _round > 0 and self.cands.complete and scale > 1 and self.tuning.lean_first_round_only
+            alone = _round > 0 and leans_on_all and self.tuning.lean_first_round_only
             aim_scale = 1 if alone else scale
             m.maximize(self.wm.primary_expr() if alone else objective)
             solver = cp_model.CpSolver()
@@ -341,10 +345,8 @@ class WeekSearch:
             # Where a proof is the aim (every candidate in the model) and the search leans, it gets a
             # share of the time and a work of its own, the same whatever the limit: should it end
             # without a proof, the primary aim alone searches on.
-            proof_after = self.cands.complete and scale > 1 and not alone
+            proof_after = leans_on_all and not alone
             share = self.tuning.lean_search_share if proof_after else 1.0
-            # this search's and a mending's
-            lean_work = self._lean_work() if self.cands.complete and scale > 1 else math.inf
             self.budget.configure(solver, left * (1 - self.tuning.timing_share) * share,
                                   min(end_work * share, lean_work if proof_after else math.inf), self.seed)
             self._proof_parameters(solver)
