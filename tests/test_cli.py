@@ -446,3 +446,21 @@ def test_the_command_fixes_the_memory_return_threshold_unless_the_environment_se
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
     workbench_cli._return_freed_memory()
     assert asked == [(-3, 4 << 20)]  # M_MMAP_THRESHOLD, 4 MiB
+
+
+@pytest.mark.parametrize(("kpis", "objective", "bound", "expected"), [
+    ({"objective_before_continuity": 596}, 593, 596.0, "3 of 596 weighted (the proven best possible) given up"),
+    ({"objective_before_continuity": 9_900}, 9_850, 10_000.0, "50 of 9900 weighted given up"),
+    ({"objective_before_continuity": 596}, 596, 596.0, None),  # nothing given up
+    ({"objective_before_continuity": 590}, 596, 600.0, None),  # the stages after it served more
+    ({"objective_before_continuity": None}, 596, None, None),  # the greedy method has no such stage
+    ({}, 596, None, None),
+])
+def test_the_summary_says_what_the_continuity_weight_gave_up(kpis, objective, bound, expected):
+    """After the status line, the planner reads what was given up for visiting friends, and whether it was
+    the proven best possible (a FEASIBLE run at a raised weight is the weight's choice, not the search's)."""
+    line = cli.given_for_friends(kpis, objective, bound)
+    if expected is None:
+        assert line is None
+    else:
+        assert line is not None and line.startswith(expected) and "--weight continuity=0" in line

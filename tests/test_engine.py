@@ -2508,26 +2508,34 @@ def test_a_week_is_repeated_only_where_its_friends_are_worth_what_it_gives_up(ma
     assert workbench.validate(s, got.to_frame()) == []
 
 
-@pytest.mark.parametrize(("weight", "baseline", "floor"), [
-    (20, 9_000, 9_975),  # the default weight: Tuning.friend_trade_cap (0.25 %) of 10,000
-    (40, 9_000, 9_950),  # twice the weight, twice the sessions it may give up
-    (200, 9_000, 9_750),
-    (200, 9_900, 9_900),  # never below the coordinator's baseline
-    (0, 9_000, 10_000),  # no aim, nothing given up
-    (100_000, 0, 0),  # the share stops at the whole plan
+@pytest.mark.parametrize(("weight", "baseline", "proven", "floor"), [
+    (20, 9_000, False, 9_975),  # the default weight: Tuning.friend_trade_cap (0.25 %) of 10,000
+    (40, 9_000, False, 9_950),  # twice the weight, twice the sessions it may give up
+    (200, 9_000, False, 9_750),
+    (200, 9_900, False, 9_900),  # never below the coordinator's baseline
+    (0, 9_000, False, 10_000),  # no aim, nothing given up
+    (100_000, 0, False, 0),  # the share stops at the whole plan
+    (20, 9_000, True, 10_000),  # a proven optimum at the default weight stays
+    (10, 9_000, True, 10_000),  # ... and below it
+    (40, 9_000, True, 9_975),  # above the default, what the weight adds to the default's share
+    (80, 9_000, True, 9_925),
 ])
-def test_the_continuity_weight_sets_what_the_trade_for_friends_may_give_up(weight, baseline, floor):
+def test_the_continuity_weight_sets_what_the_trade_for_friends_may_give_up(weight, baseline, proven, floor):
     """The trade's floor: the cap at the default weight, in proportion to the weight, never below the
-    baseline (the weight is the planner's trade-off, not the cap alone)."""
+    baseline (the weight is the planner's trade-off, not the cap alone); from a proven optimum only the
+    weight above the default gives anything up."""
     plan, greedy = SimpleNamespace(weighted=lambda: 10_000), SimpleNamespace(weighted=lambda: baseline)
-    assert pipeline._trade_floor(plan, greedy, Weights(continuity=weight), TUNING) == floor
+    assert pipeline._trade_floor(plan, greedy, Weights(continuity=weight), TUNING, proven) == floor
 
 
-def test_a_proven_optimum_gives_up_nothing_for_friends(make_scenario, caplog):
+@pytest.mark.parametrize("weight", [20, 40], ids=["default weight", "raised weight"])
+def test_a_proven_optimum_gives_up_sessions_for_friends_only_at_a_raised_weight(make_scenario, caplog, weight):
     """Bo away in the first two weeks, Eve (whom Carl excludes) across town: the optimum serves Carl
     with Anna twice and Bo once and Dagmar's errand with Eve (5, proven); the baseline gives the
-    errand to Bo, the nearest (4). Though a friend is worth far more here than Bo's visit and the
-    baseline leaves room to give it up, the proven optimum stays as it is."""
+    errand to Bo, the nearest (4). A friend is worth far more here than Bo's visit and the baseline
+    leaves room to give it up: at the default weight the proven optimum stays as it is; at a raised
+    weight the planner's choice of friends over sessions holds there too (Carl keeps Anna, 4 served,
+    FEASIBLE against the bound of 5, which the kpis keep as the value before continuity)."""
     files = {**A_STAND_IN,
              "volunteers.csv": A_STAND_IN["volunteers.csv"].rstrip() + """
         v3,Eve,55.700,12.600,visit,da,yes,f,bike,5,1,
@@ -2548,11 +2556,19 @@ def test_a_proven_optimum_gives_up_nothing_for_friends(make_scenario, caplog):
     s = workbench.load(make_scenario(**files))
     assert workbench.solve(s, method="greedy").objective == 4
     caplog.set_level(logging.DEBUG, logger="workbench.engine")
-    r = workbench.solve(s, time_limit=None, effort=2.0, tuning=Tuning(friend_worth=1.0, friend_trade_cap=1.0))
-    assert r.objective == r.bound == 5 and r.status == "OPTIMAL"
-    assert "traded for friends" not in caplog.text
+    r = workbench.solve(s, time_limit=None, effort=2.0, tuning=Tuning(friend_worth=1.0, friend_trade_cap=1.0),
+                        weights={"continuity": weight})
     carl = r.schedule[r.schedule["request_id"] == "r1"]
-    assert sorted(carl["volunteer_id"]) == ["v1", "v1", "v2"]
+    assert r.bound == r.kpis["objective_before_continuity"] == 5
+    if weight == Weights().continuity:
+        assert r.objective == 5 and r.status == "OPTIMAL"
+        assert "traded for friends" not in caplog.text
+        assert sorted(carl["volunteer_id"]) == ["v1", "v1", "v2"]
+    else:
+        assert r.objective == 4 and r.status == "FEASIBLE"
+        assert "traded for friends: 1 requests for 1 weighted" in caplog.text
+        assert sorted(carl["volunteer_id"]) == ["v1", "v1"] and r.kpis["continuity"] == 1.0
+    assert workbench.validate(s, r.schedule) == []
 
 
 def test_friends_guide_the_plan_without_the_continuity_aim(make_scenario, caplog):

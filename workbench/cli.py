@@ -70,7 +70,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -359,6 +359,20 @@ def _finish_estimate(demand: float) -> float:
     return FINISH_FIXED + FINISH_PER_SESSION * demand
 
 
+def given_for_friends(kpis: Mapping[str, Any], objective: float, bound: float | None) -> str | None:
+    """What the continuity weight gave up, in one line for the planner, or None if nothing: the
+    weighted sessions served before the continuity stages (``objective_before_continuity``) less the
+    schedule's, and whether that was the proven best possible (then the status reads ``FEASIBLE``
+    because the planner's weight chose friends over sessions, not for want of search)."""
+    before = kpis.get("objective_before_continuity")
+    if not isinstance(before, (int, float)) or before <= objective:
+        return None
+    proven = bound is not None and before >= bound
+    return (f"{before - objective:g} of {before:g} weighted{' (the proven best possible)' if proven else ''} given up "
+            "to keep one visiting friend per request, as the continuity weight allows (--weight continuity=0 gives "
+            "up none)")
+
+
 def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
     from . import engine
     from .scenario import read
@@ -480,6 +494,9 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
           f"of {k['demand_sessions']} sessions (coverage {k['coverage']:.1%}, weighted {k['weighted_coverage']:.1%}); "
           f"objective {result.objective:g}" + (f", bound {result.bound:g}" if result.bound is not None else "")
           + f"; {len(result.unassigned)} unassigned rows; wrote {out}")
+    given = given_for_friends(k, result.objective, result.bound)
+    if given:
+        print(f"  {given}")
     if k.get("baseline_cut_short") and not interrupted:
         enough = math.ceil(solve_from + engine.minimum_seconds(scenario, baseline=True) + finish + 1)
         finishes = f"about {enough} s let it finish, and " if enough > limit else ""

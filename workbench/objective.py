@@ -41,12 +41,14 @@ more and keep more friends). Measured on city-medium (2026-12-04, the whole comm
 0.985 of the bound and continuity 0.83 at the default (0.987 and 0.80 before the repeated
 week, 0.994 and 0.07 with weight 0); earlier, with the friends' flow, 0.978
 and 0.68, 0.97 and 0.71 holding every friend, 0.99 and 0.08 with weight 0
-(benchmarks/RESULTS.md shows both runs per city). Last, where the schedule is not a proven optimum, a
-request served twice or more by its most frequent volunteer gives up the few sessions others
-serve where they are worth less than a friend (``Tuning.friend_worth`` × the weight, priority
-points), within ``Tuning.friend_trade_cap`` of the schedule at the default weight (in proportion
-to the weight: 1 % at 80), and the freed time is offered to what is still missing
-(``continuity.trade_for_friends``). Then a few volunteers' whole horizon at a time is planned
+(benchmarks/RESULTS.md shows both runs per city). Last, a request served twice or more by its most
+frequent volunteer gives up the few sessions others serve where they are worth less than a friend
+(``Tuning.friend_worth`` × the weight, priority points), within ``Tuning.friend_trade_cap`` of the
+schedule at the default weight (in proportion to the weight: 1 % at 80), and the freed time is
+offered to what is still missing (``continuity.trade_for_friends``). From a proven optimum only the
+weight above the default trades (0.25 % at 40, 0.75 % at 80): at the default the optimum stays, and
+its status ``OPTIMAL``; a raised weight is the planner choosing friends over sessions even there.
+Then a few volunteers' whole horizon at a time is planned
 again with a request kept by one volunteer worth the same in the model (``crossweek``), within the
 same floor (lexicographic, nothing given up, where there was no trade). Raising the weight is how
 a planner buys more continuity with sessions: on medium-city, before the cross-week neighbourhoods,

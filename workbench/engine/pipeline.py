@@ -36,9 +36,10 @@
    its weeks); where the wide set was thinned (large cities), the request-weeks still missing
    sessions are offered to the nearest volunteers outside it with room left; swaps make each
    request keep one visiting friend without losing priority;
-   then, unless the plan is a proven optimum, the few sessions of a request served by
-   others than its friend may be given up where the ``continuity`` weight values the
-   friend more (:func:`.continuity.trade_for_friends`). Last, the **cross-week
+   then the few sessions of a request served by others than its friend may be given up
+   where the ``continuity`` weight values the friend more
+   (:func:`.continuity.trade_for_friends`; from a proven optimum only where the weight is
+   above its default). Last, the **cross-week
    neighbourhoods** (:mod:`.crossweek`): a few volunteers' sessions in every week planned
    again at once by CP-SAT, with the rules exact and continuity in the model, starting from
    each request still served by several volunteers (it may give up what the trade may). A last
@@ -839,18 +840,19 @@ def _beyond_wide(run: _Run, h: _Horizon, plan: Plan, wide: Candidates, first: in
 def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: Candidates, bounds: _Bounds,
                        done: _WeeksDone, swap_friends: dict[int, int], trade_need: float) -> Plan:
     """Stage: one visiting friend per request: the swaps (no priority lost), the trade for friends and
-    the cross-week neighbourhoods (what the continuity weight may give up, never from a proven
-    optimum); never below the warm start. Adds the neighbourhoods' figures to ``done.secondary``."""
+    the cross-week neighbourhoods (what the continuity weight may give up; from a proven optimum only
+    what the weight above its default may); never below the warm start. Adds the neighbourhoods'
+    figures to ``done.secondary``."""
     index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
     reserve = run.reserve
     # Sessions given up for friends after the swaps (see continuity.trade_for_friends), with its time
-    # kept from them; never from a proven optimum: what the planner is shown as the most that can be
-    # served stays that.
+    # kept from them.
     proven = plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]
     trading = run.optimiser and w.continuity > 0 and tuning.friend_worth > 0
-    trade = trading and not proven and not budget.over(reserve + trade_need)
+    trade = trading and _trade_share(w, tuning, proven) > 0 and not budget.over(reserve + trade_need)
     if trading and not trade:
-        log.debug("no trade for friends: %s", "a proven optimum" if proven else
+        log.debug("no trade for friends: %s", "a proven optimum at the default weight or below"
+                  if _trade_share(w, tuning, proven) <= 0 else
                   f"{budget.seconds(1.0, reserve):.2f}s left, {trade_need:.2f}s needed")
     if w.continuity:
         for _pass in range(tuning.swap_passes):  # a move can open room for another
@@ -866,19 +868,19 @@ def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: C
         plan = Plan(index, greedy.sessions)  # the trade and the neighbourhoods change it: the baseline stays
     floor = plan.weighted()  # what the cross-week search may not go below
     if trade:
-        floor = _trade_floor(plan, greedy, w, tuning)
+        floor = _trade_floor(plan, greedy, w, tuning, proven)
         traded, given = trade_for_friends(plan, wide, run.agreed_keys, w.continuity * tuning.friend_worth, floor,
                                           out_of_time=budget.stage(1.0, reserve))
         log.debug("traded for friends: %d requests for %d weighted, continuity %.3f at %.2fs", traded, given,
                   _continuity(plan.sessions), budget.elapsed())
     # Last, a few volunteers' whole horizon at a time searched again with continuity in the model
     # (crossweek): what the weeks apart and the swaps cannot do, changing which request-weeks are
-    # served to keep a friend; as much as the trade may give up (nothing after a proven optimum).
+    # served to keep a friend; as much as the trade may give up.
     if run.friends_wanted and not budget.over(reserve) and len(wide):
         worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth if trade else 0.0
         work = budget.effort * tuning.cross_week_effort if budget.deterministic else math.inf
         end = budget.deadline - reserve
-        if proven:  # only friends to gain: a share of the time taken, so a proof stays quick
+        if proven and not trade:  # only friends to gain: a share of the time taken, so a proof stays quick
             end = min(end, time.monotonic() + tuning.cross_week_proven_share * budget.elapsed())
         tried, better = cross_week_search(plan, wide, run.agreed_keys, worth, floor, budget, end, run.seed, tuning,
                                           work, threads=_threads(run.workers))
@@ -888,13 +890,27 @@ def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: C
     return plan
 
 
-def _trade_floor(plan: Plan, greedy: Plan, weights: Weights, tuning: Tuning) -> int:
+def _trade_share(weights: Weights, tuning: Tuning, proven: bool) -> float:
+    """The share of the plan the trade for friends may give up: ``tuning.friend_trade_cap`` at the
+    default continuity weight, in proportion to the weight, so that the weight is the planner's
+    trade-off (with the cap fixed, weight 80 kept one friend for 0.80 of medium-city's requests, as 20
+    did). From a ``proven`` optimum only the part above the default weight: at the default the
+    optimum the planner is shown stays (``OPTIMAL``), while a raised weight still buys friends, as it
+    does where nothing is proven (measured 2026-12-07, the whole command, 10 s, weight 20 / 40 / 80:
+    small-appointments continuity 0.72 / 0.80 / 0.83 for 596 / 595 / 593 weighted, the baseline's
+    0.85; an unseen small 30-km city 0.71 / 0.80 / 0.83 for 1,067 / 1,065 / 1,059, the baseline's
+    0.83; small-city 0.935 / 0.944 / 0.963 for 744 / 744 / 740). Before, a raised weight changed
+    nothing on a city proven optimal."""
+    share = weights.at_continuity(tuning.friend_trade_cap)
+    if proven:
+        share -= tuning.friend_trade_cap
+    return min(1.0, max(0.0, share))
+
+
+def _trade_floor(plan: Plan, greedy: Plan, weights: Weights, tuning: Tuning, proven: bool = False) -> int:
     """The fewest weighted sessions the trade for friends may leave of ``plan``: never below the
-    coordinator's baseline, and at most ``tuning.friend_trade_cap`` of the plan given up at the default
-    continuity weight, in proportion to the weight, so that the weight is the planner's trade-off
-    (with the cap fixed, weight 80 kept one friend for 0.80 of medium-city's requests, as 20 did)."""
-    share = min(1.0, weights.at_continuity(tuning.friend_trade_cap))
-    return max(greedy.weighted(), math.ceil((1 - share) * plan.weighted()))
+    coordinator's baseline, and at most :func:`_trade_share` of the plan given up."""
+    return max(greedy.weighted(), math.ceil((1 - _trade_share(weights, tuning, proven)) * plan.weighted()))
 
 
 def _guided(index: ScenarioIndex, base: Plan, wide: Candidates, pw: PairWeeks, used: np.ndarray,
