@@ -156,6 +156,22 @@ def test_kpi_cards_show_points_with_the_honest_bound_only() -> None:
     assert {label: value for label, value, _ in views.kpi_cards({"continuity": None})}["Same volunteer"] == "–"
 
 
+@pytest.mark.parametrize(("kpis", "given"), [
+    ({"continuity": 0.83, "objective": 593.0, "objective_before_continuity": 596}, "3 urgency points given up"),
+    ({"continuity": 0.72, "objective": 596.0, "objective_before_continuity": 596}, None),
+    ({"continuity": 0.72, "objective": 596.0, "objective_before_continuity": None}, None),  # greedy
+    ({"continuity": 0.72}, None),
+])
+def test_the_continuity_card_says_what_the_weight_gave_up(kpis, given) -> None:
+    """The 'Same volunteer' card shows, beside the share of friends kept, the urgency points the continuity
+    weight gave up for them, and nothing of the kind where none were."""
+    hint = {label: hint for label, _value, hint in views.kpi_cards(kpis)}["Same volunteer"]
+    assert hint.startswith("repeat requests kept with one volunteer")
+    assert ("given up" in hint) == (given is not None)
+    if given:
+        assert given in hint
+
+
 def test_progress_chart_draws_plan_and_bound() -> None:
     """The small chart has one line for the best plan and one for the bound."""
     assert views.progress_svg([(0.1, 10.0, 50.0), (0.5, 30.0, 40.0)]).count("<polyline") == 2

@@ -268,7 +268,7 @@ def kpi_cards(kpis: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             "at least one session",
         ),
         ("Worst district", _percent(kpis.get("min_district_coverage")), "lowest coverage of any district"),
-        ("Same volunteer", _percent(kpis.get("continuity")), "repeat requests kept with one volunteer"),
+        ("Same volunteer", _percent(kpis.get("continuity")), _continuity_hint(kpis)),
         ("Travel", f"{kpis.get('travel_km', 0.0):,.0f} km", "road km of all in-person visits"),
         ("Urgency points", *_points_card(kpis)),
         (
@@ -277,6 +277,17 @@ def kpi_cards(kpis: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else "",
         ),
     ]
+
+
+def _continuity_hint(kpis: Mapping[str, Any]) -> str:
+    """What the continuity figure means and, where the continuity weight gave up urgency points for
+    visiting friends (``objective_before_continuity`` above ``objective``), how many: the two figures
+    the planner trades with that weight, side by side."""
+    hint = "repeat requests kept with one volunteer"
+    before, objective = kpis.get("objective_before_continuity"), kpis.get("objective")
+    if isinstance(before, (int, float)) and isinstance(objective, (int, float)) and before > objective:
+        hint += f"; {before - objective:,.0f} urgency points given up for this (weight 'continuity')"
+    return hint
 
 
 def _points_card(kpis: Mapping[str, Any]) -> tuple[str, str]:
