@@ -141,6 +141,101 @@ def test_spec_errors_name_the_key(tmp_path: Path, text: str, key: str) -> None:
     assert str(err.value).startswith(f"{path}: {key}")
 
 
+def test_toml_spec_sets_objective_weights_for_every_run_and_per_variant(tmp_path: Path) -> None:
+    """[weights] holds for every run, a variant's weight.NAME for its own; the table gets a weight_NAME
+    column for each weight some variant sets, the default where a variant does not."""
+    (tmp_path / "spec.toml").write_text(
+        """
+        [base]
+        generate = { volunteers = 15, citizens = 30, weeks = 1 }
+        [weights]
+        travel = 0
+        [variants.plain]
+        [variants.friends]
+        weight.continuity = 80
+        [variants.no-friends]
+        weight = { continuity = 0, preferred = 5 }
+        """,
+        encoding="utf-8",
+    )
+    spec = load_spec(tmp_path / "spec.toml")
+    assert spec.run_weights("plain") == {"travel": 0}
+    assert spec.run_weights("friends") == {"travel": 0, "continuity": 80}
+    assert spec.run_weights("no-friends") == {"travel": 0, "continuity": 0, "preferred": 5}
+    assert spec.weight_keys == ["continuity", "preferred"]
+    assert spec.parameters("plain") == {"weight_continuity": 20, "weight_preferred": 30}
+    assert spec.parameters("friends") == {"weight_continuity": 80, "weight_preferred": 30}
+    assert not spec.simulation_overrides  # weights are not simulation parameters
+    ids = {run_mod.run_id(spec, k) for k in spec.runs()}
+    assert len(ids) == len(spec.runs())
+
+
+def test_the_grid_varies_a_weight_like_a_modification() -> None:
+    """weight.continuity = [...] in [grid] is one axis: crossed with the others, one variant per point."""
+    spec = spec_from_dict({"base": {"generate": SMALL},
+                           "grid": {"supply": [1.0, 1.5], "weight": {"continuity": [0, 80]}}})
+    assert spec.variants == ["supply=1.0,weight.continuity=0", "supply=1.0,weight.continuity=80",
+                             "supply=1.5,weight.continuity=0", "supply=1.5,weight.continuity=80"]
+    assert [spec.run_weights(v) for v in spec.variants] == [{"continuity": 0}, {"continuity": 80}] * 2
+    assert [spec.parameters(v)["weight_continuity"] for v in spec.variants] == [0, 80, 0, 80]
+
+
+@pytest.mark.parametrize("top, tables, key", [
+    ("", "[weights]\ncontinuity = -1", "weights.continuity"),
+    ("", "[weights]\nspeed = 3", "weights.speed"),
+    ("weights = 3", "", "weights"),
+    ("", "[variants.x]\nweight.continuity = 2.5", "variants.x.weight.continuity"),
+    ("", "[variants.x]\nweight.speed = 1", "variants.x.weight.speed"),
+    ("", "[variants.x]\nweight = 3", "variants.x.weight"),
+    ("", "[variants.x]\nweight.continuity = 80\n[grid]\nweight.continuity = [0, 20]", "variants.x"),
+], ids=["negative", "unknown", "not a table", "not whole", "unknown in a variant", "no name", "grid clash"])
+def test_weight_errors_name_the_key(tmp_path: Path, top: str, tables: str, key: str) -> None:
+    """A weight that cannot work is a SpecError naming its key, before any run."""
+    path = tmp_path / "bad.toml"
+    path.write_text(f"{top}\n[base]\ngenerate = {{ volunteers = 15 }}\n{tables}", encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert err.value.key == key
+
+
+def test_runs_and_simulations_get_their_variants_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run's solve (and each simulated week's) is called with its variant's weights; a variant with
+    none set gets the defaults (weights=None)."""
+    from workbench import engine
+
+    seen: list[object] = []
+
+    def solve(scenario: workbench.Scenario, **kw: object) -> object:
+        seen.append(kw.get("weights"))
+        return REAL_SOLVE(scenario, method="greedy", time_limit=None)
+
+    monkeypatch.setattr(workbench, "solve", solve)
+    monkeypatch.setattr(engine, "solve", solve)
+    spec = tiny_spec(modifications={"plain": [], "friends": []}, weight_overrides={"friends": {"continuity": 80}},
+                     seeds=[0])
+    for key in spec.runs():
+        run_mod.run_one(spec, key)
+    assert seen == [None, {"continuity": 80}]
+    seen.clear()
+    sim = tiny_spec(modifications={"friends": []}, weight_overrides={"friends": {"continuity": 0}}, seeds=[0],
+                    simulation={"weeks": 2})
+    run_mod.run_one(sim, sim.runs()[0])
+    assert seen == [{"continuity": 0}] * 2
+
+
+def test_a_weight_sweep_tabulates_each_runs_weight_and_continuity(tmp_path: Path) -> None:
+    """The tidy table of a sweep over the continuity weight holds the weight each run used beside the
+    figures it trades (continuity, weighted coverage), also when read back without the spec."""
+    spec = tiny_spec(modifications={"no-friends": [], "default": []},
+                     weight_overrides={"no-friends": {"continuity": 0}}, seeds=[0], methods=["cpsat"],
+                     time_limit=None, effort=1.0)
+    table = run_experiment(spec, tmp_path, workers=0, progress=False)
+    assert list(table["weight_continuity"]) == [0, 20]
+    assert table[["continuity", "weighted_coverage"]].notna().all().all()
+    back = load_results(tmp_path)
+    assert dict(zip(back["variant"], back["weight_continuity"])) == {"no-friends": 0, "default": 20}
+
+
 def test_spec_rejects_broken_toml_and_missing_file(tmp_path: Path) -> None:
     """Invalid TOML and a missing file are SpecErrors too (the CLI turns them into exit code 2)."""
     (tmp_path / "broken.toml").write_text("seeds = [1,", encoding="utf-8")

@@ -45,7 +45,7 @@ import pandas as pd
 
 from .. import whatif as _mods
 from ..outputs import write_text
-from .spec import SIMULATION_KEYS, RunKey, Spec
+from .spec import SIMULATION_KEYS, WEIGHT, WEIGHT_NAMES, RunKey, Spec
 
 RECORD_VERSION = 2
 # The figures of contract section 4, in its order; every run row carries each one.
@@ -123,6 +123,8 @@ def run_id(spec: Spec, key: RunKey) -> str:
     }
     if spec.simulates:
         definition["simulation"] = spec.simulation_parameters(key.variant).to_dict()
+    if spec.run_weights(key.variant):  # only where set: the ids of runs at the default weights stay
+        definition["weights"] = spec.run_weights(key.variant)
     digest = hashlib.sha1(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()[:10]
     slug = re.sub(r"[^A-Za-z0-9.=,_-]+", "_", key.variant).strip("_")[:60] or "variant"
     return f"{slug}__s{key.seed}__{key.method}__{digest}"
@@ -197,7 +199,7 @@ def run_one(spec: Spec, key: RunKey) -> dict[str, Any]:
             if key.method == "cpsat" and spec.effort is not None:
                 budget["effort"] = spec.effort
             result = workbench.solve(scenario, method=key.method, seed=key.seed, workers=spec.workers_per_run,
-                                     **budget)
+                                     weights=spec.run_weights(key.variant) or None, **budget)
             record.update(
                 status=str(result.status),
                 error=None,
@@ -220,7 +222,8 @@ def _simulate(spec: Spec, key: RunKey, scenario: Any) -> dict[str, Any]:
     cpsat = key.method == "cpsat"
     sim = simulate(scenario, spec.simulation_parameters(key.variant), seed=key.seed, method=key.method,
                    effort_per_week=spec.effort if cpsat else None,
-                   time_limit_per_week=spec.time_limit if cpsat else None)
+                   time_limit_per_week=spec.time_limit if cpsat else None,
+                   weights=spec.run_weights(key.variant) or None)
     summary = metrics.summary(sim)
     return {
         "kind": "simulation",
@@ -476,11 +479,11 @@ def records_to_frame(records: Iterable[Mapping[str, Any]], spec: Spec | None = N
     """Run records → the tidy table (one row per run; see ``FIGURES`` and ``SIMULATION_FIGURES``)."""
     records = list(records)
     if spec is not None:
-        kinds: list[str] = [*spec.kinds, *spec.simulation_keys]
+        kinds: list[str] = [*spec.kinds, *spec.simulation_keys, *(f"{WEIGHT}_{k}" for k in spec.weight_keys)]
         simulated = spec.simulates
     else:
         used = {k for r in records for k in (r.get("parameters") or {})}
-        kinds = [k for k in (*_mods.ORDER, *SIMULATION_KEYS) if k in used]
+        kinds = [k for k in (*_mods.ORDER, *SIMULATION_KEYS, *(f"{WEIGHT}_{k}" for k in WEIGHT_NAMES)) if k in used]
         simulated = any(r.get("kind") == "simulation" for r in records)
     figures = SIMULATION_FIGURES if simulated else FIGURES
     rows = [_flat(r, kinds, figures) for r in records]

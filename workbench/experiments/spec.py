@@ -29,6 +29,17 @@ The same thing as a TOML file (``workbench experiment SPEC.toml --out DIR``)::
     [grid]                         # optional; every combination becomes a variant
     supply = [0.5, 1.0, 1.5, 2.0]
 
+**Objective weights.** ``[weights]`` sets the optimiser's weights (:class:`workbench.Weights`:
+continuity, preferred, interests, travel, fair_load, equity) for every run, and a variant or the
+grid may set them too, as ``weight.NAME``; the results table then has a ``weight_NAME`` column per
+weight some variant sets (the default where it does not). What keeping one visiting friend costs,
+over five cities::
+
+    [weights]
+    travel = 0                     # every run
+    [grid]
+    weight.continuity = [0, 20, 80]
+
 A run is bounded by ``effort``, deterministic work (CP-SAT's deterministic time,
 about seconds on a typical core but the same on any machine and under any load),
 so the same spec gives the same table anywhere; ``time_limit`` bounds wall-clock
@@ -82,6 +93,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import whatif as _mods
+from ..objective import Weights
 from ..simulate.params import NAMES as SIMULATION_KEYS
 from ..simulate.params import ParameterError, Parameters, parameters_from_dict
 
@@ -91,7 +103,10 @@ DEFAULT_EFFORT = 10.0
 MODIFICATION_ORDER: tuple[str, ...] = _mods.ORDER
 GENERATOR_KEYS = ("volunteers", "citizens", "weeks", "start_date", "name")
 _TOP_KEYS = ("name", "base", "variants", "grid", "seeds", "methods", "effort", "time_limit", "workers_per_run",
-             "simulate")
+             "simulate", "weights")
+# A variant's or the grid's objective weight: ``weight.continuity = 80`` (a TOML dotted key).
+WEIGHT = "weight"
+WEIGHT_NAMES: tuple[str, ...] = tuple(Weights().as_dict())
 
 
 class SpecError(ValueError):
@@ -147,6 +162,8 @@ class Spec:
     ``simulation``: simulation parameters (:class:`workbench.simulate.Parameters`
     fields, ``weeks`` required) to make every run a simulation;
     ``simulation_overrides``: per variant, the parameters it sets differently.
+    ``weights``: objective weights (:class:`workbench.Weights` fields) for every run;
+    ``weight_overrides``: per variant, the weights it sets differently.
     """
 
     base: str | Mapping[str, Any]
@@ -159,6 +176,8 @@ class Spec:
     effort: float | None = None
     simulation: Mapping[str, Any] | None = None
     simulation_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    weights: Mapping[str, int] = field(default_factory=dict)
+    weight_overrides: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Normalise to immutable, hashable containers so a Spec is safe to share between processes.
@@ -176,6 +195,9 @@ class Spec:
             object.__setattr__(self, "simulation", dict(self.simulation))
         object.__setattr__(self, "simulation_overrides",
                            {str(k): dict(v) for k, v in dict(self.simulation_overrides).items() if v})
+        object.__setattr__(self, "weights", dict(self.weights))
+        object.__setattr__(self, "weight_overrides",
+                           {str(k): dict(v) for k, v in dict(self.weight_overrides).items() if v})
         self._check()
 
     def _check(self) -> None:
@@ -235,6 +257,7 @@ class Spec:
             ):
                 raise SpecError(key, f"expected {unit} > 0, got {value!r}")
         self._check_simulation()
+        self._check_weights()
         if not _is_int(self.workers_per_run) or self.workers_per_run < 1:
             raise SpecError("workers_per_run", f"expected a whole number ≥ 1, got {self.workers_per_run!r}")
 
@@ -258,6 +281,28 @@ class Spec:
             except ParameterError as e:
                 key, _, message = e.problems[0].partition(": ")
                 raise SpecError(f"variants.{variant}.{key}", message) from None
+
+    def _check_weights(self) -> None:
+        unknown = sorted(set(self.weight_overrides) - set(self.modifications))
+        if unknown:
+            raise SpecError("weight_overrides", f"no variant named {unknown[0]!r}")
+        for where, given in (("weights", self.weights),
+                             *((f"variants.{v}.weight", w) for v, w in self.weight_overrides.items())):
+            for name, value in given.items():
+                if name not in WEIGHT_NAMES:
+                    raise SpecError(f"{where}.{name}", f"unknown weight; known: {', '.join(WEIGHT_NAMES)}")
+                if not _is_int(value) or value < 0:
+                    raise SpecError(f"{where}.{name}", f"expected a whole number ≥ 0, got {value!r}")
+
+    def run_weights(self, variant: str) -> dict[str, int]:
+        """The objective weights a variant's runs use: ``weights`` with the variant's own (the rest default)."""
+        return {**self.weights, **self.weight_overrides.get(variant, {})}
+
+    @property
+    def weight_keys(self) -> list[str]:
+        """The weights some variant sets differently (each a ``weight_NAME`` column), in the weights' order."""
+        used = {k for over in self.weight_overrides.values() for k in over}
+        return [k for k in WEIGHT_NAMES if k in used]
 
     @property
     def simulates(self) -> bool:
@@ -307,6 +352,8 @@ class Spec:
         if self.simulation is not None:
             sim = self.simulation_parameters(variant).to_dict()
             out.update({k: _column(sim[k]) for k in self.simulation_keys})
+        weights = Weights.of(self.run_weights(variant)).as_dict()
+        out.update({f"{WEIGHT}_{k}": weights[k] for k in self.weight_keys})
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -324,6 +371,8 @@ class Spec:
             "workers_per_run": self.workers_per_run,
             "simulate": self.simulation,
             "simulation_overrides": self.simulation_overrides,
+            "weights": self.weights,
+            "weight_overrides": self.weight_overrides,
         }
 
 
@@ -368,6 +417,15 @@ def spec_from_dict(raw: Mapping[str, Any], root: str | Path | None = None) -> Sp
         chosen = named or grid or {"baseline": ((), {})}
         modifications = {k: mods for k, (mods, _) in chosen.items()}
         overrides = {k: sim for k, (_, sim) in chosen.items()}
+    # The variants' weights travel with their simulation parameters (so that a clash with the grid is
+    # found the same way) and are parted from them here.
+    prefix = f"{WEIGHT}."
+    weight_overrides = {k: {n[len(prefix):]: v for n, v in over.items() if n.startswith(prefix)}
+                        for k, over in overrides.items()}
+    overrides = {k: {n: v for n, v in over.items() if not n.startswith(prefix)} for k, over in overrides.items()}
+    weights = raw.get("weights", {})
+    if not isinstance(weights, dict):
+        raise SpecError("weights", f"expected a table of weights such as continuity = 80, got {weights!r}")
 
     seeds_raw = raw.get("seeds", [0])
     if _is_int(seeds_raw):
@@ -401,6 +459,8 @@ def spec_from_dict(raw: Mapping[str, Any], root: str | Path | None = None) -> Sp
         name=name,
         simulation=simulation,
         simulation_overrides=overrides,
+        weights=weights,
+        weight_overrides=weight_overrides,
     )
 
 
@@ -447,7 +507,12 @@ Variant = tuple[tuple[Modification, ...], dict[str, Any]]  # what a variant chan
 
 
 def _setting(key: str, name: str, value: Any) -> tuple[Modification | None, dict[str, Any]]:
-    """One ``name = value`` of a variant: a modification, or a simulation parameter (checked with the spec)."""
+    """One ``name = value`` of a variant: a modification, or a simulation parameter or objective weights
+    (``weight = {continuity = 80}``, as ``weight.continuity``; both checked with the spec)."""
+    if name == WEIGHT:
+        if not isinstance(value, dict) or not value:
+            raise SpecError(key, f"expected weights such as weight.continuity = 80, got {value!r}")
+        return None, {f"{WEIGHT}.{k}": v for k, v in value.items()}
     if name in SIMULATION_KEYS and name not in _mods.MODIFICATIONS:
         if name == "weeks":
             raise SpecError(key, "the simulated weeks are the same for every variant; set them in [simulate]")
@@ -483,11 +548,21 @@ def _grid(raw: Any) -> dict[str, Variant]:
     if not isinstance(raw, dict) or not raw:
         raise SpecError("grid", "expected a table of modification = [values]")
     axes: list[list[tuple[str, Modification | None, dict[str, Any]]]] = []
+    # weight.continuity = [0, 20, 80] arrives as weight = {continuity = [...]}: one axis per weight.
+    flat: list[tuple[str, Any]] = []
     for kind, values in raw.items():
+        if kind == WEIGHT and isinstance(values, dict):
+            flat += [(f"{WEIGHT}.{name}", v) for name, v in values.items()]
+        else:
+            flat.append((kind, values))
+    for kind, values in flat:
         if not isinstance(values, list) or not values:
             raise SpecError(f"grid.{kind}", f"expected a non-empty list of values, got {values!r}")
         axis = []
         for v in values:
+            if kind.startswith(f"{WEIGHT}."):
+                axis.append((f"{kind}={_format_value(v)}", None, {kind: v}))
+                continue
             m, s = _setting(f"grid.{kind}", kind, v)
             axis.append((m.label() if m is not None else f"{kind}={_format_value(v)}", m, s))
         axes.append(axis)

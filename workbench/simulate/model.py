@@ -37,7 +37,7 @@ import threading
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -47,6 +47,7 @@ import pandas as pd
 
 from .. import engine, whatif
 from ..contract import COLUMNS, SCHEDULE_COLUMNS, WEEKDAYS
+from ..objective import Weights
 from ..scenario.types import Scenario
 from ..timeutil import format_time, parse_time
 from .params import Parameters
@@ -648,6 +649,7 @@ def simulate(
     progress: bool = False,
     on_week: Callable[[WeekReport], None] | None = None,
     stop: threading.Event | None = None,
+    weights: Weights | Mapping[str, int] | None = None,
 ) -> Simulation:
     """Simulate the programme of ``scenario`` week by week (see the module docstring).
 
@@ -660,6 +662,7 @@ def simulate(
     results depend on the machine. ``progress``: a tqdm bar over
     the weeks. ``on_week``: called after each week. ``stop``: once set, the simulation ends
     after the week being planned (``interrupted`` is then true) and returns what it has.
+    ``weights``: the optimiser's objective weights for every week (:class:`workbench.Weights`).
     The scenario is never changed.
     """
     if parameters is None:
@@ -703,7 +706,7 @@ def simulate(
             week_scenario, planned = prog.week_scenario(week)
             previous = prog.previous(week, week_scenario)
             kwargs: dict[str, Any] = {"method": method, "previous": previous, "seed": week_seed(seed, week),
-                                      "workers": 1, "stop": stop}
+                                      "workers": 1, "stop": stop, "weights": weights}
             if method == "greedy":
                 kwargs["time_limit"] = None
             else:
