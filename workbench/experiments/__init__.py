@@ -10,7 +10,10 @@
 
 A spec with ``simulation={"weeks": 52, ...}`` (TOML: a ``[simulate]`` table) makes every run a
 simulated programme (:mod:`workbench.simulate`), so policies for the waiting list are compared the
-same way; :mod:`.catalogue` has ready-made variants and policies.
+same way; :mod:`.catalogue` has ready-made variants and policies. ``weights`` and
+``weight_overrides={"friends": {"continuity": 80}}`` (TOML: ``[weights]``, ``weight.continuity``)
+set the optimiser's objective weights, so a trade-off such as continuity against sessions is swept
+like any variant.
 
 See :mod:`.spec` for the TOML form used by ``workbench experiment SPEC.toml --out DIR``.
 """
