@@ -121,9 +121,10 @@ def city(size: str, name: str, generator: str, knobs: object, seed: int = 21) ->
     return path
 
 
-def run(path: Path, method: str, limit: float, *extra: str) -> tuple[dict, float, float]:
-    """One whole command; its kpis, wall seconds and peak memory (MB)."""
-    out = Path(tempfile.mkdtemp(prefix="bench-")) / "out"
+def run(path: Path, method: str, limit: float, *extra: str, out: Path | None = None) -> tuple[dict, float, float]:
+    """One whole command (writing into ``out``, else a temporary folder); its kpis, wall seconds and peak
+    memory (MB)."""
+    out = out or Path(tempfile.mkdtemp(prefix="bench-")) / "out"
     cmd = [*CLI, "solve", str(path), "--out", str(out),
            "--method", method, "--time-limit", str(limit), *extra]
     t0 = time.monotonic()

@@ -10,7 +10,12 @@ generators share no code with the project's) and time limit (3-60 s). Each is so
 L + 1 s), the exit codes, weighted sessions ÷ the honest bound, status and continuity; the exit code
 is 1 if any command overran, failed or wrote an invalid schedule.
 
-    python benchmarks/bench_unseen.py [--cities 12] [--seed 777] [--keep DIR]
+    python benchmarks/bench_unseen.py [--cities 12] [--seed 777] [--keep DIR] [--size small|medium|large]
+
+With ``--size``, every city has the issue's size (small 60 / 100 / 2 weeks, medium 300 / 600 / 4, large
+2,000 / 4,000 / 4) and time limit (10, 30, 120 s), still from the three generators with random knobs, and
+each line also says whether it meets the size's target of ``bench_solve.py`` (peak memory measured too):
+the family's targets, checked on cities no one tuned for.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_solve import CLI  # noqa: E402
+from bench_solve import CLI, GRACE, SIZES, TARGET  # noqa: E402
+from bench_solve import run as measured  # noqa: E402
 
 KNOBS = {  # each drawn with probability 0.4, else the preset's
     "free_days": [0, 0.5, 1], "window_scale": [0.5, 1, 2], "area_scale": [0.5, 1, 4, 10],
@@ -41,11 +47,14 @@ def workbench(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=ROOT)
 
 
-def draw(rnd: random.Random, folder: Path) -> tuple[str, float]:
-    """Write one random city into ``folder``; its description and time limit."""
+def draw(rnd: random.Random, folder: Path, size: str | None = None) -> tuple[str, float]:
+    """Write one random city into ``folder`` (of the issue's ``size`` if given); its description and time
+    limit."""
     v = rnd.choice([20, 40, 80, 150, 300, 500, 800])
     c, w = int(v * rnd.uniform(1.2, 2.5)), rnd.choice([1, 2, 3, 4, 6])
     limit = float(rnd.choice([3, 5, 10, 20, 40]) if v <= 300 else rnd.choice([10, 20, 40, 60]))
+    if size is not None:
+        v, c, w, limit = SIZES[size]
     kind = rnd.choice(["alien", "styled", "workbench"])
     if kind == "alien":
         from alien_city import alien_tables, write
@@ -74,14 +83,21 @@ def main() -> int:
     p.add_argument("--cities", type=int, default=12)
     p.add_argument("--seed", type=int, default=777)
     p.add_argument("--keep", type=Path, help="write the cities and schedules here (default: a temporary folder)")
+    p.add_argument("--size", choices=sorted(SIZES), help="every city of this size and limit, its target checked")
     a = p.parse_args()
     rnd = random.Random(a.seed)
     base = a.keep or Path(tempfile.mkdtemp(prefix="unseen-"))
-    failures = 0
+    failures = misses = 0
     try:
         for i in range(a.cities):
             city, out = base / f"city{i}", base / f"out{i}"
-            what, limit = draw(rnd, city)
+            what, limit = draw(rnd, city, a.size)
+            if a.size:
+                line, bad, missed = _sized(a.size, city, out, limit, what, i)
+                failures += bad
+                misses += missed
+                print(line, flush=True)
+                continue
             t0 = time.monotonic()
             solved = workbench("solve", str(city), "--out", str(out), "--time-limit", f"{limit:g}")
             seconds = time.monotonic() - t0
@@ -102,7 +118,30 @@ def main() -> int:
         if a.keep is None:
             shutil.rmtree(base, ignore_errors=True)
     print(f"{a.cities - failures} of {a.cities} cities: within the limit + 1 s, exit 0, valid")
+    if a.size:
+        print(f"{a.cities - misses} of {a.cities} meet the {a.size} target")
     return 1 if failures else 0
+
+
+def _sized(size: str, city: Path, out: Path, limit: float, what: str, i: int) -> tuple[str, bool, bool]:
+    """Solve a city of the issue's ``size`` (peak memory measured), validate it, check the size's target; its
+    line, whether the contract failed (overran, failed, invalid), whether the target was missed."""
+    try:
+        k, seconds, peak = measured(city, "cpsat", limit, out=out)
+    except SystemExit as e:  # the command failed: its exit code in words
+        return f"{i}: {what}: {e}  <-- FAILED", True, True
+    valid = workbench("validate", str(city), str(out / "schedule.csv")).returncode
+    ratio = k["weighted_sessions"] / max(k["objective_bound"], 1)
+    want, secs, mem = TARGET[size]
+    reached = k["status"] == "OPTIMAL" if want == "OPTIMAL" else ratio >= want
+    in_time = seconds < secs if GRACE[size] == 0 else seconds <= secs + GRACE[size]
+    meets = reached and in_time and (mem is None or peak <= mem)
+    bad = seconds > limit + 1.0 or valid != 0
+    cont = None if k["continuity"] is None else round(k["continuity"], 3)
+    line = (f"{i}: {what}: {seconds:.1f} s, {peak:.0f} MB, {ratio:.4f} of the bound, {k['status']}, "
+            f"continuity {cont}, validate exit {valid}; target {'met' if meets else 'MISSED'}"
+            + ("  <-- FAILED" if bad else ""))
+    return line, bad, not meets
 
 
 if __name__ == "__main__":
