@@ -50,6 +50,9 @@ workers = 2
 scheduler = ""
 # Folder that keeps every finished run (re-running resumes); "" = a temporary folder.
 out_dir = ""
+# The continuity weights compared in "What a visiting friend costs" (the optimiser's default is 20);
+# [] skips that section.
+continuity_weights = [0, 20, 80]
 
 # %%
 import tempfile
@@ -188,6 +191,32 @@ if {"cpsat", "greedy"} <= set(methods):
     display(paired_difference(runs, "coverage", column="method", a="cpsat", b="greedy"))
 else:
     print('Add "cpsat" to methods to compare the optimiser with the greedy baseline.')
+
+# %% [markdown]
+# ## What a visiting friend costs
+#
+# A visiting friend should be the same person every week. The optimiser keeps one volunteer per
+# recurring request as far as its **continuity weight** allows: at 0 it serves the most sessions and
+# lets anyone come each week; the higher the weight, the more friends it keeps and the more sessions
+# it may give up for them. The same city (with at least two weeks, so that there are weeks to keep a
+# friend across) is solved by the optimiser at each weight, on the same seeds: *same volunteer* is
+# the share of repeat requests kept with one volunteer, *weighted coverage* what that costs.
+
+# %%
+if continuity_weights:
+    friends_base = {**base, "weeks": max(2, int(base.get("weeks", 1)))} if isinstance(base, dict) else base
+    names = {w: f"continuity weight {w}" for w in continuity_weights}
+    friends = Spec(base=friends_base, modifications={n: [] for n in names.values()},
+                   weight_overrides={n: {"continuity": w} for w, n in names.items()}, seeds=range(seeds),
+                   methods=["cpsat"], effort=effort, name="continuity")
+    friend_runs = run_experiment(friends, f"{out_dir}/continuity", workers=workers, scheduler=scheduler or None)
+    trade = summarize(friend_runs, metrics=["continuity", "weighted_coverage"], by=["variant", "weight_continuity"])
+    trade["estimate"] = [format_ci(m, lo, hi, percent=True) for m, lo, hi in
+                         zip(trade["mean"], trade["ci_low"], trade["ci_high"])]
+    display(trade.pivot(index="weight_continuity", columns="metric", values="estimate")
+            .rename(columns={"continuity": "same volunteer", "weighted_coverage": "weighted coverage"}))
+else:
+    print("No continuity weights to compare (continuity_weights = []).")
 
 # %% [markdown]
 # ## Going bigger
