@@ -14,7 +14,7 @@ import math
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -2528,6 +2528,20 @@ def test_the_continuity_weight_sets_what_the_trade_for_friends_may_give_up(weigh
     assert pipeline._trade_floor(plan, greedy, Weights(continuity=weight), TUNING, proven) == floor
 
 
+@pytest.mark.parametrize(("now", "given"), [
+    ([(0, 1, 0), (0, 1, 7)], {(0, 2): 1}),  # week 2 lost, Anna (1) alone serves the request: her friend
+    ([(0, 1, 0), (0, 2, 7)], {}),  # week 2 lost, but two volunteers serve it: not for a friend
+    ([(0, 1, 0), (0, 1, 7), (0, 1, 14)], {}),  # nothing lost
+    ([(0, 1, 0), (0, 1, 7), (1, 3, 14)], {(0, 2): 1}),  # another request took the time: still for the friend
+], ids=["lost for the friend", "split", "nothing lost", "another request"])
+def test_the_request_weeks_given_up_for_a_friend_name_the_friend(now, given):
+    """A request-week that lost sessions after the trade began and whose request one volunteer serves alone
+    is explained by that friend; a request still split, or nothing lost, is not."""
+    before = Counter({(0, 0): 1, (0, 1): 1, (0, 2): 1})
+    plan = SimpleNamespace(sessions=[SimpleNamespace(req=r, vol=v, day=d) for r, v, d in now])
+    assert pipeline.given_for_friends(plan, before) == given
+
+
 @pytest.mark.parametrize("weight", [20, 40], ids=["default weight", "raised weight"])
 def test_a_proven_optimum_gives_up_sessions_for_friends_only_at_a_raised_weight(make_scenario, caplog, weight):
     """Bo away in the first two weeks, Eve (whom Carl excludes) across town: the optimum serves Carl
@@ -2568,6 +2582,8 @@ def test_a_proven_optimum_gives_up_sessions_for_friends_only_at_a_raised_weight(
         assert r.objective == 4 and r.status == "FEASIBLE"
         assert "traded for friends: 1 requests for 1 weighted" in caplog.text
         assert sorted(carl["volunteer_id"]) == ["v1", "v1"] and r.kpis["continuity"] == 1.0
+        (why,) = r.unassigned.loc[r.unassigned["request_id"] == "r1", "reason"]
+        assert why.startswith("given up to keep one visiting friend: Anna (v1) serves this request")
     assert workbench.validate(s, r.schedule) == []
 
 

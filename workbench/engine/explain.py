@@ -4,13 +4,14 @@ For every request and week with fewer sessions than demanded, the reason is
 the first filter of the candidate funnel that nobody passes, with counts:
 skill → language → vetting → gender wish → exclusion → reach → free time →
 weekly limits → (otherwise) capacity taken by citizens of higher priority.
-A one-off with a fixed start names its appointment.
+A one-off with a fixed start names its appointment. A session given up to keep the
+request's visiting friend (the continuity weight) says so, naming the friend.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import numpy as np
@@ -26,14 +27,18 @@ from .plan import Plan
 
 
 def explain_unassigned(index: ScenarioIndex, cands: Candidates, plan: Plan, keep_before: date | None = None,
-                       out_of_time: Callable[[], bool] = lambda: False) -> pd.DataFrame:
+                       out_of_time: Callable[[], bool] = lambda: False,
+                       for_friends: Mapping[tuple[int, int], int] | None = None) -> pd.DataFrame:
     """``unassigned.csv`` rows: request_id, citizen_id, week, missing, reason.
 
     ``week`` is the contract's 0-based week (a one-off dated outside the horizon
     gets its date's index). ``keep_before``: when re-planning from that day on,
     weeks wholly before it are explained as such. Once ``out_of_time()`` is true,
-    the remaining rows get a short reason instead of the full funnel.
+    the remaining rows get a short reason instead of the full funnel. ``for_friends``:
+    (request, week) → the volunteer a session there was given up for (the request's one
+    visiting friend; ``pipeline.given_for_friends``).
     """
+    for_friends = for_friends or {}
     st = index.scenario.settings
     served: dict[tuple[int, int], int] = defaultdict(int)
     for s in plan.sessions:
@@ -54,6 +59,8 @@ def explain_unassigned(index: ScenarioIndex, cands: Candidates, plan: Plan, keep
                 continue
             if keep_before is not None and index.dates[7 * w + 6] < keep_before:
                 why = f"before the re-planning date {keep_before}: nothing new is planned there"
+            elif (r, w) in for_friends:
+                why = friend_reason(index, for_friends[(r, w)])
             elif out_of_time():
                 why = "not planned: the time limit ended before this request's turn"
             else:
@@ -124,6 +131,17 @@ def reason(index: ScenarioIndex, cands: Candidates, plan: Plan, r: int, week: in
     note = (f" ({len(at_limit)} of {count(len(vols), 'suitable volunteer')} "
             f"{'is' if len(at_limit) == 1 else 'are'} at their weekly limits)") if at_limit else ""
     return f"capacity: the suitable volunteers' free time went to citizens with higher or equal priority{note}{among}"
+
+
+def friend_reason(index: ScenarioIndex, friend: int) -> str:
+    """The reason of a session given up for continuity: who the request's visiting friend is, and how
+    to have it served instead."""
+    vols = index.scenario.volunteers
+    name = vols["name"].iloc[friend] if "name" in vols.columns else ""
+    vid = str(index.volunteer_ids[friend])
+    who = f"{name} ({vid})" if isinstance(name, str) and name else vid
+    return (f"given up to keep one visiting friend: {who} serves this request in its other weeks, and a session "
+            "with anyone else would break that (the continuity weight; with weight 0 none is given up)")
 
 
 def _distances(index: ScenarioIndex, r: int) -> np.ndarray:

@@ -69,7 +69,7 @@ import math
 import os
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -322,10 +322,11 @@ def solve(
     done = _weeks(run, horizon, wide, start, greedy, bounds, friends, after_weeks, tracker, previous, keep_before)
     plan = _repair(run, done.plan, wide, after_weeks)
     _beyond_wide(run, horizon, plan, wide, _first_day(index, keep_before))
-    plan = _continuity_stages(run, plan, start, greedy, wide, bounds, done, swap_friends, trade_need)
+    plan, before_trade = _continuity_stages(run, plan, start, greedy, wide, bounds, done, swap_friends, trade_need)
     _top_up(run, plan, wide)
     return _finish(index, wide, plan, greedy, agreed, bounds, done.model_bound, method, budget, keep_before,
-                   done.secondary, done.primary_before_continuity, done.proven_weeks, len(wide), baseline_cut_short)
+                   done.secondary, done.primary_before_continuity, done.proven_weeks, len(wide), baseline_cut_short,
+                   given_for_friends(plan, before_trade))
 
 
 def _first_day(index: ScenarioIndex, keep_before: date | None) -> int:
@@ -838,11 +839,12 @@ def _beyond_wide(run: _Run, h: _Horizon, plan: Plan, wide: Candidates, first: in
 
 
 def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: Candidates, bounds: _Bounds,
-                       done: _WeeksDone, swap_friends: dict[int, int], trade_need: float) -> Plan:
+                       done: _WeeksDone, swap_friends: dict[int, int], trade_need: float) -> tuple[Plan, Counter]:
     """Stage: one visiting friend per request: the swaps (no priority lost), the trade for friends and
     the cross-week neighbourhoods (what the continuity weight may give up; from a proven optimum only
     what the weight above its default may); never below the warm start. Adds the neighbourhoods'
-    figures to ``done.secondary``."""
+    figures to ``done.secondary``. Returns the plan and its sessions per (request, week) before the trade
+    and the neighbourhoods (what :func:`given_for_friends` compares the end with)."""
     index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
     reserve = run.reserve
     # Sessions given up for friends after the swaps (see continuity.trade_for_friends), with its time
@@ -867,6 +869,7 @@ def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: C
     if run.friends_wanted and plan is greedy:
         plan = Plan(index, greedy.sessions)  # the trade and the neighbourhoods change it: the baseline stays
     floor = plan.weighted()  # what the cross-week search may not go below
+    before_trade = Counter((s.req, s.day // 7) for s in plan.sessions)
     if trade:
         floor = _trade_floor(plan, greedy, w, tuning, proven)
         traded, given = trade_for_friends(plan, wide, run.agreed_keys, w.continuity * tuning.friend_worth, floor,
@@ -887,7 +890,21 @@ def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: C
         done.secondary["cross_week_searched"], done.secondary["cross_week_better"] = tried, better
         log.debug("cross-week: %d neighbourhoods, %d better: %d weighted, continuity %.3f at %.2fs", tried, better,
                   plan.weighted(), _continuity(plan.sessions), budget.elapsed())
-    return plan
+    return plan, before_trade
+
+
+def given_for_friends(plan: Plan, before: Counter) -> dict[tuple[int, int], int]:
+    """(request, week) → its visiting friend, for the request-weeks that lost sessions to the trade for
+    friends or the cross-week neighbourhoods (``before``: their sessions before them) and whose request
+    is now served by that one volunteer alone: the reason the planner reads for them is the friend, not
+    capacity (:func:`.explain.explain_unassigned`)."""
+    now: Counter = Counter()
+    vols: dict[int, set[int]] = defaultdict(set)
+    for s in plan.sessions:
+        now[(s.req, s.day // 7)] += 1
+        vols[s.req].add(s.vol)
+    return {(r, w): next(iter(vols[r])) for (r, w), n in before.items()
+            if now[(r, w)] < n and len(vols[r]) == 1}
 
 
 def _trade_share(weights: Weights, tuning: Tuning, proven: bool) -> float:
@@ -1684,13 +1701,15 @@ def _reported_bound(bounds: _Bounds, model_bound: int | None) -> tuple[int, str]
 def _finish(index: ScenarioIndex, cands: Candidates, plan: Plan, greedy: Plan, agreed: Agreed, bounds: _Bounds,
             model_bound: int | None, method: str, budget: Budget, keep_before: date | None,
             secondary: dict[str, float], primary_before_continuity: int | None, proven_weeks: int,
-            n_candidates: int, baseline_cut_short: bool) -> Result:
+            n_candidates: int, baseline_cut_short: bool,
+            for_friends: dict[tuple[int, int], int] | None = None) -> Result:
     scenario = index.scenario
     schedule = plan.to_frame()
     broken = validate(scenario, schedule)
     if broken:  # never hand out a schedule that breaks a rule; this is a bug if it happens
         raise RuntimeError("internal error: the schedule breaks hard rules:\n" + "\n".join(map(str, broken[:20])))
-    unassigned = explain_unassigned(index, cands, plan, keep_before=keep_before, out_of_time=budget.stage(1.0, 0.05))
+    unassigned = explain_unassigned(index, cands, plan, keep_before=keep_before, out_of_time=budget.stage(1.0, 0.05),
+                                    for_friends=for_friends)
     objective = float(plan.weighted())
     bound, bound_kind = _reported_bound(bounds, model_bound)
     bound = max(bound, int(objective))  # a bound below a valid schedule would be a bug; never report one
