@@ -405,6 +405,26 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def test_cli_plans_every_week_with_the_weights_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--weight reaches every week's solve and is kept in simulation.json."""
+    from workbench.simulate import model
+
+    seen: list[object] = []
+    solve = model.engine.solve
+
+    def watched(scenario: workbench.Scenario, **kw: object) -> object:
+        seen.append(kw.get("weights"))
+        return solve(scenario, **kw)
+
+    monkeypatch.setattr(model.engine, "solve", watched)
+    code = _cli([str(ROOT / "datasets" / "demo"), "--weeks", "2", "--out", str(tmp_path / "out"), "--weight",
+                 "continuity=0", "--weight", "travel=5", "--no-progress", "--no-figures"])
+    assert code == 0
+    assert seen == [{"continuity": 0, "travel": 5}] * 2
+    meta = json.loads((tmp_path / "out" / "simulation.json").read_text())
+    assert meta["weights"] == {"continuity": 0, "travel": 5}
+
+
 def test_cli_simulates_and_never_writes_into_the_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`workbench simulate` writes its tables and figures, exits 0 and leaves the scenario's files unchanged."""
     scenario = tmp_path / "demo"
@@ -434,6 +454,7 @@ def test_cli_simulates_and_never_writes_into_the_scenario(tmp_path: Path, capsys
     (["--weeks", "4", "--method", "greedy", "--effort-per-week", "5"], ["--effort-per-week"]),
     (["--weeks", "4", "--method", "cpsat", "--time-limit-per-week", "-2"], ["--time-limit-per-week"]),
     (["--weeks", "x", "--seed", "y"], ["--weeks", "--seed"]),
+    (["--weeks", "4", "--weight", "friendship=3"], ["--weight 'friendship=3'", "NAME=INTEGER"]),
 ])
 def test_cli_bad_parameters_exit_2_with_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                       argv: list[str], words: list[str]) -> None:

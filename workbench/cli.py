@@ -254,16 +254,7 @@ def _inside(child: Path, parent: Path) -> bool:
 def _parse_weights(items: Sequence[str]) -> tuple[dict[str, int], list[str]]:
     from .objective import Weights
 
-    out: dict[str, int] = {}
-    problems = []
-    known = set(Weights().as_dict())
-    for item in items:
-        name, _, value = item.partition("=")
-        if name not in known or not value.lstrip("-").isdigit():
-            problems.append(f"--weight {item!r}: expected NAME=INTEGER with NAME one of {', '.join(sorted(known))}")
-        else:
-            out[name] = int(value)
-    return out, problems
+    return Weights.parse(items)
 
 
 def _out_problems(out: Path, scenario: Path | None, names: Sequence[str]) -> list[str]:

@@ -65,6 +65,7 @@ a change forces them to move (see :mod:`workbench.engine.agreed`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -95,6 +96,20 @@ class Weights:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+    @classmethod
+    def parse(cls, items: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+        """``NAME=INT`` items (the command line's ``--weight``): the weights, and a problem per bad item."""
+        out: dict[str, int] = {}
+        problems = []
+        known = [f.name for f in fields(cls)]
+        for item in items:
+            name, _, value = item.partition("=")
+            if name not in known or not value.lstrip("-").isdigit():
+                problems.append(f"--weight {item!r}: expected NAME=INTEGER with NAME one of {', '.join(sorted(known))}")
+            else:
+                out[name] = int(value)
+        return out, problems
 
     def at_continuity(self, amount: float) -> float:
         """A continuity allowance measured at the default continuity weight (the engine's

@@ -72,6 +72,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="a what-if applied from week 0 and to everyone who arrives, e.g. phone_share=1.0, "
                    "travel_radius=1.5, second_visit=5, 'recruit={count=10, languages=[\"ar\"], district=\"Gellerup\"}' "
                    "(repeatable; see workbench.whatif)")
+    p.add_argument("--weight", metavar="NAME=INT", action="append", default=[],
+                   help="an objective weight for every week's plan, e.g. continuity=0 (repeatable; "
+                   "see workbench.Weights)")
     p.add_argument("--no-figures", action="store_true", help="write the tables only")
     p.add_argument("--min-group", default="10", metavar="N",
                    help="groups with fewer people are pooled as 'other' in figures and group tables (default 10)")
@@ -171,6 +174,10 @@ def parse_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             problems.append(f"--lockdown-weeks: expected FIRST-LAST such as 10-17 (0-based weeks), got {item!r}")
     fields["lockdown_weeks"] = tuple(ranges)
     policies = _policies(args.policy, problems)
+    from ..objective import Weights
+
+    weights, weight_problems = Weights.parse(args.weight)
+    problems += weight_problems
     params = None
     if weeks is not None:
         try:
@@ -178,7 +185,7 @@ def parse_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
         except ParameterError as e:
             problems += [_flag(p) for p in e.problems]
     return {"parameters": params, "seed": seed, "effort_per_week": effort, "time_limit_per_week": limit,
-            "policies": policies, "min_group": min_group}, problems
+            "policies": policies, "min_group": min_group, "weights": weights}, problems
 
 
 class Interrupts:
@@ -305,14 +312,16 @@ def run(args: argparse.Namespace, interrupts: Any = None) -> int:
     interrupts.phase = "searching"
     sim = _in_worker(lambda: simulate(
         scenario, options["parameters"], seed=seed, method=args.method, effort_per_week=options["effort_per_week"],
-        time_limit_per_week=options["time_limit_per_week"], progress=not args.no_progress, stop=interrupts.stop),
+        time_limit_per_week=options["time_limit_per_week"], progress=not args.no_progress, stop=interrupts.stop,
+        weights=options["weights"] or None),
         interrupts.stop)
     if sim.weeks_done == 0:
         print("interrupted before the first week was planned; nothing written", file=sys.stderr)
         return 130
     interrupts.phase = "writing"
     provenance = {"scenario_path": str(scenario_path.resolve()),
-                  "policies": [{"kind": k, "value": v} for k, v in options["policies"]]}
+                  "policies": [{"kind": k, "value": v} for k, v in options["policies"]],
+                  "weights": options["weights"]}
     try:
         write(sim, out, figures=not args.no_figures, min_group=options["min_group"], provenance=provenance,
               on_commit=lambda: setattr(interrupts, "committed", True))
