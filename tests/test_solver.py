@@ -505,9 +505,9 @@ def test_the_last_top_up_fills_what_the_stages_after_the_repair_left_free(monkey
     real = pipeline._continuity_stages
 
     def giving_up(run, plan, *args, **kwargs):
-        plan = real(run, plan, *args, **kwargs)
+        plan, before = real(run, plan, *args, **kwargs)
         plan.remove(next(s for s in plan.sessions if run.index.request_ids[s.req] == "r2"))
-        return plan
+        return plan, before
 
     monkeypatch.setattr(pipeline, "_continuity_stages", giving_up)
     s = tiny(**GREEDY_TRAP)
