@@ -159,8 +159,16 @@ class Tuning:
     #: ... in at most this many times the seconds its held model took (built and proven): a free model
     #: that finds no better answer soon takes the time of the stages after it (medium-sparse priced
     #: its holds at 7 points within its allowance in 20 s, and its held models then had no time to
-    #: release the holds the LP prices: 6,697 → 6,687 weighted before the continuity stages).
-    price_time_factor: float = 2.0
+    #: release the holds the LP prices: 6,697 → 6,687 weighted before the continuity stages). At 2 an
+    #: unseen medium city (``bench_unseen.py --size medium --seed 91`` city 0: styled shifts, a quarter of
+    #: its requests pinned) stopped its free searches at twice their held models' 1.3 s, its stages after
+    #: them took 4.6 s of the 15 s kept for them, and the command ended at 19 s of 30 (and at 21 s of 60)
+    #: with 0.966-0.971 of the bound. Measured 2026-12-07 in process, 29 s (weighted ÷ bound /
+    #: continuity, 2 → 5): that city 0.9658 / 0.80 → 0.9763 / 0.74 in 23 s (10: the same);
+    #: medium-mixed 0.9906 / 0.875 → 0.9914 / 0.855 (10: 0.9923 / 0.847); medium-appointments and
+    #: sparse equal (0.9921, 0.9883); at 10 city, rural, alien, alien-villages, dense and retirees within
+    #: ±0.0007 of the thirty-eighth record, and a pinned unseen city 0.9735 → 0.9742.
+    price_time_factor: float = 5.0
     hold_rounds: int = 4
 
     #: At most this many interval-energy rows per volunteer-day or citizen-day of a week model, the
