@@ -63,6 +63,14 @@ CONTINUITY_MEDIUM = 0.85
 AIM_LOSS_MEDIUM = 0.005
 
 
+def meets_target(size: str, status: str, ratio: float, seconds: float, peak_mb: float) -> bool:
+    """Whether one whole command meets its size's target (``TARGET``, with ``GRACE`` past the limit)."""
+    want, secs, mem = TARGET[size]
+    ok = status == "OPTIMAL" if want == "OPTIMAL" else ratio >= want
+    in_time = seconds < secs if GRACE[size] == 0 else seconds <= secs + GRACE[size]
+    return ok and in_time and (mem is None or peak_mb <= mem)
+
+
 @dataclass
 class Row:
     size: str
@@ -80,10 +88,7 @@ class Row:
     free_continuity: float | None
 
     def meets(self) -> bool:
-        want, secs, mem = TARGET[self.size]
-        ok = self.status == "OPTIMAL" if want == "OPTIMAL" else self.ratio >= want
-        in_time = self.seconds < secs if GRACE[self.size] == 0 else self.seconds <= secs + GRACE[self.size]
-        return ok and in_time and (mem is None or self.peak_mb <= mem)
+        return meets_target(self.size, self.status, self.ratio, self.seconds, self.peak_mb)
 
     def aim_loss(self) -> float:
         """Weighted sessions the continuity aim cost, as a share of the run without it (< 0: it served more)."""

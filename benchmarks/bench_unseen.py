@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_solve import CLI, GRACE, SIZES, TARGET  # noqa: E402
+from bench_solve import CLI, SIZES, meets_target  # noqa: E402
 from bench_solve import run as measured  # noqa: E402
 
 KNOBS = {  # each drawn with probability 0.4, else the preset's
@@ -132,10 +132,7 @@ def _sized(size: str, city: Path, out: Path, limit: float, what: str, i: int) ->
         return f"{i}: {what}: {e}  <-- FAILED", True, True
     valid = workbench("validate", str(city), str(out / "schedule.csv")).returncode
     ratio = k["weighted_sessions"] / max(k["objective_bound"], 1)
-    want, secs, mem = TARGET[size]
-    reached = k["status"] == "OPTIMAL" if want == "OPTIMAL" else ratio >= want
-    in_time = seconds < secs if GRACE[size] == 0 else seconds <= secs + GRACE[size]
-    meets = reached and in_time and (mem is None or peak <= mem)
+    meets = meets_target(size, k["status"], ratio, seconds, peak)
     bad = seconds > limit + 1.0 or valid != 0
     cont = None if k["continuity"] is None else round(k["continuity"], 3)
     line = (f"{i}: {what}: {seconds:.1f} s, {peak:.0f} MB, {ratio:.4f} of the bound, {k['status']}, "

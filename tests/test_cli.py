@@ -459,7 +459,7 @@ def test_the_command_fixes_the_memory_return_threshold_unless_the_environment_se
 def test_the_summary_says_what_the_continuity_weight_gave_up(kpis, objective, bound, expected):
     """After the status line, the planner reads what was given up for visiting friends, and whether it was
     the proven best possible (a FEASIBLE run at a raised weight is the weight's choice, not the search's)."""
-    line = cli.given_for_friends(kpis, objective, bound)
+    line = cli.continuity_cost_line({**kpis, "objective": objective}, bound)
     if expected is None:
         assert line is None
     else:

@@ -350,16 +350,18 @@ def _finish_estimate(demand: float) -> float:
     return FINISH_FIXED + FINISH_PER_SESSION * demand
 
 
-def given_for_friends(kpis: Mapping[str, Any], objective: float, bound: float | None) -> str | None:
-    """What the continuity weight gave up, in one line for the planner, or None if nothing: the
-    weighted sessions served before the continuity stages (``objective_before_continuity``) less the
-    schedule's, and whether that was the proven best possible (then the status reads ``FEASIBLE``
-    because the planner's weight chose friends over sessions, not for want of search)."""
-    before = kpis.get("objective_before_continuity")
-    if not isinstance(before, (int, float)) or before <= objective:
+def continuity_cost_line(kpis: Mapping[str, Any], bound: float | None) -> str | None:
+    """What the continuity weight gave up (:func:`workbench.kpis.given_for_continuity`), in one line
+    for the planner, or None if nothing; and whether it was the proven best possible (then the status
+    reads ``FEASIBLE`` because the planner's weight chose friends over sessions, not for want of search)."""
+    from .kpis import given_for_continuity
+
+    given = given_for_continuity(kpis)
+    if given <= 0:
         return None
+    before = kpis["objective_before_continuity"]
     proven = bound is not None and before >= bound
-    return (f"{before - objective:g} of {before:g} weighted{' (the proven best possible)' if proven else ''} given up "
+    return (f"{given:g} of {before:g} weighted{' (the proven best possible)' if proven else ''} given up "
             "to keep one visiting friend per request, as the continuity weight allows (--weight continuity=0 gives "
             "up none)")
 
@@ -485,7 +487,7 @@ def cmd_solve(args: argparse.Namespace, ctx: _Context) -> int:
           f"of {k['demand_sessions']} sessions (coverage {k['coverage']:.1%}, weighted {k['weighted_coverage']:.1%}); "
           f"objective {result.objective:g}" + (f", bound {result.bound:g}" if result.bound is not None else "")
           + f"; {len(result.unassigned)} unassigned rows; wrote {out}")
-    given = given_for_friends(k, result.objective, result.bound)
+    given = continuity_cost_line(k, result.bound)
     if given:
         print(f"  {given}")
     if k.get("baseline_cut_short") and not interrupted:

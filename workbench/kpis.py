@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,15 @@ def compute_kpis(scenario: Scenario, schedule: pd.DataFrame, *, solve_seconds: f
     if extra:
         figures.update(extra)
     return figures
+
+
+def given_for_continuity(kpis: Mapping[str, Any]) -> float:
+    """Weighted sessions the continuity stages gave up: ``objective_before_continuity`` less
+    ``objective`` (0 where nothing was, or a method has no such stage)."""
+    before, objective = kpis.get("objective_before_continuity"), kpis.get("objective")
+    if not isinstance(before, (int, float)) or not isinstance(objective, (int, float)):
+        return 0.0
+    return max(0.0, float(before) - float(objective))
 
 
 def travel_km(scenario: Scenario, schedule: pd.DataFrame) -> float:

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 from .availability import availability
 from .compare import REASON_UNFORCED, STATUSES
 from .geo import haversine_km
+from .kpis import given_for_continuity
 from .scenario.types import Scenario
 from .timeutil import format_time
 from .words import (
@@ -284,9 +285,9 @@ def _continuity_hint(kpis: Mapping[str, Any]) -> str:
     visiting friends (``objective_before_continuity`` above ``objective``), how many: the two figures
     the planner trades with that weight, side by side."""
     hint = "repeat requests kept with one volunteer"
-    before, objective = kpis.get("objective_before_continuity"), kpis.get("objective")
-    if isinstance(before, (int, float)) and isinstance(objective, (int, float)) and before > objective:
-        hint += f"; {before - objective:,.0f} urgency points given up for this (weight 'continuity')"
+    given = given_for_continuity(kpis)
+    if given > 0:
+        hint += f"; {given:,.0f} urgency points given up for this (weight 'continuity')"
     return hint
 
 

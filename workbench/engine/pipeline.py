@@ -851,10 +851,10 @@ def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: C
     # kept from them.
     proven = plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]
     trading = run.optimiser and w.continuity > 0 and tuning.friend_worth > 0
-    trade = trading and _trade_share(w, tuning, proven) > 0 and not budget.over(reserve + trade_need)
+    may_give = _trade_share(w, tuning, proven) > 0
+    trade = trading and may_give and not budget.over(reserve + trade_need)
     if trading and not trade:
-        log.debug("no trade for friends: %s", "a proven optimum at the default weight or below"
-                  if _trade_share(w, tuning, proven) <= 0 else
+        log.debug("no trade for friends: %s", "a proven optimum at the default weight or below" if not may_give else
                   f"{budget.seconds(1.0, reserve):.2f}s left, {trade_need:.2f}s needed")
     if w.continuity:
         for _pass in range(tuning.swap_passes):  # a move can open room for another

@@ -20,6 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ..objective import Weights
 from .params import MAX_WEEKS, ParameterError
 
 # Flags carrying a Parameters field: flag name = field name with dashes.
@@ -174,8 +175,6 @@ def parse_options(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             problems.append(f"--lockdown-weeks: expected FIRST-LAST such as 10-17 (0-based weeks), got {item!r}")
     fields["lockdown_weeks"] = tuple(ranges)
     policies = _policies(args.policy, problems)
-    from ..objective import Weights
-
     weights, weight_problems = Weights.parse(args.weight)
     problems += weight_problems
     params = None
