@@ -404,3 +404,44 @@ def test_one_neighbourhood_takes_at_most_a_share_of_a_short_stage(monkeypatch, b
                       time.monotonic() + stage if budget.effort is None else math.inf, 0)
     assert limits and max(limits) <= wanted + 1e-9 and min(limits) >= wanted - 0.02
     assert workbench.validate(s, sessions_frame(ix, plan.sessions)) == []
+
+
+# "Dagmar waits" (the cast of "one friend for two"): Anna, who alone speaks Arabic, gives one visit a
+# week and visits Carl both weeks; Dagmar, who speaks only Arabic, has no one. Bo can visit Carl.
+# Only Anna and Bo planned again together serve both: Anna visits Dagmar and Bo visits Carl.
+DAGMAR_WAITS = {**ONE_FRIEND_FOR_TWO}
+# ... and with Bo away both weeks and Dagmar first in line (priority 3), Anna goes to Dagmar.
+DAGMAR_FIRST = {
+    **ONE_FRIEND_FOR_TWO,
+    "volunteer_absences.csv": """
+        volunteer_id,from_date,to_date
+        v2,2026-01-05,2026-01-18
+    """,
+    "citizens.csv": """
+        citizen_id,name,lat,lon,languages,priority,gender_preference,excluded_volunteers,district
+        c1,Carl,55.681,12.571,da,1,any,,north
+        c2,Dagmar,55.682,12.572,ar,3,any,,north
+    """,
+}
+
+
+@pytest.mark.parametrize(("city", "missing", "passes", "weighted", "dagmar_by"), [
+    (DAGMAR_WAITS, True, TUNING.missing_passes, 4, "v1"),  # Anna to Dagmar, Bo to Carl
+    (DAGMAR_WAITS, True, 1, 2, None),  # Anna alone freed: Dagmar is worth no more than Carl
+    (DAGMAR_WAITS, False, TUNING.missing_passes, 2, None),  # no request split: no neighbourhood
+    (DAGMAR_FIRST, True, TUNING.missing_passes, 6, "v1"),  # Anna to Dagmar, Carl without
+], ids=["two volunteers", "one pass", "split requests only", "priority"])
+def test_a_request_still_missing_sessions_gets_neighbourhoods_of_its_own(make_scenario, city, missing, passes,
+                                                                          weighted, dagmar_by):
+    """Started from a request missing sessions, a neighbourhood frees the volunteer able to serve it and (in
+    the second pass) the one able to take over that volunteer's sessions, and serves it where that is worth
+    more."""
+    s = workbench.load(make_scenario(**city))
+    ix, cands = all_candidates(s)
+    r1, r2, v1 = ix.request_pos["r1"], ix.request_pos["r2"], ix.volunteer_pos["v1"]
+    plan = Plan(ix, [Session(r1, v1, 0, 9 * 60, True), Session(r1, v1, 7, 9 * 60, True)])
+    cross_week_search(plan, cands, set(), 0.0, plan.weighted(), Budget(10, None, None), math.inf, 0,
+                      dataclasses.replace(TUNING, missing_passes=passes), missing=missing)
+    assert plan.weighted() == weighted
+    assert {ix.volunteer_ids[v] for v in _friends(plan).get(r2, set())} == ({dagmar_by} if dagmar_by else set())
+    assert workbench.validate(s, sessions_frame(ix, plan.sessions)) == []

@@ -352,7 +352,7 @@ def test_thinned_models_proven_holding_friends_price_their_holds_on_the_same_tri
                   hold_loss_proven=1.0, price_loss=allowed)
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny, weights={"continuity": continuity})
-    first_round = caplog.text.split("week models:")[1]
+    first_round = caplog.text.split("week models:")[1].split("weeks done:")[0]  # to the repair after it
     assert ("friends held" in first_round) == bool(continuity)
     found = re.search(r"holds priced by the weeks' models: they cost (\d+) in (\d+) weeks; (\d+) weeks free",
                       first_round)
@@ -499,6 +499,59 @@ def test_a_budget_too_small_for_the_week_models_still_returns_the_warm_start():
     greedy = workbench.solve(s, method="greedy")
     r = workbench.solve(s, time_limit=None, effort=0.001)
     assert greedy.objective <= r.objective < r.bound and r.status == "FEASIBLE"
+
+
+# Thinned week models (every triple a candidate, but at most 60 in the models), so that the stages end
+# early and unproven on tiny cities of two weeks whose optimum is known.
+THINNED = replace(TUNING, complete_up_to=0, max_model_triples=60)
+
+
+@pytest.mark.parametrize(("kind", "seed", "weights", "leftover", "status", "objective", "bound_kind"), [
+    ("city", 1, None, True, "OPTIMAL", 108, "week-models"),  # the whole week models prove the plan optimal
+    ("city", 1, None, False, "FEASIBLE", 108, "lp"),
+    ("alien", 2, {"continuity": 0}, True, "OPTIMAL", 154, "flow"),  # ... and serve what thinned ones missed
+    ("alien", 2, {"continuity": 0}, False, "FEASIBLE", 153, "flow"),
+    ("alien", 2, None, True, "FEASIBLE", 152, "flow"),  # not at the cost of friends worth more
+], ids=["bound", "bound, no stage", "plan", "plan, no stage", "friends worth more"])
+def test_the_time_the_stages_leave_goes_to_whole_week_models_and_neighbourhoods(kind, seed, weights, leftover, status,
+                                                                             objective, bound_kind):
+    """On the clock, a plan left unproven with time to spare gets each week's model over every triple (its bound
+    tightens the honest one, its answer is taken where worth more) and the neighbourhoods again; the schedule
+    stays valid, at least the greedy's, and within a bound at or above the true optimum."""
+    s = tiny_city(kind, seed, volunteers=10, citizens=20, weeks=2)
+    r = workbench.solve(s, time_limit=6.0, seed=0, weights=weights,
+                        tuning=THINNED if leftover else replace(THINNED, leftover_min_seconds=math.inf))
+    assert (r.status, r.objective) == (status, objective)
+    assert bound_kind in r.kpis["bound_kind"].split("+")
+    assert workbench.solve(s, method="greedy").objective <= r.objective <= exact_optimum(s) <= r.bound
+    assert workbench.validate(s, r.schedule) == []
+    if weights is None and leftover and status == "FEASIBLE":  # the answers serving more were refused
+        taken = workbench.solve(s, time_limit=6.0, seed=0, weights={"continuity": 0}, tuning=THINNED)
+        assert taken.objective > r.objective and taken.kpis["continuity"] < r.kpis["continuity"]
+
+
+@pytest.mark.parametrize(("built", "expected"), [
+    ([], 4_000 * 1e-4),  # nothing built yet: the settings' rate
+    ([(1_000, 0.5)], TUNING.build_rate_margin * 0.5 * 4),  # in proportion to the largest model built
+    ([(1_000, 0.5), (100, 0.5)], TUNING.build_rate_margin * 0.5 * 4),  # a smaller one, slower per triple, aside
+], ids=["none built", "one built", "a smaller one after"])
+def test_a_models_build_time_is_estimated_from_the_largest_built(built: list[tuple[int, float]], expected: float):
+    """The seconds to build a week model of 4,000 triples scale the largest model this solve built, whose
+    fixed part weighs least, not the slowest per triple."""
+    rate = pipeline._BuildRate(1e-4)
+    for triples, seconds in built:
+        rate.note(triples, seconds)
+    assert rate.estimate(4_000, TUNING) == pytest.approx(expected)
+
+
+def test_in_effort_mode_no_time_left_over_is_given_to_the_last_stage():
+    """The last stage runs on the clock only: in effort mode what a faster machine leaves over must not change
+    the schedule; the same seed and effort give the same schedule with the stage allowed or not."""
+    s = tiny_city("alien", 2, volunteers=10, citizens=20, weeks=2)
+    runs = [workbench.solve(s, time_limit=None, effort=2.0, seed=0, weights={"continuity": 0}, tuning=t)
+            for t in (THINNED, replace(THINNED, leftover_min_seconds=math.inf))]
+    assert "leftover_searched" not in runs[0].kpis["secondary"]
+    assert runs[0].schedule.equals(runs[1].schedule) and runs[0].objective == 153
 
 
 def _compatible(s: workbench.Scenario):

@@ -291,15 +291,20 @@ def _neighbourhood(plan: Plan, at: _Sessions, cands: Candidates, r: int, counts:
 
 def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, int]], worth: float, floor: int,
                       budget: Budget, deadline: float, seed: int, tuning: Tuning = TUNING,
-                      work: float = math.inf, threads: int = 1) -> tuple[int, int]:
+                      work: float = math.inf, threads: int = 1, missing: bool = False) -> tuple[int, int]:
     """Search neighbourhoods of a few volunteers across every week (see module docstring) until
     ``deadline`` or ``work`` deterministic units are spent (the effort mode's bound, as the clock's
     would make the outcome depend on the machine); sessions ``fixed`` as (request, volunteer, day)
     stay. A request kept by one volunteer is worth ``worth`` priority points, and the plan never falls
     below ``floor`` weighted sessions. Pass ``k`` frees the volunteers of each request served by
-    several, and ``k`` more (``Tuning.cross_week_extra``). Up to ``threads`` neighbourhoods are
-    searched side by side where they share no volunteer and no citizen (their models are then
-    independent: every rule they keep is a volunteer's or a citizen's); in effort mode one at a time,
+    several, and ``k`` more (``Tuning.cross_week_extra``). With ``missing``, the neighbourhoods start
+    instead from the requests still missing sessions, the highest priority first: their volunteers,
+    the one able to serve them in the most weeks and, in pass ``k``, ``k - 1`` more, those most able
+    to take over that one's sessions (``Tuning.missing_passes`` passes; what is left when the other
+    stages end early). Up to
+    ``threads`` neighbourhoods are searched side by side where they share no volunteer and no citizen
+    (their models are then independent: every rule they keep is a volunteer's or a citizen's); in
+    effort mode one at a time,
     so the outcome does not depend on the machine's cores. Returns (neighbourhoods searched,
     improved)."""
     ix = plan.index
@@ -327,13 +332,18 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
         improved += _apply(plan, at, cands, hood, status, solver, worth, floor)
 
     def search(pool: ThreadPoolExecutor) -> None:
-        for extra in range(tuning.cross_week_extra + 1):
-            broken = at.broken()
-            pending = sorted(broken)
-            rng.shuffle(pending)
-            # Requests split between few volunteers first: their neighbourhoods are small and most
-            # often mend.
-            pending.sort(key=lambda q: len(broken[q]))
+        for extra in range(1, tuning.missing_passes + 1) if missing else range(tuning.cross_week_extra + 1):
+            if missing:
+                pending = [q for q in range(ix.n_requests) if _short(plan, q)]
+                rng.shuffle(pending)
+                pending.sort(key=lambda q: -int(ix.priority[q]))
+            else:
+                broken = at.broken()
+                pending = sorted(broken)
+                rng.shuffle(pending)
+                # Requests split between few volunteers first: their neighbourhoods are small and
+                # most often mend.
+                pending.sort(key=lambda q: len(broken[q]))
             while pending:
                 if budget.deterministic:
                     while flying:
@@ -347,8 +357,8 @@ def cross_week_search(plan: Plan, cands: Candidates, fixed: set[tuple[int, int, 
                 # first): side by side, each takes those no running search has.
                 busy = {c for f, _future in flying for c in f.cits}
                 for i, r in enumerate(pending[:tuning.cross_week_lookahead if flying else 1]):
-                    h = _people(plan, at, cands, fixed, tuning, by_vol, r, extra, busy)
-                    if h is None:  # kept by one volunteer since
+                    h = _people(plan, at, cands, fixed, tuning, by_vol, r, extra, busy, missing)
+                    if h is None:  # kept by one volunteer (or served in full) since
                         gone.append(i)
                     elif not any(h.overlaps(f) for f, _future in flying):
                         hood = h
@@ -395,17 +405,32 @@ class _Hood:
         return not self.cits.isdisjoint(other.cits) or not set(self.vols).isdisjoint(other.vols)
 
 
+def _short(plan: Plan, r: int) -> bool:
+    """Whether request ``r`` is still missing a session in some week."""
+    return any(plan.remaining(r, w) > 0 for w in range(plan.index.weeks))
+
+
 def _people(plan: Plan, at: _Sessions, cands: Candidates, fixed: set[tuple[int, int, int]], tuning: Tuning,
-            by_vol: dict[int, np.ndarray], r: int, extra: int, busy: set[int] | None = None) -> _Hood | None:
+            by_vol: dict[int, np.ndarray], r: int, extra: int, busy: set[int] | None = None,
+            missing: bool = False) -> _Hood | None:
     """``r``'s neighbourhood as the plan stands: its volunteers (those serving ``r`` and ``extra``
     more), their sessions, the requests they serve, ``r`` and a few requests still missing sessions
     that they could serve, none of the citizens ``busy`` (those of the searches running); None if
-    ``r`` is no longer split."""
-    counts = at.split(r)
+    ``r`` is no longer split (with ``missing``: no longer missing a session, or no volunteer has a
+    candidate for it)."""
+    if missing:
+        counts: Counter | None = Counter(s.vol for s in at.req.get(r, ())) if _short(plan, r) else None
+    else:
+        counts = at.split(r)
     if counts is None:
         return None
     ix = plan.index
-    vols = _neighbourhood(plan, at, cands, r, counts, len(counts) + extra)
+    vols = _neighbourhood(plan, at, cands, r, counts, len(counts) + (1 if missing else extra))
+    if missing and extra > 1:
+        # The one who could serve ``r`` most, then those most able to take over that one's sessions.
+        vols = _neighbourhood(plan, at, cands, r, Counter(vols), len(vols) + extra - 1)
+    if not vols:
+        return None
     mine = [s for v in vols for s in at.vol.get(v, ())]
     freed = [s for s in mine if (s.req, s.vol, s.day) not in fixed]
     held = [s for s in mine if (s.req, s.vol, s.day) in fixed]
@@ -414,7 +439,7 @@ def _people(plan: Plan, at: _Sessions, cands: Candidates, fixed: set[tuple[int, 
     cit = ix.lists.req_cit
     missing = [q for q in np.unique(cands.req[vt]).tolist()
                if q not in reqs and (not busy or int(cit[q]) not in busy)
-               and any(plan.remaining(q, w) > 0 for w in range(ix.weeks))]
+               and _short(plan, q)]
     reqs |= set(sorted(missing, key=lambda q: (-int(ix.priority[q]), q))[:tuning.cross_week_missing])
     triples = np.sort(vt[np.isin(cands.req[vt], np.fromiter(reqs, np.int64))])
     cits = {int(cit[q]) for q in reqs}

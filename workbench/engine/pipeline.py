@@ -4,7 +4,8 @@
 
     agreed sessions → candidates → bound → greedy → rounded start → warm start by moving → weekly
         assignment (daily timing and cuts) → secondary aims → repair → beyond the wide set
-        → continuity swaps → trade for friends → cross-week neighbourhoods → top-up → check
+        → continuity swaps → trade for friends → cross-week neighbourhoods → top-up → time left over
+        → check
 
 1. **agreed** (:mod:`.agreed`): pins, and what of an agreed schedule still keeps
    the rules, are fixed; the rest is reported with the change that forced it.
@@ -45,6 +46,9 @@
    each request still served by several volunteers (it may give up what the trade may). A last
    top-up offers what is still missing to the inserter once more, nothing moved. Neither adds a
    stand-in to a request one volunteer serves where a friend is worth more than its sessions.
+   **Time left over** (on the clock, an unproven schedule): each week's model over every triple
+   where the time builds it (its bound tightens the week's; its answer is taken where worth
+   more), then the neighbourhoods again, also from each request still missing sessions.
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
 all of it: friends are chosen for the horizon before the weeks (the weeks' LP with
@@ -158,10 +162,26 @@ class _BuildRate:
     ``Tuning.build_rate_margin`` (the same city, machine and weeks side by side)."""
 
     per_triple: float
+    largest: tuple[int, float] = (0, 0.0)  # the largest model built so far: its triples and seconds
 
     def measured(self, rates: list[float], tuning: Tuning) -> None:
         if rates:
             self.per_triple = tuning.build_rate_margin * max(rates)
+
+    def note(self, triples: int, seconds: float) -> None:
+        """A model of ``triples`` built in ``seconds`` (thread-safe enough: a tuple is replaced whole)."""
+        if triples > self.largest[0]:
+            self.largest = (triples, seconds)
+
+    def estimate(self, triples: int, tuning: Tuning) -> float:
+        """Seconds to build a model of ``triples``, in proportion to the largest built so far (with
+        ``Tuning.build_rate_margin``): the slowest per triple errs long for a model much larger than
+        those it was measured on, whose fixed part dominates (an unseen city of 500 volunteers: 38 s
+        estimated for a week of 200,000 triples, whose models of 97,000 had taken under 1 s each)."""
+        n, seconds = self.largest
+        if n <= 0:
+            return self.per_triple * triples
+        return tuning.build_rate_margin * seconds * triples / n
 
 
 class _Tracker:
@@ -259,6 +279,7 @@ class _WeeksDone:
     secondary: dict[str, float] = field(default_factory=dict)
     primary_before_continuity: int | None = None
     proven_weeks: int = 0
+    build_rate: _BuildRate | None = None  # how fast this solve built its week models
 
 
 def solve(
@@ -324,6 +345,7 @@ def solve(
     _beyond_wide(run, horizon, plan, wide, _first_day(index, keep_before))
     plan, before_trade = _continuity_stages(run, plan, start, greedy, wide, bounds, done, swap_friends, trade_need)
     _top_up(run, plan, wide)
+    _leftover(run, plan, wide, bounds, done, previous is None and keep_before is None)
     return _finish(index, wide, plan, greedy, agreed, bounds, done.model_bound, method, budget, keep_before,
                    done.secondary, done.primary_before_continuity, done.proven_weeks, len(wide), baseline_cut_short,
                    given_for_friends(plan, before_trade))
@@ -743,7 +765,7 @@ def _weeks(run: _Run, h: _Horizon, wide: Candidates, start: Plan, greedy: Plan, 
     # nothing but pins (which are hard rules) was fixed.
     if previous is not None and len(previous) or keep_before is not None:
         model_bound = None
-    return _WeeksDone(plan, model_bound, secondary, primary_before_continuity, proven_weeks)
+    return _WeeksDone(plan, model_bound, secondary, primary_before_continuity, proven_weeks, rate)
 
 
 def _repair(run: _Run, plan: Plan, wide: Candidates, after: float) -> Plan:
@@ -795,6 +817,131 @@ def _top_up(run: _Run, plan: Plan, wide: Candidates) -> int:
                  only=_friends_to_keep(run, plan))
     log.debug("topped up: %d added, %d weighted at %.2fs", added, plan.weighted(), run.budget.elapsed())
     return added
+
+
+def _leftover(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, done: _WeeksDone, may_bound: bool) -> int:
+    """Stage, last (on the clock, unproven plans only): the time the other stages left, which end early
+    when their work is done. First the weeks' bounds, where every triple is a candidate (and
+    ``may_bound``: no agreed schedule fixed), each week's model over all of them
+    (:func:`_complete_week_models`). Then the cross-week
+    neighbourhoods again: from the requests still missing sessions (:func:`.crossweek.cross_week_search`
+    with ``missing``), then from those split between volunteers since, in turn while either finds
+    better; nothing is given up (the plan's weighted sessions are the floor). Returns the
+    neighbourhoods that found better."""
+    budget, tuning, w = run.budget, run.tuning, run.weights
+    # On the clock only: in effort mode the stages' work is counted, and what a faster machine leaves
+    # over must not change the schedule.
+    if not run.optimiser or budget.deterministic or not len(wide) \
+            or budget.seconds(1.0, run.reserve) < tuning.leftover_min_seconds \
+            or plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]:
+        return 0
+    if may_bound and wide.complete:
+        _complete_week_models(run, plan, wide, bounds, done.build_rate)
+        if plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]:
+            return 0
+    worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth
+    better_all = tried_all = 0
+    for round_ in range(tuning.leftover_rounds):
+        better = 0
+        for missing in (True, False):
+            if budget.seconds(1.0, run.reserve) < tuning.leftover_min_seconds:
+                break
+            if not missing and not run.friends_wanted:
+                continue
+            tried, found = cross_week_search(plan, wide, run.agreed_keys, worth, plan.weighted(), budget,
+                                             budget.deadline - run.reserve, run.seed + 1 + round_, tuning,
+                                             threads=_threads(run.workers), missing=missing)
+            tried_all += tried
+            better += found
+            log.debug("leftover round %d (%s): %d neighbourhoods, %d better: %d weighted at %.2fs", round_,
+                      "missing" if missing else "split", tried, found, plan.weighted(), budget.elapsed())
+        better_all += better
+        if not better:
+            break
+    done.secondary["leftover_searched"], done.secondary["leftover_better"] = tried_all, better_all
+    log.debug("leftover: %d neighbourhoods, %d better: %d weighted, continuity %.3f at %.2fs", tried_all, better_all,
+              plan.weighted(), _continuity(plan.sessions), budget.elapsed())
+    return better_all
+
+
+def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, rate: _BuildRate | None) -> int:
+    """Each week's model over every triple, nothing held (the pins fixed: they are hard rules),
+    searched from the plan's week in ``Tuning.leftover_bound_share`` of the time left (``rate``: how fast
+    this solve built its week models), the weeks the
+    plan is furthest below their bounds first (a week whose model the time left cannot build is
+    skipped). A week's model relaxes only the timing within its days, and no hard rule spans two
+    weeks, so its proven bound holds for the week in every valid schedule, proven optimal or not: the
+    honest bounds are tightened by it (:meth:`_Bounds.tighten`, kind ``week-models``). The search
+    leans to each request's main volunteer in the plan; its answer replaces the plan's week where
+    it is worth more, a request kept by one volunteer worth what the cross-week neighbourhoods give
+    it. Returns the weeks replaced."""
+    index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
+    threads = _week_threads(index, run.workers)
+    per_week = np.bincount(wide.week, minlength=index.weeks)
+    mine = sessions_by_week(plan.sessions)
+    gaps = [bounds.weeks[k] - weighted_value(index, mine.get(k, [])) for k in range(index.weeks)]
+    weeks = [k for k in sorted(range(index.weeks), key=lambda k: -gaps[k]) if gaps[k] >= 1.0]
+    end = time.monotonic() + budget.seconds(tuning.leftover_bound_share, run.reserve)
+    rate = rate or _BuildRate(tuning.build_seconds_per_triple)
+
+    def build(k: int) -> float:
+        return rate.estimate(int(per_week[k]), tuning)
+
+    # Not even the smallest week's model can be built and searched: the whole set is not copied either.
+    if not weeks or 2 * min(build(k) for k in weeks) > end - time.monotonic():
+        log.debug("no week's whole model: %d weeks below their bounds, %.2fs to build the smallest, %.2fs left",
+                  len(weeks), min((build(k) for k in weeks), default=0.0), end - time.monotonic())
+        return 0
+    fixed_by_pos = {i: s for s in run.agreed.fixed if (i := wide.position(s.req, s.vol, s.day)) is not None}
+    on, fixed_on = _model_candidates(wide, np.ones(len(wide), bool), fixed_by_pos, True)
+    main: dict[int, Counter] = defaultdict(Counter)
+    for x in plan.sessions:
+        main[x.req][x.vol] += 1
+    lean = {r: c.most_common(1)[0][0] for r, c in main.items()} if w.continuity else {}
+    found = np.full(index.weeks, np.inf)
+    answers: dict[int, list[Session]] = {}
+
+    def one(k: int, share: int) -> None:
+        seconds = (end - time.monotonic()) / share
+        if seconds < 2 * build(k) or budget.over(run.reserve):
+            log.debug("week %d's whole model: %d triples, %.2fs to build, %.2fs left", k, per_week[k], build(k),
+                      seconds)
+            return
+        ws = WeekSearch(index, on, k, w, {t: x for t, x in fixed_on.items() if int(on.day[t]) // 7 == k}, budget,
+                        run.seed, tuning)
+        ws.offer(mine.get(k, []))
+        ws.hard_end = min(end, budget.deadline - run.reserve)
+        ws.primary(end - time.monotonic(), math.inf, math.floor(bounds.weeks[k] + 1e-6), lean=lean)
+        found[k] = ws.model_bound
+        answers[k] = ws.best
+        log.debug("week %d's whole model: %d, bound %s (the honest %.1f, the plan %d) at %.2fs", k, ws.best_value,
+                  ws.model_bound, bounds.weeks[k], weighted_value(index, mine.get(k, [])), budget.elapsed())
+
+    rounds = math.ceil(len(weeks) / threads)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for wait in [pool.submit(one, k, rounds - i // threads) for i, k in enumerate(weeks)]:
+            wait.result()
+    bounds.tighten(found, "week-models")
+    worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth
+
+    def score(sessions: list[Session]) -> float:
+        return weighted_value(index, sessions) + worth * len(served_twice(sessions)[1])
+
+    replaced = 0
+    for k, best in sorted(answers.items()):
+        old = sessions_by_week(plan.sessions).get(k, [])
+        if weighted_value(index, best) <= weighted_value(index, old):
+            continue
+        rest = [x for x in plan.sessions if x.day // 7 != k]
+        if score(rest + best) > score(rest + old):
+            for x in old:
+                plan.remove(x)
+            for x in best:
+                plan.add(x)
+            replaced += 1
+    log.debug("each week's whole model searched: %d weeks replaced, %d weighted, continuity %.3f at %.2fs", replaced,
+              plan.weighted(), _continuity(plan.sessions), budget.elapsed())
+    return replaced
 
 
 def _beyond_wide(run: _Run, h: _Horizon, plan: Plan, wide: Candidates, first: int) -> int:
@@ -1434,6 +1581,7 @@ class _WeekStages:
                         self.tuning)
         if triples:
             self.built.append((time.monotonic() - t_build) / float(triples))
+            self.rate.note(triples, time.monotonic() - t_build)
         self.created.append(ws)
         ws.offer(begin)
         ws.hard_end = budget.deadline - reserve if not budget.deterministic else math.inf

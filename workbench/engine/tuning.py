@@ -649,6 +649,22 @@ class Tuning:
     #: rounds on the threads (3 weeks on 2) get half of it each (they took twice the share until
     #: 2026-12-07).
     secondary_proven_share: float = 0.15
+    #: The last stage (``pipeline._leftover``, on the clock, unproven schedules only): the time the other
+    #: stages left, at least this many seconds. First, where every triple is a candidate, this share of
+    #: it to each week's model over every triple (``pipeline._complete_week_models``: its bound tightens
+    #: the week's, its answer is taken where worth more); then cross-week neighbourhoods from the
+    #: requests still missing sessions (this many passes: the volunteer most able to serve the request,
+    #: and in the second also the one most able to take over that one's sessions) and from the requests
+    #: split since, for at most this many rounds while any finds better. Measured 2026-12-07, the whole
+    #: command: an unseen city of 220 volunteers / 480 citizens / 3 weeks (30 s) ended at 12 s with a
+    #: bound of 2,746; now at 29 s, bound 2,727 (its proven optimum at weight 0), 2,715 → 2,716 served;
+    #: large-retirees (120 s) 52.7 → 80 s, 64,112 → 64,114; the medium family ends at 29 s where it
+    #: ended at 20-27 s, its figures within noise (sparse: continuity 97.5 → 97.7 %); unseen cities of
+    #: bench_unseen --seed 74 and 75 within noise of before.
+    leftover_min_seconds: float = 0.3
+    leftover_bound_share: float = 0.5
+    missing_passes: int = 2
+    leftover_rounds: int = 3
     #: Seconds to build a neighbourhood's model per candidate triple (measured on medium-city: 0.7 s
     #: for 3,788, 0.05 s for 500); one that would end past the stage's end is not built.
     cross_week_build_per_triple: float = 2e-4
