@@ -509,16 +509,25 @@ THINNED = replace(TUNING, complete_up_to=0, max_model_triples=60)
 @pytest.mark.parametrize(("kind", "seed", "weights", "leftover", "status", "objective", "bound_kind"), [
     ("city", 1, None, True, "OPTIMAL", 108, "week-models"),  # the whole week models prove the plan optimal
     ("city", 1, None, False, "FEASIBLE", 108, "lp"),
+    # Two `either` pins, made visits: the weeks' own models then bound only the schedules where they
+    # are (154); the whole week models take them as calls, and find and prove 164.
+    ("odd", 1, None, True, "OPTIMAL", 164, "week-models"),
+    ("odd", 1, None, False, "FEASIBLE", 154, "days"),
     ("alien", 2, {"continuity": 0}, True, "OPTIMAL", 154, "flow"),  # ... and serve what thinned ones missed
     ("alien", 2, {"continuity": 0}, False, "FEASIBLE", 153, "flow"),
     ("alien", 2, None, True, "FEASIBLE", 152, "flow"),  # not at the cost of friends worth more
-], ids=["bound", "bound, no stage", "plan", "plan, no stage", "friends worth more"])
-def test_the_time_the_stages_leave_goes_to_whole_week_models_and_neighbourhoods(kind, seed, weights, leftover, status,
-                                                                             objective, bound_kind):
+], ids=["bound", "bound, no stage", "pins", "pins, no stage", "plan", "plan, no stage", "friends worth more"])
+def test_the_time_the_stages_leave_goes_to_whole_week_models_and_neighbourhoods(tmp_path, kind, seed, weights,
+                                                                             leftover, status, objective, bound_kind):
     """On the clock, a plan left unproven with time to spare gets each week's model over every triple (its bound
     tightens the honest one, its answer is taken where worth more) and the neighbourhoods again; the schedule
-    stays valid, at least the greedy's, and within a bound at or above the true optimum."""
-    s = tiny_city(kind, seed, volunteers=10, citizens=20, weeks=2)
+    stays valid (its pins kept), at least the greedy's, and within a bound at or above the true optimum."""
+    if kind == "odd":  # the third generator's odd-hours city, two of its sessions pinned
+        write_city(tmp_path / kind, kind, volunteers=12, citizens=24, weeks=2, seed=seed)
+        s = workbench.load(tmp_path / kind)
+        assert len(s.pins) == 2
+    else:
+        s = tiny_city(kind, seed, volunteers=10, citizens=20, weeks=2)
     r = workbench.solve(s, time_limit=6.0, seed=0, weights=weights,
                         tuning=THINNED if leftover else replace(THINNED, leftover_min_seconds=math.inf))
     assert (r.status, r.objective) == (status, objective)
@@ -542,6 +551,20 @@ def test_a_models_build_time_is_estimated_from_the_largest_built(built: list[tup
     for triples, seconds in built:
         rate.note(triples, seconds)
     assert rate.estimate(4_000, TUNING) == pytest.approx(expected)
+
+
+def test_no_models_bound_where_an_either_pin_was_made_a_visit(tmp_path):
+    """Week models that keep an `either` pin a visit bound only the schedules where it is one: their bound is
+    not reported, and nothing is called optimal below a valid schedule that makes the pin a call."""
+    write_city(tmp_path / "odd", "odd", volunteers=12, citizens=24, weeks=2, seed=1)
+    s = workbench.load(tmp_path / "odd")
+    r = workbench.solve(s, time_limit=None, effort=3.0, seed=0)
+    pins = s.pins.astype({"date": str, "volunteer_id": str})
+    served = r.schedule.astype({"date": str, "volunteer_id": str})
+    visits = served.merge(pins, on=["request_id", "volunteer_id", "date"])["mode"].tolist()
+    assert len(visits) == 2 and "in_person" in visits  # the pins kept, made visits
+    assert r.kpis["model_bound"] is None and r.status == "FEASIBLE"
+    assert r.objective == 154 < exact_optimum(s) == 164 <= r.bound
 
 
 def test_in_effort_mode_no_time_left_over_is_given_to_the_last_stage():

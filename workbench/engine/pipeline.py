@@ -762,8 +762,10 @@ def _weeks(run: _Run, h: _Horizon, wide: Candidates, start: Plan, greedy: Plan, 
         warm |= {(s.req, s.vol) for s in plan.sessions}
         cap = min(int(cap * widened), tuning.max_model_triples)
     # The models' bound holds for every valid schedule only when they held every triple and
-    # nothing but pins (which are hard rules) was fixed.
-    if previous is not None and len(previous) or keep_before is not None:
+    # nothing but pins (which are hard rules) was fixed, each as the scenario has it: an `either` pin
+    # the optimiser made a visit bounds only the schedules where it is one (an unseen city of 12
+    # volunteers had been reported OPTIMAL at 154, a valid schedule serving 164 with that pin a call).
+    if previous is not None and len(previous) or keep_before is not None or run.agreed.visits_chosen:
         model_bound = None
     return _WeeksDone(plan, model_bound, secondary, primary_before_continuity, proven_weeks, rate)
 
@@ -892,7 +894,8 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
         log.debug("no week's whole model: %d weeks below their bounds, %.2fs to build the smallest, %.2fs left",
                   len(weeks), min((build(k) for k in weeks), default=0.0), end - time.monotonic())
         return 0
-    fixed_by_pos = {i: s for s in run.agreed.fixed if (i := wide.position(s.req, s.vol, s.day)) is not None}
+    # Free-mode pins as calls: the models' bounds are then the problem's (see Agreed.as_calls).
+    fixed_by_pos = {i: s for s in run.agreed.as_calls() if (i := wide.position(s.req, s.vol, s.day)) is not None}
     on, fixed_on = _model_candidates(wide, np.ones(len(wide), bool), fixed_by_pos, True)
     main: dict[int, Counter] = defaultdict(Counter)
     for x in plan.sessions:
@@ -932,12 +935,17 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
         old = sessions_by_week(plan.sessions).get(k, [])
         if weighted_value(index, best) <= weighted_value(index, old):
             continue
+        # The agreed sessions are fixed in the model; a week answer without one of them is not taken.
+        agreed = {(x.req, x.vol, x.day) for x in old} & run.agreed_keys
+        if not agreed <= {(x.req, x.vol, x.day) for x in best}:
+            continue
         rest = [x for x in plan.sessions if x.day // 7 != k]
         if score(rest + best) > score(rest + old):
             for x in old:
                 plan.remove(x)
             for x in best:
                 plan.add(x)
+            _upgrade_free_pins(plan, wide, run.agreed, week=k)
             replaced += 1
     log.debug("each week's whole model searched: %d weeks replaced, %d weighted, continuity %.3f at %.2fs", replaced,
               plan.weighted(), _continuity(plan.sessions), budget.elapsed())
@@ -1344,11 +1352,16 @@ def _concat(parts: list[Candidates], checks: dict, complete: bool) -> Candidates
                       joined("phone"), joined("distance_km"), complete, checks)
 
 
-def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed) -> None:
-    """An ``either`` pin without an agreed mode was checked as a call; a visit where it still fits."""
+def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed, week: int | None = None) -> None:
+    """An ``either`` pin without an agreed mode, a call in ``plan`` (checked as one, or so planned by a
+    model that may not choose its mode): a visit where it still fits, and ``agreed`` says which it is
+    (only the pins of ``week`` if given)."""
+    at = {(s.req, s.vol, s.day): i for i, s in enumerate(agreed.fixed)}
     for s in list(plan.sessions):
-        if (s.req, s.vol, s.day) not in agreed.free_mode or s.in_person:
+        key = (s.req, s.vol, s.day)
+        if key not in agreed.free_mode or s.in_person or week is not None and s.day // 7 != week:
             continue
+        agreed.fixed[at[key]] = s
         i = cands.position(s.req, s.vol, s.day)
         if i is None or not cands.in_person[i]:
             continue
@@ -1356,7 +1369,7 @@ def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed) -> None:
         visit = Session(s.req, s.vol, s.day, s.start, True)
         if plan.fits_at(s.req, s.vol, s.day, s.start, True):
             plan.add(visit)
-            agreed.fixed[agreed.fixed.index(s)] = visit
+            agreed.fixed[at[key]] = visit
         else:
             plan.add(s)
 
