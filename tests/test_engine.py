@@ -555,10 +555,11 @@ def test_a_models_build_time_is_estimated_from_the_largest_built(built: list[tup
 
 def test_no_models_bound_where_an_either_pin_was_made_a_visit(tmp_path):
     """Week models that keep an `either` pin a visit bound only the schedules where it is one: their bound is
-    not reported, and nothing is called optimal below a valid schedule that makes the pin a call."""
+    not reported, and nothing is called optimal below a valid schedule that makes the pin a call (the whole
+    week models of the last stage, which take such pins as calls, left out)."""
     write_city(tmp_path / "odd", "odd", volunteers=12, citizens=24, weeks=2, seed=1)
     s = workbench.load(tmp_path / "odd")
-    r = workbench.solve(s, time_limit=None, effort=3.0, seed=0)
+    r = workbench.solve(s, time_limit=None, effort=3.0, seed=0, tuning=replace(TUNING, leftover_effort=0.0))
     pins = s.pins.astype({"date": str, "volunteer_id": str})
     served = r.schedule.astype({"date": str, "volunteer_id": str})
     visits = served.merge(pins, on=["request_id", "volunteer_id", "date"])["mode"].tolist()
@@ -567,14 +568,19 @@ def test_no_models_bound_where_an_either_pin_was_made_a_visit(tmp_path):
     assert r.objective == 154 < exact_optimum(s) == 164 <= r.bound
 
 
-def test_in_effort_mode_no_time_left_over_is_given_to_the_last_stage():
-    """The last stage runs on the clock only: in effort mode what a faster machine leaves over must not change
-    the schedule; the same seed and effort give the same schedule with the stage allowed or not."""
+@pytest.mark.parametrize(("share", "status", "objective"), [(TUNING.leftover_effort, "OPTIMAL", 154),
+                                                          (0.0, "FEASIBLE", 153)], ids=["a share", "none"])
+def test_in_effort_mode_the_whole_week_models_take_a_share_of_the_effort(share: float, status: str, objective: int):
+    """In effort mode no time is left over (a faster machine must not change the schedule): the whole week
+    models get a share of the effort instead, and the neighbourhoods do not run again; the same seed and
+    effort give the same schedule."""
     s = tiny_city("alien", 2, volunteers=10, citizens=20, weeks=2)
-    runs = [workbench.solve(s, time_limit=None, effort=2.0, seed=0, weights={"continuity": 0}, tuning=t)
-            for t in (THINNED, replace(THINNED, leftover_min_seconds=math.inf))]
+    tuning = replace(THINNED, leftover_effort=share)
+    runs = [workbench.solve(s, time_limit=None, effort=2.0, seed=0, weights={"continuity": 0}, tuning=tuning)
+            for _ in range(2)]
     assert "leftover_searched" not in runs[0].kpis["secondary"]
-    assert runs[0].schedule.equals(runs[1].schedule) and runs[0].objective == 153
+    assert runs[0].schedule.equals(runs[1].schedule) and runs[0].kpis["deterministic"]
+    assert (runs[0].status, runs[0].objective) == (status, objective)
 
 
 def _compatible(s: workbench.Scenario):

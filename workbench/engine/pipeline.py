@@ -831,11 +831,17 @@ def _leftover(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, done: _W
     better; nothing is given up (the plan's weighted sessions are the floor). Returns the
     neighbourhoods that found better."""
     budget, tuning, w = run.budget, run.tuning, run.weights
-    # On the clock only: in effort mode the stages' work is counted, and what a faster machine leaves
-    # over must not change the schedule.
-    if not run.optimiser or budget.deterministic or not len(wide) \
-            or budget.seconds(1.0, run.reserve) < tuning.leftover_min_seconds \
-            or plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]:
+    if not run.optimiser or not len(wide) or plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]:
+        return 0
+    # In effort mode no time is left over (what a faster machine leaves must not change the schedule):
+    # the whole week models get a share of the effort instead, where the weeks are no larger than
+    # the models the week stages build whole (a size, not a clock, decides).
+    if budget.deterministic:
+        if may_bound and wide.complete and tuning.leftover_effort > 0:
+            _complete_week_models(run, plan, wide, bounds, done.build_rate,
+                                  work=budget.effort * tuning.leftover_effort)
+        return 0
+    if budget.seconds(1.0, run.reserve) < tuning.leftover_min_seconds:
         return 0
     if may_bound and wide.complete:
         _complete_week_models(run, plan, wide, bounds, done.build_rate)
@@ -866,7 +872,8 @@ def _leftover(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, done: _W
     return better_all
 
 
-def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, rate: _BuildRate | None) -> int:
+def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, rate: _BuildRate | None,
+                          work: float = math.inf) -> int:
     """Each week's model over every triple, nothing held (the pins fixed: they are hard rules),
     searched from the plan's week in ``Tuning.leftover_bound_share`` of the time left (``rate``: how fast
     this solve built its week models), the weeks the
@@ -876,18 +883,23 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
     honest bounds are tightened by it (:meth:`_Bounds.tighten`, kind ``week-models``). The search
     leans to each request's main volunteer in the plan; its answer replaces the plan's week where
     it is worth more, a request kept by one volunteer worth what the cross-week neighbourhoods give
-    it. Returns the weeks replaced."""
+    it. In effort mode ``work`` (deterministic units) is shared by the weeks instead of the clock,
+    and only weeks of at most ``Tuning.leftover_effort_triples`` triples are searched. Returns the weeks
+    replaced."""
     index, budget, tuning, w = run.index, run.budget, run.tuning, run.weights
     threads = _week_threads(index, run.workers)
     per_week = np.bincount(wide.week, minlength=index.weeks)
     mine = sessions_by_week(plan.sessions)
     gaps = [bounds.weeks[k] - weighted_value(index, mine.get(k, [])) for k in range(index.weeks)]
     weeks = [k for k in sorted(range(index.weeks), key=lambda k: -gaps[k]) if gaps[k] >= 1.0]
-    end = time.monotonic() + budget.seconds(tuning.leftover_bound_share, run.reserve)
+    if budget.deterministic:
+        weeks = [k for k in weeks if per_week[k] <= tuning.leftover_effort_triples]
+    end = time.monotonic() + budget.seconds(tuning.leftover_bound_share, run.reserve) \
+        if not budget.deterministic else math.inf
     rate = rate or _BuildRate(tuning.build_seconds_per_triple)
 
     def build(k: int) -> float:
-        return rate.estimate(int(per_week[k]), tuning)
+        return rate.estimate(int(per_week[k]), tuning) if not budget.deterministic else 0.0
 
     # Not even the smallest week's model can be built and searched: the whole set is not copied either.
     if not weeks or 2 * min(build(k) for k in weeks) > end - time.monotonic():
@@ -913,8 +925,8 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
         ws = WeekSearch(index, on, k, w, {t: x for t, x in fixed_on.items() if int(on.day[t]) // 7 == k}, budget,
                         run.seed, tuning)
         ws.offer(mine.get(k, []))
-        ws.hard_end = min(end, budget.deadline - run.reserve)
-        ws.primary(end - time.monotonic(), math.inf, math.floor(bounds.weeks[k] + 1e-6), lean=lean)
+        ws.hard_end = min(end, budget.deadline - run.reserve) if not budget.deterministic else math.inf
+        ws.primary(end - time.monotonic(), work / len(weeks), math.floor(bounds.weeks[k] + 1e-6), lean=lean)
         found[k] = ws.model_bound
         answers[k] = ws.best
         log.debug("week %d's whole model: %d, bound %s (the honest %.1f, the plan %d) at %.2fs", k, ws.best_value,

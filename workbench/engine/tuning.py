@@ -663,6 +663,14 @@ class Tuning:
     #: bench_unseen --seed 74 and 75 within noise of before.
     leftover_min_seconds: float = 0.3
     leftover_bound_share: float = 0.5
+    #: In effort mode (no time is left over there) the whole week models get this share of the effort,
+    #: on weeks of at most this many triples (the size the week stages build whole, ``complete_up_to``),
+    #: for an unproven schedule. Measured 2026-12-07 on
+    #: styled "pinned" cities of 10 volunteers / 20 citizens / 2 weeks whose `either` pins were made
+    #: visits (whose week models' bound is then not the problem's): effort 3, seeds 1-3: FEASIBLE at 137,
+    #: 102, 160 against their optima 121, 96, 154 without; with it OPTIMAL, the optima.
+    leftover_effort: float = 0.1
+    leftover_effort_triples: int = 12_000
     missing_passes: int = 2
     leftover_rounds: int = 3
     #: Seconds to build a neighbourhood's model per candidate triple (measured on medium-city: 0.7 s
