@@ -89,6 +89,22 @@ def test_objective_and_bound_enclose_the_true_optimum(kind: str, seed: int) -> N
         assert r.objective == best
 
 
+@pytest.mark.parametrize("style", ["pinned", "odd", "oneoffs"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_objective_and_bound_enclose_the_true_optimum_with_pins(tmp_path, style: str, seed: int) -> None:
+    """objective ≤ exact optimum ≤ bound on the third generator's tiny cities with pins (some of them
+    `either`, which the optimiser may make visits); OPTIMAL only at the optimum."""
+    write_city(tmp_path / style, style, volunteers=12, citizens=24, weeks=2, seed=seed)
+    s = workbench.load(tmp_path / style)
+    best = exact_optimum(s)
+    r = workbench.solve(s, time_limit=None, effort=3.0, seed=0)
+    assert r.objective <= best <= r.bound
+    assert (r.status == "OPTIMAL") == (r.objective == r.bound)
+    if r.status == "OPTIMAL":
+        assert r.objective == best
+    assert workbench.validate(s, r.schedule) == []
+
+
 def _greedy_week(kind: str, days: str) -> tuple[Plan, WeekSearch]:
     """A tiny city's greedy schedule and its week model, every day given its timing: none (``relaxed``),
     as routes where it has few enough (``routes``), or sequenced (``sequenced``)."""
