@@ -47,8 +47,9 @@
    top-up offers what is still missing to the inserter once more, nothing moved. Neither adds a
    stand-in to a request one volunteer serves where a friend is worth more than its sessions.
    **Time left over** (on the clock, an unproven schedule): each week's model over every triple
-   where the time builds it (its bound tightens the week's; its answer is taken where worth
-   more), then the neighbourhoods again, also from each request still missing sessions.
+   where the time builds it (free-mode pins as calls: its bound tightens the week's; its answer
+   is taken where worth more), then the neighbourhoods again, also from each request still
+   missing sessions. In effort mode the whole week models get a share of the effort instead.
 
 Continuity (one visiting friend across the weeks, :mod:`.continuity`) runs through
 all of it: friends are chosen for the horizon before the weeks (the weeks' LP with
@@ -822,14 +823,13 @@ def _top_up(run: _Run, plan: Plan, wide: Candidates) -> int:
 
 
 def _leftover(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, done: _WeeksDone, may_bound: bool) -> int:
-    """Stage, last (on the clock, unproven plans only): the time the other stages left, which end early
-    when their work is done. First the weeks' bounds, where every triple is a candidate (and
-    ``may_bound``: no agreed schedule fixed), each week's model over all of them
-    (:func:`_complete_week_models`). Then the cross-week
-    neighbourhoods again: from the requests still missing sessions (:func:`.crossweek.cross_week_search`
-    with ``missing``), then from those split between volunteers since, in turn while either finds
-    better; nothing is given up (the plan's weighted sessions are the floor). Returns the
-    neighbourhoods that found better."""
+    """Stage, last (unproven plans only): the time the other stages left, which end early when their
+    work is done (in effort mode ``Tuning.leftover_effort`` for the whole week models alone). First,
+    where every triple is a candidate (and ``may_bound``: no agreed schedule fixed), each week's model
+    over all of them (:func:`_complete_week_models`). Then the cross-week neighbourhoods again: from
+    the requests still missing sessions (:func:`.crossweek.cross_week_search` with ``missing``), then
+    from those split between volunteers since, in turn while either finds better; nothing is given
+    up (the plan's weighted sessions are the floor). Returns the neighbourhoods that found better."""
     budget, tuning, w = run.budget, run.tuning, run.weights
     if not run.optimiser or not len(wide) or plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]:
         return 0
