@@ -922,8 +922,11 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
             log.debug("week %d's whole model: %d triples, %.2fs to build, %.2fs left", k, per_week[k], build(k),
                       seconds)
             return
+        t_build = time.monotonic()
         ws = WeekSearch(index, on, k, w, {t: x for t, x in fixed_on.items() if int(on.day[t]) // 7 == k}, budget,
                         run.seed, tuning)
+        log.debug("week %d's whole model: %d triples built in %.2fs (estimated %.2fs)", k, per_week[k],
+                  time.monotonic() - t_build, build(k))
         ws.offer(mine.get(k, []))
         ws.hard_end = min(end, budget.deadline - run.reserve) if not budget.deterministic else math.inf
         ws.primary(end - time.monotonic(), work / len(weeks), math.floor(bounds.weeks[k] + 1e-6), lean=lean)
