@@ -524,10 +524,9 @@ THINNED = replace(TUNING, complete_up_to=0, max_model_triples=60)
 @pytest.mark.parametrize(("kind", "seed", "weights", "leftover", "status", "objective", "bound_kind"), [
     ("city", 1, None, True, "OPTIMAL", 108, "week-models"),  # the whole week models prove the plan optimal
     ("city", 1, None, False, "FEASIBLE", 108, "lp"),
-    # Two `either` pins, made visits: the weeks' own models then bound only the schedules where they
-    # are (154); the whole week models take them as calls, and find and prove 164.
+    # Two `either` pins: the thinned models reach the optimum, only the whole ones prove it.
     ("odd", 1, None, True, "OPTIMAL", 164, "week-models"),
-    ("odd", 1, None, False, "FEASIBLE", 154, "days"),
+    ("odd", 1, None, False, "FEASIBLE", 164, "days"),
     ("alien", 2, {"continuity": 0}, True, "OPTIMAL", 154, "flow"),  # ... and serve what thinned ones missed
     ("alien", 2, {"continuity": 0}, False, "FEASIBLE", 153, "flow"),
     ("alien", 2, None, True, "FEASIBLE", 152, "flow"),  # not at the cost of friends worth more
@@ -568,19 +567,22 @@ def test_a_models_build_time_is_estimated_from_the_largest_built(built: list[tup
     assert rate.estimate(4_000, TUNING) == pytest.approx(expected)
 
 
-def test_no_models_bound_where_an_either_pin_was_made_a_visit(tmp_path):
-    """Week models that keep an `either` pin a visit bound only the schedules where it is one: their bound is
-    not reported, and nothing is called optimal below a valid schedule that makes the pin a call (the whole
-    week models of the last stage, which take such pins as calls, left out)."""
-    write_city(tmp_path / "odd", "odd", volunteers=12, citizens=24, weeks=2, seed=1)
-    s = workbench.load(tmp_path / "odd")
+@pytest.mark.parametrize(("style", "seed", "objective", "visits"), [("odd", 1, 164, 0), ("pinned", 1, 145, 4)])
+def test_either_pins_are_calls_while_the_models_search_and_visits_where_they_still_fit(tmp_path, style, seed,
+                                                                                      objective, visits):
+    """An `either` pin without an agreed mode stays a call through every search, so the models serve what a
+    call allows and their bound is the problem's (made a visit first, the odd city's models had served 154
+    and called it optimal, below a valid 164); at the end each becomes a visit where it still fits."""
+    write_city(tmp_path / style, style, volunteers=12, citizens=24, weeks=2, seed=seed)
+    s = workbench.load(tmp_path / style)
     r = workbench.solve(s, time_limit=None, effort=3.0, seed=0, tuning=replace(TUNING, leftover_effort=0.0))
     pins = s.pins.astype({"date": str, "volunteer_id": str})
     served = r.schedule.astype({"date": str, "volunteer_id": str})
-    visits = served.merge(pins, on=["request_id", "volunteer_id", "date"])["mode"].tolist()
-    assert len(visits) == 2 and "in_person" in visits  # the pins kept, made visits
-    assert r.kpis["model_bound"] is None and r.status == "FEASIBLE"
-    assert r.objective == 154 < exact_optimum(s) == 164 <= r.bound
+    modes = served.merge(pins, on=["request_id", "volunteer_id", "date"])["mode"].tolist()
+    assert len(modes) == len(s.pins) and modes.count("in_person") == visits
+    assert (r.status, r.objective, r.kpis["model_bound"]) == ("OPTIMAL", objective, objective) == \
+        ("OPTIMAL", exact_optimum(s), r.bound)
+    assert workbench.validate(s, r.schedule) == []
 
 
 @pytest.mark.parametrize(("share", "status", "objective"), [(TUNING.leftover_effort, "OPTIMAL", 154),

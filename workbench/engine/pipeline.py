@@ -347,6 +347,7 @@ def solve(
     plan, before_trade = _continuity_stages(run, plan, start, greedy, wide, bounds, done, swap_friends, trade_need)
     _top_up(run, plan, wide)
     _leftover(run, plan, wide, bounds, done, previous is None and keep_before is None)
+    _upgrade_free_pins(plan, wide, run.agreed)
     return _finish(index, wide, plan, greedy, agreed, bounds, done.model_bound, method, budget, keep_before,
                    done.secondary, done.primary_before_continuity, done.proven_weeks, len(wide), baseline_cut_short,
                    given_for_friends(plan, before_trade))
@@ -558,12 +559,12 @@ def _lp_triples(index: ScenarioIndex, h: _Horizon, cands: Candidates | DayTriple
 
 
 def _baseline(run: _Run, wide: Candidates) -> tuple[Plan, Plan, bool]:
-    """Stage: the agreed sessions (free pins given their best start), the coordinator's baseline
+    """Stage: the agreed sessions (free-mode pins as calls until the end, see :func:`_upgrade_free_pins`),
+    the coordinator's baseline
     built on them (urgent-first filling; for the optimiser, then its own continuity swaps), and
     whether the clock ended the baseline before it had tried every request."""
     index, budget, tuning = run.index, run.budget, run.tuning
     base = Plan(index, run.agreed.fixed)
-    _upgrade_free_pins(base, wide, run.agreed)
     greedy = Plan(index, base.sessions)
     greedy_stage = budget.stage(1.0, run.reserve)
     cut: list[bool] = []
@@ -960,7 +961,6 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
                 plan.remove(x)
             for x in best:
                 plan.add(x)
-            _upgrade_free_pins(plan, wide, run.agreed, week=k)
             replaced += 1
     log.debug("each week's whole model searched: %d weeks replaced, %d weighted, continuity %.3f at %.2fs", replaced,
               plan.weighted(), _continuity(plan.sessions), budget.elapsed())
@@ -1367,16 +1367,18 @@ def _concat(parts: list[Candidates], checks: dict, complete: bool) -> Candidates
                       joined("phone"), joined("distance_km"), complete, checks)
 
 
-def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed, week: int | None = None) -> None:
-    """An ``either`` pin without an agreed mode, a call in ``plan`` (checked as one, or so planned by a
-    model that may not choose its mode): a visit where it still fits, and ``agreed`` says which it is
-    (only the pins of ``week`` if given)."""
+def _upgrade_free_pins(plan: Plan, cands: Candidates, agreed: Agreed) -> None:
+    """Stage, after every search: an ``either`` pin without an agreed mode, a call until now, becomes a
+    visit where it still fits (``agreed`` says which it is). Not before: a pin made a visit early was
+    kept one by every model after it, which then served less (a styled city of 12 volunteers: 154
+    against 164 with the pin a call) and whose bound held only where the pin is a visit (it had been
+    reported as the problem's: `OPTIMAL` at 154). Serving more comes first; a visit beats a call
+    only among equal schedules, as in the timing."""
     at = {(s.req, s.vol, s.day): i for i, s in enumerate(agreed.fixed)}
     for s in list(plan.sessions):
         key = (s.req, s.vol, s.day)
-        if key not in agreed.free_mode or s.in_person or week is not None and s.day // 7 != week:
+        if key not in agreed.free_mode or s.in_person:
             continue
-        agreed.fixed[at[key]] = s
         i = cands.position(s.req, s.vol, s.day)
         if i is None or not cands.in_person[i]:
             continue
