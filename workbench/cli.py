@@ -251,12 +251,6 @@ def _inside(child: Path, parent: Path) -> bool:
         return False
 
 
-def _parse_weights(items: Sequence[str]) -> tuple[dict[str, int], list[str]]:
-    from .objective import Weights
-
-    return Weights.parse(items)
-
-
 def _out_problems(out: Path, scenario: Path | None, names: Sequence[str]) -> list[str]:
     """Why publishing into ``out`` cannot work (empty if it can); found before any work is done."""
     if os.path.lexists(out) and not out.is_dir():
@@ -317,6 +311,7 @@ def _age(started: float) -> float:
 
 def _solve_problems(args: argparse.Namespace) -> tuple[list[str], dict[str, int], Any]:
     """Every argument that cannot work, found before anything is loaded."""
+    from .objective import Weights
     from .timeutil import parse_date
 
     problems: list[str] = []
@@ -331,7 +326,7 @@ def _solve_problems(args: argparse.Namespace) -> tuple[list[str], dict[str, int]
                         f"core, counted as work so that the result does not depend on the machine)")
     if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
         problems.append(f"--workers {args.workers}: expected a whole number from 1 to {MAX_WORKERS}")
-    weights, weight_problems = _parse_weights(args.weight or [])
+    weights, weight_problems = Weights.parse(args.weight or [])
     problems += weight_problems
     if args.previous:
         problems += _readable_file("--previous", args.previous)

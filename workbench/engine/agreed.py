@@ -43,18 +43,6 @@ class Agreed:
     def keys(self) -> set[tuple[int, int, int]]:
         return {(s.req, s.vol, s.day) for s in self.fixed}
 
-    @property
-    def visits_chosen(self) -> bool:
-        """Whether the optimiser made a free-mode pin a visit (:func:`.pipeline._upgrade_free_pins`):
-        models that keep it so bound only the schedules where it is one, not the problem."""
-        return any(s.in_person and (s.req, s.vol, s.day) in self.free_mode for s in self.fixed)
-
-    def as_calls(self) -> list[Session]:
-        """The agreed sessions with every free-mode pin a call: what a bound of the problem may fix. A
-        call keeps every rule the visit at its place keeps (it needs no trip) and serves as much, so the
-        best schedule with the pin a call is at least the best with it a visit."""
-        return [s._replace(in_person=False) if (s.req, s.vol, s.day) in self.free_mode else s for s in self.fixed]
-
 
 def _cell_date(value: object) -> date | None:
     return value if isinstance(value, date) else parse_date(str(value))

@@ -91,7 +91,7 @@ class _Sessions:
         return {r: c for r in self.req if (c := self.split(r)) is not None}
 
 
-def _score(index: ScenarioIndex, sessions: list[Session], worth: float) -> tuple[float, int]:
+def score_with_friends(index: ScenarioIndex, sessions: list[Session], worth: float) -> tuple[float, int]:
     """The value of ``sessions`` for the search: priority-weighted sessions plus ``worth`` per request
     served twice or more by one volunteer (then those requests alone, for ties; with ``worth`` 0
     lexicographic)."""
@@ -490,7 +490,7 @@ def _apply(plan: Plan, at: _Sessions, cands: Candidates, hood: _Hood, status: in
     vset = set(hood.vols)
     old_sessions = [s for q in hood.reqs for s in at.req.get(q, ())]
     new_sessions = [s for s in old_sessions if s.vol not in vset or s in hood.held] + new
-    if _score(plan.index, new_sessions, worth) <= _score(plan.index, old_sessions, worth):
+    if score_with_friends(plan.index, new_sessions, worth) <= score_with_friends(plan.index, old_sessions, worth):
         return False
     # Searched side by side, two neighbourhoods may each have spent the slack the floor left.
     if plan.weighted() - weighted_value(plan.index, hood.freed) + weighted_value(plan.index, new) < floor:

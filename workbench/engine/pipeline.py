@@ -116,7 +116,7 @@ from .continuity import (
     served_twice,
     trade_for_friends,
 )
-from .crossweek import cross_week_search
+from .crossweek import cross_week_search, score_with_friends
 from .explain import explain_unassigned
 from .greedy import fill, fill_by_moving, sessions_by_week
 from .plan import Plan, Session, weighted_value
@@ -236,6 +236,12 @@ class _Run:
     @property
     def optimiser(self) -> bool:
         return self.method == "cpsat"
+
+    @property
+    def neighbourhood_worth(self) -> float:
+        """Priority points a request kept by one volunteer is worth in the cross-week neighbourhoods and
+        the whole week models (``Tuning.friend_worth`` × ``cross_week_worth`` at this weight)."""
+        return self.weights.continuity * self.tuning.friend_worth * self.tuning.cross_week_worth
 
     @property
     def friends_wanted(self) -> bool:
@@ -764,10 +770,9 @@ def _weeks(run: _Run, h: _Horizon, wide: Candidates, start: Plan, greedy: Plan, 
         warm |= {(s.req, s.vol) for s in plan.sessions}
         cap = min(int(cap * widened), tuning.max_model_triples)
     # The models' bound holds for every valid schedule only when they held every triple and
-    # nothing but pins (which are hard rules) was fixed, each as the scenario has it: an `either` pin
-    # the optimiser made a visit bounds only the schedules where it is one (an unseen city of 12
-    # volunteers had been reported OPTIMAL at 154, a valid schedule serving 164 with that pin a call).
-    if previous is not None and len(previous) or keep_before is not None or run.agreed.visits_chosen:
+    # nothing but pins (which are hard rules) was fixed, each as the scenario has it: an `either` pin is a
+    # call here, as it is until the last stage (:func:`_upgrade_free_pins`).
+    if previous is not None and len(previous) or keep_before is not None:
         model_bound = None
     return _WeeksDone(plan, model_bound, secondary, primary_before_continuity, proven_weeks, rate)
 
@@ -831,7 +836,7 @@ def _leftover(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, done: _W
     the requests still missing sessions (:func:`.crossweek.cross_week_search` with ``missing``), then
     from those split between volunteers since, in turn while either finds better; nothing is given
     up (the plan's weighted sessions are the floor). Returns the neighbourhoods that found better."""
-    budget, tuning, w = run.budget, run.tuning, run.weights
+    budget, tuning = run.budget, run.tuning
     if not run.optimiser or not len(wide) or plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]:
         return 0
     # In effort mode no time is left over (what a faster machine leaves must not change the schedule):
@@ -848,7 +853,7 @@ def _leftover(run: _Run, plan: Plan, wide: Candidates, bounds: _Bounds, done: _W
         _complete_week_models(run, plan, wide, bounds, done.build_rate)
         if plan.weighted() >= _reported_bound(bounds, done.model_bound)[0]:
             return 0
-    worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth
+    worth = run.neighbourhood_worth
     better_all = tried_all = 0
     for round_ in range(tuning.leftover_rounds):
         better = 0
@@ -907,8 +912,8 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
         log.debug("no week's whole model: %d weeks below their bounds, %.2fs to build the smallest, %.2fs left",
                   len(weeks), min((build(k) for k in weeks), default=0.0), end - time.monotonic())
         return 0
-    # Free-mode pins as calls: the models' bounds are then the problem's (see Agreed.as_calls).
-    fixed_by_pos = {i: s for s in run.agreed.as_calls() if (i := wide.position(s.req, s.vol, s.day)) is not None}
+    # `either` pins are still calls (see _upgrade_free_pins): the models' bounds are the problem's.
+    fixed_by_pos = {i: s for s in run.agreed.fixed if (i := wide.position(s.req, s.vol, s.day)) is not None}
     on, fixed_on = _model_candidates(wide, np.ones(len(wide), bool), fixed_by_pos, True)
     main: dict[int, Counter] = defaultdict(Counter)
     for x in plan.sessions:
@@ -941,14 +946,11 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
         for wait in [pool.submit(one, k, rounds - i // threads) for i, k in enumerate(weeks)]:
             wait.result()
     bounds.tighten(found, "week-models")
-    worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth
-
-    def score(sessions: list[Session]) -> float:
-        return weighted_value(index, sessions) + worth * len(served_twice(sessions)[1])
+    worth = run.neighbourhood_worth
 
     replaced = 0
     for k, best in sorted(answers.items()):
-        old = sessions_by_week(plan.sessions).get(k, [])
+        old = mine.get(k, [])  # a week replaced leaves the others as they were
         if weighted_value(index, best) <= weighted_value(index, old):
             continue
         # The agreed sessions are fixed in the model; a week answer without one of them is not taken.
@@ -956,7 +958,7 @@ def _complete_week_models(run: _Run, plan: Plan, wide: Candidates, bounds: _Boun
         if not agreed <= {(x.req, x.vol, x.day) for x in best}:
             continue
         rest = [x for x in plan.sessions if x.day // 7 != k]
-        if score(rest + best) > score(rest + old):
+        if score_with_friends(index, rest + best, worth)[0] > score_with_friends(index, rest + old, worth)[0]:
             for x in old:
                 plan.remove(x)
             for x in best:
@@ -1050,7 +1052,7 @@ def _continuity_stages(run: _Run, plan: Plan, start: Plan, greedy: Plan, wide: C
     # (crossweek): what the weeks apart and the swaps cannot do, changing which request-weeks are
     # served to keep a friend; as much as the trade may give up.
     if run.friends_wanted and not budget.over(reserve) and len(wide):
-        worth = w.continuity * tuning.friend_worth * tuning.cross_week_worth if trade else 0.0
+        worth = run.neighbourhood_worth if trade else 0.0
         work = budget.effort * tuning.cross_week_effort if budget.deterministic else math.inf
         end = budget.deadline - reserve
         if proven and not trade:  # only friends to gain: a share of the time taken, so a proof stays quick
