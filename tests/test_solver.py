@@ -13,7 +13,7 @@ from conftest import csv_frame
 
 import workbench
 from workbench.engine import pipeline
-from workbench.engine.bound import citizen_bound, lp_bound
+from workbench.engine.bound import citizen_bound, lp_bound, pinned_residual
 from workbench.engine.candidates import free_days, pair_checks, pair_weeks
 from workbench.engine.tuning import TUNING, Tuning
 from workbench.index import index_of
@@ -157,6 +157,89 @@ def test_a_volunteers_days_bound_the_problem():
     assert list(citizen_bound(ix, starts)) == [9.0]
     r = workbench.solve(s, time_limit=10)
     assert r.objective == r.bound == 5 and r.status == "OPTIMAL" and "days" in r.kpis["bound_kind"]
+
+
+THIN = Tuning(wide_all_up_to=0, wide_per_request=1, wide_per_volunteer=0)  # the relaxations, not the models, bound
+
+
+def test_a_pin_that_takes_a_volunteers_only_session_bounds_the_problem():
+    """v1 gives one session a week and is pinned to r2 (priority 4); r1 (5) has no one else: the optimum is 4,
+    and the bound is 4 with the pin taken out first, where the pair LP over the whole problem says 5."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages,max_sessions_per_week\nv1,{NEAR},visit,da,1\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n",
+             pins="request_id,volunteer_id,date,start\nr2,v1,2026-01-05,09:00\n")
+    ix, fd, pw, dist, pinned = _pins_out(s)
+    assert lp_bound(ix, pw, fd, dist).value == 5
+    assert lp_bound(pinned.index, pw, pinned.fd, dist).value + pinned.weeks.sum() == 4
+    r = workbench.solve(s, time_limit=10, tuning=THIN)
+    assert (r.status, r.objective, r.bound) == ("OPTIMAL", 4, 4) and r.kpis["bound_kind"] != "model"
+
+
+def test_a_pin_in_the_middle_of_a_volunteers_window_leaves_the_hour_around_it_unbounded():
+    """v1 is free 9-11 and pinned to r2 (priority 4) at 9:30-10:30: the half hours either side hold no hour,
+    so r1 (5, an hour, no one else) cannot be served: the bound is 4 (the pin's minutes out of the windows,
+    not only of the day's sum, which still holds an hour)."""
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\n",
+             availability="volunteer_id,day,start,end\nv1,mon,09:00,11:00\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n",
+             pins="request_id,volunteer_id,date,start\nr2,v1,2026-01-05,09:30\n")
+    from workbench.engine.candidates import start_union
+
+    ix, fd, pw, dist, pinned = _pins_out(s)
+    assert lp_bound(pinned.index, pw, pinned.fd, dist).value + pinned.weeks.sum() == 9  # an hour of minutes left
+    assert list(citizen_bound(pinned.index, start_union(pinned.index, pinned.fd, pw)) + pinned.weeks) == [4.0]
+    assert list(citizen_bound(ix, start_union(ix, fd, pw))) == [9.0]  # the pin as one more session to give
+    r = workbench.solve(s, time_limit=10, tuning=THIN)
+    assert (r.status, r.objective, r.bound) == ("OPTIMAL", 4, 4)
+    unpinned = replace(s, pins=s.pins.iloc[:0])
+    assert workbench.solve(unpinned, time_limit=10, tuning=THIN).objective == 9  # without the pin both fit
+
+
+def test_a_pinned_request_has_no_other_session_on_its_pins_day():
+    """r1 (priority 5) wants two sessions a week, its citizen is free on Monday only and r1 is pinned there:
+    the optimum is 5, and so is every side of the bound with the pin out (a second r1 that Monday, in the
+    hours the pin leaves, would break rule 13)."""
+    from workbench.engine.bound import day_lp_bound
+    from workbench.engine.candidates import start_union
+
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\nv2,{NEAR},visit,da\n",
+             requests="request_id,citizen_id,activity,duration_min,sessions_per_week\nr1,c1,visit,60,2\n",
+             citizen_availability="citizen_id,day,start,end\nc1,mon,09:00,17:00\n",
+             pins="request_id,volunteer_id,date,start\nr1,v1,2026-01-05,09:00\n")
+    ix, fd, pw, dist, pinned = _pins_out(s)
+    per_citizen = np.full((1, 1), np.inf)
+    sides = {"citizens": citizen_bound(pinned.index, start_union(pinned.index, pinned.fd, pw), per_citizen=per_citizen),
+             "days": day_lp_bound(pinned.index, pipeline_candidates(s), pinned.fd, per_citizen).weeks}
+    assert {k: list(v + pinned.weeks) for k, v in sides.items()} == {"citizens": [5.0], "days": [5.0]}
+    r = workbench.solve(s, time_limit=10, tuning=THIN)
+    assert (r.status, r.objective, r.bound) == ("OPTIMAL", 5, 5)
+
+
+def test_the_residual_of_the_pins_takes_each_pin_out_of_its_week():
+    """A pin in week 1 lowers that week's demand and the volunteer's limits of that week only, and carves
+    its hour out of the volunteer's day and the citizen's (a citizen on the default window gets rows)."""
+    s = scenario_from_tables({
+        "volunteers": csv_frame(f"volunteer_id,lat,lon,skills,languages,max_sessions_per_week,max_minutes_per_week\n"
+                                f"v1,{NEAR},visit,da,3,240\n"),
+        "volunteer_availability": csv_frame("volunteer_id,day,start,end\nv1,mon,09:00,17:00\n"),
+        "citizens": csv_frame(f"citizen_id,lat,lon,languages,priority\nc1,{NEAR},da,5\n"),
+        "requests": csv_frame("request_id,citizen_id,activity,duration_min,sessions_per_week\nr1,c1,visit,60,2\n"),
+        "pins": csv_frame("request_id,volunteer_id,date,start\nr1,v1,2026-01-12,10:00\n"),
+    }, {**SETTINGS, "weeks": 2})
+    ix = index_of(s)
+    pinned = pinned_residual(ix, free_days(ix))
+    res = pinned.index
+    assert res.week_demand[0].tolist() == [2, 1] and ix.week_demand[0].tolist() == [2, 2]
+    assert [x.tolist() for x in res.week_limits(0)] == [[3.0], [240.0]]
+    assert [x.tolist() for x in res.week_limits(1)] == [[2.0], [180.0]]
+    assert res.volunteer_windows(0, 7) == ((540, 600), (660, 1020)) and res.volunteer_windows(0, 0) == ((540, 1020),)
+    default = ix.citizen_windows(0, 7)
+    assert default and res.citizen_windows(0, 7) == tuple(
+        (a, b) for a, b in ((default[0][0], 600), (660, default[0][1])) if a < b)
+    assert res.citizen_windows(0, 0) == ix.citizen_windows(0, 0)
+    assert pinned.weeks.tolist() == [0.0, 5.0] and pinned.citizens[0].tolist() == [0.0, 5.0]
+    assert pinned.fd.v_minutes[0, 7] == 420 and pinned.fd.v_minutes[0, 0] == 480
+    assert res.taken_days.tolist() == [0 * 14 + 7] and ix.taken_days is None
 
 
 @pytest.mark.parametrize("most, bound, converged", [(TUNING.day_lp_thinned_max, 5, True), (0, 9, True),
@@ -352,6 +435,26 @@ def _pair_lp(ix):
     checks, dist = pair_checks(ix)
     fd = free_days(ix)
     return lp_bound(ix, pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist), fd, dist)
+
+
+def _pins_out(s: workbench.Scenario):
+    """The scenario's index, free days, every compatible pair-week, the distances, and the problem with its
+    pins taken out (:func:`pinned_residual`)."""
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    fd = free_days(ix)
+    pw = pair_weeks(ix, np.logical_and.reduce(list(checks.values())), fd, distance=dist)
+    return ix, fd, pw, dist, pinned_residual(ix, fd)
+
+
+def pipeline_candidates(s: workbench.Scenario):
+    """Every candidate triple of the scenario (complete), as the optimiser builds them."""
+    from workbench.engine.candidates import exact_candidates, triples_of_pairs
+
+    ix = index_of(s)
+    checks, dist = pair_checks(ix)
+    rr, vv = np.nonzero(np.logical_and.reduce(list(checks.values())))
+    return exact_candidates(ix, triples_of_pairs(ix, free_days(ix), rr, vv), None, checks, dist, complete=True)
 
 
 def _all_starts(s: workbench.Scenario):

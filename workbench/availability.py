@@ -34,6 +34,11 @@ def intersect(a: Windows, b: Windows) -> Windows:
     return tuple(out)
 
 
+def without(windows: Windows, start: int, end: int) -> Windows:
+    """The windows less ``[start, end)`` (the time a pinned session takes; empty pieces dropped)."""
+    return tuple((a, b) for s, e in windows for a, b in ((s, min(e, start)), (max(s, end), e)) if a < b)
+
+
 def covers(windows: Windows, start: int, end: int) -> bool:
     """True when ``[start, end]`` lies inside one of the (merged) windows."""
     return any(s <= start and end <= e for s, e in windows)

@@ -66,6 +66,12 @@ class ScenarioIndex:
     weeks: int
     free: Availability
     _travel: dict[tuple[int, int, int], int] = field(default_factory=dict, repr=False)
+    # Volunteers × weeks: sessions and minutes of the weekly limits already taken (by pins, in the
+    # residual index the bound is computed on: engine.bound.pinned_residual); None: nothing taken.
+    taken_sessions: np.ndarray | None = field(default=None, repr=False)
+    taken_minutes: np.ndarray | None = field(default=None, repr=False)
+    # Request-days already served (request × days + day), on which the request has no other session.
+    taken_days: np.ndarray | None = field(default=None, repr=False)
 
     @cached_property
     def request_pos(self) -> dict[str, int]:
@@ -97,6 +103,12 @@ class ScenarioIndex:
     @property
     def n_volunteers(self) -> int:
         return len(self.volunteer_ids)
+
+    def week_limits(self, week: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per volunteer, the weekly sessions and minutes (rule 12) left in week ``week`` (inf: no limit)."""
+        if self.taken_sessions is None or self.taken_minutes is None:
+            return self.max_sessions, self.max_minutes
+        return self.max_sessions - self.taken_sessions[:, week], self.max_minutes - self.taken_minutes[:, week]
 
     def week_cap(self, req: int) -> int:
         """Sessions a request may have in one week (rule 13): 1 for a one-off."""

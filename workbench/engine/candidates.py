@@ -116,9 +116,7 @@ def free_days(index: ScenarioIndex) -> FreeDays:
         multi = np.zeros((n, n_days), bool)
         minutes = np.zeros((n, n_days), np.int16)
         for i, d, windows in _person_days(index, items, pos):
-            lo[i, d], hi[i, d] = windows[0][0], windows[-1][1]
-            multi[i, d] = len(windows) > 1
-            minutes[i, d] = sum(e - s for s, e in windows)
+            lo[i, d], hi[i, d], multi[i, d], minutes[i, d] = _day_of(windows)
         return lo, hi, multi, minutes
 
     v_lo, v_hi, v_multi, v_min = fill(index.n_volunteers, fr.volunteer, index.volunteer_pos)
@@ -127,6 +125,29 @@ def free_days(index: ScenarioIndex) -> FreeDays:
     (w0, w1), = fr.citizen_default
     c_lo[default], c_hi[default], c_min[default] = w0, w1, w1 - w0
     return FreeDays(v_lo, v_hi, v_multi, v_min, c_lo, c_hi, c_multi, c_min)
+
+
+def free_days_again(fd: FreeDays, index: ScenarioIndex, volunteer_days: set[tuple[int, int]],
+                    citizen_days: set[tuple[int, int]]) -> FreeDays:
+    """A copy of ``fd`` with the (person, day) positions given read again from ``index``'s windows
+    (an index whose windows changed there, as pins carve them: bound.pinned_residual)."""
+    out = FreeDays(*(a.copy() for a in (fd.v_lo, fd.v_hi, fd.v_multi, fd.v_minutes,
+                                         fd.c_lo, fd.c_hi, fd.c_multi, fd.c_minutes)))
+    for arrays, days, windows_of in (((out.v_lo, out.v_hi, out.v_multi, out.v_minutes), volunteer_days,
+                                      index.volunteer_windows),
+                                     ((out.c_lo, out.c_hi, out.c_multi, out.c_minutes), citizen_days,
+                                      index.citizen_windows)):
+        lo, hi, multi, minutes = arrays
+        for i, d in days:
+            lo[i, d], hi[i, d], multi[i, d], minutes[i, d] = _day_of(windows_of(i, d))
+    return out
+
+
+def _day_of(windows: Windows) -> tuple[int, int, bool, int]:
+    """One person-day's hull (start, end), whether it has several windows, and its free minutes."""
+    if not windows:
+        return 0, 0, False, 0
+    return windows[0][0], windows[-1][1], len(windows) > 1, sum(e - s for s, e in windows)
 
 
 def order_within(group: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -402,6 +423,9 @@ def start_union(index: ScenarioIndex, fd: FreeDays, pw: PairWeeks,
             his.append(hi[ok])
         parts.append(_merge_ranges(*(np.concatenate(x) for x in (keys, los, his))))
     key, lo, hi = (np.concatenate(x) for x in zip(*parts)) if parts else (np.zeros(0, np.int64),) * 3
+    if index.taken_days is not None:  # a request's day a pin serves has no other session of it (rule 13)
+        free = ~np.isin(key, index.taken_days)
+        key, lo, hi = key[free], lo[free], hi[free]
     return StartUnion((key // n_days).astype(np.int32), (key % n_days).astype(np.int32), lo.astype(np.int32),
                       hi.astype(np.int32), complete)
 

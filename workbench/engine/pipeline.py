@@ -91,7 +91,7 @@ from ..result import Progress, Result
 from ..scenario.types import Scenario
 from ..validate import validate
 from .agreed import Agreed, agreed_sessions
-from .bound import Bound, DayTriples, citizen_bound, day_lp_bound, flow_bound, lp_bound
+from .bound import Bound, DayTriples, Pinned, citizen_bound, day_lp_bound, flow_bound, lp_bound, pinned_residual
 from .budget import Budget
 from .candidates import (
     Candidates,
@@ -261,6 +261,7 @@ class _Horizon:
     dist: np.ndarray  # requests × volunteers, km
     fd: Any  # free days (candidates.FreeDays)
     pw: PairWeeks | None
+    pinned: Pinned  # the problem the relaxations bound: its pins taken out (bound.pinned_residual)
     used: np.ndarray | None = None  # the flow bound's sessions per pair-week
     lp: Bound | None = None
     reduced: np.ndarray | None = None  # the LP's reduced costs and sessions per pair-week, where it
@@ -269,7 +270,7 @@ class _Horizon:
     lp_estimate: float = 0.0  # seconds the LP was expected to take
     must: np.ndarray | None = None  # pair-weeks every triple set keeps (agreed, preferred, friends, previous)
     wide_mask: np.ndarray | None = None
-    per_citizen: np.ndarray | None = None  # citizens × weeks: the citizens' side of each citizen-week
+    per_citizen: np.ndarray | None = None  # citizens × weeks: the citizens' side of each citizen-week, pins out
 
     def release(self) -> None:
         self.pw = self.used = self.lp = self.reduced = self.lp_use = self.must = self.wide_mask = None
@@ -376,7 +377,7 @@ def _pair_weeks(run: _Run) -> _Horizon:
     pw = pair_weeks(index, ok, fd, out_of_time=budget.stage(tuning.candidates_share, run.reserve + run.base_need),
                     distance=dist, min_pairs=index.n_requests * tuning.wide_per_request)
     log.debug("pair-weeks: %d (complete %s) at %.2fs", len(pw), pw.complete, budget.elapsed())
-    return _Horizon(checks, dist, fd, pw)
+    return _Horizon(checks, dist, fd, pw, pinned_residual(index, fd))
 
 
 def _bound(run: _Run, h: _Horizon) -> _Bounds:
@@ -386,10 +387,12 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
     keep = run.reserve + run.base_need
     bounds = _Bounds(weeks=(index.priority[:, None] * index.week_demand).sum(axis=0).astype(float),
                      kinds=["trivial"] * index.weeks)
-    pw = h.pw
+    pw, pinned = h.pw, h.pinned
+    # Every relaxation bounds the problem with its pins taken out; the pins' own value is added.
     if pw.complete and not budget.over(keep):
-        flow_weeks, h.used = flow_bound(index, pw, h.fd, out_of_time=budget.stage(tuning.bound_share, keep))
-        bounds.tighten(flow_weeks, "flow")
+        flow_weeks, h.used = flow_bound(pinned.index, pw, pinned.fd,
+                                        out_of_time=budget.stage(tuning.bound_share, keep))
+        bounds.tighten(flow_weeks + pinned.weeks, "flow")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
     h.lp_threads = _week_threads(index, run.workers)
     h.lp_estimate = tuning.lp_seconds_per_pair_week * len(pw) / h.lp_threads
@@ -401,11 +404,11 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
         # last solved round's bound.
         lp_end = time.monotonic() + max(tuning.lp_time_factor * h.lp_estimate, min(tuning.lp_min_seconds, lp_share)) \
             if not budget.deterministic else math.inf
-        lp = lp_bound(index, pw, h.fd, h.dist, seed_pairs=h.used > 0, tuning=tuning,
+        lp = lp_bound(pinned.index, pw, pinned.fd, h.dist, seed_pairs=h.used > 0, tuning=tuning,
                       out_of_time=budget.stage(tuning.bound_share, keep), workers=h.lp_threads, deadline=lp_end,
                       near_deadline=time.monotonic() + lp_share)  # effort mode: the deadline (inf) is later
-        bounds.tighten(np.array(lp.weeks), "lp")
-        bounds.tighten(np.array(lp.volunteer_weeks), "volunteers")
+        bounds.tighten(np.array(lp.weeks) + pinned.weeks, "lp")
+        bounds.tighten(np.array(lp.volunteer_weeks) + pinned.weeks, "volunteers")
         h.lp = lp
         # Its bound holds whatever stopped it; its prices choose pairs only once it converged in every
         # week: a cut LP's prices are not the relaxation's (measured on an alien city of 1,500
@@ -413,8 +416,8 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
         # them kept one friend for 0.52 of the requests instead of 0.75, below the baseline's 0.73).
         if lp.lp_optimal:
             h.reduced, h.lp_use = lp.pair_value, lp.pair_use
-        log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value, lp.lp_optimal, lp.rounds,
-                  budget.elapsed())
+        log.debug("LP bound %d (optimal %s, %d rounds) at %.2fs", lp.value + pinned.weeks.sum(), lp.lp_optimal,
+                  lp.rounds, budget.elapsed())
     return bounds
 
 
@@ -494,11 +497,13 @@ def _citizens_side(run: _Run, h: _Horizon, bounds: _Bounds) -> None:
     if not h.pw.complete or budget.over(keep):
         return
     out_of_time = budget.stage(run.tuning.bound_share, keep)
-    starts = start_union(run.index, h.fd, h.pw, out_of_time=out_of_time)
+    pinned = h.pinned
+    starts = start_union(pinned.index, pinned.fd, h.pw, out_of_time=out_of_time)
     if starts.complete:
         h.per_citizen = np.full((h.fd.c_minutes.shape[0], run.index.weeks), math.inf)
-        bounds.tighten(citizen_bound(run.index, starts, out_of_time=out_of_time, tuning=run.tuning,
-                                     beat=bounds.weeks, per_citizen=h.per_citizen), "citizens")
+        bounds.tighten(citizen_bound(pinned.index, starts, out_of_time=out_of_time, tuning=run.tuning,
+                                     beat=bounds.weeks - pinned.weeks, per_citizen=h.per_citizen)
+                       + pinned.weeks, "citizens")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
 
 
@@ -527,10 +532,10 @@ def _days_side(run: _Run, h: _Horizon, wide: Candidates, bounds: _Bounds) -> Non
         return
     seed = _lp_triples(index, h, triples)
     threads = _week_threads(index, run.workers)
-    days = day_lp_bound(index, triples, h.fd, h.per_citizen, seed, tuning, threads,
+    days = day_lp_bound(h.pinned.index, triples, h.pinned.fd, h.per_citizen, seed, tuning, threads,
                         deadline=math.inf if budget.deterministic else
                         time.monotonic() + budget.seconds(share, keep))
-    bounds.tighten(days.weeks, "days")
+    bounds.tighten(days.weeks + h.pinned.weeks, "days")
     log.debug("%s bound %d at %.2fs (days: %s converged)", bounds.kind, bounds.total, budget.elapsed(),
               int(days.converged.sum()))
 
@@ -641,8 +646,10 @@ def _rounded(run: _Run, h: _Horizon, wide: Candidates, base: Plan, friends: dict
     # beside it, the pair LP cut at 5 of its 6 rounds, in process at 120 s: 0.9532 -> 0.9633).
     seed = _lp_triples(run.index, h, wide, cut=True)
     seconds = budget.seconds(tuning.rounding_share, run.reserve)
+    # The citizens' side bounds what each citizen receives besides the pins (see _citizens_side).
+    per_citizen = None if h.per_citizen is None else h.per_citizen + h.pinned.citizens
     plan = rounded_plan(run.index, wide, h.fd, base, seed, friends, budget, seconds,
-                        deadline=budget.deadline - run.reserve, per_citizen=h.per_citizen,
+                        deadline=budget.deadline - run.reserve, per_citizen=per_citizen,
                         threads=_week_threads(run.index, run.workers), search_seed=run.seed, tuning=tuning)
     log.debug("rounded start: %s at %.2fs", "none" if plan is None else plan.weighted(), budget.elapsed())
     return plan
@@ -693,7 +700,9 @@ def _weeks(run: _Run, h: _Horizon, wide: Candidates, start: Plan, greedy: Plan, 
     priced_out = _priced_out(index, pw, h.reduced, w, tuning) if wide.complete else None
     if priced_out is not None and lp is not None and lp.lp_optimal and not complete_models(pw, tuning):
         # Each LP solve within the free LP's allowance (its estimate × Tuning.lp_time_factor).
-        priced_out |= _costly_holds(index, pw, h.fd, h.dist, start, priced_out, lp, w, tuning, h.lp_threads,
+        # On the problem the LP bounds, the pins taken out (their sessions are no hold's to release).
+        priced_out |= _costly_holds(h.pinned.index, pw, h.pinned.fd, h.dist, start, priced_out, lp, w, tuning,
+                                    h.lp_threads,
                                     budget.stage(tuning.bound_share, reserve),
                                     tuning.lp_time_factor * h.lp_estimate if not budget.deterministic else math.inf)
     # The models choose among the wide set's pair-weeks only (their triples are the wide set's):
@@ -722,7 +731,7 @@ def _weeks(run: _Run, h: _Horizon, wide: Candidates, start: Plan, greedy: Plan, 
             return False
         rows, lp_free = release
         release = None
-        more = _costly_holds(index, rows, h.fd, h.dist, proven_plan, priced_out, lp_free, w,
+        more = _costly_holds(h.pinned.index, rows, h.pinned.fd, h.dist, proven_plan, priced_out, lp_free, w,
                              replace(tuning, hold_loss=tuning.hold_loss_proven), h.lp_threads,
                              budget.stage(tuning.bound_share, reserve), tuning.lp_time_factor * h.lp_estimate)
         freed = more - priced_out
