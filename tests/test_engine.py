@@ -279,6 +279,19 @@ def test_week_models_proven_on_few_triples_grow_and_search_again(caplog):
     assert r.status != "OPTIMAL" or r.objective == r.bound
 
 
+def test_week_models_at_their_honest_bound_do_not_grow(caplog):
+    """Thinned week models whose every week serves its honest bound stop there (no model serves more): the
+    demo's weeks on 1,774 of its 5,737 triples reach 247 and 245, and are not widened (they were, to every
+    triple, for the same 492)."""
+    s = workbench.load_dataset("demo")
+    thinned = Tuning(complete_up_to=0, week_triples_effort=1_000, widen_left_share=0.0, price_thinned=False)
+    with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
+        r = workbench.solve(s, time_limit=None, effort=3.0, weights={"continuity": 0}, tuning=thinned)
+    assert "complete False" in caplog.text and "widening" not in caplog.text
+    assert (r.status, r.objective, r.bound) == ("OPTIMAL", 492, 492)
+    assert workbench.validate(s, r.schedule) == []
+
+
 @pytest.mark.parametrize(("left_share", "widens"), [(0.0, True), (1.0, False)], ids=["work left", "none left"])
 def test_in_effort_mode_models_proven_with_work_left_grow_and_search_again(caplog, left_share: float,
                                                                           widens: bool) -> None:
@@ -323,9 +336,10 @@ def test_models_proven_holding_friends_release_the_costly_holds_and_search_again
                          [(20, 1.0, True, False), (20, 0.0, True, True), (0, 1.0, False, False)],
                          ids=["holds within the allowance", "holds costing too much", "without continuity"])
 def test_widened_complete_models_price_their_holds(caplog, continuity, allowed, holds, freed):
-    """Thinned models widened until they hold every triple keep holding the warm start's friends (unless
-    the continuity weight is 0); each week's whole model is then searched without the holds: its bound is
-    the problem's, and held weeks stay only while what they cost is within ``price_loss``."""
+    """Thinned models widened until they hold every triple keep holding the warm start's friends; each
+    week's whole model is then searched without the holds: its bound is the problem's, and held weeks stay
+    only while what they cost is within ``price_loss``. With the continuity weight 0 nothing is held, and
+    the widening stops where every week serves its honest bound, before the models hold every triple."""
     s = workbench.load_dataset("demo")
     # (Thinned rounds price nothing here: see the test below.)
     tiny = Tuning(complete_up_to=0, week_triples_min=50, week_triples_max=50, widen_left_share=0.0,
@@ -333,10 +347,13 @@ def test_widened_complete_models_price_their_holds(caplog, continuity, allowed, 
     with caplog.at_level(logging.DEBUG, logger="workbench.engine"):
         r = workbench.solve(s, time_limit=10, tuning=tiny, weights={"continuity": continuity})
     last_round = caplog.text.rsplit("week models:", 1)[1]
-    assert "complete True" in last_round.splitlines()[0]
+    assert ("complete True" in last_round.splitlines()[0]) == holds
     assert ("friends held" in last_round) == holds
     priced = re.search(r"they cost (\d+) of (\d+) \(bound (\d+)\); (\d+) weeks free", last_round)
     assert (priced is not None) == holds
+    if not holds:  # at the honest bound: proven without the models'
+        assert (r.status, r.kpis["model_bound"]) == ("OPTIMAL", None) and r.objective == r.bound
+        return
     assert r.kpis["model_bound"] is not None  # the free models' bound, or the complete models' own
     if priced:
         cost, value, bound, weeks_free = map(int, priced.groups())
