@@ -139,6 +139,7 @@ class _Bounds:
 
     weeks: np.ndarray
     kinds: list[str]  # per week, the relaxation that gives it its bound
+    pinned: np.ndarray  # per week, the pins' priority, which the relaxations' residual problem leaves out
 
     @property
     def kind(self) -> str:
@@ -154,6 +155,16 @@ class _Bounds:
         better = weeks < self.weeks - 1e-9
         self.kinds = [kind if b else k for k, b in zip(self.kinds, better.tolist())]
         self.weeks = np.minimum(self.weeks, weeks)
+
+    def tighten_residual(self, residual: np.ndarray, kind: str) -> None:
+        """A relaxation's bound of the problem with its pins taken out (bound.pinned_residual): the
+        pins' own value added, per week the lower of the two."""
+        self.tighten(residual + self.pinned, kind)
+
+    @property
+    def residual(self) -> np.ndarray:
+        """Per week, the bound less the pins' value: what a relaxation of the residual must come below."""
+        return self.weeks - self.pinned
 
 
 @dataclass
@@ -386,13 +397,13 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
     index, budget, tuning = run.index, run.budget, run.tuning
     keep = run.reserve + run.base_need
     bounds = _Bounds(weeks=(index.priority[:, None] * index.week_demand).sum(axis=0).astype(float),
-                     kinds=["trivial"] * index.weeks)
+                     kinds=["trivial"] * index.weeks, pinned=h.pinned.weeks)
     pw, pinned = h.pw, h.pinned
-    # Every relaxation bounds the problem with its pins taken out; the pins' own value is added.
+    # Every relaxation bounds the problem with its pins taken out (tighten_residual adds their value).
     if pw.complete and not budget.over(keep):
         flow_weeks, h.used = flow_bound(pinned.index, pw, pinned.fd,
                                         out_of_time=budget.stage(tuning.bound_share, keep))
-        bounds.tighten(flow_weeks + pinned.weeks, "flow")
+        bounds.tighten_residual(flow_weeks, "flow")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
     h.lp_threads = _week_threads(index, run.workers)
     h.lp_estimate = tuning.lp_seconds_per_pair_week * len(pw) / h.lp_threads
@@ -407,8 +418,8 @@ def _bound(run: _Run, h: _Horizon) -> _Bounds:
         lp = lp_bound(pinned.index, pw, pinned.fd, h.dist, seed_pairs=h.used > 0, tuning=tuning,
                       out_of_time=budget.stage(tuning.bound_share, keep), workers=h.lp_threads, deadline=lp_end,
                       near_deadline=time.monotonic() + lp_share)  # effort mode: the deadline (inf) is later
-        bounds.tighten(np.array(lp.weeks) + pinned.weeks, "lp")
-        bounds.tighten(np.array(lp.volunteer_weeks) + pinned.weeks, "volunteers")
+        bounds.tighten_residual(np.array(lp.weeks), "lp")
+        bounds.tighten_residual(np.array(lp.volunteer_weeks), "volunteers")
         h.lp = lp
         # Its bound holds whatever stopped it; its prices choose pairs only once it converged in every
         # week: a cut LP's prices are not the relaxation's (measured on an alien city of 1,500
@@ -501,9 +512,8 @@ def _citizens_side(run: _Run, h: _Horizon, bounds: _Bounds) -> None:
     starts = start_union(pinned.index, pinned.fd, h.pw, out_of_time=out_of_time)
     if starts.complete:
         h.per_citizen = np.full((h.fd.c_minutes.shape[0], run.index.weeks), math.inf)
-        bounds.tighten(citizen_bound(pinned.index, starts, out_of_time=out_of_time, tuning=run.tuning,
-                                     beat=bounds.weeks - pinned.weeks, per_citizen=h.per_citizen)
-                       + pinned.weeks, "citizens")
+        bounds.tighten_residual(citizen_bound(pinned.index, starts, out_of_time=out_of_time, tuning=run.tuning,
+                                              beat=bounds.residual, per_citizen=h.per_citizen), "citizens")
     log.debug("%s bound %d at %.2fs", bounds.kind, bounds.total, budget.elapsed())
 
 
@@ -535,7 +545,7 @@ def _days_side(run: _Run, h: _Horizon, wide: Candidates, bounds: _Bounds) -> Non
     days = day_lp_bound(h.pinned.index, triples, h.pinned.fd, h.per_citizen, seed, tuning, threads,
                         deadline=math.inf if budget.deterministic else
                         time.monotonic() + budget.seconds(share, keep))
-    bounds.tighten(days.weeks + h.pinned.weeks, "days")
+    bounds.tighten_residual(days.weeks, "days")
     log.debug("%s bound %d at %.2fs (days: %s converged)", bounds.kind, bounds.total, budget.elapsed(),
               int(days.converged.sum()))
 
