@@ -803,6 +803,7 @@ def _every_triple_lp(ix, cands, fd, per_citizen, w: int) -> float:
         (v, 1.0, np.where(np.isfinite(ix.max_sessions), ix.max_sessions, 1e9)),
         (v, dur, np.minimum(ix.max_minutes, fd.v_minutes[:, days].sum(axis=1))),
         (7 * v + d, dur, fd.v_minutes[:, days].ravel()), (7 * c + d, dur, fd.c_minutes[:, days].ravel()),
+        (7 * v + d, 1.0, bound_module.volunteer_day_sessions(ix, fd, w, 7 * v + d, dur)),
         (c, prio, np.where(np.isfinite(per_citizen[:, w]), per_citizen[:, w], 1e9))]
     blocks = [csr_matrix((np.broadcast_to(k, len(sel)).astype(float), (rows, np.arange(len(sel)))),
                          shape=(len(rhs), len(sel))) for rows, k, rhs in families]

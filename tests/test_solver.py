@@ -215,6 +215,26 @@ def test_a_pinned_request_has_no_other_session_on_its_pins_day():
     assert (r.status, r.objective, r.bound) == ("OPTIMAL", 5, 5)
 
 
+def test_a_volunteers_short_days_hold_as_many_sessions_as_fit_in_their_windows():
+    """v1 is free 9:00-11:06 on Monday and Tuesday, three citizens (5, 4, 3) want 78 minutes each: a day
+    holds one session, so the optimum is 9, and so are the volunteers' side and the day LP; the days'
+    minutes alone (126 = 1.6 sessions) and the week's (252 = 3 sessions) give all three (12), as the pair
+    LP, which keeps only the week's rows, does."""
+    from workbench.engine.bound import day_lp_bound
+
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\n",
+             availability="volunteer_id,day,start,end\nv1,mon,09:00,11:06\nv1,tue,09:00,11:06\n",
+             citizens=f"citizen_id,lat,lon,languages,priority\nc1,{NEAR},da,5\nc2,{NEAR},da,4\nc3,{NEAR},da,3\n",
+             requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,78\nr2,c2,visit,78\n"
+                      "r3,c3,visit,78\n")
+    ix, fd, pw, dist, _pinned = _pins_out(s)
+    pair_lp = lp_bound(ix, pw, fd, dist)
+    assert (pair_lp.value, pair_lp.volunteer_weeks) == (12, (9.0,))
+    assert list(day_lp_bound(ix, pipeline_candidates(s), fd).weeks) == [pytest.approx(9)]
+    r = workbench.solve(s, time_limit=10, tuning=THIN)
+    assert (r.status, r.objective, r.bound) == ("OPTIMAL", 9, 9)
+
+
 def test_the_residual_of_the_pins_takes_each_pin_out_of_its_week():
     """A pin in week 1 lowers that week's demand and the volunteer's limits of that week only, and carves
     its hour out of the volunteer's day and the citizen's (a citizen on the default window gets rows)."""
