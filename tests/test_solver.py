@@ -235,6 +235,28 @@ def test_a_volunteers_short_days_hold_as_many_sessions_as_fit_in_their_windows()
     assert (r.status, r.objective, r.bound) == ("OPTIMAL", 9, 9)
 
 
+@pytest.mark.parametrize(("requests", "optimum"), [
+    ("r1,c1,visit,60,in_person\nr2,c2,visit,60,in_person\n", 5),  # 60 + 12 minutes' trip + 60 > 120
+    ("r1,c1,visit,60,in_person\nr2,c1,visit,60,in_person\n", 10),  # one citizen: no trip between them
+    ("r1,c1,visit,60,in_person\nr2,c2,visit,60,phone\n", 9),  # a call needs no trip
+], ids=["two citizens a trip apart", "one citizen", "a visit and a call"])
+def test_a_window_holds_the_sessions_that_fit_with_the_trips_between_them(requests: str, optimum: int):
+    """v1 is free 9-11 and two requests want an hour each: both fit only where no trip lies between them
+    (c1 and c2 are 12 minutes apart by bike), and the day LP and the volunteers' side say so."""
+    from workbench.engine.bound import day_lp_bound
+
+    s = tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\n",
+             availability="volunteer_id,day,start,end\nv1,mon,09:00,11:00\n",
+             citizens=f"citizen_id,lat,lon,languages,priority\nc1,{NEAR},da,5\nc2,{FAR},da,4\n",
+             requests="request_id,citizen_id,activity,duration_min,mode\n" + requests)
+    ix, fd, pw, dist, _pinned = _pins_out(s)
+    assert ix.travel(0, 0, 1) == 12
+    assert list(day_lp_bound(ix, pipeline_candidates(s), fd).weeks) == [pytest.approx(optimum)]
+    assert lp_bound(ix, pw, fd, dist).volunteer_weeks == (optimum,)
+    r = workbench.solve(s, time_limit=10, tuning=THIN)
+    assert (r.status, r.objective, r.bound) == ("OPTIMAL", optimum, optimum)
+
+
 def test_the_residual_of_the_pins_takes_each_pin_out_of_its_week():
     """A pin in week 1 lowers that week's demand and the volunteer's limits of that week only, and carves
     its hour out of the volunteer's day and the citizen's (a citizen on the default window gets rows)."""

@@ -85,6 +85,7 @@ from typing import TypeVar
 import numpy as np
 
 from ..availability import without
+from ..geo import haversine_pairs, travel_minutes_array
 from ..index import ScenarioIndex
 from .candidates import Candidates, FreeDays, PairWeeks, StartUnion, free_days_again, order_within, rank_within
 from .tuning import TUNING, Tuning
@@ -365,11 +366,12 @@ def transportation(supply: np.ndarray, capacity: np.ndarray, left: np.ndarray, r
 
 
 def session_capacity(index: ScenarioIndex, fd: FreeDays, week: int, r: np.ndarray, v: np.ndarray,
-                     most: int) -> np.ndarray:
+                     most: int, trips: bool = False) -> np.ndarray:
     """Per volunteer, at most how many sessions of week ``week`` they can give to the requests of
     the pairs (``r``, ``v``): their weekly limits, and one session per shortest duration inside
     their free minutes and each day's windows (:func:`sessions_in_windows`; never fewer than the
-    truth); ``most`` stands for no limit."""
+    truth), with ``trips`` the least trip between two of them in a row too (:func:`least_trips`);
+    ``most`` stands for no limit."""
     n_v = index.n_volunteers
     days = slice(7 * week, 7 * week + 7)
     shortest = np.full(n_v, np.iinfo(np.int64).max)
@@ -377,7 +379,9 @@ def session_capacity(index: ScenarioIndex, fd: FreeDays, week: int, r: np.ndarra
     shortest = np.maximum(shortest, 1)
     max_sessions, max_minutes = index.week_limits(week)
     minutes = np.minimum(max_minutes, fd.v_minutes[:, days].sum(axis=1))
-    per_day = sessions_in_windows(index, fd, week, np.broadcast_to(shortest[:, None], (n_v, 7))).sum(1)
+    trip = least_trips(index, v, r, v, n_v) if trips else np.zeros(n_v)
+    per_day = sessions_in_windows(index, fd, week, np.broadcast_to(shortest[:, None], (n_v, 7)),
+                                  np.broadcast_to(trip[:, None], (n_v, 7))).sum(1)
     cap = np.minimum(np.minimum(max_sessions, np.floor(minutes / shortest)), per_day)
     return np.where(np.isfinite(cap), cap, most).astype(np.int64)
 
@@ -617,7 +621,8 @@ def _week_bound(index: ScenarioIndex, w: int, r: np.ndarray, v: np.ndarray, days
             # these rows they were measured to lead small cities' proofs astray (48 unseen small
             # cities, three seeds: 6.6-8.0 s more in all, two to four fewer under 1.7 s).
             held = rhs.copy()
-            held[n_r:n_r + n_v] = np.minimum(rhs[n_r:n_r + n_v], session_capacity(index, fd, w, r, v, 10 ** 9))
+            held[n_r:n_r + n_v] = np.minimum(rhs[n_r:n_r + n_v],
+                                             session_capacity(index, fd, w, r, v, 10 ** 9, trips=True))
             volunteers = volunteer_week_bound(index, r, v, upper, duals, held, tuning)
     y = np.zeros(n)
     if lp.primal is not None:
@@ -824,30 +829,76 @@ class DayTriples:
         return len(self.req)
 
 
-def volunteer_day_sessions(index: ScenarioIndex, fd: FreeDays, w: int, vol_day: np.ndarray,
-                           dur: np.ndarray) -> np.ndarray:
+def volunteer_day_sessions(index: ScenarioIndex, fd: FreeDays, w: int, vol_day: np.ndarray, r: np.ndarray,
+                           v: np.ndarray) -> np.ndarray:
     """Per volunteer-day of week ``w`` (position ``7 · volunteer + day``), the most sessions it can
-    hold (:func:`sessions_in_windows`), the shortest session of each being its shortest triple's
-    (``vol_day``, ``dur``: per triple); ``1e9`` where it has no triple."""
-    shortest = np.full(7 * index.n_volunteers, np.inf)
-    np.minimum.at(shortest, vol_day, dur.astype(float))
+    hold (:func:`sessions_in_windows`), each at least its shortest triple's minutes apart by the
+    least trip between two of them (:func:`least_trips`); per triple its ``vol_day``, request ``r``
+    and volunteer ``v``. ``1e9`` where it has no triple."""
+    n = 7 * index.n_volunteers
+    shortest = np.full(n, np.inf)
+    np.minimum.at(shortest, vol_day, index.duration[r].astype(float))
     some = np.isfinite(shortest)
-    cap = sessions_in_windows(index, fd, w, np.where(some, shortest, 1.0).reshape(-1, 7)).ravel().astype(float)
+    trips = least_trips(index, vol_day, r, v, n)
+    cap = sessions_in_windows(index, fd, w, np.where(some, shortest, 1.0).reshape(-1, 7),
+                              trips.reshape(-1, 7)).ravel().astype(float)
     return np.where(some, cap, 1e9)
 
 
-def sessions_in_windows(index: ScenarioIndex, fd: FreeDays, w: int, shortest: np.ndarray) -> np.ndarray:
+def nearest_other_km(index: ScenarioIndex) -> np.ndarray:
+    """Per citizen, the km to the nearest other citizen (0 where another lives at the same place;
+    0 for a city of one)."""
+    n = len(index.cit_lat)
+    if n < 2:
+        return np.zeros(n)
+    from scipy.spatial import cKDTree
+
+    # Nearest by the chord through the sphere, which orders points as the great circle does.
+    lat, lon = np.radians(index.cit_lat.astype(float)), np.radians(index.cit_lon.astype(float))
+    xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    _dist, near = cKDTree(xyz).query(xyz, k=2)
+    other = np.where(near[:, 0] == np.arange(n), near[:, 1], near[:, 0])
+    return haversine_pairs(index.cit_lat, index.cit_lon, index.cit_lat[other], index.cit_lon[other])
+
+
+def least_trips(index: ScenarioIndex, key: np.ndarray, r: np.ndarray, v: np.ndarray, n_keys: int) -> np.ndarray:
+    """Per key (a volunteer-day or a volunteer, of the sessions ``r``, ``v`` given per element), the
+    fewest minutes that lie between two of its sessions one after the other (rule 10): the least
+    trip from one of its citizens to the nearest other citizen. 0 where the two need not travel:
+    a call (`phone` or `either`), or two requests of one citizen. Keys without sessions: 0."""
+    n_r, n_c = index.n_requests, len(index.cit_lat)
+    c = index.req_cit[r]
+    # A hair less than the distance: the contract's minutes are a ceiling, and the nearest found by
+    # the chord may differ from the checker's haversine in the last bits.
+    trip = travel_minutes_array(nearest_other_km(index)[c] * (1 - 1e-7), index.detour, index.speed[v]).astype(float)
+    trip[index.request_mode[r] != "in_person"] = 0.0
+    out = np.full(n_keys, np.inf)
+    np.minimum.at(out, key, trip)
+    requests = np.unique(key.astype(np.int64) * n_r + r)
+    cit_of = (requests // n_r) * n_c + index.req_cit[requests % n_r]
+    citizens, count = np.unique(cit_of, return_counts=True)
+    out[citizens[count > 1] // n_c] = 0.0
+    out[~np.isfinite(out)] = 0.0
+    return out
+
+
+def sessions_in_windows(index: ScenarioIndex, fd: FreeDays, w: int, shortest: np.ndarray,
+                        trips: np.ndarray | None = None) -> np.ndarray:
     """Per volunteer and day of week ``w``, the most sessions of at least ``shortest`` minutes (per
-    volunteer-day, ≥ 1) their windows hold: sessions do not overlap (rule 10) and each lies in one
-    window (rule 8), so a window of ``L`` minutes holds ``L // shortest``. The minutes alone let a
-    day of 126 free minutes hold 1.6 sessions of 78 (measured on an unseen medium city of short
-    windows, where the pair LP and the day LP did: 9,078 and 9,029 → 9,015 and 8,966)."""
+    volunteer-day, ≥ 1) their windows hold, each at least ``trips`` minutes (per volunteer-day; none
+    if not given) after the one before: sessions do not overlap (rule 10) and each lies in one window
+    (rule 8), so a window of ``L`` minutes holds ``(L + trip) // (shortest + trip)``. The minutes
+    alone let a day of 126 free minutes hold 1.6 sessions of 78 (measured on an unseen medium city
+    of short windows, where the pair LP and the day LP did: 9,078 and 9,029 → 9,015 and 8,966), and
+    a window of 120 minutes hold two sessions of 60 at two citizens' a trip apart."""
     days = slice(7 * w, 7 * w + 7)
     shortest = np.maximum(np.asarray(shortest, np.int64), 1)
-    out = np.maximum(fd.v_hi[:, days].astype(np.int64) - fd.v_lo[:, days], 0) // shortest
+    trip = np.zeros_like(shortest) if trips is None else np.asarray(trips, np.int64)
+    out = (np.maximum(fd.v_hi[:, days].astype(np.int64) - fd.v_lo[:, days], 0) + trip) // (shortest + trip)
     # Days of several windows (split shifts, or a pin carved out of one) one by one.
     for vol, day in zip(*np.nonzero(fd.v_multi[:, days])):
-        out[vol, day] = sum((end - begin) // shortest[vol, day]
+        step = shortest[vol, day] + trip[vol, day]
+        out[vol, day] = sum((end - begin + trip[vol, day]) // step
                             for begin, end in index.volunteer_windows(int(vol), 7 * w + int(day)))
     return out
 
@@ -945,7 +996,7 @@ def day_week_lp(index: ScenarioIndex, cands: Candidates | DayTriples, sel: np.nd
     rhs = [demand, request_days, np.where(np.isfinite(max_sessions), max_sessions, 1e9),
            np.minimum(max_minutes, fd.v_minutes[:, days].sum(axis=1)),
            fd.v_minutes[:, days].ravel(), fd.c_minutes[:, days].ravel(),
-           volunteer_day_sessions(index, fd, w, vol_day, dur)]
+           volunteer_day_sessions(index, fd, w, vol_day, r, v)]
     if citizens:
         rhs.append(np.where(np.isfinite(per_citizen[:, w]), per_citizen[:, w], 1e9))
     rhs = np.concatenate(rhs).astype(float)
