@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from .availability import Availability, Windows, availability
-from .geo import haversine_km, travel_minutes
+from .geo import haversine_km, haversine_pairs, travel_minutes
 from .scenario.types import Scenario, per_scenario
 
 
@@ -129,6 +129,22 @@ class ScenarioIndex:
 
     def citizen_windows(self, cit: int, day: int) -> Windows:
         return self.free.citizen_windows(self.citizen_ids[cit], self.dates[day])
+
+    @cached_property
+    def nearest_other_km(self) -> np.ndarray:
+        """Per citizen, the km to the nearest other citizen (0 where another lives at the same place;
+        0 for a city of one)."""
+        n = len(self.cit_lat)
+        if n < 2:
+            return np.zeros(n)
+        from scipy.spatial import cKDTree
+
+        # Nearest by the chord through the sphere, which orders points as the great circle does.
+        lat, lon = np.radians(self.cit_lat.astype(float)), np.radians(self.cit_lon.astype(float))
+        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+        _dist, near = cKDTree(xyz).query(xyz, k=2)
+        other = np.where(near[:, 0] == np.arange(n), near[:, 1], near[:, 0])
+        return haversine_pairs(self.cit_lat, self.cit_lon, self.cit_lat[other], self.cit_lon[other])
 
     @cached_property
     def preferred(self) -> list[frozenset[int]]:
