@@ -587,7 +587,7 @@ def test_a_models_build_time_is_estimated_from_the_largest_built(built: list[tup
     assert rate.estimate(4_000, TUNING) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("style", "seed", "objective", "visits"), [("odd", 1, 164, 0), ("pinned", 1, 145, 2)])
+@pytest.mark.parametrize(("style", "seed", "objective", "visits"), [("odd", 1, 164, 0), ("pinned", 1, 145, 3)])
 def test_either_pins_are_calls_while_the_models_search_and_visits_where_they_still_fit(tmp_path, style, seed,
                                                                                       objective, visits):
     """An `either` pin without an agreed mode stays a call through every search, so the models serve what a

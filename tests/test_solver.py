@@ -284,6 +284,40 @@ def test_the_residual_of_the_pins_takes_each_pin_out_of_its_week():
     assert res.taken_days.tolist() == [0 * 14 + 7] and ix.taken_days is None
 
 
+def _split_shift() -> workbench.Scenario:
+    """Volunteer v1 free Monday 09:00-11:00; a pin (r1, c1) at 09:30 leaves two pieces of half an
+    hour; r2 (c2, 60 minutes, priority 4) fits neither piece, r3 (c3, 30 minutes, priority 1) fits
+    either; every citizen lives where the pin's does (no trips)."""
+    return tiny(volunteers=f"volunteer_id,lat,lon,skills,languages\nv1,{NEAR},visit,da\n",
+                citizens=f"citizen_id,lat,lon,languages,priority\nc1,{NEAR},da,5\nc2,{NEAR},da,4\n"
+                         f"c3,{NEAR},da,1\n",
+                requests="request_id,citizen_id,activity,duration_min\nr1,c1,visit,60\nr2,c2,visit,60\n"
+                         "r3,c3,visit,30\n",
+                availability="volunteer_id,day,start,end\nv1,mon,09:00,11:00\n",
+                pins="request_id,volunteer_id,date,start\nr1,v1,2026-01-05,09:30\n")
+
+
+def test_a_pin_that_splits_a_window_leaves_no_room_there_for_a_longer_session():
+    """Besides the pin, a session lies in what the pin left of the day: the residual says r2 fits
+    nowhere and r3 does; the wide set gives r3 only the starts around the pin, and the days' LP over
+    it bounds what is left at r3's 1 (over every triple of the whole day it gave r2's 4)."""
+    from workbench.engine.bound import day_lp_bound
+    from workbench.engine.candidates import refit
+
+    s = _split_shift()
+    ix, fd, _pw, _dist, pinned = _pins_out(s)
+    cands = pipeline_candidates(s)
+    assert pinned.carved(cands.req, cands.vol, cands.day).all()
+    assert pinned.fits(cands.req, cands.vol, cands.day).tolist() == [False, False, True]  # r1's own, r2, r3
+    carved = refit(cands, pinned.index, np.array([1, 2]))
+    assert carved.req.tolist() == [0, 2] and carved.starts[1] == ((540, 540), (630, 630))
+    assert list(day_lp_bound(pinned.index, cands, pinned.fd).weeks) == [pytest.approx(4.0)]
+    assert list(day_lp_bound(pinned.index, carved, pinned.fd).weeks) == [pytest.approx(1.0)]
+    r = workbench.solve(s, time_limit=10, tuning=THIN)
+    assert (r.status, r.objective, r.bound) == ("OPTIMAL", 6, 6)
+    assert sorted(r.schedule["request_id"]) == ["r1", "r3"]
+
+
 @pytest.mark.parametrize("most, bound, converged", [(TUNING.day_lp_thinned_max, 5, True), (0, 9, True),
                                                     (TUNING.day_lp_thinned_max, 9, False)],
                          ids=["runs", "too many triples", "pair LP cut"])

@@ -362,6 +362,16 @@ def _window_meets(index: ScenarioIndex, tables: tuple[np.ndarray, ...], req: np.
             yield ok, np.where(has_f, fixed, lo), np.where(has_f, fixed, hi)
 
 
+def fits_windows(index: ScenarioIndex, req: np.ndarray, vol: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Per triple, whether its session fits where one of the volunteer's windows of the day meets one
+    of the citizen's (at its fixed start, if it has one; rules 8, 9)."""
+    fit = np.zeros(len(req), bool)
+    if len(req):
+        for ok, _lo, _hi in _window_meets(index, window_tables(index), req, vol, day):
+            fit |= ok
+    return fit
+
+
 def exact_triples(index: ScenarioIndex, fd: FreeDays, tables: tuple[np.ndarray, ...], r: np.ndarray,
                   v: np.ndarray, days: slice) -> Triples:
     """:func:`triples_of_pairs`, but on days of several windows only the triples whose session fits
@@ -569,6 +579,24 @@ class Candidates:
                           starts=[self.starts[i] for i in idx.tolist()], in_person=self.in_person[idx],
                           phone=self.phone[idx], distance_km=self.distance_km[idx],
                           complete=complete and self.complete, checks=self.checks)
+
+
+def refit(cands: Candidates, index: ScenarioIndex, at: np.ndarray) -> Candidates:
+    """``cands`` with the triples at positions ``at`` given their start ranges in ``index``'s windows
+    (an index whose windows pins carved: bound.pinned_residual), and those left without a start
+    dropped; ``complete`` as it was (the caller vouches that no schedule needs what is dropped)."""
+    starts, keep = list(cands.starts), np.ones(len(cands), bool)
+    for k in np.asarray(at, int).tolist():
+        r, d = int(cands.req[k]), int(cands.day[k])
+        starts[k] = _start_ranges(index.volunteer_windows(int(cands.vol[k]), d),
+                                  index.citizen_windows(int(index.req_cit[r]), d),
+                                  int(index.duration[r]), int(index.fixed_start[r]))
+        keep[k] = bool(starts[k])
+    idx = np.flatnonzero(keep)
+    return Candidates(req=cands.req[idx], vol=cands.vol[idx], day=cands.day[idx],
+                      starts=[starts[i] for i in idx.tolist()], in_person=cands.in_person[idx],
+                      phone=cands.phone[idx], distance_km=cands.distance_km[idx], complete=cands.complete,
+                      checks=cands.checks)
 
 
 def exact_candidates(index: ScenarioIndex, triples: Triples, idx: np.ndarray | None, checks: dict[str, np.ndarray],

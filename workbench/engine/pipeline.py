@@ -102,6 +102,7 @@ from .candidates import (
     pair_checks,
     pair_weeks,
     rank_within,
+    refit,
     start_union,
     triples_of_pairs,
     window_tables,
@@ -497,6 +498,15 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
 
     wide = _candidates(index, h.fd, pw, h.wide_mask, h.checks, h.dist, first, run.agreed,
                        complete=pw.complete and bool(h.wide_mask.all()), out_of_time=out_of_time)
+    # Where pins carved a person's day, the rest of its sessions lie in what the pins left (rules 10,
+    # 11; bound.Pinned.fits): the triples there get those start ranges, and lose those they leave none.
+    carved = h.pinned.carved(wide.req, wide.vol, wide.day)
+    carved[[i for s in run.agreed.fixed if (i := wide.position(s.req, s.vol, s.day)) is not None]] = False
+    at = np.flatnonzero(carved)
+    if len(at):
+        n = len(wide)
+        wide = refit(wide, h.pinned.index, at)
+        log.debug("wide candidates: %d of %d on days pins carved, %d fit none", len(at), n, n - len(wide))
     log.debug("wide candidates: %d (complete %s) at %.2fs", len(wide), wide.complete, budget.elapsed())
     return wide
 
@@ -540,6 +550,10 @@ def _days_side(run: _Run, h: _Horizon, wide: Candidates, bounds: _Bounds) -> Non
         triples = _every_triple(index, h, budget.stage(share, keep))
     if triples is None or budget.deterministic and len(triples) > tuning.day_lp_max_triples:
         return
+    fits = h.pinned.fits(triples.req, triples.vol, triples.day)
+    if not fits.all():
+        log.debug("days bound: %d of %d triples fit no window the pins leave", int((~fits).sum()), len(fits))
+        triples = DayTriples(triples.req[fits], triples.vol[fits], triples.day[fits], triples.distance_km[fits])
     seed = _lp_triples(index, h, triples)
     threads = _week_threads(index, run.workers)
     days = day_lp_bound(h.pinned.index, triples, h.pinned.fd, h.per_citizen, seed, tuning, threads,
