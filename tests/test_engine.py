@@ -1066,11 +1066,22 @@ def test_a_stage_gets_at_least_its_floor_but_never_the_reserve():
     assert floor()
 
 
+def test_the_baseline_keeps_back_what_its_triples_need_where_its_sessions_say_more():
+    """The time kept back for the baseline is the lesser of its sessions' and its triples' estimates: with
+    the sessions' made far too large (a second each), the demo's relaxations still bound it, as its
+    triples say they fit (with both that large they are skipped: the test after this one)."""
+    s = workbench.load_dataset("demo")
+    r = workbench.solve(s, time_limit=20, seed=0, tuning=replace(TUNING, baseline_per_session=1.0))
+    kinds = set(r.kpis["bound_kind"].split("+"))
+    assert kinds & {"flow", "lp", "volunteers", "citizens", "days"}, kinds
+    assert r.objective <= r.bound and workbench.validate(s, r.schedule) == []
+
+
 def test_a_limit_too_short_for_the_bounds_skips_them_and_keeps_the_baseline():
     """With the baseline said to need all the time, bounds and friends are skipped, not the baseline."""
     s = workbench.load_dataset("demo")
     greedy = workbench.solve(s, method="greedy")
-    r = workbench.solve(s, time_limit=6.0, tuning=Tuning(baseline_per_session=1.0))
+    r = workbench.solve(s, time_limit=6.0, tuning=Tuning(baseline_per_session=1.0, baseline_per_triple=1.0))
     assert r.kpis["bound_kind"] in ("trivial", "model")
     assert workbench.validate(s, r.schedule) == [] and r.objective >= greedy.objective
 

@@ -348,6 +348,8 @@ def solve(
                base_need=0.0 if budget.deterministic else tuning.baseline_per_session * demand)
 
     horizon = _pair_weeks(run)
+    if not budget.deterministic and horizon.pw.complete:
+        run.base_need = min(run.base_need, tuning.baseline_per_triple * float(horizon.pw.days.sum()))
     bounds = _bound(run, horizon)
     _citizens_side(run, horizon, bounds)
     friends = _horizon_friends(run, horizon)

@@ -710,6 +710,15 @@ class Tuning:
     #: (2.0–2.8e-4). The bounds and the friends are skipped, and the pair-weeks thinned, rather
     #: than leave the baseline less; the wide candidates get that much at least (or what is left).
     baseline_per_session: float = 3e-4
+    #: ... or per triple the pair-weeks hold (``PairWeeks.days`` summed, every pair complete), where
+    #: that is less: a city of few triples per session builds its wide set and greedy in a fraction
+    #: of what its sessions say. Measured 2026-12-07 (wide candidates and the greedy, seconds per
+    #: triple): an unseen medium city of short windows 1.5e-6 (0.86 s for 591,416), a styled
+    #: split-shift one 4.6e-6 (0.34 s for 73,536; days of several windows), an unseen city of 150
+    #: volunteers / 196 citizens / 6 weeks 1.2e-6 (0.16 s for 133,759, where its 4,101 sessions had
+    #: kept 1.23 s back: with a 3 s limit every bound stage was skipped and its optimal greedy plan
+    #: reported at 0.76 of the trivial bound; the days' bound proves it in 0.08 s). Kept at 6e-6.
+    baseline_per_triple: float = 6e-6
     #: Seconds of the greedy per wide candidate, which the wide candidates leave it: its set-up
     #: (ordering every candidate) dominates when time is short. Measured 2026-12-02: city-large
     #: 1.8 s for 1.65 million (1.1e-6, its swaps included), the medium cities 0.3–0.4 s for
