@@ -1638,7 +1638,7 @@ class _WeekStages:
         # the stages after the weeks count as its own: they only improve what the weeks leave (an
         # independent generator's 80 volunteers / 3 weeks with 3 s had skipped every week, its models
         # of ~2,200 triples searched in 0.1 s each, and ended at 1.1 s with 0.980 of the bound).
-        build = self.rate.per_triple * float(triples)
+        build = self.rate.estimate(triples, self.tuning)
         if budget.over(reserve - self.after) or (not budget.deterministic
                                                  and budget.seconds(1.0, reserve - self.after) < 2 * build):
             return None
@@ -1700,7 +1700,7 @@ class _WeekStages:
         if ws.best_value >= math.floor(self.bounds.weeks[k] + 1e-6) - may_cost:
             return
         free_cands, fixed_free, free_triples = self._free_models_once()
-        now, build = time.monotonic(), self.rate.per_triple * float(free_triples[k])
+        now, build = time.monotonic(), self.rate.estimate(int(free_triples[k]), self.tuning)
         left = min(t_week + self.time_primary / self.rounds - now,
                    max(self.tuning.price_time_factor * (now - t_week), 2 * build))
         if left >= 2 * build:
