@@ -297,10 +297,12 @@ def _split_shift() -> workbench.Scenario:
                 pins="request_id,volunteer_id,date,start\nr1,v1,2026-01-05,09:30\n")
 
 
-def test_a_pin_that_splits_a_window_leaves_no_room_there_for_a_longer_session():
+def test_a_pin_that_splits_a_window_leaves_no_room_there_for_a_longer_session(monkeypatch):
     """Besides the pin, a session lies in what the pin left of the day: the residual says r2 fits
     nowhere and r3 does; the wide set gives r3 only the starts around the pin, and the days' LP over
-    it bounds what is left at r3's 1 (over every triple of the whole day it gave r2's 4)."""
+    it bounds what is left at r3's 1 (over every triple of the whole day it gave r2's 4). Stopped by
+    the clock, the triples not reached keep their ranges."""
+    from workbench.engine import candidates as candidates_module
     from workbench.engine.bound import day_lp_bound
     from workbench.engine.candidates import refit
 
@@ -311,6 +313,9 @@ def test_a_pin_that_splits_a_window_leaves_no_room_there_for_a_longer_session():
     assert pinned.fits(cands.req, cands.vol, cands.day).tolist() == [False, False, True]  # r1's own, r2, r3
     carved = refit(cands, pinned.index, np.array([1, 2]))
     assert carved.req.tolist() == [0, 2] and carved.starts[1] == ((540, 540), (630, 630))
+    monkeypatch.setattr(candidates_module, "PAIRS_PER_STEP", 1)  # the clock asked after every triple
+    stopped = refit(cands, pinned.index, np.array([1, 2]), out_of_time=lambda: True)
+    assert stopped.req.tolist() == [0, 2] and stopped.starts[1] == cands.starts[2] != carved.starts[1]
     assert list(day_lp_bound(pinned.index, cands, pinned.fd).weeks) == [pytest.approx(4.0)]
     assert list(day_lp_bound(pinned.index, carved, pinned.fd).weeks) == [pytest.approx(1.0)]
     r = workbench.solve(s, time_limit=10, tuning=THIN)

@@ -581,12 +581,17 @@ class Candidates:
                           complete=complete and self.complete, checks=self.checks)
 
 
-def refit(cands: Candidates, index: ScenarioIndex, at: np.ndarray) -> Candidates:
+def refit(cands: Candidates, index: ScenarioIndex, at: np.ndarray,
+          out_of_time: Callable[[], bool] = lambda: False) -> Candidates:
     """``cands`` with the triples at positions ``at`` given their start ranges in ``index``'s windows
     (an index whose windows pins carved: bound.pinned_residual), and those left without a start
-    dropped; ``complete`` as it was (the caller vouches that no schedule needs what is dropped)."""
+    dropped; ``complete`` as it was (the caller vouches that no schedule needs what is dropped).
+    Where ``out_of_time()`` stops it (asked every ``PAIRS_PER_STEP`` triples), the rest keep their
+    ranges: wider than they could be, which the week models' timing still keeps to the rules."""
     starts, keep = list(cands.starts), np.ones(len(cands), bool)
-    for k in np.asarray(at, int).tolist():
+    for n, k in enumerate(np.asarray(at, int).tolist()):
+        if n % PAIRS_PER_STEP == 0 and n and out_of_time():
+            break
         r, d = int(cands.req[k]), int(cands.day[k])
         starts[k] = _start_ranges(index.volunteer_windows(int(cands.vol[k]), d),
                                   index.citizen_windows(int(index.req_cit[r]), d),

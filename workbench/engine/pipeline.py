@@ -507,7 +507,7 @@ def _wide_candidates(run: _Run, h: _Horizon, friends: dict[int, int], previous: 
     at = np.flatnonzero(carved)
     if len(at):
         n = len(wide)
-        wide = refit(wide, h.pinned.index, at)
+        wide = refit(wide, h.pinned.index, at, wide_stage)
         log.debug("wide candidates: %d of %d on days pins carved, %d fit none", len(at), n, n - len(wide))
     log.debug("wide candidates: %d (complete %s) at %.2fs", len(wide), wide.complete, budget.elapsed())
     return wide
