@@ -18,7 +18,7 @@ feasible can only raise a bound, never make it wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -362,12 +362,14 @@ def _window_meets(index: ScenarioIndex, tables: tuple[np.ndarray, ...], req: np.
             yield ok, np.where(has_f, fixed, lo), np.where(has_f, fixed, hi)
 
 
-def fits_windows(index: ScenarioIndex, req: np.ndarray, vol: np.ndarray, day: np.ndarray) -> np.ndarray:
+def fits_windows(index: ScenarioIndex, req: np.ndarray, vol: np.ndarray, day: np.ndarray,
+                 tables: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
     """Per triple, whether its session fits where one of the volunteer's windows of the day meets one
-    of the citizen's (at its fixed start, if it has one; rules 8, 9)."""
+    of the citizen's (at its fixed start, if it has one; rules 8, 9); ``tables``: the index's
+    :func:`window_tables`, if the caller has them."""
     fit = np.zeros(len(req), bool)
     if len(req):
-        for ok, _lo, _hi in _window_meets(index, window_tables(index), req, vol, day):
+        for ok, _lo, _hi in _window_meets(index, tables or window_tables(index), req, vol, day):
             fit |= ok
     return fit
 
@@ -379,9 +381,7 @@ def exact_triples(index: ScenarioIndex, fd: FreeDays, tables: tuple[np.ndarray, 
     candidates hold, without listing their start ranges."""
     t = triples_of_pairs(index, fd, r, v, days)
     several = np.flatnonzero(~t.exact)
-    fits = np.zeros(len(several), bool)
-    for ok, _lo, _hi in _window_meets(index, tables, t.req[several], t.vol[several], t.day[several]):
-        fits |= ok
+    fits = fits_windows(index, t.req[several], t.vol[several], t.day[several], tables)
     keep = np.ones(len(t), bool)
     keep[several[~fits]] = False
     return Triples(t.req[keep], t.vol[keep], t.day[keep], t.lo[keep], t.hi[keep], t.exact[keep])
@@ -597,11 +597,7 @@ def refit(cands: Candidates, index: ScenarioIndex, at: np.ndarray,
                                   index.citizen_windows(int(index.req_cit[r]), d),
                                   int(index.duration[r]), int(index.fixed_start[r]))
         keep[k] = bool(starts[k])
-    idx = np.flatnonzero(keep)
-    return Candidates(req=cands.req[idx], vol=cands.vol[idx], day=cands.day[idx],
-                      starts=[starts[i] for i in idx.tolist()], in_person=cands.in_person[idx],
-                      phone=cands.phone[idx], distance_km=cands.distance_km[idx], complete=cands.complete,
-                      checks=cands.checks)
+    return replace(cands, starts=starts).subset(np.flatnonzero(keep), complete=cands.complete)
 
 
 def exact_candidates(index: ScenarioIndex, triples: Triples, idx: np.ndarray | None, checks: dict[str, np.ndarray],
